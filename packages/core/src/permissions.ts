@@ -1,0 +1,121 @@
+/** The three scopes a permission lives in. */
+export type PermissionScope = "org" | "team" | "project";
+
+/** What a permission lets its holder do; `default` team roles get create, read and update. */
+export type PermissionAction = "create" | "read" | "update" | "delete" | "manage";
+
+/** One entry of the permission catalogue (`GET /v1/permissions`). */
+export interface PermissionEntry {
+  id: string;
+  scope: PermissionScope;
+  group: string;
+  label: string;
+  action: PermissionAction;
+  /** Grants power over access itself (tokens, roles, members) or destroys data: shown with a warning. */
+  sensitive: boolean;
+}
+
+const entry = (
+  id: string,
+  group: string,
+  label: string,
+  action: PermissionAction,
+  sensitive = false,
+): PermissionEntry => ({
+  id,
+  scope: id.startsWith("org.") ? "org" : id.startsWith("team.") ? "team" : "project",
+  group,
+  label,
+  action,
+  sensitive,
+});
+
+/** Every permission Latchkey knows, in display order. */
+export const PERMISSIONS: readonly PermissionEntry[] = [
+  entry("org.read", "Organisation", "View organisation", "read"),
+  entry("org.update", "Organisation", "Edit organisation", "update"),
+  entry("org.delete", "Organisation", "Delete organisation", "delete", true),
+  entry("org.teams.read", "Teams", "List teams", "read"),
+  entry("org.teams.create", "Teams", "Create teams", "create"),
+  entry("org.teams.delete", "Teams", "Delete teams", "delete", true),
+  entry("org.members.read", "Members", "List organisation members", "read"),
+  entry("org.members.manage", "Members", "Invite, change and remove organisation members", "manage", true),
+  entry("org.roles.read", "Roles", "List organisation roles", "read"),
+  entry("org.roles.manage", "Roles", "Create, edit and delete organisation roles", "manage", true),
+  entry("org.tokens.read", "API tokens", "List organisation API tokens", "read"),
+  entry("org.tokens.manage", "API tokens", "Create, rotate and revoke organisation API tokens", "manage", true),
+  entry("org.audit.read", "Audit", "Read the organisation audit log", "read"),
+
+  entry("team.read", "Team", "View team", "read"),
+  entry("team.update", "Team", "Edit team", "update"),
+  entry("team.delete", "Team", "Delete team", "delete", true),
+  entry("team.members.read", "Members", "List team members", "read"),
+  entry("team.members.manage", "Members", "Invite, change and remove team members", "manage", true),
+  entry("team.roles.read", "Roles", "List team roles", "read"),
+  entry("team.roles.manage", "Roles", "Create, edit and delete team roles", "manage", true),
+  entry("team.tokens.read", "API tokens", "List team API tokens", "read"),
+  entry("team.tokens.manage", "API tokens", "Create, rotate and revoke team API tokens", "manage", true),
+  entry("team.audit.read", "Audit", "Read the team audit log", "read"),
+
+  entry("project.read", "Projects", "View projects", "read"),
+  entry("project.create", "Projects", "Create projects", "create"),
+  entry("project.update", "Projects", "Edit projects", "update"),
+  entry("project.delete", "Projects", "Delete projects", "delete", true),
+];
+
+const BY_ID = new Map(PERMISSIONS.map((p) => [p.id, p]));
+
+/** The catalogue entry for `id`, or undefined when no such permission exists. */
+export function permission(id: string): PermissionEntry | undefined {
+  return BY_ID.get(id);
+}
+
+/** The ids of every permission of one scope. */
+export function permissionIds(scope: PermissionScope): string[] {
+  return PERMISSIONS.filter((p) => p.scope === scope).map((p) => p.id);
+}
+
+/** Permissions grouped the way a role stores them. */
+export interface PermissionSet {
+  orgScope: string[];
+  teamScope: string[];
+  projectScope: string[];
+}
+
+/** The key of a PermissionSet that holds permissions of `scope`. */
+export function scopeKey(scope: PermissionScope): keyof PermissionSet {
+  return scope === "org" ? "orgScope" : scope === "team" ? "teamScope" : "projectScope";
+}
+
+const pick = (keep: (p: PermissionEntry) => boolean, withOrg: boolean): PermissionSet => ({
+  orgScope: withOrg ? permissionIds("org").filter((id) => keep(BY_ID.get(id)!)) : [],
+  teamScope: permissionIds("team").filter((id) => keep(BY_ID.get(id)!)),
+  projectScope: permissionIds("project").filter((id) => keep(BY_ID.get(id)!)),
+});
+
+const NOT_DELETE = (p: PermissionEntry): boolean => p.action !== "delete";
+const EVERYTHING = (): boolean => true;
+const PLAIN = (p: PermissionEntry): boolean =>
+  (p.action === "create" || p.action === "read" || p.action === "update") && !p.sensitive;
+
+/** The roles every new team starts with: owner (everything), admin (all but deleting), default (create/read/update). */
+export const DEFAULT_TEAM_ROLES = [
+  { id: "owner", name: "Owner", description: "Everything, including deleting the team", permissions: pick(EVERYTHING, false) },
+  { id: "admin", name: "Admin", description: "Everything except deleting", permissions: pick(NOT_DELETE, false) },
+  { id: "default", name: "Default", description: "Create, read and update; no delete", permissions: pick(PLAIN, false) },
+] as const;
+
+/** The roles every new organisation starts with: owner, admin, member. */
+export const DEFAULT_ORG_ROLES = [
+  { id: "owner", name: "Owner", description: "Everything in the organisation and all of its teams", permissions: pick(EVERYTHING, true) },
+  { id: "admin", name: "Admin", description: "Everything except deleting", permissions: pick(NOT_DELETE, true) },
+  {
+    id: "member",
+    name: "Member",
+    description: "Read the organisation and its teams",
+    permissions: pick((p) => p.action === "read" && !p.sensitive, true),
+  },
+] as const;
+
+/** The id of the role that can never be deleted nor left without a holder. */
+export const OWNER_ROLE = "owner";

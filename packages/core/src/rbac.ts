@@ -1,0 +1,124 @@
+import { permission, scopeKey, type PermissionSet } from "./permissions.js";
+
+/** A team role's limit to chosen projects: `in` the list, or `notIn` it. Disabled means every project. */
+export interface ProjectRestrictions {
+  enabled: boolean;
+  projects: string[];
+  restrictionMode: "in" | "notIn";
+}
+
+/** An organisation role's limit to chosen teams, each optionally to chosen projects. */
+export interface OrgRestrictions {
+  enabled: boolean;
+  teams: { teamId: string; restrictions: ProjectRestrictions }[];
+}
+
+/** What one role gives its holder in one team or organisation. A principal holds one grant per role. */
+export type Grant =
+  | { entityType: "team"; entityId: string; orgId: string | null; permissions: PermissionSet; restrictions: ProjectRestrictions }
+  | { entityType: "org"; entityId: string; orgId: string; permissions: PermissionSet; restrictions: OrgRestrictions };
+
+/** The object a permission is checked against; omit `projectId` to ask about the team's projects in general. */
+export interface Resource {
+  orgId?: string | null;
+  teamId?: string;
+  projectId?: string;
+}
+
+/** Restrictions that allow everything. */
+export const UNRESTRICTED: ProjectRestrictions = { enabled: false, projects: [], restrictionMode: "in" };
+
+function projectAllowed(r: ProjectRestrictions, projectId: string | undefined): boolean {
+  if (!r.enabled || projectId === undefined) return true;
+  const listed = r.projects.includes(projectId);
+  return r.restrictionMode === "in" ? listed : !listed;
+}
+
+/** The project restrictions an organisation grant applies inside `teamId`, or null when the team is out of reach. */
+function orgTeamRestrictions(r: OrgRestrictions, teamId: string): ProjectRestrictions | null {
+  if (!r.enabled) return UNRESTRICTED;
+  return r.teams.find((t) => t.teamId === teamId)?.restrictions ?? null;
+}
+
+/** Whether one grant allows `permissionId` on `resource`. */
+export function grantAllows(grant: Grant, permissionId: string, resource: Resource): boolean {
+  const entry = permission(permissionId);
+  if (!entry) return false;
+  if (!grant.permissions[scopeKey(entry.scope)].includes(permissionId)) return false;
+  if (entry.scope === "org") return grant.entityType === "org" && resource.orgId === grant.entityId;
+  if (resource.teamId === undefined) return false;
+  let projects: ProjectRestrictions | null;
+  if (grant.entityType === "team") {
+    projects = grant.entityId === resource.teamId ? grant.restrictions : null;
+  } else {
+    projects = resource.orgId === grant.entityId ? orgTeamRestrictions(grant.restrictions, resource.teamId) : null;
+  }
+  if (!projects) return false;
+  return entry.scope === "team" || projectAllowed(projects, resource.projectId);
+}
+
+/** Whether any of a principal's grants allows `permissionId` on `resource`. Pure: the whole RBAC decision. */
+export function can(grants: readonly Grant[], permissionId: string, resource: Resource): boolean {
+  return grants.some((g) => grantAllows(g, permissionId, resource));
+}
+
+/** Whether the project set `inner` allows is a subset of the one `outer` allows. */
+export function projectsWithin(inner: ProjectRestrictions, outer: ProjectRestrictions): boolean {
+  if (!outer.enabled) return true;
+  if (!inner.enabled) return false;
+  const outerSet = new Set(outer.projects);
+  if (outer.restrictionMode === "in") {
+    return inner.restrictionMode === "in" && inner.projects.every((p) => outerSet.has(p));
+  }
+  if (inner.restrictionMode === "in") return inner.projects.every((p) => !outerSet.has(p));
+  const innerSet = new Set(inner.projects);
+  return outer.projects.every((p) => innerSet.has(p));
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/** Whether `holder` alone allows at least everything `target` allows. */
+function grantCovers(holder: Grant, target: Grant): boolean {
+  const has = (key: keyof PermissionSet): boolean =>
+    target.permissions[key].every((p) => holder.permissions[key].includes(p));
+  if (!has("teamScope") || !has("projectScope")) return false;
+  if (target.entityType === "team") {
+    if (target.permissions.orgScope.length > 0) return false;
+    if (holder.entityType === "team") {
+      return holder.entityId === target.entityId && projectsWithin(target.restrictions, holder.restrictions);
+    }
+    if (holder.entityId !== target.orgId) return false;
+    const reach = orgTeamRestrictions(holder.restrictions, target.entityId);
+    return reach !== null && projectsWithin(target.restrictions, reach);
+  }
+  if (holder.entityType !== "org" || holder.entityId !== target.entityId || !has("orgScope")) return false;
+  if (!holder.restrictions.enabled) return true;
+  if (!target.restrictions.enabled) return false;
+  const holderTeams = holder.restrictions.teams;
+  return target.restrictions.teams.every((t) => {
+    const h = holderTeams.find((x) => x.teamId === t.teamId);
+    return h !== undefined && projectsWithin(t.restrictions, h.restrictions);
+  });
+}
+
+/**
+ * No escalation: whether a principal holding `holder` may create or hand out `target` (a role, a token of that
+ * role, or a member's role). One of the holder's grants must cover the whole target on its own.
+ */
+export function covers(holder: readonly Grant[], target: Grant): boolean {
+  return holder.some((g) => grantCovers(g, target));
+}
+
+/** The permissions `target` holds that no single grant of `holder` covers, for a 403 that names them. */
+export function uncovered(holder: readonly Grant[], target: Grant): string[] {
+  const held = new Set(holder.flatMap((g) => [...g.permissions.orgScope, ...g.permissions.teamScope, ...g.permissions.projectScope]));
+  const all = [...target.permissions.orgScope, ...target.permissions.teamScope, ...target.permissions.projectScope];
+  return all.filter((p) => !held.has(p));
+}
+
+/** Two permission sets hold exactly the same permissions. */
+export function samePermissions(a: PermissionSet, b: PermissionSet): boolean {
+  return sameSet(a.orgScope, b.orgScope) && sameSet(a.teamScope, b.teamScope) && sameSet(a.projectScope, b.projectScope);
+}

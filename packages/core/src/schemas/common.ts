@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { permission, type PermissionScope } from "../permissions.js";
+import { SLUG_MAX, SLUG_PATTERN } from "../slug.js";
+
+/** An organisation, team, role or project id. */
+export const Slug = z.string().max(SLUG_MAX).regex(SLUG_PATTERN, "must be lower-case letters, digits and single hyphens");
+
+/** A display name: 1 to 100 characters, no control characters. */
+export const Name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
+
+/** Free text of up to 1000 characters. */
+export const Description = z.string().max(1000);
+
+/** An ISO 8601 time. */
+export const IsoTime = z.iso.datetime({ offset: true });
+
+/** An e-mail address, lower-cased. */
+export const Email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+
+const scoped = (scope: PermissionScope) =>
+  z
+    .array(z.string().max(64))
+    .max(100)
+    .refine((ids) => ids.every((id) => permission(id)?.scope === scope), {
+      message: `every entry must be a ${scope}-scope permission id`,
+    })
+    .transform((ids) => [...new Set(ids)]);
+
+/** A role's permissions in the three scopes. */
+export const PermissionSetSchema = z.strictObject({
+  orgScope: scoped("org").default([]),
+  teamScope: scoped("team").default([]),
+  projectScope: scoped("project").default([]),
+});
+
+/** A team role's (or one organisation team's) limit to chosen projects. */
+export const ProjectRestrictionsSchema = z.strictObject({
+  enabled: z.boolean(),
+  projects: z.array(Slug).max(500).default([]),
+  restrictionMode: z.enum(["in", "notIn"]).default("in"),
+});
+
+/** An organisation role's limit to chosen teams. */
+export const OrgRestrictionsSchema = z.strictObject({
+  enabled: z.boolean(),
+  teams: z
+    .array(z.strictObject({ teamId: Slug, restrictions: ProjectRestrictionsSchema.default({ enabled: false, projects: [], restrictionMode: "in" }) }))
+    .max(500)
+    .default([]),
+});
+
+/** `per_page` and `cursor` of every list. */
+export const PageQuery = z.strictObject({
+  per_page: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(512).optional(),
+});
+
+/** The pagination block of every list reply; `cursor` is absent on the last page. */
+export const Pagination = z.object({
+  hasNextPage: z.boolean(),
+  count: z.number().int(),
+  cursor: z.string().optional(),
+});
+
+/** The error envelope. */
+export const ErrorReply = z.object({
+  error: z.object({
+    status: z.number().int(),
+    code: z.string(),
+    message: z.string(),
+    id: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+/** An empty request body or query. */
+export const Empty = z.strictObject({});

@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { Description, Email, IsoTime, Name, OrgRestrictionsSchema, PermissionSetSchema, ProjectRestrictionsSchema, Slug } from "./common.js";
+
+/** A person who can sign in to the console. */
+export const User = z.object({ id: z.string(), email: z.string(), name: z.string(), createdAt: IsoTime });
+
+/** `POST /v1/session`. */
+export const SessionCreate = z.strictObject({ email: Email, password: z.string().min(1).max(1024) });
+/** The console session reply. */
+export const SessionReply = z.object({ user: User, csrfToken: z.string() });
+
+/** An organisation. */
+export const Org = z.object({ id: Slug, name: z.string(), createdAt: IsoTime, updatedAt: IsoTime });
+/** `POST /v1/orgs`. */
+export const OrgCreate = z.strictObject({ id: Slug.optional(), name: Name });
+/** `PATCH /v1/orgs/{orgId}`. */
+export const OrgUpdate = z.strictObject({ name: Name.optional() });
+
+/** A team, inside an organisation or on its own. */
+export const Team = z.object({
+  id: Slug,
+  name: z.string(),
+  description: z.string(),
+  orgId: Slug.nullable(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+/** `POST /v1/teams` and `POST /v1/orgs/{orgId}/teams`. */
+export const TeamCreate = z.strictObject({ id: Slug.optional(), name: Name, description: Description.default("") });
+/** `PATCH /v1/teams/{teamId}`. */
+export const TeamUpdate = z.strictObject({ name: Name.optional(), description: Description.optional() });
+
+/** A team role. */
+export const TeamRole = z.object({
+  id: Slug,
+  name: z.string(),
+  description: z.string(),
+  permissions: PermissionSetSchema,
+  restrictions: ProjectRestrictionsSchema,
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+/** An organisation role. */
+export const OrgRole = TeamRole.extend({ restrictions: OrgRestrictionsSchema });
+
+const DEFAULT_PROJECTS = { enabled: false, projects: [], restrictionMode: "in" as const };
+/** `POST .../roles` of a team. */
+export const TeamRoleCreate = z.strictObject({
+  id: Slug.optional(),
+  name: Name,
+  description: Description.default(""),
+  permissions: PermissionSetSchema,
+  restrictions: ProjectRestrictionsSchema.default(DEFAULT_PROJECTS),
+});
+/** `POST .../roles` of an organisation. */
+export const OrgRoleCreate = TeamRoleCreate.extend({ restrictions: OrgRestrictionsSchema.default({ enabled: false, teams: [] }) });
+/** `PATCH .../roles/{roleId}` of a team. */
+export const TeamRoleUpdate = z.strictObject({
+  name: Name.optional(),
+  description: Description.optional(),
+  permissions: PermissionSetSchema.optional(),
+  restrictions: ProjectRestrictionsSchema.optional(),
+});
+/** `PATCH .../roles/{roleId}` of an organisation. */
+export const OrgRoleUpdate = TeamRoleUpdate.extend({ restrictions: OrgRestrictionsSchema.optional() });
+
+/** A member of a team or organisation with the roles they hold there. */
+export const Member = z.object({
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  roles: z.array(Slug),
+  joinedAt: IsoTime,
+});
+/** `POST .../members`: invite by e-mail. */
+export const MemberInvite = z.strictObject({ email: Email, roles: z.array(Slug).min(1).max(20) });
+/** `PATCH .../members/{userId}`: change roles. */
+export const MemberUpdate = z.strictObject({ roles: z.array(Slug).min(1).max(20) });
+/** The reply to an invitation: the member when the person already has an account, else a link for them. */
+export const InviteReply = z.object({
+  member: Member.optional(),
+  invitation: z.object({ id: z.string(), email: z.string(), inviteUrl: z.string(), expiresAt: IsoTime }).optional(),
+});
+/** `POST /v1/invitations/accept`: the invitee sets a password. */
+export const InvitationAccept = z.strictObject({ token: z.string().min(16).max(256), name: Name, password: z.string().min(12).max(1024) });
+/** `POST /v1/setup`: the first-run owner account through the printed one-time link. */
+export const SetupCreate = z.strictObject({ token: z.string().min(16).max(256), email: Email, name: Name, password: z.string().min(12).max(1024) });
+
+/** `POST .../roles/{roleId}/members`. */
+export const RoleMemberAdd = z.strictObject({ userId: z.string().min(1).max(64) });
+
+/** A project: the resource Latchkey protects as an example and for tests. */
+export const Project = z.object({ id: Slug, name: z.string(), description: z.string(), createdAt: IsoTime });
+/** `POST .../projects`. */
+export const ProjectCreate = z.strictObject({ id: Slug.optional(), name: Name, description: Description.default("") });
+/** `PATCH .../projects/{projectId}`. */
+export const ProjectUpdate = z.strictObject({ name: Name.optional(), description: Description.optional() });
+
+/** `GET /v1/permissions` entries. */
+export const PermissionInfo = z.object({
+  id: z.string(),
+  scope: z.enum(["org", "team", "project"]),
+  group: z.string(),
+  label: z.string(),
+  sensitive: z.boolean(),
+});

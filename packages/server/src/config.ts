@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const Port = z.coerce.number().int().min(0).max(65535);
+const Url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
+const MasterKey = z
+  .string()
+  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 random bytes, base64-encoded");
+
+const Env = z.object({
+  LATCHKEY_PORT: Port.default(8080),
+  LATCHKEY_HOST: z.string().min(1).default("127.0.0.1"),
+  LATCHKEY_DATA_DIR: z.string().min(1).default("./data"),
+  LATCHKEY_DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, "must be sqlite:<path> or postgres://...")
+    .optional(),
+  LATCHKEY_PUBLIC_URL: Url.optional(),
+  LATCHKEY_BOOTSTRAP_EMAIL: z.email().optional(),
+  LATCHKEY_BOOTSTRAP_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
+  LATCHKEY_MASTER_KEY: MasterKey.optional(),
+  LATCHKEY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LATCHKEY_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(120),
+  LATCHKEY_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+});
+
+/** Everything the server needs to know about its surroundings, parsed once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
+  publicUrl: string;
+  bootstrap: { email: string; password: string } | null;
+  masterKey: Buffer;
+  logLevel: z.infer<typeof Env>["LATCHKEY_LOG_LEVEL"];
+  session: { idleMs: number; maxMs: number };
+}
+
+/** A configuration value that stops the process: names the variable and what is wrong with it. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+function masterKeyFile(dataDir: string): Buffer {
+  const file = resolve(dataDir, "master.key");
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString("base64") + "\n", { mode: 0o600, flag: "wx" });
+  }
+  const key = Buffer.from(readFileSync(file, "utf8").trim(), "base64");
+  if (key.length !== 32) throw new ConfigError(`${file} must hold 32 random bytes, base64-encoded`);
+  return key;
+}
+
+/** Parses the environment (process.env by default) into a Config; throws ConfigError naming the bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  if ((e.LATCHKEY_BOOTSTRAP_EMAIL === undefined) !== (e.LATCHKEY_BOOTSTRAP_PASSWORD === undefined)) {
+    throw new ConfigError("LATCHKEY_BOOTSTRAP_EMAIL and LATCHKEY_BOOTSTRAP_PASSWORD must be set together");
+  }
+  const dataDir = resolve(e.LATCHKEY_DATA_DIR);
+  const url = e.LATCHKEY_DATABASE_URL ?? `sqlite:${resolve(dataDir, "latchkey.db")}`;
+  const database = url.startsWith("sqlite:")
+    ? ({ kind: "sqlite", path: url.slice("sqlite:".length) } as const)
+    : ({ kind: "postgres", url } as const);
+  let masterKey: Buffer;
+  if (e.LATCHKEY_MASTER_KEY) masterKey = Buffer.from(e.LATCHKEY_MASTER_KEY, "base64");
+  else if (database.kind === "postgres") {
+    throw new ConfigError("LATCHKEY_MASTER_KEY: required with PostgreSQL so that every process shares it");
+  } else masterKey = masterKeyFile(dataDir);
+  return {
+    port: e.LATCHKEY_PORT,
+    host: e.LATCHKEY_HOST,
+    dataDir,
+    database,
+    publicUrl: e.LATCHKEY_PUBLIC_URL ?? `http://localhost:${e.LATCHKEY_PORT}`,
+    bootstrap:
+      e.LATCHKEY_BOOTSTRAP_EMAIL && e.LATCHKEY_BOOTSTRAP_PASSWORD
+        ? { email: e.LATCHKEY_BOOTSTRAP_EMAIL.toLowerCase(), password: e.LATCHKEY_BOOTSTRAP_PASSWORD }
+        : null,
+    masterKey,
+    logLevel: e.LATCHKEY_LOG_LEVEL,
+    session: { idleMs: e.LATCHKEY_SESSION_IDLE_MINUTES * 60_000, maxMs: e.LATCHKEY_SESSION_MAX_HOURS * 3_600_000 },
+  };
+}

@@ -1,0 +1,49 @@
+import { Kysely, type Transaction } from "kysely";
+import type { Config } from "../config.js";
+import { postgresDialect } from "./dialects/postgres.js";
+import { sqliteDialect } from "./dialects/sqlite.js";
+import { mapDriverError } from "./errors.js";
+import { migrateToLatest } from "./migrator.js";
+import type { Database } from "./schema.js";
+
+/** A connection or an open transaction: every repository works on either. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+/** The database handle the rest of the server uses. */
+export interface Db {
+  kind: "sqlite" | "postgres";
+  kysely: Kysely<Database>;
+  /** Runs `work` in one transaction; driver errors come out as DomainErrors (unique violation -> CONFLICT). */
+  transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openDatabase(database: Config["database"]): Promise<Db> {
+  let kysely: Kysely<Database>;
+  if (database.kind === "sqlite") kysely = new Kysely<Database>({ dialect: sqliteDialect(database.path) });
+  else kysely = new Kysely<Database>({ dialect: postgresDialect(database.url).dialect });
+  await migrateToLatest(kysely as Kysely<unknown>);
+  return {
+    kind: database.kind,
+    kysely,
+    async transaction(work) {
+      try {
+        return await kysely.transaction().execute(work);
+      } catch (error) {
+        throw mapDriverError(error);
+      }
+    },
+    async ping() {
+      try {
+        await kysely.selectFrom("meta").select("key").limit(1).execute();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => kysely.destroy(),
+  };
+}

@@ -1,0 +1,52 @@
+import { DomainError } from "@latchkey/core";
+import { sql, type Expression, type SqlBool } from "kysely";
+
+/** Where a page starts: after the row with this creation time and id (lists are newest first). */
+export interface Keyset {
+  createdAt: string;
+  id: string;
+}
+
+/** One page of a list. `cursor` is absent on the last page. */
+export interface Page<T> {
+  items: T[];
+  hasNextPage: boolean;
+  cursor?: string;
+}
+
+/** What a list call asks for. */
+export interface PageRequest {
+  perPage: number;
+  cursor?: string | undefined;
+}
+
+/** Decodes an opaque cursor; a cursor that is not ours is bad input, not a server error. */
+export function decodeCursor(cursor: string | undefined): Keyset | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") {
+      return { createdAt: value[0], id: value[1] };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new DomainError("VALIDATION_FAILED", "cursor is not valid", { fields: { cursor: "not a cursor from this API" } });
+}
+
+/** The condition "comes after `key`" in newest-first order of (createdColumn, idColumn). */
+export function after(createdColumn: string, idColumn: string, key: Keyset): Expression<SqlBool> {
+  const created = sql.ref(createdColumn);
+  const id = sql.ref(idColumn);
+  return sql<SqlBool>`(${created} < ${key.createdAt} or (${created} = ${key.createdAt} and ${id} < ${key.id}))`;
+}
+
+/** Turns rows fetched with `limit perPage + 1` into a page. */
+export function toPage<T>(rows: T[], perPage: number, keyOf: (row: T) => Keyset): Page<T> {
+  const hasNextPage = rows.length > perPage;
+  const items = hasNextPage ? rows.slice(0, perPage) : rows;
+  const last = items[items.length - 1];
+  if (!hasNextPage || !last) return { items, hasNextPage };
+  const key = keyOf(last);
+  return { items, hasNextPage, cursor: Buffer.from(JSON.stringify([key.createdAt, key.id])).toString("base64url") };
+}

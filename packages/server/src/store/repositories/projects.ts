@@ -1,0 +1,27 @@
+import type { Executor } from "../database.js";
+import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import type { ProjectsTable } from "../schema.js";
+
+export type ProjectRow = ProjectsTable;
+
+/** Queries on a team's projects. */
+export function createProjectsRepository(db: Executor) {
+  return {
+    insert: (row: ProjectRow) => db.insertInto("projects").values(row).execute(),
+    byId: (teamId: string, id: string) =>
+      db.selectFrom("projects").selectAll().where("team_id", "=", teamId).where("id", "=", id).executeTakeFirst(),
+    update: (teamId: string, id: string, patch: Partial<Pick<ProjectRow, "name" | "description" | "updated_at">>) =>
+      db.updateTable("projects").set(patch).where("team_id", "=", teamId).where("id", "=", id).execute(),
+    remove: (teamId: string, id: string) => db.deleteFrom("projects").where("team_id", "=", teamId).where("id", "=", id).execute(),
+    /** A page of the team's projects; `only`/`except` apply a role's project restrictions in SQL. */
+    async page(teamId: string, page: PageRequest, filter: { only?: string[]; except?: string[] } = {}) {
+      const key = decodeCursor(page.cursor);
+      let q = db.selectFrom("projects").selectAll().where("team_id", "=", teamId);
+      if (filter.only) q = filter.only.length > 0 ? q.where("id", "in", filter.only) : q.where((eb) => eb.val(false));
+      if (filter.except && filter.except.length > 0) q = q.where("id", "not in", filter.except);
+      if (key) q = q.where(after("created_at", "id", key));
+      const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(page.perPage + 1).execute();
+      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
+    },
+  };
+}

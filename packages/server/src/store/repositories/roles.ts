@@ -1,0 +1,64 @@
+import type { Executor } from "../database.js";
+import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import type { EntityType, RolesTable } from "../schema.js";
+
+export type RoleRow = RolesTable;
+
+/** Queries on team and organisation roles; every call names the entity that holds the role. */
+export function createRolesRepository(db: Executor) {
+  return {
+    insert: (row: RoleRow) => db.insertInto("roles").values(row).execute(),
+    byId: (entityType: EntityType, entityId: string, id: string) =>
+      db
+        .selectFrom("roles")
+        .selectAll()
+        .where("entity_type", "=", entityType)
+        .where("entity_id", "=", entityId)
+        .where("id", "=", id)
+        .executeTakeFirst(),
+    byIds: async (entityType: EntityType, entityId: string, ids: string[]) =>
+      ids.length === 0
+        ? []
+        : db
+            .selectFrom("roles")
+            .selectAll()
+            .where("entity_type", "=", entityType)
+            .where("entity_id", "=", entityId)
+            .where("id", "in", ids)
+            .execute(),
+    update: (
+      entityType: EntityType,
+      entityId: string,
+      id: string,
+      patch: Partial<Pick<RoleRow, "name" | "description" | "permissions" | "restrictions" | "updated_at">>,
+    ) =>
+      db
+        .updateTable("roles")
+        .set(patch)
+        .where("entity_type", "=", entityType)
+        .where("entity_id", "=", entityId)
+        .where("id", "=", id)
+        .execute(),
+    remove: (entityType: EntityType, entityId: string, id: string) =>
+      db.deleteFrom("roles").where("entity_type", "=", entityType).where("entity_id", "=", entityId).where("id", "=", id).execute(),
+    removeAllOf: (entityType: EntityType, entityId: string) =>
+      db.deleteFrom("roles").where("entity_type", "=", entityType).where("entity_id", "=", entityId).execute(),
+    async page(entityType: EntityType, entityId: string, page: PageRequest) {
+      const key = decodeCursor(page.cursor);
+      let q = db.selectFrom("roles").selectAll().where("entity_type", "=", entityType).where("entity_id", "=", entityId);
+      if (key) q = q.where(after("created_at", "id", key));
+      const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(page.perPage + 1).execute();
+      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
+    },
+    /** Every role `userId` holds anywhere: the raw material of a person's grants. */
+    heldBy: (userId: string) =>
+      db
+        .selectFrom("member_roles as mr")
+        .innerJoin("roles as r", (j) =>
+          j.onRef("r.entity_type", "=", "mr.entity_type").onRef("r.entity_id", "=", "mr.entity_id").onRef("r.id", "=", "mr.role_id"),
+        )
+        .selectAll("r")
+        .where("mr.user_id", "=", userId)
+        .execute(),
+  };
+}

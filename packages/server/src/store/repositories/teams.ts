@@ -1,0 +1,36 @@
+import type { Executor } from "../database.js";
+import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import type { TeamsTable } from "../schema.js";
+
+export type TeamRow = TeamsTable;
+
+/** Queries on teams. */
+export function createTeamsRepository(db: Executor) {
+  return {
+    insert: (row: TeamRow) => db.insertInto("teams").values(row).execute(),
+    byId: (id: string) => db.selectFrom("teams").selectAll().where("id", "=", id).executeTakeFirst(),
+    idsOfOrg: async (orgId: string) =>
+      (await db.selectFrom("teams").select("id").where("org_id", "=", orgId).execute()).map((r) => r.id),
+    update: (id: string, patch: Partial<Pick<TeamRow, "name" | "description" | "updated_at">>) =>
+      db.updateTable("teams").set(patch).where("id", "=", id).execute(),
+    remove: (id: string) => db.deleteFrom("teams").where("id", "=", id).execute(),
+    /**
+     * Teams visible from a set of team ids and organisation ids (a person's memberships, or a token's reach),
+     * newest first; `orgId` narrows to one organisation.
+     */
+    async page(scope: { teamIds: string[]; orgIds: string[]; orgId?: string }, page: PageRequest) {
+      const key = decodeCursor(page.cursor);
+      let q = db.selectFrom("teams").selectAll();
+      q = q.where((eb) => {
+        const reach = [];
+        if (scope.teamIds.length > 0) reach.push(eb("id", "in", scope.teamIds));
+        if (scope.orgIds.length > 0) reach.push(eb("org_id", "in", scope.orgIds));
+        return reach.length > 0 ? eb.or(reach) : eb.val(false);
+      });
+      if (scope.orgId !== undefined) q = q.where("org_id", "=", scope.orgId);
+      if (key) q = q.where(after("created_at", "id", key));
+      const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(page.perPage + 1).execute();
+      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
+    },
+  };
+}
