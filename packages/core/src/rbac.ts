@@ -122,3 +122,26 @@ export function uncovered(holder: readonly Grant[], target: Grant): string[] {
 export function samePermissions(a: PermissionSet, b: PermissionSet): boolean {
   return sameSet(a.orgScope, b.orgScope) && sameSet(a.teamScope, b.teamScope) && sameSet(a.projectScope, b.projectScope);
 }
+
+/** Which of a team's projects a principal may act on with one permission, ready to become a SQL filter. */
+export type ProjectFilter = { all: true } | { all: false; only: string[] } | { all: false; except: string[] };
+
+/**
+ * The exact set of projects of `resource.teamId` on which `grants` allow `permissionId`: the union over every grant
+ * that reaches the team. A union of `in A` and `notIn B` sets is everything but (∩B \ ∪A).
+ */
+export function projectFilter(grants: readonly Grant[], permissionId: string, resource: Resource): ProjectFilter {
+  const sets: ProjectRestrictions[] = [];
+  for (const g of grants) {
+    if (!grantAllows(g, permissionId, { orgId: resource.orgId, teamId: resource.teamId })) continue;
+    const r = g.entityType === "team" ? g.restrictions : orgTeamRestrictions(g.restrictions, resource.teamId ?? "");
+    if (r) sets.push(r);
+  }
+  if (sets.some((r) => !r.enabled)) return { all: true };
+  const included = new Set(sets.filter((r) => r.restrictionMode === "in").flatMap((r) => r.projects));
+  const excluded = sets.filter((r) => r.restrictionMode === "notIn").map((r) => new Set(r.projects));
+  if (excluded.length === 0) return { all: false, only: [...included] };
+  const [first, ...rest] = excluded;
+  const except = [...(first ?? [])].filter((p) => rest.every((s) => s.has(p)) && !included.has(p));
+  return { all: false, except };
+}

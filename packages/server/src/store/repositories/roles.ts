@@ -57,7 +57,9 @@ export function createRolesRepository(db: Executor) {
         .innerJoin("roles as r", (j) =>
           j.onRef("r.entity_type", "=", "mr.entity_type").onRef("r.entity_id", "=", "mr.entity_id").onRef("r.id", "=", "mr.role_id"),
         )
+        .leftJoin("teams as t", (j) => j.onRef("t.id", "=", "r.entity_id").on("r.entity_type", "=", "team"))
         .selectAll("r")
+        .select("t.org_id as team_org_id")
         .where("mr.user_id", "=", userId)
         .execute(),
   };

@@ -1,0 +1,66 @@
+import { randomBytes } from "node:crypto";
+import cookie from "@fastify/cookie";
+import { DomainError } from "@latchkey/core";
+import Fastify, { type FastifyInstance } from "fastify";
+import { createServices, type Services } from "./app-services.js";
+import type { Config } from "./config.js";
+import { createAuthenticator, type BearerAuthenticator } from "./http/authenticate.js";
+import { installErrorHandling } from "./http/errors.js";
+import { createRouter } from "./http/route.js";
+import { memberRoutes } from "./http/routes/members.js";
+import { metaRoutes } from "./http/routes/meta.js";
+import { orgRoutes } from "./http/routes/orgs.js";
+import { projectRoutes } from "./http/routes/projects.js";
+import { roleRoutes } from "./http/routes/roles.js";
+import { sessionRoutes } from "./http/routes/session.js";
+import { teamRoutes } from "./http/routes/teams.js";
+import { openDatabase } from "./store/database.js";
+import { createStore } from "./store/store.js";
+
+const BODY_LIMIT = 1024 * 1024;
+
+/** Log lines never carry credentials or secrets: headers are not logged and query strings are cut off. */
+const serializers = {
+  req: (req: { method: string; url: string; ip?: string; id?: string }) => ({
+    method: req.method,
+    path: req.url.split("?")[0],
+    ip: req.ip,
+  }),
+};
+
+/** The server: Fastify, the services and every route, over an open store. */
+export async function buildApp(config: Config, options: { logger?: boolean; now?: () => Date } = {}): Promise<{ app: FastifyInstance; services: Services }> {
+  const db = await openDatabase(config.database);
+  const services = createServices(config, createStore(db), options.now);
+  const app = Fastify({
+    logger:
+      options.logger === false
+        ? false
+        : { level: config.logLevel, serializers, redact: { paths: ["*.password", "*.token", "*.authorization", "*.cookie"], censor: "[redacted]" } },
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => `req_${randomBytes(9).toString("base64url")}`,
+    requestIdHeader: false,
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  app.addHook("onRequest", (request, reply, done) => {
+    void reply.header("x-request-id", request.id);
+    done();
+  });
+  await app.register(cookie);
+  installErrorHandling(app);
+
+  // API tokens arrive with the tokens issue; until then a bearer credential cannot be valid.
+  const bearer: BearerAuthenticator = () => Promise.reject(new DomainError("TOKEN_INVALID", "token is not valid"));
+  const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer });
+  const router = createRouter(app, auth);
+  sessionRoutes(router, services, auth);
+  orgRoutes(router, services);
+  teamRoutes(router, services);
+  roleRoutes(router, services);
+  memberRoutes(router, services);
+  projectRoutes(router, services);
+  metaRoutes(app, router, services);
+  app.addHook("onClose", () => db.close());
+  return { app, services };
+}

@@ -1,0 +1,108 @@
+import { DomainError } from "@latchkey/core";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z, type ZodType } from "zod";
+import type { Principal } from "../services/principal.js";
+import type { Page } from "../store/pagination.js";
+import type { Authenticator } from "./authenticate.js";
+
+type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+type AuthMode = "credential" | "none";
+
+/** What a handler is given: parsed input and, unless the route is public, the principal. */
+export interface RouteContext<P, Q, B, A extends AuthMode> {
+  params: P;
+  query: Q;
+  body: B;
+  principal: A extends "none" ? null : Principal;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** One route: its schemas are the single source for validation, the OpenAPI document and the SDK's types. */
+export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodType, R extends ZodType, A extends AuthMode> {
+  method: Method;
+  /** Several paths may share one handler (`/v1/teams/:teamId/projects` and `/v1/projects`). */
+  url: string | string[];
+  summary: string;
+  tags: string[];
+  auth?: A;
+  /** The permission checked, for the docs (the service enforces it). */
+  permission?: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** The `data` of a success, or for lists the schema of one item. */
+  reply: R;
+  /** For lists: the plural key under `data`; the handler returns a Page. */
+  list?: string;
+  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>) => Promise<z.input<R> | Page<z.input<R>>>;
+}
+
+/** What the OpenAPI generator needs to know of a registered route. */
+export interface RouteDoc {
+  method: Method;
+  url: string;
+  summary: string;
+  tags: string[];
+  auth: AuthMode;
+  permission?: string | undefined;
+  params?: ZodType | undefined;
+  query?: ZodType | undefined;
+  body?: ZodType | undefined;
+  reply: ZodType;
+  list?: string | undefined;
+}
+
+function parse<T extends ZodType>(schema: T | undefined, value: unknown, where: string): z.output<T> {
+  if (!schema) return undefined as z.output<T>;
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const fields: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const key = issue.path.length > 0 ? issue.path.join(".") : where;
+    fields[key] ??= issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message;
+  }
+  const named = Object.keys(fields).join(", ");
+  throw new DomainError("VALIDATION_FAILED", `invalid ${where}: ${named}`, { fields });
+}
+
+/** Registers routes on one Fastify instance and remembers them for the OpenAPI document. */
+export function createRouter(app: FastifyInstance, auth: Authenticator) {
+  const docs: RouteDoc[] = [];
+  return {
+    docs,
+    add<P extends ZodType, Q extends ZodType, B extends ZodType, R extends ZodType, A extends AuthMode = "credential">(
+      spec: RouteSpec<P, Q, B, R, A>,
+    ): void {
+      const mode: AuthMode = spec.auth ?? "credential";
+      for (const url of Array.isArray(spec.url) ? spec.url : [spec.url]) {
+        docs.push({ ...spec, url, auth: mode });
+        app.route({
+          method: spec.method,
+          url,
+          handler: async (request, reply) => {
+            // The credential first: an unauthenticated caller learns nothing, not even whether its input was valid.
+            const principal = mode === "none" ? null : await auth.principal(request);
+            const ctx = {
+              params: parse(spec.params, request.params, "path"),
+              query: parse(spec.query, request.query, "query"),
+              body: parse(spec.body, request.body, "body"),
+              principal,
+              request,
+              reply,
+            } as RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>;
+            const result = await spec.handler(ctx);
+            if (spec.list === undefined) return { data: result };
+            const page = result as Page<unknown>;
+            return {
+              data: { [spec.list]: page.items },
+              pagination: { hasNextPage: page.hasNextPage, count: page.items.length, ...(page.cursor ? { cursor: page.cursor } : {}) },
+            };
+          },
+        });
+      }
+    },
+  };
+}
+
+export type Router = ReturnType<typeof createRouter>;

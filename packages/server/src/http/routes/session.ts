@@ -1,0 +1,97 @@
+import { DomainError, InvitationAccept, SessionCreate, SessionReply, SetupCreate, User } from "@latchkey/core";
+import { z } from "zod";
+import type { Services } from "../../app-services.js";
+import type { Authenticator } from "../authenticate.js";
+import type { Router } from "../route.js";
+import { clearSessionCookie, setSessionCookie } from "../session-cookie.js";
+
+/** Console sign-in, first-run setup and accepting invitations. */
+export function sessionRoutes(router: Router, services: Services, auth: Authenticator): void {
+  const { sessions, accounts, config } = services;
+
+  router.add({
+    method: "POST",
+    url: "/v1/session",
+    summary: "Sign in to the console: sets the session cookie and returns the CSRF token",
+    tags: ["session"],
+    auth: "none",
+    body: SessionCreate,
+    reply: SessionReply,
+    handler: async ({ body, request, reply }) => {
+      const { sessionId, csrfToken, user } = await sessions.signIn(body.email, body.password, request.ip);
+      setSessionCookie(reply, config, sessionId);
+      return { user, csrfToken };
+    },
+  });
+
+  router.add({
+    method: "GET",
+    url: "/v1/session",
+    summary: "The signed-in person",
+    tags: ["session"],
+    auth: "none",
+    reply: z.object({ user: User }),
+    handler: async ({ request }) => {
+      const session = await auth.session(request);
+      if (!session) throw new DomainError("UNAUTHENTICATED", "not signed in");
+      return { user: session.user };
+    },
+  });
+
+  router.add({
+    method: "DELETE",
+    url: "/v1/session",
+    summary: "Sign out",
+    tags: ["session"],
+    reply: z.object({ signedOut: z.literal(true) }),
+    handler: async ({ request, reply, principal }) => {
+      if (principal.kind !== "session") throw new DomainError("FORBIDDEN", "an API token has no session to end");
+      const session = await auth.session(request);
+      if (session) await sessions.signOut(session);
+      clearSessionCookie(reply, config);
+      return { signedOut: true as const };
+    },
+  });
+
+  router.add({
+    method: "GET",
+    url: "/v1/setup",
+    summary: "Whether the instance still waits for its first account",
+    tags: ["session"],
+    auth: "none",
+    reply: z.object({ needsSetup: z.boolean() }),
+    handler: async () => ({ needsSetup: await accounts.needsSetup() }),
+  });
+
+  router.add({
+    method: "POST",
+    url: "/v1/setup",
+    summary: "Create the first account with the one-time link printed at first start",
+    tags: ["session"],
+    auth: "none",
+    body: SetupCreate,
+    reply: SessionReply,
+    handler: async ({ body, reply }) => {
+      const user = await accounts.setup(body);
+      const { sessionId, csrfToken } = await sessions.start(user.id);
+      setSessionCookie(reply, config, sessionId);
+      return { user, csrfToken };
+    },
+  });
+
+  router.add({
+    method: "POST",
+    url: "/v1/invitations/accept",
+    summary: "Accept an invitation: set a name and password, join with the invited roles, and sign in",
+    tags: ["members"],
+    auth: "none",
+    body: InvitationAccept,
+    reply: SessionReply,
+    handler: async ({ body, reply }) => {
+      const user = await accounts.acceptInvitation(body);
+      const { sessionId, csrfToken } = await sessions.start(user.id);
+      setSessionCookie(reply, config, sessionId);
+      return { user, csrfToken };
+    },
+  });
+}

@@ -1,0 +1,58 @@
+import { PageQuery, Team, TeamCreate, TeamUpdate } from "@latchkey/core";
+import type { Services } from "../../app-services.js";
+import type { Router } from "../route.js";
+import { Deleted, TeamParams } from "./params.js";
+
+/** Teams. */
+export function teamRoutes(router: Router, { teams }: Services): void {
+  router.add({
+    method: "GET",
+    url: "/v1/teams",
+    summary: "List the teams you reach (as a member, or through an organisation role)",
+    tags: ["teams"],
+    query: PageQuery,
+    reply: Team,
+    list: "teams",
+    handler: ({ principal, query }) => teams.list(principal, { perPage: query.per_page, cursor: query.cursor }),
+  });
+  router.add({
+    method: "POST",
+    url: "/v1/teams",
+    summary: "Create a team outside any organisation; you become its owner",
+    tags: ["teams"],
+    body: TeamCreate,
+    reply: Team,
+    handler: ({ principal, body }) => teams.create(principal, body),
+  });
+  router.add({
+    method: "GET",
+    url: "/v1/teams/:teamId",
+    summary: "Get a team",
+    tags: ["teams"],
+    permission: "team.read",
+    params: TeamParams,
+    reply: Team,
+    handler: ({ principal, params }) => teams.get(principal, params.teamId),
+  });
+  router.add({
+    method: "PATCH",
+    url: "/v1/teams/:teamId",
+    summary: "Edit a team",
+    tags: ["teams"],
+    permission: "team.update",
+    params: TeamParams,
+    body: TeamUpdate,
+    reply: Team,
+    handler: ({ principal, params, body }) => teams.update(principal, params.teamId, body),
+  });
+  router.add({
+    method: "DELETE",
+    url: "/v1/teams/:teamId",
+    summary: "Delete a team with its roles, members and projects",
+    tags: ["teams"],
+    permission: "team.delete",
+    params: TeamParams,
+    reply: Deleted,
+    handler: ({ principal, params }) => teams.remove(principal, params.teamId),
+  });
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import { buildApp } from "./app.js";
+import { ConfigError, loadConfig } from "./config.js";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`latchkey: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const { app, services } = await buildApp(config);
+  const first = await services.accounts.bootstrap();
+  await app.listen({ port: config.port, host: config.host });
+  const where = config.database.kind === "sqlite" ? `SQLite at ${config.database.path}` : "PostgreSQL";
+  process.stdout.write(`Latchkey is listening on http://${config.host}:${config.port} (public URL ${config.publicUrl}), database: ${where}\n`);
+  if (first && "createdEmail" in first) process.stdout.write(`Created the first account, ${first.createdEmail} (from LATCHKEY_BOOTSTRAP_EMAIL).\n`);
+  if (first && "setupUrl" in first) {
+    process.stdout.write(`No account exists yet. Create the first one within this run, once, at:\n  ${first.setupUrl}\n`);
+  }
+  process.stdout.write(`API reference: ${config.publicUrl}/docs\n`);
+  const stop = (signal: string) => {
+    app.log.info({ signal }, "shutting down");
+    void app.close().then(() => process.exit(0));
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`latchkey: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

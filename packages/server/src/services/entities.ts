@@ -1,0 +1,40 @@
+import { DEFAULT_ORG_ROLES, DEFAULT_TEAM_ROLES, DomainError, OWNER_ROLE, slugify, UNRESTRICTED } from "@latchkey/core";
+import type { Repositories } from "../store/store.js";
+import type { EntityType } from "../store/schema.js";
+
+/** The id a new object gets: the one asked for, or a slug of its name. */
+export function idFrom(requested: string | undefined, name: string): string {
+  const id = requested ?? slugify(name);
+  if (!id) {
+    throw new DomainError("VALIDATION_FAILED", "name gives no usable id; pass an id", { fields: { id: "required when the name has no letters or digits" } });
+  }
+  return id;
+}
+
+/** Creates the default roles of a new team or organisation and makes `ownerId` its owner. */
+export async function seedEntity(tx: Repositories, entityType: EntityType, entityId: string, ownerId: string, at: string): Promise<void> {
+  const defaults = entityType === "team" ? DEFAULT_TEAM_ROLES : DEFAULT_ORG_ROLES;
+  const restrictions = entityType === "team" ? UNRESTRICTED : { enabled: false, teams: [] };
+  for (const role of defaults) {
+    await tx.roles.insert({
+      entity_type: entityType,
+      entity_id: entityId,
+      id: role.id,
+      name: role.name,
+      description: role.description,
+      permissions: JSON.stringify(role.permissions),
+      restrictions: JSON.stringify(restrictions),
+      created_at: at,
+      updated_at: at,
+    });
+  }
+  await tx.members.add(entityType, entityId, ownerId, at);
+  await tx.members.setRoles(entityType, entityId, ownerId, [OWNER_ROLE]);
+}
+
+/** Removes everything a team or organisation holds besides its own row (roles, members, invitations). */
+export async function clearEntity(tx: Repositories, entityType: EntityType, entityId: string): Promise<void> {
+  await tx.members.removeAllOf(entityType, entityId);
+  await tx.roles.removeAllOf(entityType, entityId);
+  await tx.invitations.removeAllOf(entityType, entityId);
+}

@@ -1,0 +1,66 @@
+import type { PageRequest } from "../store/pagination.js";
+import type { OrgRow } from "../store/repositories/orgs.js";
+import type { Store } from "../store/store.js";
+import { orgFor } from "./access.js";
+import { clearEntity, idFrom, seedEntity } from "./entities.js";
+import { authorize, requireSession, type Principal } from "./principal.js";
+
+/** An organisation as the API shows it. */
+export function toOrg(row: OrgRow) {
+  return { id: row.id, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+/** Organisations: groups of teams with roles that reach across them. */
+export function createOrgService(deps: { store: Store; now: () => Date }) {
+  const { store, now } = deps;
+  return {
+    /** Creates an organisation; the creating person becomes its owner. */
+    async create(principal: Principal, input: { id?: string | undefined; name: string }) {
+      requireSession(principal, "creating an organisation");
+      const id = idFrom(input.id, input.name);
+      const at = now().toISOString();
+      return store.transaction(async (tx) => {
+        const row: OrgRow = { id, name: input.name, created_at: at, updated_at: at };
+        await tx.orgs.insert(row);
+        await seedEntity(tx, "org", id, principal.userId, at);
+        return toOrg(row);
+      });
+    },
+
+    async get(principal: Principal, orgId: string) {
+      const org = await orgFor(store, principal, orgId);
+      authorize(principal, "org.read", { orgId });
+      return toOrg(org);
+    },
+
+    async list(principal: Principal, page: PageRequest) {
+      const result = await store.orgs.pageForUser(principal.userId, page);
+      const reachable = result.items.filter((o) => principal.grants.some((g) => g.entityType === "org" && g.entityId === o.id));
+      return { ...result, items: reachable.map(toOrg) };
+    },
+
+    async update(principal: Principal, orgId: string, patch: { name?: string | undefined }) {
+      return store.transaction(async (tx) => {
+        const org = await orgFor(tx, principal, orgId);
+        authorize(principal, "org.update", { orgId });
+        const changes = { ...(patch.name === undefined ? {} : { name: patch.name }), updated_at: now().toISOString() };
+        await tx.orgs.update(orgId, changes);
+        return toOrg({ ...org, ...changes });
+      });
+    },
+
+    /** Deletes the organisation with every team in it. */
+    async remove(principal: Principal, orgId: string) {
+      return store.transaction(async (tx) => {
+        await orgFor(tx, principal, orgId);
+        authorize(principal, "org.delete", { orgId });
+        for (const teamId of await tx.teams.idsOfOrg(orgId)) await clearEntity(tx, "team", teamId);
+        await clearEntity(tx, "org", orgId);
+        await tx.orgs.remove(orgId);
+        return { id: orgId, deleted: true as const };
+      });
+    },
+  };
+}
+
+export type OrgService = ReturnType<typeof createOrgService>;

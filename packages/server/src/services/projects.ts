@@ -1,0 +1,72 @@
+import { DomainError, projectFilter } from "@latchkey/core";
+import type { PageRequest } from "../store/pagination.js";
+import type { ProjectRow } from "../store/repositories/projects.js";
+import type { Store } from "../store/store.js";
+import { teamFor, teamResource } from "./access.js";
+import { idFrom } from "./entities.js";
+import { authorize, type Principal } from "./principal.js";
+
+/** A project as the API shows it. */
+export function toProject(row: ProjectRow) {
+  return { id: row.id, name: row.name, description: row.description, createdAt: row.created_at };
+}
+
+/** Projects: the resource a team's roles protect, guarded by projectScope permissions and project restrictions. */
+export function createProjectService(deps: { store: Store; now: () => Date }) {
+  const { store, now } = deps;
+  const find = async (teamId: string, projectId: string) => {
+    const row = await store.projects.byId(teamId, projectId);
+    if (!row) throw new DomainError("NOT_FOUND", `project ${projectId} not found`);
+    return row;
+  };
+
+  return {
+    /** The projects of a team the principal may read: restrictions become a SQL filter, so pages stay full. */
+    async list(principal: Principal, teamId: string, page: PageRequest) {
+      const team = await teamFor(store, principal, teamId);
+      authorize(principal, "project.read", teamResource(team));
+      const filter = projectFilter(principal.grants, "project.read", teamResource(team));
+      const result = await store.projects.page(team.id, page, filter.all ? {} : "only" in filter ? { only: filter.only } : { except: filter.except });
+      return { ...result, items: result.items.map(toProject) };
+    },
+
+    async get(principal: Principal, teamId: string, projectId: string) {
+      const team = await teamFor(store, principal, teamId);
+      // Check before looking: a restricted role learns nothing about projects outside its reach.
+      authorize(principal, "project.read", { ...teamResource(team), projectId });
+      return toProject(await find(team.id, projectId));
+    },
+
+    async create(principal: Principal, teamId: string, input: { id?: string | undefined; name: string; description: string }) {
+      const team = await teamFor(store, principal, teamId);
+      const id = idFrom(input.id, input.name);
+      authorize(principal, "project.create", { ...teamResource(team), projectId: id });
+      const at = now().toISOString();
+      const row: ProjectRow = { team_id: team.id, id, name: input.name, description: input.description, created_at: at, updated_at: at };
+      await store.transaction((tx) => tx.projects.insert(row));
+      return toProject(row);
+    },
+
+    async update(principal: Principal, teamId: string, projectId: string, patch: { name?: string | undefined; description?: string | undefined }) {
+      const team = await teamFor(store, principal, teamId);
+      authorize(principal, "project.update", { ...teamResource(team), projectId });
+      return store.transaction(async (tx) => {
+        const row = await tx.projects.byId(team.id, projectId);
+        if (!row) throw new DomainError("NOT_FOUND", `project ${projectId} not found`);
+        const changes = { ...(patch.name === undefined ? {} : { name: patch.name }), ...(patch.description === undefined ? {} : { description: patch.description }), updated_at: now().toISOString() };
+        await tx.projects.update(team.id, projectId, changes);
+        return toProject({ ...row, ...changes });
+      });
+    },
+
+    async remove(principal: Principal, teamId: string, projectId: string) {
+      const team = await teamFor(store, principal, teamId);
+      authorize(principal, "project.delete", { ...teamResource(team), projectId });
+      await find(team.id, projectId);
+      await store.projects.remove(team.id, projectId);
+      return { id: projectId, deleted: true as const };
+    },
+  };
+}
+
+export type ProjectService = ReturnType<typeof createProjectService>;

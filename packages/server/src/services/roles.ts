@@ -1,0 +1,175 @@
+import {
+  covers,
+  DomainError,
+  OWNER_ROLE,
+  uncovered,
+  type Grant,
+  type OrgRestrictions,
+  type PermissionSet,
+  type ProjectRestrictions,
+} from "@latchkey/core";
+import type { PageRequest } from "../store/pagination.js";
+import type { RoleRow } from "../store/repositories/roles.js";
+import type { Repositories, Store } from "../store/store.js";
+import { idFrom } from "./entities.js";
+import { authorize, grantOf, type Principal } from "./principal.js";
+import { entityFor, entityPermission, type Entity } from "./scope.js";
+
+type Restrictions = ProjectRestrictions | OrgRestrictions;
+
+/** A role as the API shows it. */
+export function toRole(row: RoleRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    permissions: JSON.parse(row.permissions) as PermissionSet,
+    restrictions: JSON.parse(row.restrictions) as Restrictions,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Throws 403 unless the principal already holds everything `target` would grant (no escalation). */
+export function assertCovers(principal: Principal, target: Grant, what: string): void {
+  if (!covers(principal.grants, target)) {
+    const missing = uncovered(principal.grants, target);
+    throw new DomainError("FORBIDDEN", `${what} would grant more than you hold`, {
+      permission: missing[0] ?? "restrictions",
+      missing,
+    });
+  }
+}
+
+async function validateRestrictions(tx: Repositories, entity: Entity, restrictions: Restrictions): Promise<void> {
+  if (entity.type !== "org" || !("teams" in restrictions)) return;
+  const teams = new Set(await tx.teams.idsOfOrg(entity.id));
+  const foreign = restrictions.teams.filter((t) => !teams.has(t.teamId)).map((t) => t.teamId);
+  if (foreign.length > 0) {
+    throw new DomainError("VALIDATION_FAILED", `teams not in organisation ${entity.id}: ${foreign.join(", ")}`, {
+      fields: { "restrictions.teams": "must name teams of this organisation" },
+    });
+  }
+}
+
+function assertShape(entity: Entity, permissions: PermissionSet): void {
+  if (entity.type === "team" && permissions.orgScope.length > 0) {
+    throw new DomainError("VALIDATION_FAILED", "a team role cannot hold organisation permissions", {
+      fields: { "permissions.orgScope": "must be empty for a team role" },
+    });
+  }
+}
+
+/** Loads a role of an entity, 404 when there is none. */
+export async function roleOf(tx: Repositories, entity: Entity, roleId: string): Promise<RoleRow> {
+  const role = await tx.roles.byId(entity.type, entity.id, roleId);
+  if (!role) throw new DomainError("NOT_FOUND", `role ${roleId} not found`);
+  return role;
+}
+
+/** Team and organisation roles: the permissions every member and token of the role holds. */
+export function createRoleService(deps: { store: Store; now: () => Date; onRoleChanged?: (tx: Repositories, entity: Entity, roleId: string, deleted: boolean) => Promise<void> }) {
+  const { store, now } = deps;
+  const changed = deps.onRoleChanged ?? (() => Promise.resolve());
+
+  return {
+    async list(principal: Principal, type: Entity["type"], id: string, page: PageRequest) {
+      const entity = await entityFor(store, principal, type, id);
+      authorize(principal, entityPermission(entity, "roles", "read"), entity.resource);
+      const result = await store.roles.page(entity.type, entity.id, page);
+      return { ...result, items: result.items.map(toRole) };
+    },
+
+    async get(principal: Principal, type: Entity["type"], id: string, roleId: string) {
+      const entity = await entityFor(store, principal, type, id);
+      authorize(principal, entityPermission(entity, "roles", "read"), entity.resource);
+      return toRole(await roleOf(store, entity, roleId));
+    },
+
+    async create(
+      principal: Principal,
+      type: Entity["type"],
+      id: string,
+      input: { id?: string | undefined; name: string; description: string; permissions: PermissionSet; restrictions: Restrictions },
+    ) {
+      const at = now().toISOString();
+      return store.transaction(async (tx) => {
+        const entity = await entityFor(tx, principal, type, id);
+        authorize(principal, entityPermission(entity, "roles", "manage"), entity.resource);
+        assertShape(entity, input.permissions);
+        await validateRestrictions(tx, entity, input.restrictions);
+        const row: RoleRow = {
+          entity_type: entity.type,
+          entity_id: entity.id,
+          id: idFrom(input.id, input.name),
+          name: input.name,
+          description: input.description,
+          permissions: JSON.stringify(input.permissions),
+          restrictions: JSON.stringify(input.restrictions),
+          created_at: at,
+          updated_at: at,
+        };
+        assertCovers(principal, grantOf(row, entity.orgId), "this role");
+        await tx.roles.insert(row);
+        return toRole(row);
+      });
+    },
+
+    async update(
+      principal: Principal,
+      type: Entity["type"],
+      id: string,
+      roleId: string,
+      patch: { name?: string | undefined; description?: string | undefined; permissions?: PermissionSet | undefined; restrictions?: Restrictions | undefined },
+    ) {
+      return store.transaction(async (tx) => {
+        const entity = await entityFor(tx, principal, type, id);
+        authorize(principal, entityPermission(entity, "roles", "manage"), entity.resource);
+        const role = await roleOf(tx, entity, roleId);
+        if (roleId === OWNER_ROLE && (patch.permissions || patch.restrictions)) {
+          throw new DomainError("VALIDATION_FAILED", "the owner role always holds every permission", {
+            fields: { permissions: "cannot be changed on the owner role" },
+          });
+        }
+        if (patch.permissions) assertShape(entity, patch.permissions);
+        if (patch.restrictions) await validateRestrictions(tx, entity, patch.restrictions);
+        const next: RoleRow = {
+          ...role,
+          ...(patch.name === undefined ? {} : { name: patch.name }),
+          ...(patch.description === undefined ? {} : { description: patch.description }),
+          ...(patch.permissions ? { permissions: JSON.stringify(patch.permissions) } : {}),
+          ...(patch.restrictions ? { restrictions: JSON.stringify(patch.restrictions) } : {}),
+          updated_at: now().toISOString(),
+        };
+        // Neither the role as it is nor as it would be may exceed what the editor holds.
+        assertCovers(principal, grantOf(role, entity.orgId), "editing this role");
+        assertCovers(principal, grantOf(next, entity.orgId), "this change");
+        await tx.roles.update(entity.type, entity.id, roleId, {
+          name: next.name,
+          description: next.description,
+          permissions: next.permissions,
+          restrictions: next.restrictions,
+          updated_at: next.updated_at,
+        });
+        await changed(tx, entity, roleId, false);
+        return toRole(next);
+      });
+    },
+
+    /** Deletes a role; its members lose it, and (with tokens) its tokens are revoked in the same transaction. */
+    async remove(principal: Principal, type: Entity["type"], id: string, roleId: string) {
+      return store.transaction(async (tx) => {
+        const entity = await entityFor(tx, principal, type, id);
+        authorize(principal, entityPermission(entity, "roles", "manage"), entity.resource);
+        const role = await roleOf(tx, entity, roleId);
+        if (roleId === OWNER_ROLE) throw new DomainError("CONFLICT", "the owner role cannot be deleted");
+        assertCovers(principal, grantOf(role, entity.orgId), "deleting this role");
+        await changed(tx, entity, roleId, true);
+        await tx.roles.remove(entity.type, entity.id, roleId);
+        return { id: roleId, deleted: true as const };
+      });
+    },
+  };
+}
+
+export type RoleService = ReturnType<typeof createRoleService>;

@@ -1,0 +1,79 @@
+import { DomainError } from "@latchkey/core";
+import type { Config } from "../config.js";
+import type { Store } from "../store/store.js";
+import { DUMMY_PASSWORD_HASH, randomSecret, safeEqual, sha256, verifyPassword } from "./secrets.js";
+import type { Throttle } from "./throttle.js";
+import { toUser, type User } from "./users.js";
+
+/** A signed-in console session as the HTTP layer sees it. */
+export interface ActiveSession {
+  idHash: string;
+  user: User;
+  csrfHash: string;
+}
+
+/** Sign-in, sign-out and session lookup for the console. */
+export function createSessionService(deps: { store: Store; config: Config; throttle: Throttle; now: () => Date }) {
+  const { store, config, throttle, now } = deps;
+
+  return {
+    /** Checks e-mail and password; on success a new session (new id: sessions are never reused across sign-ins). */
+    async signIn(email: string, password: string, ip: string): Promise<{ sessionId: string; csrfToken: string; user: User }> {
+      const keys = [`account:${email}`, `ip:${ip}`];
+      const wait = Math.max(...keys.map((k) => throttle.retryAfterMs(k)));
+      if (wait > 0) {
+        throw new DomainError("RATE_LIMITED", "too many failed sign-ins; try again later", { retryAfterSeconds: Math.ceil(wait / 1000) });
+      }
+      const user = await store.users.byEmail(email);
+      const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
+      if (!user || !ok) {
+        for (const k of keys) throttle.fail(k);
+        throw new DomainError("UNAUTHENTICATED", "e-mail or password is wrong");
+      }
+      throttle.reset(`account:${email}`);
+      return { ...(await this.start(user.id)), user: toUser(user) };
+    },
+
+    /** Opens a session for a user who has just proved who they are. */
+    async start(userId: string): Promise<{ sessionId: string; csrfToken: string }> {
+      const sessionId = randomSecret(32);
+      const csrfToken = randomSecret(24);
+      const at = now();
+      await store.sessions.insert({
+        id_hash: sha256(sessionId),
+        user_id: userId,
+        csrf_hash: sha256(csrfToken),
+        created_at: at.toISOString(),
+        last_seen_at: at.toISOString(),
+        expires_at: new Date(at.getTime() + config.session.maxMs).toISOString(),
+      });
+      return { sessionId, csrfToken };
+    },
+
+    /** The live session for a cookie value, or null when it is unknown, idle too long or past its absolute end. */
+    async resolve(sessionId: string): Promise<ActiveSession | null> {
+      const idHash = sha256(sessionId);
+      const row = await store.sessions.byIdHash(idHash);
+      if (!row) return null;
+      const t = now().getTime();
+      if (Date.parse(row.expires_at) <= t || Date.parse(row.last_seen_at) + config.session.idleMs <= t) {
+        await store.sessions.remove(idHash);
+        return null;
+      }
+      const user = await store.users.byId(row.user_id);
+      if (!user) return null;
+      // Refresh the idle clock at most once a minute, not on every request.
+      if (t - Date.parse(row.last_seen_at) > 60_000) await store.sessions.touch(idHash, now().toISOString());
+      return { idHash, user: toUser(user), csrfHash: row.csrf_hash };
+    },
+
+    /** Whether the CSRF header matches the session's token. */
+    csrfMatches(session: ActiveSession, header: string | undefined): boolean {
+      return header !== undefined && header.length <= 256 && safeEqual(sha256(header), session.csrfHash);
+    },
+
+    signOut: (session: ActiveSession) => store.sessions.remove(session.idHash),
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

@@ -1,0 +1,78 @@
+import { can, DomainError } from "@latchkey/core";
+import type { PageRequest } from "../store/pagination.js";
+import type { TeamRow } from "../store/repositories/teams.js";
+import type { Store } from "../store/store.js";
+import { orgFor, teamFor, teamResource } from "./access.js";
+import { clearEntity, idFrom, seedEntity } from "./entities.js";
+import { authorize, requireSession, type Principal } from "./principal.js";
+
+/** A team as the API shows it. */
+export function toTeam(row: TeamRow) {
+  return { id: row.id, name: row.name, description: row.description, orgId: row.org_id, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+/** Teams: on their own or inside an organisation. */
+export function createTeamService(deps: { store: Store; now: () => Date }) {
+  const { store, now } = deps;
+  return {
+    /** Creates a team; the creating person becomes its owner. Inside an organisation it needs `org.teams.create`. */
+    async create(principal: Principal, input: { id?: string | undefined; name: string; description: string }, orgId?: string) {
+      if (orgId === undefined) requireSession(principal, "creating a team outside an organisation");
+      const id = idFrom(input.id, input.name);
+      const at = now().toISOString();
+      return store.transaction(async (tx) => {
+        if (orgId !== undefined) {
+          await orgFor(tx, principal, orgId);
+          authorize(principal, "org.teams.create", { orgId });
+        }
+        const row: TeamRow = { id, org_id: orgId ?? null, name: input.name, description: input.description, created_at: at, updated_at: at };
+        await tx.teams.insert(row);
+        await seedEntity(tx, "team", id, principal.userId, at);
+        return toTeam(row);
+      });
+    },
+
+    async get(principal: Principal, teamId: string) {
+      const team = await teamFor(store, principal, teamId);
+      authorize(principal, "team.read", teamResource(team));
+      return toTeam(team);
+    },
+
+    /** The teams the principal reaches; `orgId` narrows to one organisation. */
+    async list(principal: Principal, page: PageRequest, orgId?: string) {
+      if (orgId !== undefined) {
+        await orgFor(store, principal, orgId);
+        authorize(principal, "org.teams.read", { orgId });
+      }
+      const teamIds = principal.grants.filter((g) => g.entityType === "team").map((g) => g.entityId);
+      const orgIds = principal.grants.filter((g) => g.entityType === "org" && g.permissions.orgScope.includes("org.teams.read")).map((g) => g.entityId);
+      const result = await store.teams.page({ teamIds, orgIds, ...(orgId === undefined ? {} : { orgId }) }, page);
+      return { ...result, items: result.items.map(toTeam) };
+    },
+
+    async update(principal: Principal, teamId: string, patch: { name?: string | undefined; description?: string | undefined }) {
+      return store.transaction(async (tx) => {
+        const team = await teamFor(tx, principal, teamId);
+        authorize(principal, "team.update", teamResource(team));
+        const changes = { ...(patch.name === undefined ? {} : { name: patch.name }), ...(patch.description === undefined ? {} : { description: patch.description }), updated_at: now().toISOString() };
+        await tx.teams.update(teamId, changes);
+        return toTeam({ ...team, ...changes });
+      });
+    },
+
+    async remove(principal: Principal, teamId: string) {
+      return store.transaction(async (tx) => {
+        const team = await teamFor(tx, principal, teamId);
+        const allowed = can(principal.grants, "team.delete", teamResource(team)) || can(principal.grants, "org.teams.delete", { orgId: team.org_id });
+        if (!allowed) {
+          throw new DomainError("FORBIDDEN", "missing permission team.delete", { permission: "team.delete" });
+        }
+        await clearEntity(tx, "team", teamId);
+        await tx.teams.remove(teamId);
+        return { id: teamId, deleted: true as const };
+      });
+    },
+  };
+}
+
+export type TeamService = ReturnType<typeof createTeamService>;
