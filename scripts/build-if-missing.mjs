@@ -1,0 +1,23 @@
+// `npm start` on a fresh clone: build the TypeScript once, then again only when a source is newer than its output.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+const newest = (dir) => {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+};
+
+const packages = ["core", "server"];
+const stale = packages.some((pkg) => {
+  const out = join("packages", pkg, "dist");
+  return !existsSync(out) || newest(join("packages", pkg, "src")) > newest(out);
+});
+if (stale) {
+  process.stdout.write("Building Latchkey (first start or sources changed)...\n");
+  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-b", "packages/server"], { stdio: "inherit" });
+}
