@@ -1,3 +1,4 @@
+import process from "node:process";
 // `npm start` on a fresh clone: build the TypeScript once, then again only when a source is newer than its output.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -19,5 +20,5 @@ const stale = packages.some((pkg) => {
 });
 if (stale) {
   process.stdout.write("Building Latchkey (first start or sources changed)...\n");
-  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-b", "packages/server"], { stdio: "inherit" });
+  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-b", "packages/server/tsconfig.build.json"], { stdio: "inherit" });
 }

@@ -1,3 +1,4 @@
+import type {} from "vitest";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 

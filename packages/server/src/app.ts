@@ -6,7 +6,7 @@ import { createServices, type Services } from "./app-services.js";
 import type { Config } from "./config.js";
 import { createAuthenticator, type BearerAuthenticator } from "./http/authenticate.js";
 import { installErrorHandling } from "./http/errors.js";
-import { createRouter } from "./http/route.js";
+import { createRouter, type RouteDoc } from "./http/route.js";
 import { memberRoutes } from "./http/routes/members.js";
 import { metaRoutes } from "./http/routes/meta.js";
 import { orgRoutes } from "./http/routes/orgs.js";
@@ -29,7 +29,7 @@ const serializers = {
 };
 
 /** The server: Fastify, the services and every route, over an open store. */
-export async function buildApp(config: Config, options: { logger?: boolean; now?: () => Date } = {}): Promise<{ app: FastifyInstance; services: Services }> {
+export async function buildApp(config: Config, options: { logger?: boolean; now?: () => Date } = {}): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
   const db = await openDatabase(config.database);
   const services = createServices(config, createStore(db), options.now);
   const app = Fastify({
@@ -62,5 +62,5 @@ export async function buildApp(config: Config, options: { logger?: boolean; now?
   projectRoutes(router, services);
   metaRoutes(app, router, services);
   app.addHook("onClose", () => db.close());
-  return { app, services };
+  return { app, services, routes: router.docs };
 }

@@ -1,6 +1,6 @@
 import { DomainError } from "@latchkey/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { z, type ZodType } from "zod";
+import type { z, ZodType } from "zod";
 import type { Principal } from "../services/principal.js";
 import type { Page } from "../store/pagination.js";
 import type { Authenticator } from "./authenticate.js";

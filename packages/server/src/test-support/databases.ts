@@ -5,6 +5,12 @@ import { join } from "node:path";
 import pg from "pg";
 import { inject } from "vitest";
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    postgresUrl: string | null;
+  }
+}
+
 export type DialectName = "sqlite" | "postgres";
 
 /** The dialects this run tests: SQLite always, PostgreSQL when the global setup found it. */

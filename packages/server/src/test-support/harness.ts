@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { buildApp } from "../app.js";
 import type { Services } from "../app-services.js";
+import type { RouteDoc } from "../http/route.js";
 import { loadConfig, type Config } from "../config.js";
 import { freshDatabase, type DialectName } from "./databases.js";
 
@@ -34,9 +35,12 @@ export interface Client {
 export interface Harness {
   app: FastifyInstance;
   services: Services;
+  routes: readonly RouteDoc[];
   config: Config;
   anon: Client;
   owner: Client;
+  /** The one-time setup link an empty instance printed, or null. */
+  setupUrl: string | null;
   /** Signs in as someone; the account must exist. */
   signIn(email: string, password: string): Promise<Client>;
   /** A new person, invited by `inviter` to a team or organisation with roles, who accepts and is signed in. */
@@ -45,20 +49,23 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts a harness; the bootstrap owner exists and is signed in as `owner`. */
-export async function startHarness(kind: DialectName, env: Record<string, string> = {}): Promise<Harness> {
+/**
+ * Starts a harness; the bootstrap owner exists and is signed in as `owner`. With `bootstrap: false` the instance
+ * starts empty (waiting for setup) and `owner` is anonymous.
+ */
+export async function startHarness(kind: DialectName, env: Record<string, string> = {}, options: { bootstrap?: boolean } = {}): Promise<Harness> {
   const db = await freshDatabase(kind);
+  const bootstrap = options.bootstrap === false ? {} : { LATCHKEY_BOOTSTRAP_EMAIL: OWNER_EMAIL, LATCHKEY_BOOTSTRAP_PASSWORD: OWNER_PASSWORD };
   const config = loadConfig({
     LATCHKEY_DATA_DIR: db.dataDir,
     LATCHKEY_DATABASE_URL: db.url,
     LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64"),
-    LATCHKEY_BOOTSTRAP_EMAIL: OWNER_EMAIL,
-    LATCHKEY_BOOTSTRAP_PASSWORD: OWNER_PASSWORD,
     LATCHKEY_PUBLIC_URL: "http://latchkey.test",
+    ...bootstrap,
     ...env,
   });
-  const { app, services } = await buildApp(config, { logger: false });
-  await services.accounts.bootstrap();
+  const { app, services, routes } = await buildApp(config, { logger: false });
+  const first = await services.accounts.bootstrap();
 
   const client = (auth: { cookie?: string; csrf?: string; bearer?: string }, userId = ""): Client => {
     const request = async (method: Method, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestReply> => {
@@ -114,9 +121,11 @@ export async function startHarness(kind: DialectName, env: Record<string, string
   return {
     app,
     services,
+    routes,
     config,
     anon: client({}),
-    owner: await signIn(OWNER_EMAIL, OWNER_PASSWORD),
+    owner: options.bootstrap === false ? client({}) : await signIn(OWNER_EMAIL, OWNER_PASSWORD),
+    setupUrl: first && "setupUrl" in first ? first.setupUrl : null,
     signIn,
     newMember,
     client,

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dialects } from "../test-support/databases.js";
+import { startHarness, type Harness } from "../test-support/harness.js";
+
+describe.each(dialects())("HTTP conventions on %s", (kind) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(kind);
+  });
+  afterAll(() => h.close());
+
+  it("answers health and readiness", async () => {
+    expect((await h.anon.get("/healthz")).body).toEqual({ data: { status: "ok" } });
+    expect((await h.anon.get("/readyz")).body).toEqual({ data: { status: "ready", database: kind } });
+  });
+
+  it("answers every success with 200 {data}, creates included", async () => {
+    const res = await h.owner.post("/v1/teams", { name: "Envelope" });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body)).toEqual(["data"]);
+  });
+
+  it("gives unknown routes the error envelope with a request id that matches the header", async () => {
+    const res = await h.anon.get("/v1/nothing-here");
+    expect(res.status).toBe(404);
+    expect(res.body.error).toMatchObject({ status: 404, code: "NOT_FOUND" });
+    expect(res.headers["x-request-id"]).toBe(res.body.error?.id);
+  });
+
+  it("refuses malformed JSON with 400, never 500", async () => {
+    const res = await h.owner.request("POST", "/v1/teams", '{"name": ', { "content-type": "application/json" });
+    expect(res.status).toBe(400);
+    expect(res.body.error?.code).toBe("VALIDATION_FAILED");
+  });
+
+  it("refuses bodies over 1 MiB with 413", async () => {
+    const res = await h.owner.request("POST", "/v1/teams", JSON.stringify({ name: "x", description: "a".repeat(1024 * 1024 + 10) }), {
+      "content-type": "application/json",
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.error?.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("refuses an unsupported content type with 415", async () => {
+    const res = await h.owner.request("POST", "/v1/teams", "name=x", { "content-type": "application/x-www-form-urlencoded" });
+    expect(res.status).toBe(415);
+  });
+
+  it("names every bad field in details", async () => {
+    const res = await h.owner.post("/v1/teams", { name: "", description: 5, extra: 1 });
+    expect(res.status).toBe(400);
+    expect(Object.keys((res.body.error?.details as { fields: Record<string, string> }).fields).sort()).toEqual(["body", "description", "name"]);
+  });
+
+  it("refuses a bad page size and a bad path id with 400", async () => {
+    expect((await h.owner.get("/v1/teams?per_page=0")).status).toBe(400);
+    expect((await h.owner.get("/v1/teams?per_page=101")).status).toBe(400);
+    expect((await h.owner.get("/v1/teams/NOT_A_SLUG")).status).toBe(400);
+  });
+
+  it("serves the permission catalogue without a credential", async () => {
+    const res = await h.anon.get("/v1/permissions");
+    const list = res.body.data as { id: string; scope: string; sensitive: boolean }[];
+    expect(list.find((p) => p.id === "team.tokens.manage")).toMatchObject({ scope: "team", sensitive: true });
+  });
+
+  it("serves the docs page", async () => {
+    const res = await h.app.inject({ method: "GET", url: "/docs" });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toContain("text/html");
+    expect(res.body).toContain("/v1/teams/{teamId}/roles");
+  });
+});
+
+describe("OpenAPI document", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness("sqlite");
+  });
+  afterAll(() => h.close());
+
+  it("is OpenAPI 3.1 and matches the committed snapshot (update it deliberately with vitest -u)", async () => {
+    const doc = (await h.anon.get("/v1/openapi.json")).body as { openapi: string; paths: Record<string, Record<string, { responses: object }>> };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.paths["/v1/teams/{teamId}/projects"]?.["get"]).toBeDefined();
+    await expect(JSON.stringify(doc, null, 2)).toMatchFileSnapshot("./__snapshots__/openapi.json");
+  });
+
+  it("documents every route that is registered", async () => {
+    const doc = (await h.anon.get("/v1/openapi.json")).body as { paths: Record<string, object> };
+    for (const r of h.routes) expect(doc.paths[r.url.replace(/:([A-Za-z]+)/g, "{$1}")], r.url).toBeDefined();
+  });
+});
