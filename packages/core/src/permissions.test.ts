@@ -55,12 +55,22 @@ describe("the permission catalogue", () => {
     expect(permission(id)).toMatchObject({ id, scope, action, sensitive });
   });
 
-  it.each(["", "org", "team", "project", "ORG.READ", "org.read ", " org.read", "team.fly", "project.*", "__proto__", "constructor", "toString"])(
-    "permission(%j) is undefined",
-    (id) => {
-      expect(permission(id)).toBeUndefined();
-    },
-  );
+  it.each([
+    "",
+    "org",
+    "team",
+    "project",
+    "ORG.READ",
+    "org.read ",
+    " org.read",
+    "team.fly",
+    "project.*",
+    "__proto__",
+    "constructor",
+    "toString",
+  ])("permission(%j) is undefined", (id) => {
+    expect(permission(id)).toBeUndefined();
+  });
 });
 
 describe("permissionIds and scopeKey", () => {
@@ -167,7 +177,8 @@ describe("DEFAULT_TEAM_ROLES", () => {
 
   it("default holds only non-sensitive create, read and update", () => {
     for (const id of flat(role(DEFAULT_TEAM_ROLES, "default").permissions)) {
-      expect(permission(id)).toMatchObject({ sensitive: false, action: expect.stringMatching(/^(create|read|update)$/) });
+      expect(permission(id)?.sensitive, id).toBe(false);
+      expect(["create", "read", "update"], id).toContain(permission(id)?.action);
     }
   });
 
@@ -207,10 +218,7 @@ describe("DEFAULT_ORG_ROLES", () => {
 });
 
 describe("every default role is a valid role", () => {
-  const all = [
-    ...DEFAULT_TEAM_ROLES.map((r) => ["team", r.id, r] as const),
-    ...DEFAULT_ORG_ROLES.map((r) => ["org", r.id, r] as const),
-  ];
+  const all = [...DEFAULT_TEAM_ROLES.map((r) => ["team", r.id, r] as const), ...DEFAULT_ORG_ROLES.map((r) => ["org", r.id, r] as const)];
 
   it.each(all)("%s role %s", (_kind, _id, r) => {
     expect(r.id).toMatch(SLUG_PATTERN);

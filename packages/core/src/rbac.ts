@@ -65,7 +65,8 @@ export function can(grants: readonly Grant[], permissionId: string, resource: Re
 /** Whether the project set `inner` allows is a subset of the one `outer` allows. */
 export function projectsWithin(inner: ProjectRestrictions, outer: ProjectRestrictions): boolean {
   if (!outer.enabled) return true;
-  if (!inner.enabled) return false;
+  // "notIn nothing" allows every project, so it contains even an unrestricted inner set.
+  if (!inner.enabled) return outer.restrictionMode === "notIn" && outer.projects.length === 0;
   const outerSet = new Set(outer.projects);
   if (outer.restrictionMode === "in") {
     return inner.restrictionMode === "in" && inner.projects.every((p) => outerSet.has(p));
@@ -76,7 +77,9 @@ export function projectsWithin(inner: ProjectRestrictions, outer: ProjectRestric
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x));
+  const x = new Set(a);
+  const y = new Set(b);
+  return x.size === y.size && [...x].every((v) => y.has(v));
 }
 
 /** Whether `holder` alone allows at least everything `target` allows. */
@@ -111,7 +114,10 @@ export function covers(holder: readonly Grant[], target: Grant): boolean {
   return holder.some((g) => grantCovers(g, target));
 }
 
-/** The permissions `target` holds that no single grant of `holder` covers, for a 403 that names them. */
+/**
+ * The permissions of `target` that no grant of `holder` holds at all, for a 403 that names them. Empty when the
+ * holder has every permission but not over the target's reach (another team, wider project restrictions).
+ */
 export function uncovered(holder: readonly Grant[], target: Grant): string[] {
   const held = new Set(holder.flatMap((g) => [...g.permissions.orgScope, ...g.permissions.teamScope, ...g.permissions.projectScope]));
   const all = [...target.permissions.orgScope, ...target.permissions.teamScope, ...target.permissions.projectScope];

@@ -91,34 +91,16 @@ describe("slugify", () => {
 });
 
 describe("SLUG_PATTERN", () => {
-  it.each(["a", "0", "abc", "a1", "1a", "a-b", "a-b-c", "team-42", "x".repeat(SLUG_MAX), "x".repeat(SLUG_MAX + 1)])(
-    "accepts %j",
+  it.each(["a", "0", "abc", "a1", "1a", "a-b", "a-b-c", "team-42", "x".repeat(SLUG_MAX), "x".repeat(SLUG_MAX + 1)])("accepts %j", (s) => {
+    expect(SLUG_PATTERN.test(s)).toBe(true);
+  });
+
+  it.each(["", "-", "-a", "a-", "a--b", "A", "Team", "a_b", "a b", "a.b", "a/b", " a", "a ", "a\n", "café", "ａ", "a-b\nc"])(
+    "rejects %j",
     (s) => {
-      expect(SLUG_PATTERN.test(s)).toBe(true);
+      expect(SLUG_PATTERN.test(s)).toBe(false);
     },
   );
-
-  it.each([
-    "",
-    "-",
-    "-a",
-    "a-",
-    "a--b",
-    "A",
-    "Team",
-    "a_b",
-    "a b",
-    "a.b",
-    "a/b",
-    " a",
-    "a ",
-    "a\n",
-    "café",
-    "ａ",
-    "a-b\nc",
-  ])("rejects %j", (s) => {
-    expect(SLUG_PATTERN.test(s)).toBe(false);
-  });
 
   it("does not limit length: SLUG_MAX is applied separately", () => {
     expect(SLUG_MAX).toBe(64);

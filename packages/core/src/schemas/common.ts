@@ -33,15 +33,15 @@ const scoped = (scope: PermissionScope) =>
 
 /** A role's permissions in the three scopes. */
 export const PermissionSetSchema = z.strictObject({
-  orgScope: scoped("org").default([]),
-  teamScope: scoped("team").default([]),
-  projectScope: scoped("project").default([]),
+  orgScope: scoped("org").default(() => []),
+  teamScope: scoped("team").default(() => []),
+  projectScope: scoped("project").default(() => []),
 });
 
 /** A team role's (or one organisation team's) limit to chosen projects. */
 export const ProjectRestrictionsSchema = z.strictObject({
   enabled: z.boolean(),
-  projects: z.array(Slug).max(500).default([]),
+  projects: z.array(Slug).max(500).default(() => []),
   restrictionMode: z.enum(["in", "notIn"]).default("in"),
 });
 
@@ -49,9 +49,9 @@ export const ProjectRestrictionsSchema = z.strictObject({
 export const OrgRestrictionsSchema = z.strictObject({
   enabled: z.boolean(),
   teams: z
-    .array(z.strictObject({ teamId: Slug, restrictions: ProjectRestrictionsSchema.default({ enabled: false, projects: [], restrictionMode: "in" }) }))
+    .array(z.strictObject({ teamId: Slug, restrictions: ProjectRestrictionsSchema.default(() => ({ enabled: false, projects: [], restrictionMode: "in" as const })) }))
     .max(500)
-    .default([]),
+    .default(() => []),
 });
 
 /** `per_page` and `cursor` of every list. */

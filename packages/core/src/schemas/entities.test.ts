@@ -40,9 +40,7 @@ import {
 } from "./entities.js";
 
 /** One row of a schema table: accepted (optionally with the parsed value) or rejected (optionally at a path). */
-type Row =
-  | { name: string; input: unknown; ok: true; output?: unknown }
-  | { name: string; input: unknown; ok: false; path?: PropertyKey[] };
+type Row = { name: string; input: unknown; ok: true; output?: unknown } | { name: string; input: unknown; ok: false; path?: PropertyKey[] };
 
 const accept = (name: string, input: unknown, output?: unknown): Row => ({ name, input, ok: true, output });
 const reject = (name: string, input: unknown, path?: PropertyKey[]): Row => ({ name, input, ok: false, path });
@@ -268,7 +266,12 @@ describe("OrgCreate and OrgUpdate", () => {
     ]);
   });
   describe("OrgUpdate", () => {
-    table(OrgUpdate, [accept("nothing", {}), accept("name", { name: "Acme 2" }), reject("blank name", { name: " " }, ["name"]), reject("the id", { id: "other" }, [])]);
+    table(OrgUpdate, [
+      accept("nothing", {}),
+      accept("name", { name: "Acme 2" }),
+      reject("blank name", { name: " " }, ["name"]),
+      reject("the id", { id: "other" }, []),
+    ]);
   });
 });
 
@@ -311,9 +314,14 @@ describe("TeamRoleCreate", () => {
       restrictions: { enabled: true, projects: ["site"], restrictionMode: "notIn" },
     }),
     reject("no permissions", { name: "Deployer" }, ["permissions"]),
-    reject("a permission of the wrong scope", { name: "Deployer", permissions: { teamScope: ["project.read"] } }, ["permissions", "teamScope"]),
+    reject("a permission of the wrong scope", { name: "Deployer", permissions: { teamScope: ["project.read"] } }, [
+      "permissions",
+      "teamScope",
+    ]),
     reject("an unknown permission", { name: "Deployer", permissions: { teamScope: ["team.everything"] } }, ["permissions", "teamScope"]),
-    reject("an organisation role's restrictions", { name: "Deployer", permissions: {}, restrictions: { enabled: true, teams: [] } }, ["restrictions"]),
+    reject("an organisation role's restrictions", { name: "Deployer", permissions: {}, restrictions: { enabled: true, teams: [] } }, [
+      "restrictions",
+    ]),
     reject("unknown field", { name: "Deployer", permissions: {}, builtIn: true }, []),
     reject("unknown field inside permissions", { name: "Deployer", permissions: { all: true } }, ["permissions"]),
     reject("id not a slug", { id: "Deployer", name: "Deployer", permissions: {} }, ["id"]),
@@ -337,7 +345,9 @@ describe("OrgRoleCreate", () => {
       permissions: { projectScope: ["project.update"] },
       restrictions: { enabled: true, teams: [{ teamId: "web", restrictions: { enabled: true, projects: ["site"] } }] },
     }),
-    reject("a team role's restrictions", { name: "X", permissions: {}, restrictions: { enabled: true, projects: ["web"] } }, ["restrictions"]),
+    reject("a team role's restrictions", { name: "X", permissions: {}, restrictions: { enabled: true, projects: ["web"] } }, [
+      "restrictions",
+    ]),
     reject("an org permission under teamScope", { name: "X", permissions: { teamScope: ["org.read"] } }, ["permissions", "teamScope"]),
     reject("unknown field (strict survives extend)", { name: "X", permissions: {}, orgId: "acme" }, []),
   ]);
@@ -347,9 +357,13 @@ describe("TeamRoleUpdate and OrgRoleUpdate", () => {
   describe("TeamRoleUpdate", () => {
     table(TeamRoleUpdate, [
       accept("nothing", {}, {}),
-      accept("permissions only, deduplicated", { permissions: { teamScope: ["team.read", "team.read"] } }, {
-        permissions: { orgScope: [], teamScope: ["team.read"], projectScope: [] },
-      }),
+      accept(
+        "permissions only, deduplicated",
+        { permissions: { teamScope: ["team.read", "team.read"] } },
+        {
+          permissions: { orgScope: [], teamScope: ["team.read"], projectScope: [] },
+        },
+      ),
       accept("restrictions only", { restrictions: { enabled: true, projects: ["site"] } }),
       reject("a permission of the wrong scope", { permissions: { projectScope: ["team.delete"] } }, ["permissions", "projectScope"]),
       reject("an organisation role's restrictions", { restrictions: { enabled: false, teams: [] } }, ["restrictions"]),
@@ -413,7 +427,11 @@ describe("one-time links", () => {
   });
   describe("SetupCreate", () => {
     table(SetupCreate, [
-      accept("everything", { token, email: " Root@Example.com ", name: "Root", password }, { token, email: "root@example.com", name: "Root", password }),
+      accept(
+        "everything",
+        { token, email: " Root@Example.com ", name: "Root", password },
+        { token, email: "root@example.com", name: "Root", password },
+      ),
       reject("password of 11", { token, email: "root@example.com", name: "Root", password: s(11) }, ["password"]),
       reject("no e-mail", { token, name: "Root", password }, ["email"]),
       reject("unknown field", { token, email: "root@example.com", name: "Root", password, admin: true }, []),
@@ -484,7 +502,9 @@ describe("replies", () => {
   describe("ErrorReply", () => {
     table(ErrorReply, [
       accept("minimal", { error: { status: 403, code: "FORBIDDEN", message: "no", id: "req_1" } }),
-      accept("with details", { error: { status: 403, code: "FORBIDDEN", message: "no", id: "req_1", details: { missing: ["team.read"] } } }),
+      accept("with details", {
+        error: { status: 403, code: "FORBIDDEN", message: "no", id: "req_1", details: { missing: ["team.read"] } },
+      }),
       reject("status as a string", { error: { status: "403", code: "FORBIDDEN", message: "no", id: "req_1" } }, ["error", "status"]),
     ]);
   });

@@ -43,7 +43,7 @@ export const TeamRole = z.object({
 /** An organisation role. */
 export const OrgRole = TeamRole.extend({ restrictions: OrgRestrictionsSchema });
 
-const DEFAULT_PROJECTS = { enabled: false, projects: [], restrictionMode: "in" as const };
+const DEFAULT_PROJECTS = () => ({ enabled: false, projects: [], restrictionMode: "in" as const });
 /** `POST .../roles` of a team. */
 export const TeamRoleCreate = z.strictObject({
   id: Slug.optional(),
@@ -53,7 +53,7 @@ export const TeamRoleCreate = z.strictObject({
   restrictions: ProjectRestrictionsSchema.default(DEFAULT_PROJECTS),
 });
 /** `POST .../roles` of an organisation. */
-export const OrgRoleCreate = TeamRoleCreate.extend({ restrictions: OrgRestrictionsSchema.default({ enabled: false, teams: [] }) });
+export const OrgRoleCreate = TeamRoleCreate.extend({ restrictions: OrgRestrictionsSchema.default(() => ({ enabled: false, teams: [] })) });
 /** `PATCH .../roles/{roleId}` of a team. */
 export const TeamRoleUpdate = z.strictObject({
   name: Name.optional(),
