@@ -4,3 +4,4 @@ export * from "./permissions.js";
 export * from "./rbac.js";
 export * from "./schemas/common.js";
 export * from "./schemas/entities.js";
+export * from "./schemas/tokens.js";

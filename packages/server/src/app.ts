@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import cookie from "@fastify/cookie";
-import { DomainError } from "@latchkey/core";
 import Fastify, { type FastifyInstance } from "fastify";
 import { createServices, type Services } from "./app-services.js";
 import type { Config } from "./config.js";
@@ -14,6 +13,9 @@ import { projectRoutes } from "./http/routes/projects.js";
 import { roleRoutes } from "./http/routes/roles.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { teamRoutes } from "./http/routes/teams.js";
+import { identityRoutes } from "./http/routes/identity.js";
+import { tokenRoutes } from "./http/routes/tokens.js";
+import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js";
 import { openDatabase } from "./store/database.js";
 import { createStore } from "./store/store.js";
 
@@ -31,7 +33,7 @@ const serializers = {
 /** The server: Fastify, the services and every route, over an open store. */
 export async function buildApp(config: Config, options: { logger?: boolean; now?: () => Date } = {}): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
   const db = await openDatabase(config.database);
-  const services = createServices(config, createStore(db), options.now);
+  const feed = config.database.kind === "postgres" ? await createPostgresFeed(config.database.url) : createInProcessFeed();
   const app = Fastify({
     logger:
       options.logger === false
@@ -43,6 +45,8 @@ export async function buildApp(config: Config, options: { logger?: boolean; now?
     trustProxy: false,
     return503OnClosing: true,
   });
+  const services = createServices(config, createStore(db, feed), options.now, (error) => app.log.error({ err: error }, "background write failed"));
+  await services.init();
   app.addHook("onRequest", (request, reply, done) => {
     void reply.header("x-request-id", request.id);
     done();
@@ -50,8 +54,7 @@ export async function buildApp(config: Config, options: { logger?: boolean; now?
   await app.register(cookie);
   installErrorHandling(app);
 
-  // API tokens arrive with the tokens issue; until then a bearer credential cannot be valid.
-  const bearer: BearerAuthenticator = () => Promise.reject(new DomainError("TOKEN_INVALID", "token is not valid"));
+  const bearer: BearerAuthenticator = (token, request) => services.verifier.authenticate(token, request.ip);
   const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer });
   const router = createRouter(app, auth);
   sessionRoutes(router, services, auth);
@@ -60,7 +63,13 @@ export async function buildApp(config: Config, options: { logger?: boolean; now?
   roleRoutes(router, services);
   memberRoutes(router, services);
   projectRoutes(router, services);
+  tokenRoutes(router, services);
+  identityRoutes(app, router, services);
   metaRoutes(app, router, services);
-  app.addHook("onClose", () => db.close());
+  app.addHook("onClose", async () => {
+    await services.close();
+    await feed.close();
+    await db.close();
+  });
   return { app, services, routes: router.docs };
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 
-const Port = z.coerce.number().int().min(0).max(65535);
+const Port = z.string().regex(/^\d{1,5}$/, "must be a port number").transform(Number).pipe(z.number().int().min(0).max(65535));
 const Url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
 const MasterKey = z
   .string()
@@ -24,6 +24,7 @@ const Env = z.object({
   LATCHKEY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LATCHKEY_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(120),
   LATCHKEY_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  LATCHKEY_TOKEN_MAX_LIFETIME_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
 });
 
 /** Everything the server needs to know about its surroundings, parsed once at start-up. */
@@ -37,6 +38,8 @@ export interface Config {
   masterKey: Buffer;
   logLevel: z.infer<typeof Env>["LATCHKEY_LOG_LEVEL"];
   session: { idleMs: number; maxMs: number };
+  /** The longest an API token may live; null allows tokens without expiry. */
+  tokenMaxLifetimeMs: number | null;
 }
 
 /** A configuration value that stops the process: names the variable and what is wrong with it. */
@@ -92,5 +95,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     masterKey,
     logLevel: e.LATCHKEY_LOG_LEVEL,
     session: { idleMs: e.LATCHKEY_SESSION_IDLE_MINUTES * 60_000, maxMs: e.LATCHKEY_SESSION_MAX_HOURS * 3_600_000 },
+    tokenMaxLifetimeMs: e.LATCHKEY_TOKEN_MAX_LIFETIME_DAYS === undefined ? null : e.LATCHKEY_TOKEN_MAX_LIFETIME_DAYS * 86_400_000,
   };
 }

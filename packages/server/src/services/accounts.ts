@@ -1,7 +1,7 @@
 import { DomainError } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
-import { hashPassword, newId, randomSecret, safeEqual, sha256 } from "./secrets.js";
+import { hashPassword, newId, randomSecret, safeEqual, sha256, verifyPassword } from "./secrets.js";
 import { toUser, type User } from "./users.js";
 
 const SETUP_KEY = "setup_token_hash";
@@ -60,7 +60,15 @@ export function createAccountService(deps: { store: Store; config: Config; now: 
         if (!(await tx.invitations.accept(invitation.id, now().toISOString()))) {
           throw new DomainError("CONFLICT", "this invitation was just used");
         }
-        const user = await createUser(tx, invitation.email, input.name, input.password);
+        // Someone who has an account by now proves it with their password; everyone else gets a new account.
+        const existing = await tx.users.byEmail(invitation.email);
+        if (existing && !(await verifyPassword(input.password, existing.password_hash))) {
+          throw new DomainError("CONFLICT", `an account for ${invitation.email} exists: give its password to accept`);
+        }
+        const user = existing ?? (await createUser(tx, invitation.email, input.name, input.password));
+        if (await tx.members.get(invitation.entity_type, invitation.entity_id, user.id)) {
+          throw new DomainError("CONFLICT", `${invitation.email} is already a member`);
+        }
         const exists =
           invitation.entity_type === "team" ? await tx.teams.byId(invitation.entity_id) : await tx.orgs.byId(invitation.entity_id);
         if (!exists) throw new DomainError("NOT_FOUND", "the team or organisation of this invitation no longer exists");

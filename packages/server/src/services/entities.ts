@@ -32,8 +32,10 @@ export async function seedEntity(tx: Repositories, entityType: EntityType, entit
   await tx.members.setRoles(entityType, entityId, ownerId, [OWNER_ROLE]);
 }
 
-/** Removes everything a team or organisation holds besides its own row (roles, members, invitations). */
-export async function clearEntity(tx: Repositories, entityType: EntityType, entityId: string): Promise<void> {
+/** Removes everything a team or organisation holds besides its own row; its tokens are revoked on every process. */
+export async function clearEntity(tx: Repositories, entityType: EntityType, entityId: string, at: string): Promise<void> {
+  await tx.tokens.revokeAllOf(entityType, entityId, at);
+  await tx.publish({ t: "resync" });
   await tx.members.removeAllOf(entityType, entityId);
   await tx.roles.removeAllOf(entityType, entityId);
   await tx.invitations.removeAllOf(entityType, entityId);

@@ -12,7 +12,8 @@ const INVITE_TTL_MS = 7 * 24 * 3_600_000;
 /** Throws unless every role exists and the principal may hand each one out (no escalation). */
 async function assertAssignable(tx: Repositories, principal: Principal, entity: Entity, roleIds: string[]): Promise<void> {
   for (const roleId of new Set(roleIds)) {
-    const role = await roleOf(tx, entity, roleId);
+    const role = await tx.roles.byId(entity.type, entity.id, roleId);
+    if (!role) throw new DomainError("VALIDATION_FAILED", `role ${roleId} does not exist here`, { fields: { roles: `unknown role ${roleId}` } });
     assertCovers(principal, grantOf(role, entity.orgId), `role ${roleId}`);
   }
 }
@@ -34,12 +35,13 @@ async function memberOf(tx: Repositories, entity: Entity, userId: string) {
 }
 
 /** Members of teams and organisations, their roles, and invitations for people without an account yet. */
-export function createMemberService(deps: { store: Store; config: Config; now: () => Date; onMembershipChanged?: (tx: Repositories, userId: string) => Promise<void> }) {
+export function createMemberService(deps: { store: Store; config: Config; now: () => Date }) {
   const { store, config, now } = deps;
-  const changed = deps.onMembershipChanged ?? (() => Promise.resolve());
   const manage = async (tx: Repositories, principal: Principal, type: Entity["type"], id: string) => {
     const entity = await entityFor(tx, principal, type, id);
     authorize(principal, entityPermission(entity, "members", "manage"), entity.resource);
+    // Owner counts below must not race with another change to the same members.
+    await tx.lockEntity(entity.type, entity.id);
     return entity;
   };
 
@@ -62,7 +64,6 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
           if (await tx.members.get(entity.type, entity.id, user.id)) throw new DomainError("CONFLICT", `${input.email} is already a member`);
           await tx.members.add(entity.type, entity.id, user.id, at.toISOString());
           await tx.members.setRoles(entity.type, entity.id, user.id, [...new Set(input.roles)]);
-          await changed(tx, user.id);
           return { member: await memberOf(tx, entity, user.id) };
         }
         const secret = randomSecret(32);
@@ -95,11 +96,11 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
       return store.transaction(async (tx) => {
         const entity = await manage(tx, principal, type, id);
         const member = await memberOf(tx, entity, userId);
-        const added = roles.filter((r) => !member.roles.includes(r));
-        await assertAssignable(tx, principal, entity, added);
+        // Nobody gives, or takes away, a role they could not hand out themselves.
+        const touched = [...roles.filter((r) => !member.roles.includes(r)), ...member.roles.filter((r) => !roles.includes(r))];
+        await assertAssignable(tx, principal, entity, touched);
         await assertNotLastOwner(tx, entity, userId, roles.includes(OWNER_ROLE));
         await tx.members.setRoles(entity.type, entity.id, userId, [...new Set(roles)]);
-        await changed(tx, userId);
         return memberOf(tx, entity, userId);
       });
     },
@@ -107,10 +108,10 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
     async remove(principal: Principal, type: Entity["type"], id: string, userId: string) {
       return store.transaction(async (tx) => {
         const entity = await manage(tx, principal, type, id);
-        await memberOf(tx, entity, userId);
+        const member = await memberOf(tx, entity, userId);
+        await assertAssignable(tx, principal, entity, member.roles);
         await assertNotLastOwner(tx, entity, userId, false);
         await tx.members.remove(entity.type, entity.id, userId);
-        await changed(tx, userId);
         return { userId, deleted: true as const };
       });
     },
@@ -119,10 +120,10 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
     async addRole(principal: Principal, type: Entity["type"], id: string, roleId: string, userId: string) {
       return store.transaction(async (tx) => {
         const entity = await manage(tx, principal, type, id);
+        await roleOf(tx, entity, roleId);
         await memberOf(tx, entity, userId);
         await assertAssignable(tx, principal, entity, [roleId]);
         await tx.members.addRole(entity.type, entity.id, userId, roleId);
-        await changed(tx, userId);
         return memberOf(tx, entity, userId);
       });
     },
@@ -134,9 +135,9 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
         await roleOf(tx, entity, roleId);
         const member = await memberOf(tx, entity, userId);
         if (!member.roles.includes(roleId)) throw new DomainError("NOT_FOUND", `member ${userId} does not hold role ${roleId}`);
+        await assertAssignable(tx, principal, entity, [roleId]);
         await assertNotLastOwner(tx, entity, userId, roleId !== OWNER_ROLE);
         await tx.members.removeRole(entity.type, entity.id, userId, roleId);
-        await changed(tx, userId);
         return memberOf(tx, entity, userId);
       });
     },

@@ -54,8 +54,8 @@ export function createOrgService(deps: { store: Store; now: () => Date }) {
       return store.transaction(async (tx) => {
         await orgFor(tx, principal, orgId);
         authorize(principal, "org.delete", { orgId });
-        for (const teamId of await tx.teams.idsOfOrg(orgId)) await clearEntity(tx, "team", teamId);
-        await clearEntity(tx, "org", orgId);
+        for (const teamId of await tx.teams.idsOfOrg(orgId)) await clearEntity(tx, "team", teamId, now().toISOString());
+        await clearEntity(tx, "org", orgId, now().toISOString());
         await tx.orgs.remove(orgId);
         return { id: orgId, deleted: true as const };
       });

@@ -1,10 +1,10 @@
-import { can, DomainError } from "@latchkey/core";
+import { can, DomainError, grantAllows } from "@latchkey/core";
 import type { PageRequest } from "../store/pagination.js";
 import type { TeamRow } from "../store/repositories/teams.js";
 import type { Store } from "../store/store.js";
 import { orgFor, teamFor, teamResource } from "./access.js";
 import { clearEntity, idFrom, seedEntity } from "./entities.js";
-import { authorize, requireSession, type Principal } from "./principal.js";
+import { authorize, reachesTeam, requireSession, type Principal } from "./principal.js";
 
 /** A team as the API shows it. */
 export function toTeam(row: TeamRow) {
@@ -44,9 +44,17 @@ export function createTeamService(deps: { store: Store; now: () => Date }) {
         await orgFor(store, principal, orgId);
         authorize(principal, "org.teams.read", { orgId });
       }
-      const teamIds = principal.grants.filter((g) => g.entityType === "team").map((g) => g.entityId);
-      const orgIds = principal.grants.filter((g) => g.entityType === "org" && g.permissions.orgScope.includes("org.teams.read")).map((g) => g.entityId);
-      const result = await store.teams.page({ teamIds, orgIds, ...(orgId === undefined ? {} : { orgId }) }, page);
+      const teamIds: string[] = [];
+      const orgIds: string[] = [];
+      const orgTeams: { orgId: string; teamIds: string[] }[] = [];
+      for (const g of principal.grants) {
+        if (g.entityType === "team") teamIds.push(g.entityId);
+        else if (!g.permissions.orgScope.includes("org.teams.read")) continue;
+        // An organisation role limited to some teams lists only those, and only inside its organisation.
+        else if (g.restrictions.enabled) orgTeams.push({ orgId: g.entityId, teamIds: g.restrictions.teams.map((t) => t.teamId) });
+        else orgIds.push(g.entityId);
+      }
+      const result = await store.teams.page({ teamIds, orgIds, orgTeams, ...(orgId === undefined ? {} : { orgId }) }, page);
       return { ...result, items: result.items.map(toTeam) };
     },
 
@@ -63,11 +71,15 @@ export function createTeamService(deps: { store: Store; now: () => Date }) {
     async remove(principal: Principal, teamId: string) {
       return store.transaction(async (tx) => {
         const team = await teamFor(tx, principal, teamId);
-        const allowed = can(principal.grants, "team.delete", teamResource(team)) || can(principal.grants, "org.teams.delete", { orgId: team.org_id });
+        // Through the organisation only with a grant that itself reaches this team.
+        const viaOrg = principal.grants.some(
+          (g) => grantAllows(g, "org.teams.delete", { orgId: team.org_id }) && reachesTeam({ ...principal, grants: [g] }, team),
+        );
+        const allowed = viaOrg || can(principal.grants, "team.delete", teamResource(team));
         if (!allowed) {
           throw new DomainError("FORBIDDEN", "missing permission team.delete", { permission: "team.delete" });
         }
-        await clearEntity(tx, "team", teamId);
+        await clearEntity(tx, "team", teamId, now().toISOString());
         await tx.teams.remove(teamId);
         return { id: teamId, deleted: true as const };
       });

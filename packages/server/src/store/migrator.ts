@@ -1,8 +1,10 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import * as foundation from "./migrations/001-foundation.js";
+import * as tokens from "./migrations/002-tokens.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
+  "002-tokens": tokens,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -41,6 +41,9 @@ export function after(createdColumn: string, idColumn: string, key: Keyset): Exp
   return sql<SqlBool>`(${created} < ${key.createdAt} or (${created} = ${key.createdAt} and ${id} < ${key.id}))`;
 }
 
+/** A condition no row meets, written into the SQL (SQLite cannot bind a boolean parameter). */
+export const nothing: Expression<SqlBool> = sql<SqlBool>`1 = 0`;
+
 /** Turns rows fetched with `limit perPage + 1` into a page. */
 export function toPage<T>(rows: T[], perPage: number, keyOf: (row: T) => Keyset): Page<T> {
   const hasNextPage = rows.length > perPage;

@@ -88,6 +88,42 @@ export interface MetaTable {
   value: string;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  public_jwk: string;
+  /** The private key, encrypted with the master key (AES-256-GCM). */
+  private_key: string;
+  created_at: string;
+  retired_at: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  entity_type: EntityType;
+  entity_id: string;
+  role_id: string;
+  name: string;
+  description: string;
+  creator_id: string;
+  creator_email: string;
+  created_at: string;
+  updated_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+}
+
+export interface ApiTokenKeysTable {
+  id: string;
+  token_id: string;
+  /** SHA-256 of the issued JWT string: the token itself is never stored. */
+  secret_hash: string;
+  issued_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -99,4 +135,7 @@ export interface Database {
   projects: ProjectsTable;
   invitations: InvitationsTable;
   meta: MetaTable;
+  signing_keys: SigningKeysTable;
+  api_tokens: ApiTokensTable;
+  api_token_keys: ApiTokenKeysTable;
 }

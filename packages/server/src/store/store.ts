@@ -1,3 +1,5 @@
+import { sql } from "kysely";
+import { CHANNEL, type ChangeEvent, type ChangeFeed } from "./change-feed.js";
 import type { Db, Executor } from "./database.js";
 import { createInvitationsRepository } from "./repositories/invitations.js";
 import { createMembersRepository } from "./repositories/members.js";
@@ -6,12 +8,23 @@ import { createOrgsRepository } from "./repositories/orgs.js";
 import { createProjectsRepository } from "./repositories/projects.js";
 import { createRolesRepository } from "./repositories/roles.js";
 import { createSessionsRepository } from "./repositories/sessions.js";
+import { createSigningKeysRepository } from "./repositories/signing-keys.js";
 import { createTeamsRepository } from "./repositories/teams.js";
+import { createTokensRepository } from "./repositories/tokens.js";
 import { createUsersRepository } from "./repositories/users.js";
 
 /** Every repository, bound to one connection or transaction. */
-export function createRepositories(ex: Executor) {
+export function createRepositories(ex: Executor, kind: Db["kind"]) {
   return {
+    /**
+     * Serialises changes to one team's or organisation's members until the transaction ends (PostgreSQL row lock;
+     * SQLite runs one write transaction at a time already).
+     */
+    lockEntity: async (entityType: "team" | "org", entityId: string): Promise<void> => {
+      if (kind !== "postgres") return;
+      const table = entityType === "team" ? "teams" : "orgs";
+      await ex.selectFrom(table).select("id").where("id", "=", entityId).forUpdate().execute();
+    },
     users: createUsersRepository(ex),
     sessions: createSessionsRepository(ex),
     orgs: createOrgsRepository(ex),
@@ -21,22 +34,47 @@ export function createRepositories(ex: Executor) {
     projects: createProjectsRepository(ex),
     invitations: createInvitationsRepository(ex),
     meta: createMetaRepository(ex),
+    signingKeys: createSigningKeysRepository(ex),
+    tokens: createTokensRepository(ex),
   };
 }
 
-export type Repositories = ReturnType<typeof createRepositories>;
+/** Repositories inside a transaction, plus `publish`: a change event delivered to every process once it commits. */
+export type Repositories = ReturnType<typeof createRepositories> & { publish(event: ChangeEvent): Promise<void> };
 
 /** The store: repositories on the pool, and `transaction` to run work on repositories bound to one transaction. */
 export interface Store extends Repositories {
   db: Db;
+  feed: ChangeFeed;
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
 }
 
-/** Builds the store over an open database. */
-export function createStore(db: Db): Store {
+/**
+ * Builds the store over an open database and its change feed. On PostgreSQL an event is a NOTIFY inside the
+ * transaction (other processes see it exactly when the change commits); this process applies it right after commit.
+ */
+export function createStore(db: Db, feed: ChangeFeed): Store {
+  const withPublish = (ex: Executor, events: ChangeEvent[]): Repositories => ({
+    ...createRepositories(ex, db.kind),
+    async publish(event) {
+      events.push(event);
+      if (db.kind === "postgres") await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(event)})`.execute(ex);
+    },
+  });
   return {
-    ...createRepositories(db.kysely),
+    ...withPublish(db.kysely, []),
+    // Outside a transaction an event is delivered at once (the single statement has already committed).
+    async publish(event) {
+      if (db.kind === "postgres") await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(event)})`.execute(db.kysely);
+      feed.emit(event);
+    },
     db,
-    transaction: (work) => db.transaction((trx) => work(createRepositories(trx))),
+    feed,
+    async transaction(work) {
+      const events: ChangeEvent[] = [];
+      const result = await db.transaction((trx) => work(withPublish(trx, events)));
+      for (const event of events) feed.emit(event);
+      return result;
+    },
   };
 }

@@ -1,5 +1,5 @@
 import type { Executor } from "../database.js";
-import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import { after, decodeCursor, nothing, toPage, type PageRequest } from "../pagination.js";
 import type { ProjectsTable } from "../schema.js";
 
 export type ProjectRow = ProjectsTable;
@@ -17,7 +17,7 @@ export function createProjectsRepository(db: Executor) {
     async page(teamId: string, page: PageRequest, filter: { only?: string[]; except?: string[] } = {}) {
       const key = decodeCursor(page.cursor);
       let q = db.selectFrom("projects").selectAll().where("team_id", "=", teamId);
-      if (filter.only) q = filter.only.length > 0 ? q.where("id", "in", filter.only) : q.where((eb) => eb.val(false));
+      if (filter.only) q = filter.only.length > 0 ? q.where("id", "in", filter.only) : q.where(nothing);
       if (filter.except && filter.except.length > 0) q = q.where("id", "not in", filter.except);
       if (key) q = q.where(after("created_at", "id", key));
       const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(page.perPage + 1).execute();

@@ -1,5 +1,5 @@
 import type { Executor } from "../database.js";
-import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import { after, decodeCursor, nothing, toPage, type PageRequest } from "../pagination.js";
 import type { TeamsTable } from "../schema.js";
 
 export type TeamRow = TeamsTable;
@@ -15,17 +15,20 @@ export function createTeamsRepository(db: Executor) {
       db.updateTable("teams").set(patch).where("id", "=", id).execute(),
     remove: (id: string) => db.deleteFrom("teams").where("id", "=", id).execute(),
     /**
-     * Teams visible from a set of team ids and organisation ids (a person's memberships, or a token's reach),
-     * newest first; `orgId` narrows to one organisation.
+     * Teams visible from team ids, whole organisations, and chosen teams of organisations (a person's memberships,
+     * or a token's reach), newest first; `orgId` narrows to one organisation.
      */
-    async page(scope: { teamIds: string[]; orgIds: string[]; orgId?: string }, page: PageRequest) {
+    async page(scope: { teamIds: string[]; orgIds: string[]; orgTeams?: { orgId: string; teamIds: string[] }[]; orgId?: string }, page: PageRequest) {
       const key = decodeCursor(page.cursor);
       let q = db.selectFrom("teams").selectAll();
       q = q.where((eb) => {
         const reach = [];
         if (scope.teamIds.length > 0) reach.push(eb("id", "in", scope.teamIds));
         if (scope.orgIds.length > 0) reach.push(eb("org_id", "in", scope.orgIds));
-        return reach.length > 0 ? eb.or(reach) : eb.val(false);
+        for (const o of scope.orgTeams ?? []) {
+          if (o.teamIds.length > 0) reach.push(eb.and([eb("org_id", "=", o.orgId), eb("id", "in", o.teamIds)]));
+        }
+        return reach.length > 0 ? eb.or(reach) : nothing;
       });
       if (scope.orgId !== undefined) q = q.where("org_id", "=", scope.orgId);
       if (key) q = q.where(after("created_at", "id", key));

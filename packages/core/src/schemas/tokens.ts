@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { Description, IsoTime, Name, OrgRestrictionsSchema, PermissionSetSchema, ProjectRestrictionsSchema, Slug } from "./common.js";
+
+/** `POST .../tokens`. */
+export const TokenCreate = z.strictObject({
+  name: Name,
+  description: Description.default(""),
+  roleId: Slug,
+  expiresAt: IsoTime.nullable().optional(),
+});
+
+/** `PATCH .../tokens/{tokenId}`: never the role. */
+export const TokenUpdate = z.strictObject({ name: Name.optional(), description: Description.optional() });
+
+/** `GET .../tokens` query. */
+export const TokenListQuery = z.strictObject({
+  per_page: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(512).optional(),
+  all: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+});
+
+/** One key of a token: each is one issued JWT. */
+export const TokenKey = z.object({ id: z.string(), issuedAt: IsoTime, expiresAt: IsoTime.nullable() });
+
+/** Token metadata: everything but the secret. */
+export const TokenMetadata = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  role: z.object({ roleId: z.string(), name: z.string().nullable(), roleType: z.enum(["team", "org"]), entityType: z.enum(["team", "org"]) }),
+  entityId: z.string(),
+  creatorEmail: z.string(),
+  createdAt: IsoTime,
+  expiresAt: IsoTime.nullable(),
+  lastUsedAt: IsoTime.nullable(),
+  lastUsedIp: z.string().nullable(),
+  revoked: z.boolean(),
+  revokedAt: IsoTime.nullable(),
+  active: z.boolean(),
+  keys: z.array(TokenKey),
+});
+
+/** The reply that creates a token: the only one, with key rotation, that holds its secret. */
+export const TokenCreated = z.object({ apiToken: TokenMetadata, token: z.string() });
+
+/** `POST .../tokens/{tokenId}/keys`. */
+export const KeyRotate = z.strictObject({ otherKeysExpiresAt: IsoTime.optional() });
+/** The reply to a key rotation, with the new secret. */
+export const KeyRotated = z.object({ key: z.object({ id: z.string(), issuedAt: IsoTime }), token: z.string() });
+
+/** `GET /v1/auth`: what this credential may do right now. */
+export const AuthInfo = z.object({
+  tokenKind: z.enum(["api", "session"]),
+  id: z.string(),
+  name: z.string(),
+  entityType: z.enum(["team", "org"]).nullable(),
+  entityId: z.string().nullable(),
+  orgId: z.string().nullable().optional(),
+  role: z.object({ id: z.string(), name: z.string(), type: z.enum(["team", "org"]) }).nullable(),
+  permissions: PermissionSetSchema,
+  restrictions: z.union([ProjectRestrictionsSchema, OrgRestrictionsSchema]).nullable(),
+  creatorEmail: z.string(),
+  createdAt: IsoTime.nullable(),
+  expiresAt: IsoTime.nullable(),
+});

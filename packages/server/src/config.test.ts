@@ -1,0 +1,204 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+const KEY = randomBytes(32).toString("base64");
+const dirs: string[] = [];
+
+/** A new empty directory, removed after the test. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "latchkey-config-"));
+  dirs.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The ConfigError `loadConfig(env)` throws; fails the test when it throws nothing or something else. */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).name).toBe("ConfigError");
+    return error as ConfigError;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe("loadConfig defaults", () => {
+  it("works with nothing but a data directory: SQLite in it, a generated master key, laptop defaults", () => {
+    const dataDir = tempDir();
+    const config = loadConfig({ LATCHKEY_DATA_DIR: dataDir });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "127.0.0.1",
+      dataDir: resolve(dataDir),
+      database: { kind: "sqlite", path: resolve(dataDir, "latchkey.db") },
+      publicUrl: "http://localhost:8080",
+      bootstrap: null,
+      logLevel: "info",
+      session: { idleMs: 120 * 60_000, maxMs: 24 * 3_600_000 },
+    });
+    expect(config.masterKey).toHaveLength(32);
+  });
+
+  it("writes the generated master key into the data directory, readable by its owner only, and reuses it", () => {
+    const dataDir = join(tempDir(), "not-yet-created");
+    const first = loadConfig({ LATCHKEY_DATA_DIR: dataDir });
+    const file = join(dataDir, "master.key");
+    expect(existsSync(file)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(Buffer.from(readFileSync(file, "utf8").trim(), "base64").equals(first.masterKey)).toBe(true);
+    const second = loadConfig({ LATCHKEY_DATA_DIR: dataDir });
+    expect(second.masterKey.equals(first.masterKey)).toBe(true);
+    // Another data directory, another key.
+    expect(loadConfig({ LATCHKEY_DATA_DIR: tempDir() }).masterKey.equals(first.masterKey)).toBe(false);
+  });
+
+  it("uses LATCHKEY_MASTER_KEY when given and then writes no key file", () => {
+    const dataDir = tempDir();
+    const config = loadConfig({ LATCHKEY_DATA_DIR: dataDir, LATCHKEY_MASTER_KEY: KEY });
+    expect(config.masterKey.equals(Buffer.from(KEY, "base64"))).toBe(true);
+    expect(existsSync(join(dataDir, "master.key"))).toBe(false);
+  });
+
+  it("defaults the data directory to ./data, resolved", () => {
+    const config = loadConfig({ LATCHKEY_MASTER_KEY: KEY });
+    expect(config.dataDir).toBe(resolve("./data"));
+    expect(config.database).toEqual({ kind: "sqlite", path: resolve("./data", "latchkey.db") });
+  });
+
+  it("refuses a master key file that does not hold 32 bytes, naming the file", () => {
+    const dataDir = tempDir();
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, "master.key"), Buffer.from("short").toString("base64"));
+    expect(configError({ LATCHKEY_DATA_DIR: dataDir }).message).toContain("master.key");
+  });
+
+  it("follows the port into the default public URL", () => {
+    const config = loadConfig({ LATCHKEY_DATA_DIR: tempDir(), LATCHKEY_PORT: "9000", LATCHKEY_HOST: "0.0.0.0" });
+    expect(config).toMatchObject({ port: 9000, host: "0.0.0.0", publicUrl: "http://localhost:9000" });
+  });
+});
+
+describe("loadConfig values", () => {
+  const base = (): Record<string, string> => ({ LATCHKEY_DATA_DIR: tempDir(), LATCHKEY_MASTER_KEY: KEY });
+
+  it.each([
+    ["https://keys.example.com", "https://keys.example.com"],
+    ["https://keys.example.com/", "https://keys.example.com"],
+    ["http://latchkey.test:8443/base//", "http://latchkey.test:8443/base"],
+    ["http://localhost:3000", "http://localhost:3000"],
+  ])("keeps public URL %s as %s", (given, expected) => {
+    expect(loadConfig({ ...base(), LATCHKEY_PUBLIC_URL: given }).publicUrl).toBe(expected);
+  });
+
+  it.each([
+    ["sqlite:/var/lib/latchkey/other.db", { kind: "sqlite", path: "/var/lib/latchkey/other.db" }],
+    [
+      "postgres://latchkey:secret@db.internal:5432/latchkey",
+      { kind: "postgres", url: "postgres://latchkey:secret@db.internal:5432/latchkey" },
+    ],
+    ["postgresql://db.internal/latchkey", { kind: "postgres", url: "postgresql://db.internal/latchkey" }],
+  ])("reads database URL %s", (given, expected) => {
+    expect(loadConfig({ ...base(), LATCHKEY_DATABASE_URL: given }).database).toEqual(expected);
+  });
+
+  it("takes the bootstrap account when both halves are set, lower-casing the e-mail", () => {
+    const config = loadConfig({
+      ...base(),
+      LATCHKEY_BOOTSTRAP_EMAIL: "Admin@Example.COM",
+      LATCHKEY_BOOTSTRAP_PASSWORD: "a long enough password",
+    });
+    expect(config.bootstrap).toEqual({ email: "admin@example.com", password: "a long enough password" });
+  });
+
+  it("reads the log level and session lifetimes", () => {
+    const config = loadConfig({
+      ...base(),
+      LATCHKEY_LOG_LEVEL: "debug",
+      LATCHKEY_SESSION_IDLE_MINUTES: "15",
+      LATCHKEY_SESSION_MAX_HOURS: "8",
+    });
+    expect(config.logLevel).toBe("debug");
+    expect(config.session).toEqual({ idleMs: 15 * 60_000, maxMs: 8 * 3_600_000 });
+  });
+
+  it("accepts PostgreSQL with a master key", () => {
+    const config = loadConfig({ ...base(), LATCHKEY_DATABASE_URL: "postgres://db/latchkey" });
+    expect(config.database.kind).toBe("postgres");
+    expect(config.masterKey.equals(Buffer.from(KEY, "base64"))).toBe(true);
+  });
+});
+
+describe("loadConfig refuses bad values, naming the variable", () => {
+  const base = (): Record<string, string> => ({ LATCHKEY_DATA_DIR: tempDir(), LATCHKEY_MASTER_KEY: KEY });
+
+  it.each(["abc", "70000", "-1", "80.5", "8080x", ""])("LATCHKEY_PORT=%j", (port) => {
+    expect(configError({ ...base(), LATCHKEY_PORT: port }).message).toContain("LATCHKEY_PORT");
+  });
+
+  it.each(["not a url", "ftp://files.example.com", "keys.example.com", "javascript:alert(1)", ""])("LATCHKEY_PUBLIC_URL=%j", (url) => {
+    expect(configError({ ...base(), LATCHKEY_PUBLIC_URL: url }).message).toContain("LATCHKEY_PUBLIC_URL");
+  });
+
+  it.each(["mysql://db/latchkey", "sqlite:", "postgres://", "/var/lib/latchkey.db", "http://db:5432/x", ""])(
+    "LATCHKEY_DATABASE_URL=%j",
+    (url) => {
+      expect(configError({ ...base(), LATCHKEY_DATABASE_URL: url }).message).toContain("LATCHKEY_DATABASE_URL");
+    },
+  );
+
+  it("LATCHKEY_BOOTSTRAP_EMAIL without LATCHKEY_BOOTSTRAP_PASSWORD, and the reverse", () => {
+    const noPassword = configError({ ...base(), LATCHKEY_BOOTSTRAP_EMAIL: "admin@example.com" }).message;
+    expect(noPassword).toContain("LATCHKEY_BOOTSTRAP_EMAIL");
+    expect(noPassword).toContain("LATCHKEY_BOOTSTRAP_PASSWORD");
+    const noEmail = configError({ ...base(), LATCHKEY_BOOTSTRAP_PASSWORD: "a long enough password" }).message;
+    expect(noEmail).toContain("LATCHKEY_BOOTSTRAP_EMAIL");
+  });
+
+  it("a bootstrap e-mail that is not one, and a password that is too short", () => {
+    expect(
+      configError({ ...base(), LATCHKEY_BOOTSTRAP_EMAIL: "not-an-email", LATCHKEY_BOOTSTRAP_PASSWORD: "a long enough password" }).message,
+    ).toContain("LATCHKEY_BOOTSTRAP_EMAIL");
+    expect(
+      configError({ ...base(), LATCHKEY_BOOTSTRAP_EMAIL: "admin@example.com", LATCHKEY_BOOTSTRAP_PASSWORD: "short" }).message,
+    ).toContain("LATCHKEY_BOOTSTRAP_PASSWORD");
+  });
+
+  it("PostgreSQL without LATCHKEY_MASTER_KEY, and writes no key file", () => {
+    const dataDir = tempDir();
+    const error = configError({ LATCHKEY_DATA_DIR: dataDir, LATCHKEY_DATABASE_URL: "postgres://db/latchkey" });
+    expect(error.message).toContain("LATCHKEY_MASTER_KEY");
+    expect(existsSync(join(dataDir, "master.key"))).toBe(false);
+  });
+
+  it.each([randomBytes(16).toString("base64"), randomBytes(33).toString("base64"), "", "not base64 at all"])(
+    "LATCHKEY_MASTER_KEY=%j",
+    (key) => {
+      expect(configError({ LATCHKEY_DATA_DIR: tempDir(), LATCHKEY_MASTER_KEY: key }).message).toContain("LATCHKEY_MASTER_KEY");
+    },
+  );
+
+  it.each([
+    ["LATCHKEY_LOG_LEVEL", "verbose"],
+    ["LATCHKEY_HOST", ""],
+    ["LATCHKEY_DATA_DIR", ""],
+    ["LATCHKEY_SESSION_IDLE_MINUTES", "0"],
+    ["LATCHKEY_SESSION_MAX_HOURS", "721"],
+  ])("%s=%j", (name, value) => {
+    expect(configError({ ...base(), [name]: value }).message).toContain(name);
+  });
+
+  it("names every bad variable at once", () => {
+    const message = configError({ ...base(), LATCHKEY_PORT: "abc", LATCHKEY_PUBLIC_URL: "nope" }).message;
+    expect(message).toContain("LATCHKEY_PORT");
+    expect(message).toContain("LATCHKEY_PUBLIC_URL");
+  });
+});

@@ -1,0 +1,254 @@
+import { DomainError } from "@latchkey/core";
+import type { Config } from "../config.js";
+import type { PageRequest } from "../store/pagination.js";
+import type { RoleRow } from "../store/repositories/roles.js";
+import type { TokenKeyRow, TokenRow } from "../store/repositories/tokens.js";
+import type { Repositories, Store } from "../store/store.js";
+import type { LastUsed } from "../tokens/last-used.js";
+import type { SigningKeys } from "../tokens/signing-keys.js";
+import { authorize, grantOf, type Principal } from "./principal.js";
+import { assertCovers, roleOf } from "./roles.js";
+import { entityFor, entityPermission, type Entity } from "./scope.js";
+import { newId, sha256 } from "./secrets.js";
+
+/** Token metadata as the API shows it: everything but the secret, which is never stored. */
+export interface TokenMetadata {
+  id: string;
+  name: string;
+  description: string;
+  role: { roleId: string; name: string | null; roleType: "team" | "org"; entityType: "team" | "org" };
+  entityId: string;
+  creatorEmail: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  lastUsedIp: string | null;
+  revoked: boolean;
+  revokedAt: string | null;
+  active: boolean;
+  keys: { id: string; issuedAt: string; expiresAt: string | null }[];
+}
+
+const earliest = (...times: (string | null)[]): string | null =>
+  times.filter((t): t is string => t !== null).sort()[0] ?? null;
+
+/** API tokens generated from roles: issue (secret shown once), list, rotate keys, revoke. */
+export function createTokenService(deps: { store: Store; config: Config; keys: SigningKeys; lastUsed: LastUsed; now: () => Date }) {
+  const { store, config, keys, lastUsed, now } = deps;
+
+  const toMetadata = (row: TokenRow, keyRows: TokenKeyRow[], roleName: string | null): TokenMetadata => {
+    const nowIso = now().toISOString();
+    const pending = lastUsed.latest(row.id);
+    const useAt = pending && (!row.last_used_at || pending.at > row.last_used_at) ? pending : null;
+    const expired = row.expires_at !== null && row.expires_at <= nowIso;
+    return {
+      id: row.id,
+      name: row.name,
+      description: row.description,
+      role: { roleId: row.role_id, name: roleName, roleType: row.entity_type, entityType: row.entity_type },
+      entityId: row.entity_id,
+      creatorEmail: row.creator_email,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      lastUsedAt: useAt?.at ?? row.last_used_at,
+      lastUsedIp: useAt?.ip ?? row.last_used_ip,
+      revoked: row.revoked_at !== null,
+      revokedAt: row.revoked_at,
+      active: row.revoked_at === null && !expired,
+      keys: keyRows
+        .filter((k) => k.revoked_at === null)
+        .map((k) => ({ id: k.id, issuedAt: k.issued_at, expiresAt: k.expires_at })),
+    };
+  };
+
+  const describe = async (tx: Repositories, rows: TokenRow[]): Promise<TokenMetadata[]> => {
+    const keyRows = await tx.tokens.keysOf(rows.map((r) => r.id));
+    const names = new Map<string, string>();
+    for (const r of rows) {
+      const k = `${r.entity_type}:${r.entity_id}:${r.role_id}`;
+      if (!names.has(k)) names.set(k, (await tx.roles.byId(r.entity_type, r.entity_id, r.role_id))?.name ?? "");
+    }
+    return rows.map((r) =>
+      toMetadata(
+        r,
+        keyRows.filter((k) => k.token_id === r.id),
+        names.get(`${r.entity_type}:${r.entity_id}:${r.role_id}`) || null,
+      ),
+    );
+  };
+
+  /** Signs a new key for a token; the JWT exists only in the reply, the store keeps its SHA-256. */
+  const issueKey = async (tx: Repositories, token: TokenRow, at: Date): Promise<{ key: TokenKeyRow; jwt: string }> => {
+    const keyId = newId("key");
+    const jwt = await keys.sign({
+      iss: config.publicUrl,
+      aud: `${config.publicUrl}/v1`,
+      sub: token.id,
+      jti: keyId,
+      client_id: token.id,
+      iat: Math.floor(at.getTime() / 1000),
+      ...(token.expires_at ? { exp: Math.floor(Date.parse(token.expires_at) / 1000) } : {}),
+      entityType: token.entity_type,
+      entityId: token.entity_id,
+    });
+    const key: TokenKeyRow = { id: keyId, token_id: token.id, secret_hash: sha256(jwt), issued_at: at.toISOString(), expires_at: token.expires_at, revoked_at: null };
+    await tx.tokens.insertKey(key);
+    return { key, jwt };
+  };
+
+  const tokenIn = async (tx: Repositories, entity: Entity, tokenId: string): Promise<TokenRow> => {
+    const row = await tx.tokens.byIdIn(entity.type, entity.id, tokenId);
+    if (!row) throw new DomainError("NOT_FOUND", `token ${tokenId} not found`);
+    return row;
+  };
+
+  const managed = async (tx: Repositories, principal: Principal, type: Entity["type"], id: string) => {
+    const entity = await entityFor(tx, principal, type, id);
+    authorize(principal, entityPermission(entity, "tokens", "manage"), entity.resource);
+    return entity;
+  };
+
+  const assertMintable = (principal: Principal, entity: Entity, role: RoleRow) => {
+    // No escalation: nobody mints a token that can do more than they can.
+    assertCovers(principal, grantOf(role, entity.orgId), `a token of role ${role.id}`);
+  };
+
+  return {
+    /** Creates a token from a role of the same team or organisation; the reply is the only place its secret appears. */
+    async create(
+      principal: Principal,
+      type: Entity["type"],
+      id: string,
+      input: { name: string; description: string; roleId: string; expiresAt?: string | null | undefined },
+    ): Promise<{ apiToken: TokenMetadata; token: string }> {
+      const at = now();
+      const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
+      if (expiresAt && expiresAt.getTime() <= at.getTime()) {
+        throw new DomainError("VALIDATION_FAILED", "expiresAt must be in the future", { fields: { expiresAt: "must be in the future" } });
+      }
+      const max = config.tokenMaxLifetimeMs;
+      if (max !== null && (!expiresAt || expiresAt.getTime() - at.getTime() > max)) {
+        throw new DomainError("VALIDATION_FAILED", `tokens may live at most ${Math.round(max / 86_400_000)} days here`, {
+          fields: { expiresAt: "beyond the maximum lifetime (LATCHKEY_TOKEN_MAX_LIFETIME_DAYS)" },
+        });
+      }
+      return store.transaction(async (tx) => {
+        const entity = await managed(tx, principal, type, id);
+        const role = await roleOf(tx, entity, input.roleId);
+        assertMintable(principal, entity, role);
+        const row: TokenRow = {
+          id: newId("tok"),
+          entity_type: entity.type,
+          entity_id: entity.id,
+          role_id: role.id,
+          name: input.name,
+          description: input.description,
+          creator_id: principal.userId,
+          creator_email: principal.email,
+          created_at: at.toISOString(),
+          updated_at: at.toISOString(),
+          expires_at: expiresAt ? expiresAt.toISOString() : null,
+          revoked_at: null,
+          last_used_at: null,
+          last_used_ip: null,
+        };
+        await tx.tokens.insert(row);
+        const { key, jwt } = await issueKey(tx, row, at);
+        return { apiToken: toMetadata(row, [key], role.name), token: jwt };
+      });
+    },
+
+    async list(principal: Principal, type: Entity["type"], id: string, page: PageRequest, all: boolean) {
+      const entity = await entityFor(store, principal, type, id);
+      authorize(principal, entityPermission(entity, "tokens", "read"), entity.resource);
+      const result = await store.tokens.page(entity.type, entity.id, page, { all, now: now().toISOString() });
+      return { ...result, items: await describe(store, result.items) };
+    },
+
+    async get(principal: Principal, type: Entity["type"], id: string, tokenId: string): Promise<TokenMetadata> {
+      const entity = await entityFor(store, principal, type, id);
+      authorize(principal, entityPermission(entity, "tokens", "read"), entity.resource);
+      const [meta] = await describe(store, [await tokenIn(store, entity, tokenId)]);
+      return meta as TokenMetadata;
+    },
+
+    /** Renames or re-describes a token; its role never changes. */
+    async update(principal: Principal, type: Entity["type"], id: string, tokenId: string, patch: { name?: string | undefined; description?: string | undefined }) {
+      return store.transaction(async (tx) => {
+        const entity = await managed(tx, principal, type, id);
+        const row = await tokenIn(tx, entity, tokenId);
+        const changes = {
+          ...(patch.name === undefined ? {} : { name: patch.name }),
+          ...(patch.description === undefined ? {} : { description: patch.description }),
+          updated_at: now().toISOString(),
+        };
+        await tx.tokens.update(tokenId, changes);
+        const [meta] = await describe(tx, [{ ...row, ...changes }]);
+        return meta as TokenMetadata;
+      });
+    },
+
+    /** A new key (and JWT) for a token; the other keys stop at `otherKeysExpiresAt`, by default now. */
+    async rotate(principal: Principal, type: Entity["type"], id: string, tokenId: string, otherKeysExpiresAt?: string) {
+      const at = now();
+      const othersEnd = otherKeysExpiresAt ? new Date(otherKeysExpiresAt) : at;
+      if (othersEnd.getTime() < at.getTime()) {
+        throw new DomainError("VALIDATION_FAILED", "otherKeysExpiresAt must not be in the past", { fields: { otherKeysExpiresAt: "in the past" } });
+      }
+      return store.transaction(async (tx) => {
+        const entity = await managed(tx, principal, type, id);
+        const row = await tokenIn(tx, entity, tokenId);
+        if (row.revoked_at !== null) throw new DomainError("CONFLICT", "a revoked token cannot be regenerated");
+        assertMintable(principal, entity, await roleOf(tx, entity, row.role_id));
+        const { key, jwt } = await issueKey(tx, row, at);
+        await tx.tokens.expireKeysBut(tokenId, key.id, earliest(othersEnd.toISOString(), row.expires_at) ?? othersEnd.toISOString());
+        await tx.publish({ t: "token", id: tokenId });
+        return { key: { id: key.id, issuedAt: key.issued_at }, token: jwt };
+      });
+    },
+
+    /** Deletes one key of a token: that JWT stops at once. */
+    async deleteKey(principal: Principal, type: Entity["type"], id: string, tokenId: string, keyId: string) {
+      return store.transaction(async (tx) => {
+        const entity = await managed(tx, principal, type, id);
+        await tokenIn(tx, entity, tokenId);
+        const key = await tx.tokens.keyById(keyId);
+        if (!key || key.token_id !== tokenId || key.revoked_at !== null) throw new DomainError("NOT_FOUND", `key ${keyId} not found`);
+        await tx.tokens.revokeKey(keyId, now().toISOString());
+        await tx.publish({ t: "token", id: tokenId });
+        return { id: keyId, deleted: true as const };
+      });
+    },
+
+    /** Revokes a token for good, on every process; the record stays (listed with `all=true`). */
+    async revoke(principal: Principal, type: Entity["type"], id: string, tokenId: string) {
+      return store.transaction(async (tx) => {
+        const entity = await managed(tx, principal, type, id);
+        const row = await tokenIn(tx, entity, tokenId);
+        const at = now().toISOString();
+        await tx.tokens.revoke(tokenId, at);
+        await tx.publish({ t: "token", id: tokenId });
+        const [meta] = await describe(tx, [{ ...row, revoked_at: row.revoked_at ?? at, updated_at: at }]);
+        return meta as TokenMetadata;
+      });
+    },
+
+    /** What a token credential is, for `GET /v1/auth`: its record and its role as they are now. */
+    async self(principal: Principal) {
+      if (!principal.tokenId) throw new DomainError("VALIDATION_FAILED", "not an API token");
+      const row = await store.tokens.byId(principal.tokenId);
+      if (!row) throw new DomainError("TOKEN_INVALID", "token is not valid");
+      const role = await store.roles.byId(row.entity_type, row.entity_id, row.role_id);
+      return { token: row, role };
+    },
+
+    /** Run in the transaction that deletes a role: its tokens are revoked with it. */
+    async revokeRoleTokens(tx: Repositories, entity: Entity, roleId: string): Promise<void> {
+      for (const tokenId of await tx.tokens.revokeByRole(entity.type, entity.id, roleId, now().toISOString())) {
+        await tx.publish({ t: "token", id: tokenId });
+      }
+    },
+  };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;

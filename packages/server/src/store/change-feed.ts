@@ -1,0 +1,125 @@
+import pg from "pg";
+
+/** What changed, for every process's caches. Small: NOTIFY payloads stay far below PostgreSQL's 8000 bytes. */
+export type ChangeEvent =
+  | { t: "token"; id: string }
+  | { t: "role"; entityType: "team" | "org"; entityId: string; roleId: string }
+  | { t: "signing-keys" }
+  /** Drop every cache: sent after a reconnect, and for rare wide changes (a team or organisation deleted). */
+  | { t: "resync" };
+
+/** The PostgreSQL channel every process listens on. */
+export const CHANNEL = "latchkey_changes";
+
+type Listener = (event: ChangeEvent) => void;
+
+/**
+ * Delivers change events to this process's caches. In-process on SQLite; on PostgreSQL one LISTEN connection per
+ * process, reconnecting with backoff. While that connection is down `healthy` is false: callers must not trust
+ * their caches then, and a `resync` is delivered once it is back.
+ */
+export interface ChangeFeed {
+  subscribe(listener: Listener): () => void;
+  /** Delivers events to this process (after their transaction committed). */
+  emit(event: ChangeEvent): void;
+  healthy(): boolean;
+  close(): Promise<void>;
+}
+
+function createLocalFeed(): ChangeFeed & { listeners: Set<Listener> } {
+  const listeners = new Set<Listener>();
+  return {
+    listeners,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit(event) {
+      for (const l of listeners) l(event);
+    },
+    healthy: () => true,
+    close: () => Promise.resolve(),
+  };
+}
+
+/** The in-process feed (SQLite: one process owns the database). */
+export function createInProcessFeed(): ChangeFeed {
+  return createLocalFeed();
+}
+
+function parseEvent(payload: string | undefined): ChangeEvent {
+  try {
+    const value = JSON.parse(payload ?? "") as ChangeEvent;
+    if (value && typeof value === "object" && typeof value.t === "string") return value;
+  } catch {
+    // an unreadable event: treat it as "anything may have changed"
+  }
+  return { t: "resync" };
+}
+
+/** The PostgreSQL feed: LISTEN on a dedicated connection, resync after every reconnect. */
+export async function createPostgresFeed(url: string, options: { onStateChange?: (healthy: boolean) => void } = {}): Promise<ChangeFeed> {
+  const local = createLocalFeed();
+  let client: pg.Client | null = null;
+  let healthy = false;
+  let closed = false;
+  let retryMs = 50;
+
+  const setHealthy = (value: boolean) => {
+    if (healthy === value) return;
+    healthy = value;
+    options.onStateChange?.(value);
+  };
+
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, keepAlive: true });
+    const lost = () => {
+      if (client !== c) return;
+      client = null;
+      setHealthy(false);
+      c.removeAllListeners();
+      void c.end().catch(() => undefined);
+      if (!closed) setTimeout(() => void reconnect(), retryMs);
+    };
+    c.on("error", lost);
+    c.on("end", lost);
+    c.on("notification", (n) => {
+      if (n.channel === CHANNEL) local.emit(parseEvent(n.payload));
+    });
+    await c.connect();
+    await c.query(`LISTEN ${CHANNEL}`);
+    client = c;
+    retryMs = 50;
+    // Events sent while nobody listened are lost: forget everything cached before trusting caches again.
+    local.emit({ t: "resync" });
+    setHealthy(true);
+  };
+
+  const reconnect = async (): Promise<void> => {
+    if (closed || client) return;
+    try {
+      await connect();
+    } catch {
+      retryMs = Math.min(retryMs * 2, 2000);
+      if (!closed) setTimeout(() => void reconnect(), retryMs);
+    }
+  };
+
+  await connect();
+  return {
+    subscribe: local.subscribe,
+    emit: local.emit,
+    healthy: () => healthy,
+    async close() {
+      closed = true;
+      const c = client;
+      client = null;
+      setHealthy(false);
+      if (c) {
+        c.removeAllListeners();
+        c.on("error", () => undefined);
+        await c.end().catch(() => undefined);
+      }
+    },
+  };
+}

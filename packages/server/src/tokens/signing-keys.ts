@@ -1,0 +1,117 @@
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
+import { SignJWT, type JWTPayload } from "jose";
+import type { Store } from "../store/store.js";
+import type { SigningKeyRow } from "../store/repositories/signing-keys.js";
+import { newId } from "../services/secrets.js";
+
+/** AES-256-GCM with the master key: `v1.<iv>.<tag>.<ciphertext>`, base64url. */
+function seal(masterKey: Buffer, plain: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", masterKey, iv);
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return ["v1", iv, cipher.getAuthTag(), body].map((p) => (typeof p === "string" ? p : p.toString("base64url"))).join(".");
+}
+
+function open(masterKey: Buffer, sealed: string): Buffer {
+  const [version, iv, tag, body] = sealed.split(".");
+  if (version !== "v1" || !iv || !tag || !body) throw new Error("signing key is not in a known format");
+  const decipher = createDecipheriv("aes-256-gcm", masterKey, Buffer.from(iv, "base64url"));
+  decipher.setAuthTag(Buffer.from(tag, "base64url"));
+  try {
+    return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]);
+  } catch {
+    throw new Error("cannot decrypt the signing keys: LATCHKEY_MASTER_KEY is not the key they were stored with");
+  }
+}
+
+interface LoadedKey {
+  kid: string;
+  publicKey: KeyObject;
+  jwk: Record<string, unknown>;
+}
+
+/** Ed25519 signing keys: created on first start, stored encrypted, rotated without breaking issued tokens. */
+export function createSigningKeys(deps: { store: Store; masterKey: Buffer; now: () => Date }) {
+  const { store, masterKey, now } = deps;
+  let keys = new Map<string, LoadedKey>();
+  let active: { kid: string; privateKey: KeyObject } | null = null;
+  let lastReload = 0;
+
+  const load = (rows: SigningKeyRow[]) => {
+    keys = new Map(
+      rows.map((r) => {
+        const jwk = JSON.parse(r.public_jwk) as Record<string, string>;
+        return [r.kid, { kid: r.kid, publicKey: createPublicKey({ key: jwk, format: "jwk" }), jwk }];
+      }),
+    );
+    // Rows come newest first: the newest key that is not retired signs.
+    const current = rows.find((r) => r.retired_at === null);
+    if (!current) active = null;
+    else if (active?.kid !== current.kid) {
+      active = { kid: current.kid, privateKey: createPrivateKey({ key: open(masterKey, current.private_key), format: "der", type: "pkcs8" }) };
+    }
+  };
+
+  const create = async (): Promise<string> => {
+    const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+    const kid = newId("sig");
+    const at = now().toISOString();
+    await store.transaction(async (tx) => {
+      await tx.signingKeys.insert({
+        kid,
+        public_jwk: JSON.stringify(publicKey.export({ format: "jwk" })),
+        private_key: seal(masterKey, privateKey.export({ format: "der", type: "pkcs8" })),
+        created_at: at,
+        retired_at: null,
+      });
+      await tx.signingKeys.retireAllBut(kid, at);
+      await tx.publish({ t: "signing-keys" });
+    });
+    return kid;
+  };
+
+  const reload = async () => {
+    lastReload = Date.now();
+    load(await store.signingKeys.all());
+  };
+
+  return {
+    /** Loads the keys, creating the first one on an empty instance. */
+    async init(): Promise<void> {
+      await reload();
+      if (!active) {
+        await create();
+        await reload();
+      }
+    },
+    reload,
+    /** Makes a new key the signing key; older keys keep verifying the tokens they signed. Returns its kid. */
+    async rotate(): Promise<string> {
+      const kid = await create();
+      await reload();
+      return kid;
+    },
+    /** The public key for a kid; an unknown kid triggers one reload a second at most (another process may have rotated). */
+    async publicKey(kid: string): Promise<KeyObject | undefined> {
+      const known = keys.get(kid);
+      if (known) return known.publicKey;
+      if (Date.now() - lastReload < 1000) return undefined;
+      await reload();
+      return keys.get(kid)?.publicKey;
+    },
+    /** The public key for a kid from memory only (the hot path never waits on the database). */
+    knownPublicKey: (kid: string): KeyObject | undefined => keys.get(kid)?.publicKey,
+    /** Signs claims as an `at+jwt` with the active key (jose: issuing is not on the hot path). */
+    async sign(claims: JWTPayload): Promise<string> {
+      if (!active) throw new Error("no signing key: init() was not called");
+      return new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid: active.kid }).sign(active.privateKey);
+    },
+    /** The public JWKS (`/.well-known/jwks.json`). */
+    jwks(): { keys: Record<string, unknown>[] } {
+      return { keys: [...keys.values()].map((k) => ({ ...k.jwk, kid: k.kid, use: "sig", alg: "EdDSA" })) };
+    },
+    activeKid: (): string | null => active?.kid ?? null,
+  };
+}
+
+export type SigningKeys = ReturnType<typeof createSigningKeys>;

@@ -1,0 +1,159 @@
+import { DomainError, type Grant } from "@latchkey/core";
+import type { Config } from "../config.js";
+import { grantOf, type Principal } from "../services/principal.js";
+import { safeEqual, sha256 } from "../services/secrets.js";
+import type { ChangeEvent } from "../store/change-feed.js";
+import type { Store } from "../store/store.js";
+import { splitToken, verifyJwt } from "./jwt.js";
+import type { LastUsed } from "./last-used.js";
+import type { SigningKeys } from "./signing-keys.js";
+
+/** What the verifier remembers of one token: enough to decide without the database. */
+interface TokenSnapshot {
+  id: string;
+  entityType: "team" | "org";
+  entityId: string;
+  roleKey: string;
+  roleId: string;
+  orgId: string | null;
+  creatorId: string;
+  creatorEmail: string;
+  expiresAtMs: number | null;
+  revoked: boolean;
+  keys: Map<string, { hash: string; expiresAtMs: number | null; revoked: boolean }>;
+}
+
+/** A token string already verified: its hash maps to the token and key it names, and when the JWT expires. */
+interface Verified {
+  tokenId: string;
+  keyId: string;
+  expMs: number | null;
+}
+
+const MAX_VERIFIED = 100_000;
+const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
+const roleKeyOf = (entityType: string, entityId: string, roleId: string) => `${entityType}:${entityId}:${roleId}`;
+
+/**
+ * The hot path. A token seen before costs one SHA-256 and a few map lookups: no database query, no signature check.
+ * Caches are dropped by the change feed; while the feed is down nothing is cached and every check reads the store.
+ */
+export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed: LastUsed; config: Config; now: () => Date }) {
+  const { store, keys, lastUsed, config, now } = deps;
+  const expected = { iss: config.publicUrl, aud: `${config.publicUrl}/v1` };
+  const verified = new Map<string, Verified>();
+  const tokens = new Map<string, TokenSnapshot>();
+  const roles = new Map<string, Grant | null>();
+  // Bumped by every invalidation: a snapshot read before one may be stale and is not kept.
+  let generation = 0;
+
+  const onChange = (event: ChangeEvent) => {
+    generation++;
+    if (event.t === "token") tokens.delete(event.id);
+    else if (event.t === "role") roles.delete(roleKeyOf(event.entityType, event.entityId, event.roleId));
+    else if (event.t === "signing-keys") void keys.reload();
+    else {
+      verified.clear();
+      tokens.clear();
+      roles.clear();
+    }
+  };
+  const unsubscribe = store.feed.subscribe(onChange);
+
+  const loadToken = async (id: string): Promise<TokenSnapshot | null> => {
+    const row = await store.tokens.byId(id);
+    if (!row) return null;
+    const keyRows = await store.tokens.keysOf([id]);
+    const orgId = row.entity_type === "org" ? row.entity_id : ((await store.teams.byId(row.entity_id))?.org_id ?? null);
+    return {
+      id,
+      entityType: row.entity_type,
+      entityId: row.entity_id,
+      roleId: row.role_id,
+      roleKey: roleKeyOf(row.entity_type, row.entity_id, row.role_id),
+      orgId,
+      creatorId: row.creator_id,
+      creatorEmail: row.creator_email,
+      expiresAtMs: ms(row.expires_at),
+      revoked: row.revoked_at !== null,
+      keys: new Map(keyRows.map((k) => [k.id, { hash: k.secret_hash, expiresAtMs: ms(k.expires_at), revoked: k.revoked_at !== null }])),
+    };
+  };
+
+  const loadRole = async (t: TokenSnapshot): Promise<Grant | null> => {
+    const row = await store.roles.byId(t.entityType, t.entityId, t.roleId);
+    return row ? grantOf(row, t.orgId) : null;
+  };
+
+  /** Decides on a token from its snapshot and role; throws the 401 that fits. */
+  const decide = (hash: string, v: Verified, t: TokenSnapshot | null, grant: Grant | null | undefined, nowMs: number): Principal => {
+    const key = t?.keys.get(v.keyId);
+    if (!t || !key || !safeEqual(key.hash, hash)) throw new DomainError("TOKEN_INVALID", "token is not valid");
+    if (t.revoked || key.revoked || grant === null) throw new DomainError("TOKEN_REVOKED", "token has been revoked");
+    for (const end of [v.expMs, t.expiresAtMs, key.expiresAtMs]) {
+      if (end !== null && nowMs >= end) throw new DomainError("TOKEN_EXPIRED", "token has expired");
+    }
+    if (grant === undefined) throw new DomainError("TOKEN_INVALID", "token is not valid");
+    return {
+      kind: "api",
+      userId: t.creatorId,
+      email: t.creatorEmail,
+      tokenId: t.id,
+      grants: [grant],
+      scope: { entityType: t.entityType, entityId: t.entityId },
+    };
+  };
+
+  return {
+    /** The principal for a token seen before, from memory alone; undefined when the slow path is needed. */
+    cached(token: string, ip: string): Principal | undefined {
+      if (!store.feed.healthy()) return undefined;
+      const hash = sha256(token);
+      const v = verified.get(hash);
+      if (!v) return undefined;
+      const t = tokens.get(v.tokenId);
+      if (!t) return undefined;
+      const grant = roles.get(t.roleKey);
+      if (grant === undefined && !t.revoked) return undefined;
+      const at = now();
+      const principal = decide(hash, v, t, grant, at.getTime());
+      lastUsed.record(t.id, at, ip);
+      return principal;
+    },
+
+    /** Full check: signature (first time), then token, key and role from the store, cached when the feed is healthy. */
+    async authenticate(token: string, ip: string): Promise<Principal> {
+      const fast = this.cached(token, ip);
+      if (fast) return fast;
+      const trusted = store.feed.healthy();
+      const startGeneration = generation;
+      const hash = sha256(token);
+      let v = trusted ? verified.get(hash) : undefined;
+      if (!v) {
+        const { kid } = splitToken(token);
+        if (!keys.knownPublicKey(kid)) await keys.publicKey(kid);
+        const claims = verifyJwt(token, keys.knownPublicKey, expected);
+        v = { tokenId: claims.sub, keyId: claims.jti, expMs: claims.exp === undefined ? null : claims.exp * 1000 };
+      }
+      const t = (trusted ? tokens.get(v.tokenId) : undefined) ?? (await loadToken(v.tokenId));
+      const grant = t ? ((trusted ? roles.get(t.roleKey) : undefined) ?? (await loadRole(t))) : undefined;
+      // Cache before deciding, so that a revoked or expired token is refused from memory next time too.
+      if (t && trusted && generation === startGeneration && store.feed.healthy()) {
+        if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value ?? "");
+        verified.set(hash, v);
+        tokens.set(t.id, t);
+        roles.set(t.roleKey, grant ?? null);
+      }
+      const at = now();
+      const principal = decide(hash, v, t, grant, at.getTime());
+      lastUsed.record(v.tokenId, at, ip);
+      return principal;
+    },
+
+    /** How much is cached (for tests and metrics). */
+    size: () => ({ verified: verified.size, tokens: tokens.size, roles: roles.size }),
+    close: unsubscribe,
+  };
+}
+
+export type Verifier = ReturnType<typeof createVerifier>;
