@@ -15,13 +15,7 @@ export interface PermissionEntry {
   sensitive: boolean;
 }
 
-const entry = (
-  id: string,
-  group: string,
-  label: string,
-  action: PermissionAction,
-  sensitive = false,
-): PermissionEntry => ({
+const entry = (id: string, group: string, label: string, action: PermissionAction, sensitive = false): PermissionEntry => ({
   id,
   scope: id.startsWith("org.") ? "org" : id.startsWith("team.") ? "team" : "project",
   group,
@@ -95,8 +89,7 @@ const pick = (keep: (p: PermissionEntry) => boolean, withOrg: boolean): Permissi
 
 const NOT_DELETE = (p: PermissionEntry): boolean => p.action !== "delete";
 const EVERYTHING = (): boolean => true;
-const PLAIN = (p: PermissionEntry): boolean =>
-  (p.action === "create" || p.action === "read" || p.action === "update") && !p.sensitive;
+const PLAIN = (p: PermissionEntry): boolean => (p.action === "create" || p.action === "read" || p.action === "update") && !p.sensitive;
 
 /** The roles every new team starts with: owner (everything), admin (all but deleting), default (create/read/update). */
 export const DEFAULT_TEAM_ROLES = [

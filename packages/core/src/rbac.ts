@@ -84,8 +84,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 /** Whether `holder` alone allows at least everything `target` allows. */
 function grantCovers(holder: Grant, target: Grant): boolean {
-  const has = (key: keyof PermissionSet): boolean =>
-    target.permissions[key].every((p) => holder.permissions[key].includes(p));
+  const has = (key: keyof PermissionSet): boolean => target.permissions[key].every((p) => holder.permissions[key].includes(p));
   if (!has("teamScope") || !has("projectScope")) return false;
   if (target.entityType === "team") {
     if (target.permissions.orgScope.length > 0) return false;

@@ -14,7 +14,12 @@ import { createSigningKeys } from "./tokens/signing-keys.js";
 import { createVerifier } from "./tokens/verifier.js";
 
 /** Every service, built once per process over one store. Call `init` before serving and `close` after. */
-export function createServices(config: Config, store: Store, now: () => Date = () => new Date(), onError: (error: unknown) => void = () => undefined) {
+export function createServices(
+  config: Config,
+  store: Store,
+  now: () => Date = () => new Date(),
+  onError: (error: unknown) => void = () => undefined,
+) {
   const deps = { store, config, now };
   const keys = createSigningKeys({ store, masterKey: config.masterKey, now });
   const lastUsed = createLastUsed({ store, onError });

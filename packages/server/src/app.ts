@@ -31,21 +31,30 @@ const serializers = {
 };
 
 /** The server: Fastify, the services and every route, over an open store. */
-export async function buildApp(config: Config, options: { logger?: boolean; now?: () => Date } = {}): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
+export async function buildApp(
+  config: Config,
+  options: { logger?: boolean; now?: () => Date } = {},
+): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
   const db = await openDatabase(config.database);
   const feed = config.database.kind === "postgres" ? await createPostgresFeed(config.database.url) : createInProcessFeed();
   const app = Fastify({
     logger:
       options.logger === false
         ? false
-        : { level: config.logLevel, serializers, redact: { paths: ["*.password", "*.token", "*.authorization", "*.cookie"], censor: "[redacted]" } },
+        : {
+            level: config.logLevel,
+            serializers,
+            redact: { paths: ["*.password", "*.token", "*.authorization", "*.cookie"], censor: "[redacted]" },
+          },
     bodyLimit: BODY_LIMIT,
     genReqId: () => `req_${randomBytes(9).toString("base64url")}`,
     requestIdHeader: false,
     trustProxy: false,
     return503OnClosing: true,
   });
-  const services = createServices(config, createStore(db, feed), options.now, (error) => app.log.error({ err: error }, "background write failed"));
+  const services = createServices(config, createStore(db, feed), options.now, (error) =>
+    app.log.error({ err: error }, "background write failed"),
+  );
   await services.init();
   app.addHook("onRequest", (request, reply, done) => {
     void reply.header("x-request-id", request.id);

@@ -3,11 +3,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 
-const Port = z.string().regex(/^\d{1,5}$/, "must be a port number").transform(Number).pipe(z.number().int().min(0).max(65535));
-const Url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
-const MasterKey = z
+const Port = z
   .string()
-  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 random bytes, base64-encoded");
+  .regex(/^\d{1,5}$/, "must be a port number")
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(65535));
+const Url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
+const MasterKey = z.string().refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 random bytes, base64-encoded");
 
 const Env = z.object({
   LATCHKEY_PORT: Port.default(8080),

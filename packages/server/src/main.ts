@@ -17,8 +17,11 @@ async function main(): Promise<void> {
   const first = await services.accounts.bootstrap();
   await app.listen({ port: config.port, host: config.host });
   const where = config.database.kind === "sqlite" ? `SQLite at ${config.database.path}` : "PostgreSQL";
-  process.stdout.write(`Latchkey is listening on http://${config.host}:${config.port} (public URL ${config.publicUrl}), database: ${where}\n`);
-  if (first && "createdEmail" in first) process.stdout.write(`Created the first account, ${first.createdEmail} (from LATCHKEY_BOOTSTRAP_EMAIL).\n`);
+  process.stdout.write(
+    `Latchkey is listening on http://${config.host}:${config.port} (public URL ${config.publicUrl}), database: ${where}\n`,
+  );
+  if (first && "createdEmail" in first)
+    process.stdout.write(`Created the first account, ${first.createdEmail} (from LATCHKEY_BOOTSTRAP_EMAIL).\n`);
   if (first && "setupUrl" in first) {
     process.stdout.write(`No account exists yet. Create the first one within this run, once, at:\n  ${first.setupUrl}\n`);
   }

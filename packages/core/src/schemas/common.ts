@@ -41,7 +41,10 @@ export const PermissionSetSchema = z.strictObject({
 /** A team role's (or one organisation team's) limit to chosen projects. */
 export const ProjectRestrictionsSchema = z.strictObject({
   enabled: z.boolean(),
-  projects: z.array(Slug).max(500).default(() => []),
+  projects: z
+    .array(Slug)
+    .max(500)
+    .default(() => []),
   restrictionMode: z.enum(["in", "notIn"]).default("in"),
 });
 
@@ -49,7 +52,12 @@ export const ProjectRestrictionsSchema = z.strictObject({
 export const OrgRestrictionsSchema = z.strictObject({
   enabled: z.boolean(),
   teams: z
-    .array(z.strictObject({ teamId: Slug, restrictions: ProjectRestrictionsSchema.default(() => ({ enabled: false, projects: [], restrictionMode: "in" as const })) }))
+    .array(
+      z.strictObject({
+        teamId: Slug,
+        restrictions: ProjectRestrictionsSchema.default(() => ({ enabled: false, projects: [], restrictionMode: "in" as const })),
+      }),
+    )
     .max(500)
     .default(() => []),
 });

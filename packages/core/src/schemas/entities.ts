@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { Description, Email, IsoTime, Name, OrgRestrictionsSchema, PermissionSetSchema, ProjectRestrictionsSchema, Slug } from "./common.js";
+import {
+  Description,
+  Email,
+  IsoTime,
+  Name,
+  OrgRestrictionsSchema,
+  PermissionSetSchema,
+  ProjectRestrictionsSchema,
+  Slug,
+} from "./common.js";
 
 /** A person who can sign in to the console. */
 export const User = z.object({ id: z.string(), email: z.string(), name: z.string(), createdAt: IsoTime });
@@ -84,7 +93,12 @@ export const InviteReply = z.object({
 /** `POST /v1/invitations/accept`: the invitee sets a password. */
 export const InvitationAccept = z.strictObject({ token: z.string().min(16).max(256), name: Name, password: z.string().min(12).max(1024) });
 /** `POST /v1/setup`: the first-run owner account through the printed one-time link. */
-export const SetupCreate = z.strictObject({ token: z.string().min(16).max(256), email: Email, name: Name, password: z.string().min(12).max(1024) });
+export const SetupCreate = z.strictObject({
+  token: z.string().min(16).max(256),
+  email: Email,
+  name: Name,
+  password: z.string().min(12).max(1024),
+});
 
 /** `POST .../roles/{roleId}/members`. */
 export const RoleMemberAdd = z.strictObject({ userId: z.string().min(1).max(64) });

@@ -16,7 +16,10 @@ export const TokenUpdate = z.strictObject({ name: Name.optional(), description: 
 export const TokenListQuery = z.strictObject({
   per_page: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(512).optional(),
-  all: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  all: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
 });
 
 /** One key of a token: each is one issued JWT. */
@@ -27,7 +30,12 @@ export const TokenMetadata = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string(),
-  role: z.object({ roleId: z.string(), name: z.string().nullable(), roleType: z.enum(["team", "org"]), entityType: z.enum(["team", "org"]) }),
+  role: z.object({
+    roleId: z.string(),
+    name: z.string().nullable(),
+    roleType: z.enum(["team", "org"]),
+    entityType: z.enum(["team", "org"]),
+  }),
   entityId: z.string(),
   creatorEmail: z.string(),
   createdAt: IsoTime,

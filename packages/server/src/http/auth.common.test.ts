@@ -11,7 +11,13 @@ describe.each(dialects())("every authenticated route on %s", (kind) => {
     await h.owner.ok("POST", "/v1/teams", { name: "Acme" });
     routes = h.routes
       .filter((r) => r.auth === "credential")
-      .map((r) => ({ method: r.method, url: r.url.replace(":teamId", "acme").replace(":orgId", "acme-org").replace(/:[A-Za-z]+/g, "x") }));
+      .map((r) => ({
+        method: r.method,
+        url: r.url
+          .replace(":teamId", "acme")
+          .replace(":orgId", "acme-org")
+          .replace(/:[A-Za-z]+/g, "x"),
+      }));
   });
   afterAll(() => h.close());
 
@@ -47,7 +53,11 @@ describe.each(dialects())("every authenticated route on %s", (kind) => {
   });
 
   it("requires x-csrf-token on every unsafe cookie request", async () => {
-    const signedIn = await h.app.inject({ method: "POST", url: "/v1/session", payload: { email: "owner@example.com", password: "correct horse battery staple" } });
+    const signedIn = await h.app.inject({
+      method: "POST",
+      url: "/v1/session",
+      payload: { email: "owner@example.com", password: "correct horse battery staple" },
+    });
     const cookie = `latchkey_session=${signedIn.cookies.find((c) => c.name === "latchkey_session")?.value ?? ""}`;
     const noCsrf = h.client({ cookie });
     for (const r of routes.filter((x) => x.method !== "GET")) {

@@ -19,7 +19,14 @@ export function toDomainError(error: unknown): { domain: DomainError; unexpected
   if (error instanceof DomainError) return { domain: error, unexpected: false };
   const e = error as Partial<FastifyError> & { type?: string };
   const mapped = e.code ? FASTIFY_CODES[e.code] : undefined;
-  if (mapped) return { domain: new DomainError(mapped, mapped === "PAYLOAD_TOO_LARGE" ? "request body is too large (1 MiB at most)" : (e.message ?? "bad request")), unexpected: false };
+  if (mapped)
+    return {
+      domain: new DomainError(
+        mapped,
+        mapped === "PAYLOAD_TOO_LARGE" ? "request body is too large (1 MiB at most)" : (e.message ?? "bad request"),
+      ),
+      unexpected: false,
+    };
   if (error instanceof SyntaxError || (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500)) {
     return { domain: new DomainError("VALIDATION_FAILED", e.message ?? "bad request"), unexpected: false };
   }

@@ -49,7 +49,11 @@ describe.each(dialects())("HTTP conventions on %s", (kind) => {
   it("names every bad field in details", async () => {
     const res = await h.owner.post("/v1/teams", { name: "", description: 5, extra: 1 });
     expect(res.status).toBe(400);
-    expect(Object.keys((res.body.error?.details as { fields: Record<string, string> }).fields).sort()).toEqual(["body", "description", "name"]);
+    expect(Object.keys((res.body.error?.details as { fields: Record<string, string> }).fields).sort()).toEqual([
+      "body",
+      "description",
+      "name",
+    ]);
   });
 
   it("refuses a bad page size and a bad path id with 400", async () => {
@@ -80,7 +84,10 @@ describe("OpenAPI document", () => {
   afterAll(() => h.close());
 
   it("is OpenAPI 3.1 and matches the committed snapshot (update it deliberately with vitest -u)", async () => {
-    const doc = (await h.anon.get("/v1/openapi.json")).body as { openapi: string; paths: Record<string, Record<string, { responses: object }>> };
+    const doc = (await h.anon.get("/v1/openapi.json")).body as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: object }>>;
+    };
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.paths["/v1/teams/{teamId}/projects"]?.["get"]).toBeDefined();
     await expect(JSON.stringify(doc, null, 2)).toMatchFileSnapshot("./__snapshots__/openapi.json");

@@ -6,7 +6,9 @@ import type { EntityType } from "../store/schema.js";
 export function idFrom(requested: string | undefined, name: string): string {
   const id = requested ?? slugify(name);
   if (!id) {
-    throw new DomainError("VALIDATION_FAILED", "name gives no usable id; pass an id", { fields: { id: "required when the name has no letters or digits" } });
+    throw new DomainError("VALIDATION_FAILED", "name gives no usable id; pass an id", {
+      fields: { id: "required when the name has no letters or digits" },
+    });
   }
   return id;
 }

@@ -13,7 +13,8 @@ const INVITE_TTL_MS = 7 * 24 * 3_600_000;
 async function assertAssignable(tx: Repositories, principal: Principal, entity: Entity, roleIds: string[]): Promise<void> {
   for (const roleId of new Set(roleIds)) {
     const role = await tx.roles.byId(entity.type, entity.id, roleId);
-    if (!role) throw new DomainError("VALIDATION_FAILED", `role ${roleId} does not exist here`, { fields: { roles: `unknown role ${roleId}` } });
+    if (!role)
+      throw new DomainError("VALIDATION_FAILED", `role ${roleId} does not exist here`, { fields: { roles: `unknown role ${roleId}` } });
     assertCovers(principal, grantOf(role, entity.orgId), `role ${roleId}`);
   }
 }
@@ -61,7 +62,8 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
         await assertAssignable(tx, principal, entity, input.roles);
         const user = await tx.users.byEmail(input.email);
         if (user) {
-          if (await tx.members.get(entity.type, entity.id, user.id)) throw new DomainError("CONFLICT", `${input.email} is already a member`);
+          if (await tx.members.get(entity.type, entity.id, user.id))
+            throw new DomainError("CONFLICT", `${input.email} is already a member`);
           await tx.members.add(entity.type, entity.id, user.id, at.toISOString());
           await tx.members.setRoles(entity.type, entity.id, user.id, [...new Set(input.roles)]);
           return { member: await memberOf(tx, entity, user.id) };

@@ -1,4 +1,12 @@
-import { can, DomainError, type Grant, type OrgRestrictions, type PermissionSet, type ProjectRestrictions, type Resource } from "@latchkey/core";
+import {
+  can,
+  DomainError,
+  type Grant,
+  type OrgRestrictions,
+  type PermissionSet,
+  type ProjectRestrictions,
+  type Resource,
+} from "@latchkey/core";
 import type { RoleRow } from "../store/repositories/roles.js";
 
 /** Who is calling and what they hold, whatever the credential: the one type every service authorizes against. */

@@ -26,7 +26,11 @@ export function createProjectService(deps: { store: Store; now: () => Date }) {
       const team = await teamFor(store, principal, teamId);
       authorize(principal, "project.read", teamResource(team));
       const filter = projectFilter(principal.grants, "project.read", teamResource(team));
-      const result = await store.projects.page(team.id, page, filter.all ? {} : "only" in filter ? { only: filter.only } : { except: filter.except });
+      const result = await store.projects.page(
+        team.id,
+        page,
+        filter.all ? {} : "only" in filter ? { only: filter.only } : { except: filter.except },
+      );
       return { ...result, items: result.items.map(toProject) };
     },
 
@@ -47,13 +51,22 @@ export function createProjectService(deps: { store: Store; now: () => Date }) {
       return toProject(row);
     },
 
-    async update(principal: Principal, teamId: string, projectId: string, patch: { name?: string | undefined; description?: string | undefined }) {
+    async update(
+      principal: Principal,
+      teamId: string,
+      projectId: string,
+      patch: { name?: string | undefined; description?: string | undefined },
+    ) {
       const team = await teamFor(store, principal, teamId);
       authorize(principal, "project.update", { ...teamResource(team), projectId });
       return store.transaction(async (tx) => {
         const row = await tx.projects.byId(team.id, projectId);
         if (!row) throw new DomainError("NOT_FOUND", `project ${projectId} not found`);
-        const changes = { ...(patch.name === undefined ? {} : { name: patch.name }), ...(patch.description === undefined ? {} : { description: patch.description }), updated_at: now().toISOString() };
+        const changes = {
+          ...(patch.name === undefined ? {} : { name: patch.name }),
+          ...(patch.description === undefined ? {} : { description: patch.description }),
+          updated_at: now().toISOString(),
+        };
         await tx.projects.update(team.id, projectId, changes);
         return toProject({ ...row, ...changes });
       });

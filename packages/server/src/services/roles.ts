@@ -68,7 +68,11 @@ export async function roleOf(tx: Repositories, entity: Entity, roleId: string): 
 }
 
 /** Team and organisation roles: the permissions every member and token of the role holds. */
-export function createRoleService(deps: { store: Store; now: () => Date; onRoleChanged?: (tx: Repositories, entity: Entity, roleId: string, deleted: boolean) => Promise<void> }) {
+export function createRoleService(deps: {
+  store: Store;
+  now: () => Date;
+  onRoleChanged?: (tx: Repositories, entity: Entity, roleId: string, deleted: boolean) => Promise<void>;
+}) {
   const { store, now } = deps;
   const changed = deps.onRoleChanged ?? (() => Promise.resolve());
 
@@ -120,7 +124,12 @@ export function createRoleService(deps: { store: Store; now: () => Date; onRoleC
       type: Entity["type"],
       id: string,
       roleId: string,
-      patch: { name?: string | undefined; description?: string | undefined; permissions?: PermissionSet | undefined; restrictions?: Restrictions | undefined },
+      patch: {
+        name?: string | undefined;
+        description?: string | undefined;
+        permissions?: PermissionSet | undefined;
+        restrictions?: Restrictions | undefined;
+      },
     ) {
       return store.transaction(async (tx) => {
         const entity = await entityFor(tx, principal, type, id);

@@ -8,7 +8,14 @@ import { authorize, reachesTeam, requireSession, type Principal } from "./princi
 
 /** A team as the API shows it. */
 export function toTeam(row: TeamRow) {
-  return { id: row.id, name: row.name, description: row.description, orgId: row.org_id, createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    orgId: row.org_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 /** Teams: on their own or inside an organisation. */
@@ -25,7 +32,14 @@ export function createTeamService(deps: { store: Store; now: () => Date }) {
           await orgFor(tx, principal, orgId);
           authorize(principal, "org.teams.create", { orgId });
         }
-        const row: TeamRow = { id, org_id: orgId ?? null, name: input.name, description: input.description, created_at: at, updated_at: at };
+        const row: TeamRow = {
+          id,
+          org_id: orgId ?? null,
+          name: input.name,
+          description: input.description,
+          created_at: at,
+          updated_at: at,
+        };
         await tx.teams.insert(row);
         await seedEntity(tx, "team", id, principal.userId, at);
         return toTeam(row);
@@ -62,7 +76,11 @@ export function createTeamService(deps: { store: Store; now: () => Date }) {
       return store.transaction(async (tx) => {
         const team = await teamFor(tx, principal, teamId);
         authorize(principal, "team.update", teamResource(team));
-        const changes = { ...(patch.name === undefined ? {} : { name: patch.name }), ...(patch.description === undefined ? {} : { description: patch.description }), updated_at: now().toISOString() };
+        const changes = {
+          ...(patch.name === undefined ? {} : { name: patch.name }),
+          ...(patch.description === undefined ? {} : { description: patch.description }),
+          updated_at: now().toISOString(),
+        };
         await tx.teams.update(teamId, changes);
         return toTeam({ ...team, ...changes });
       });

@@ -29,8 +29,7 @@ export interface TokenMetadata {
   keys: { id: string; issuedAt: string; expiresAt: string | null }[];
 }
 
-const earliest = (...times: (string | null)[]): string | null =>
-  times.filter((t): t is string => t !== null).sort()[0] ?? null;
+const earliest = (...times: (string | null)[]): string | null => times.filter((t): t is string => t !== null).sort()[0] ?? null;
 
 /** API tokens generated from roles: issue (secret shown once), list, rotate keys, revoke. */
 export function createTokenService(deps: { store: Store; config: Config; keys: SigningKeys; lastUsed: LastUsed; now: () => Date }) {
@@ -55,9 +54,7 @@ export function createTokenService(deps: { store: Store; config: Config; keys: S
       revoked: row.revoked_at !== null,
       revokedAt: row.revoked_at,
       active: row.revoked_at === null && !expired,
-      keys: keyRows
-        .filter((k) => k.revoked_at === null)
-        .map((k) => ({ id: k.id, issuedAt: k.issued_at, expiresAt: k.expires_at })),
+      keys: keyRows.filter((k) => k.revoked_at === null).map((k) => ({ id: k.id, issuedAt: k.issued_at, expiresAt: k.expires_at })),
     };
   };
 
@@ -91,7 +88,14 @@ export function createTokenService(deps: { store: Store; config: Config; keys: S
       entityType: token.entity_type,
       entityId: token.entity_id,
     });
-    const key: TokenKeyRow = { id: keyId, token_id: token.id, secret_hash: sha256(jwt), issued_at: at.toISOString(), expires_at: token.expires_at, revoked_at: null };
+    const key: TokenKeyRow = {
+      id: keyId,
+      token_id: token.id,
+      secret_hash: sha256(jwt),
+      issued_at: at.toISOString(),
+      expires_at: token.expires_at,
+      revoked_at: null,
+    };
     await tx.tokens.insertKey(key);
     return { key, jwt };
   };
@@ -173,7 +177,13 @@ export function createTokenService(deps: { store: Store; config: Config; keys: S
     },
 
     /** Renames or re-describes a token; its role never changes. */
-    async update(principal: Principal, type: Entity["type"], id: string, tokenId: string, patch: { name?: string | undefined; description?: string | undefined }) {
+    async update(
+      principal: Principal,
+      type: Entity["type"],
+      id: string,
+      tokenId: string,
+      patch: { name?: string | undefined; description?: string | undefined },
+    ) {
       return store.transaction(async (tx) => {
         const entity = await managed(tx, principal, type, id);
         const row = await tokenIn(tx, entity, tokenId);
@@ -193,7 +203,9 @@ export function createTokenService(deps: { store: Store; config: Config; keys: S
       const at = now();
       const othersEnd = otherKeysExpiresAt ? new Date(otherKeysExpiresAt) : at;
       if (othersEnd.getTime() < at.getTime()) {
-        throw new DomainError("VALIDATION_FAILED", "otherKeysExpiresAt must not be in the past", { fields: { otherKeysExpiresAt: "in the past" } });
+        throw new DomainError("VALIDATION_FAILED", "otherKeysExpiresAt must not be in the past", {
+          fields: { otherKeysExpiresAt: "in the past" },
+        });
       }
       return store.transaction(async (tx) => {
         const entity = await managed(tx, principal, type, id);

@@ -107,8 +107,8 @@ export async function createPostgresFeed(url: string, options: { onStateChange?:
 
   await connect();
   return {
-    subscribe: local.subscribe,
-    emit: local.emit,
+    subscribe: (listener) => local.subscribe(listener),
+    emit: (event) => local.emit(event),
     healthy: () => healthy,
     async close() {
       closed = true;

@@ -22,7 +22,11 @@ export function dialects(): DialectName[] {
 export async function freshDatabase(kind: DialectName): Promise<{ url: string; dataDir: string; drop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), "latchkey-test-"));
   if (kind === "sqlite") {
-    return { url: `sqlite:${join(dataDir, "latchkey.db")}`, dataDir, drop: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })) };
+    return {
+      url: `sqlite:${join(dataDir, "latchkey.db")}`,
+      dataDir,
+      drop: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
+    };
   }
   const admin = inject("postgresUrl");
   if (!admin) throw new Error("PostgreSQL is not available in this run");

@@ -14,7 +14,11 @@ type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 /** A reply as tests read it. */
 export interface TestReply {
   status: number;
-  body: { data?: unknown; error?: { status: number; code: string; message: string; id: string; details?: Record<string, unknown> }; pagination?: { hasNextPage: boolean; count: number; cursor?: string } } & Record<string, unknown>;
+  body: {
+    data?: unknown;
+    error?: { status: number; code: string; message: string; id: string; details?: Record<string, unknown> };
+    pagination?: { hasNextPage: boolean; count: number; cursor?: string };
+  } & Record<string, unknown>;
   headers: Record<string, string | string[] | number | undefined>;
   raw: string;
 }
@@ -53,9 +57,14 @@ export interface Harness {
  * Starts a harness; the bootstrap owner exists and is signed in as `owner`. With `bootstrap: false` the instance
  * starts empty (waiting for setup) and `owner` is anonymous.
  */
-export async function startHarness(kind: DialectName, env: Record<string, string> = {}, options: { bootstrap?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  kind: DialectName,
+  env: Record<string, string> = {},
+  options: { bootstrap?: boolean } = {},
+): Promise<Harness> {
   const db = await freshDatabase(kind);
-  const bootstrap = options.bootstrap === false ? {} : { LATCHKEY_BOOTSTRAP_EMAIL: OWNER_EMAIL, LATCHKEY_BOOTSTRAP_PASSWORD: OWNER_PASSWORD };
+  const bootstrap =
+    options.bootstrap === false ? {} : { LATCHKEY_BOOTSTRAP_EMAIL: OWNER_EMAIL, LATCHKEY_BOOTSTRAP_PASSWORD: OWNER_PASSWORD };
   const config = loadConfig({
     LATCHKEY_DATA_DIR: db.dataDir,
     LATCHKEY_DATABASE_URL: db.url,
@@ -107,13 +116,22 @@ export async function startHarness(kind: DialectName, env: Record<string, string
     return client({ cookie: `latchkey_session=${cookie?.value ?? ""}`, csrf: data.csrfToken }, data.user.id);
   };
 
-  const newMember = async (inviter: Client, path: string, roles: string[], email = `p${randomBytes(4).toString("hex")}@example.com`): Promise<Client> => {
+  const newMember = async (
+    inviter: Client,
+    path: string,
+    roles: string[],
+    email = `p${randomBytes(4).toString("hex")}@example.com`,
+  ): Promise<Client> => {
     const invited = await inviter.ok<{ invitation?: { inviteUrl: string } }>("POST", `${path}/members`, { email, roles });
     const url = invited.invitation?.inviteUrl;
     if (!url) throw new Error(`expected an invitation for ${email}`);
     const token = new URL(url).searchParams.get("token") ?? "";
     const password = `pw-${randomBytes(8).toString("hex")}`;
-    const res = await app.inject({ method: "POST", url: "/v1/invitations/accept", payload: { token, name: email.split("@")[0], password } });
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/invitations/accept",
+      payload: { token, name: email.split("@")[0], password },
+    });
     if (res.statusCode !== 200) throw new Error(`accept failed: ${res.statusCode} ${res.body}`);
     return signIn(email, password);
   };

@@ -44,7 +44,13 @@ function parseObject(segment: string): Record<string, unknown> {
 const isTime = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
 /** The unverified `kid` of a compact JWS, checked for shape; the caller looks the key up. */
-export function splitToken(token: string): { header: Record<string, unknown>; kid: string; signingInput: string; payload: string; signature: Buffer } {
+export function splitToken(token: string): {
+  header: Record<string, unknown>;
+  kid: string;
+  signingInput: string;
+  payload: string;
+  signature: Buffer;
+} {
   const parts = token.split(".");
   if (parts.length !== 3) throw invalid("segments");
   const [h, p, s] = parts as [string, string, string];
@@ -64,7 +70,11 @@ export function splitToken(token: string): { header: Record<string, unknown>; ki
  * issuer, audience and claim types are checked here; expiry and revocation are the verifier's, against the clock
  * and the store on every request.
  */
-export function verifyJwt(token: string, keyFor: (kid: string) => KeyObject | undefined, expected: { iss: string; aud: string }): TokenClaims {
+export function verifyJwt(
+  token: string,
+  keyFor: (kid: string) => KeyObject | undefined,
+  expected: { iss: string; aud: string },
+): TokenClaims {
   const { kid, signingInput, payload, signature } = splitToken(token);
   const key = keyFor(kid);
   if (!key) throw invalid("kid");

@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from "node:crypto";
 import { SignJWT, type JWTPayload } from "jose";
 import type { Store } from "../store/store.js";
 import type { SigningKeyRow } from "../store/repositories/signing-keys.js";
@@ -48,7 +56,10 @@ export function createSigningKeys(deps: { store: Store; masterKey: Buffer; now: 
     const current = rows.find((r) => r.retired_at === null);
     if (!current) active = null;
     else if (active?.kid !== current.kid) {
-      active = { kid: current.kid, privateKey: createPrivateKey({ key: open(masterKey, current.private_key), format: "der", type: "pkcs8" }) };
+      active = {
+        kid: current.kid,
+        privateKey: createPrivateKey({ key: open(masterKey, current.private_key), format: "der", type: "pkcs8" }),
+      };
     }
   };
 

@@ -21,7 +21,8 @@ export function memberRoutes(router: Router, { members }: Services): void {
       query: PageQuery,
       reply: Member,
       list: "members",
-      handler: ({ principal, params, query }) => members.list(principal, type, entityId(params, key), { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, params, query }) =>
+        members.list(principal, type, entityId(params, key), { perPage: query.per_page, cursor: query.cursor }),
     });
     router.add({
       method: "POST",
@@ -43,7 +44,8 @@ export function memberRoutes(router: Router, { members }: Services): void {
       params: MemberParams,
       body: MemberUpdate,
       reply: Member,
-      handler: ({ principal, params, body }) => members.setRoles(principal, type, entityId(params, key), String(params["userId"]), body.roles),
+      handler: ({ principal, params, body }) =>
+        members.setRoles(principal, type, entityId(params, key), String(params["userId"]), body.roles),
     });
     router.add({
       method: "DELETE",

@@ -24,7 +24,12 @@ export const entityParams = <T extends Record<string, z.ZodType>>(key: "teamId" 
   z.strictObject({ [key]: Slug.optional(), ...extra });
 
 /** The entity a request acts on: named by the path, or implied by the token (which must be of that kind). */
-export function entityOf(principal: Principal, params: Record<string, unknown>, key: "teamId" | "orgId", type?: EntityType): { type: EntityType; id: string } {
+export function entityOf(
+  principal: Principal,
+  params: Record<string, unknown>,
+  key: "teamId" | "orgId",
+  type?: EntityType,
+): { type: EntityType; id: string } {
   const named = params[key];
   if (typeof named === "string") return { type: key === "teamId" ? "team" : "org", id: named };
   const scope = principal.scope;

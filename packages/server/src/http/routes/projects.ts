@@ -30,7 +30,8 @@ export function projectRoutes(router: Router, { projects }: Services): void {
     query: PageQuery,
     reply: Project,
     list: "projects",
-    handler: ({ principal, params, query }) => projects.list(principal, teamOf(principal, params.teamId), { perPage: query.per_page, cursor: query.cursor }),
+    handler: ({ principal, params, query }) =>
+      projects.list(principal, teamOf(principal, params.teamId), { perPage: query.per_page, cursor: query.cursor }),
   });
   router.add({
     method: "POST",

@@ -1,4 +1,15 @@
-import { Member, OrgRole, OrgRoleCreate, OrgRoleUpdate, PageQuery, RoleMemberAdd, Slug, TeamRole, TeamRoleCreate, TeamRoleUpdate } from "@latchkey/core";
+import {
+  Member,
+  OrgRole,
+  OrgRoleCreate,
+  OrgRoleUpdate,
+  PageQuery,
+  RoleMemberAdd,
+  Slug,
+  TeamRole,
+  TeamRoleCreate,
+  TeamRoleUpdate,
+} from "@latchkey/core";
 import { z } from "zod";
 import type { Services } from "../../app-services.js";
 import type { Router } from "../route.js";
@@ -25,7 +36,8 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
       query: PageQuery,
       reply: Role,
       list: "roles",
-      handler: ({ principal, params, query }) => roles.list(principal, type, entityId(params, key), { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, params, query }) =>
+        roles.list(principal, type, entityId(params, key), { perPage: query.per_page, cursor: query.cursor }),
     });
     router.add({
       method: "POST",
@@ -91,7 +103,8 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
       params: RoleParams,
       body: RoleMemberAdd,
       reply: Member,
-      handler: ({ principal, params, body }) => members.addRole(principal, type, entityId(params, key), String(params["roleId"]), body.userId),
+      handler: ({ principal, params, body }) =>
+        members.addRole(principal, type, entityId(params, key), String(params["roleId"]), body.userId),
     });
     router.add({
       method: "DELETE",

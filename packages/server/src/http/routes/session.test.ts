@@ -41,17 +41,23 @@ describe.each(dialects())("console sessions on %s", (kind) => {
     const unknown = await signIn(h, "nobody@example.com", "whatever", "10.0.0.2");
     expect(wrong.statusCode).toBe(401);
     expect(unknown.statusCode).toBe(401);
-    expect(JSON.parse(wrong.body).error.message).toBe(JSON.parse(unknown.body).error.message);
+    const message = (body: string) => (JSON.parse(body) as { error: { message: string } }).error.message;
+    expect(message(wrong.body)).toBe(message(unknown.body));
   });
 
   it("throttles repeated failures per account with 429 and Retry-After, even with the right password", async () => {
     const email = `victim-${randomBytes(3).toString("hex")}@example.com`;
-    await h.newMember(h.owner, "/v1/teams/" + (await h.owner.ok<{ id: string }>("POST", "/v1/teams", { name: `t-${randomBytes(3).toString("hex")}` })).id, ["default"], email);
+    await h.newMember(
+      h.owner,
+      "/v1/teams/" + (await h.owner.ok<{ id: string }>("POST", "/v1/teams", { name: `t-${randomBytes(3).toString("hex")}` })).id,
+      ["default"],
+      email,
+    );
     for (let i = 0; i < 10; i++) expect((await signIn(h, email, "wrong password", `10.1.0.${i}`)).statusCode).toBe(401);
     const blocked = await signIn(h, email, "wrong password", "10.1.0.99");
     expect(blocked.statusCode).toBe(429);
     expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
-    expect(JSON.parse(blocked.body).error.code).toBe("RATE_LIMITED");
+    expect((JSON.parse(blocked.body) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
   });
 
   it("throttles repeated failures per address across accounts", async () => {
@@ -81,7 +87,12 @@ describe("first-run setup", () => {
     try {
       expect(h.setupUrl).toBeNull();
       expect(await h.anon.ok("GET", "/v1/setup")).toEqual({ needsSetup: false });
-      const res = await h.anon.post("/v1/setup", { token: "x".repeat(43), email: "a@example.com", name: "A", password: "long enough password" });
+      const res = await h.anon.post("/v1/setup", {
+        token: "x".repeat(43),
+        email: "a@example.com",
+        name: "A",
+        password: "long enough password",
+      });
       expect(res.status).toBe(403);
     } finally {
       await h.close();

@@ -16,7 +16,8 @@ export function tokenRoutes(router: Router, { tokens }: Services): void {
     const Params = entityParams(key, {});
     const TokenParams = entityParams(key, { tokenId: OpaqueId });
     const KeyParams = entityParams(key, { tokenId: OpaqueId, keyId: OpaqueId });
-    const at = (params: Record<string, unknown>, principal: Parameters<typeof entityOf>[0]) => entityOf(principal, params, key, base === "/v1/tokens" ? undefined : key === "teamId" ? "team" : "org");
+    const at = (params: Record<string, unknown>, principal: Parameters<typeof entityOf>[0]) =>
+      entityOf(principal, params, key, base === "/v1/tokens" ? undefined : key === "teamId" ? "team" : "org");
 
     router.add({
       method: "POST",

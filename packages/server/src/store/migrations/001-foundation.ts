@@ -67,8 +67,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("user_id", "text", (c) => c.notNull())
     .addColumn("role_id", "text", (c) => c.notNull())
     .addPrimaryKeyConstraint("member_roles_pk", ["entity_type", "entity_id", "user_id", "role_id"])
-    .addForeignKeyConstraint("member_roles_member", ["entity_type", "entity_id", "user_id"], "memberships", ["entity_type", "entity_id", "user_id"], (c) => c.onDelete("cascade"))
-    .addForeignKeyConstraint("member_roles_role", ["entity_type", "entity_id", "role_id"], "roles", ["entity_type", "entity_id", "id"], (c) => c.onDelete("cascade"))
+    .addForeignKeyConstraint(
+      "member_roles_member",
+      ["entity_type", "entity_id", "user_id"],
+      "memberships",
+      ["entity_type", "entity_id", "user_id"],
+      (c) => c.onDelete("cascade"),
+    )
+    .addForeignKeyConstraint(
+      "member_roles_role",
+      ["entity_type", "entity_id", "role_id"],
+      "roles",
+      ["entity_type", "entity_id", "id"],
+      (c) => c.onDelete("cascade"),
+    )
     .execute();
   await db.schema
     .createTable("projects")

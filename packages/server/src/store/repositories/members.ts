@@ -39,7 +39,12 @@ export function createMembersRepository(db: Executor) {
     add: (entityType: EntityType, entityId: string, userId: string, at: string) =>
       db.insertInto("memberships").values({ entity_type: entityType, entity_id: entityId, user_id: userId, created_at: at }).execute(),
     remove: (entityType: EntityType, entityId: string, userId: string) =>
-      db.deleteFrom("memberships").where("entity_type", "=", entityType).where("entity_id", "=", entityId).where("user_id", "=", userId).execute(),
+      db
+        .deleteFrom("memberships")
+        .where("entity_type", "=", entityType)
+        .where("entity_id", "=", entityId)
+        .where("user_id", "=", userId)
+        .execute(),
     removeAllOf: async (entityType: EntityType, entityId: string) => {
       await db.deleteFrom("member_roles").where("entity_type", "=", entityType).where("entity_id", "=", entityId).execute();
       await db.deleteFrom("memberships").where("entity_type", "=", entityType).where("entity_id", "=", entityId).execute();
@@ -67,16 +72,35 @@ export function createMembersRepository(db: Executor) {
         );
       }
       if (key) q = q.where(after("m.created_at", "m.user_id", key));
-      const rows = await q.orderBy("m.created_at", "desc").orderBy("m.user_id", "desc").limit(page.perPage + 1).execute();
+      const rows = await q
+        .orderBy("m.created_at", "desc")
+        .orderBy("m.user_id", "desc")
+        .limit(page.perPage + 1)
+        .execute();
       const p = toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.user_id }));
-      const roles = await rolesOf(entityType, entityId, p.items.map((r) => r.user_id));
+      const roles = await rolesOf(
+        entityType,
+        entityId,
+        p.items.map((r) => r.user_id),
+      );
       return {
         ...p,
-        items: p.items.map((r): MemberRow => ({ userId: r.user_id, email: r.email, name: r.name, joinedAt: r.created_at, roles: roles.get(r.user_id) ?? [] })),
+        items: p.items.map((r): MemberRow => ({
+          userId: r.user_id,
+          email: r.email,
+          name: r.name,
+          joinedAt: r.created_at,
+          roles: roles.get(r.user_id) ?? [],
+        })),
       };
     },
     setRoles: async (entityType: EntityType, entityId: string, userId: string, roleIds: string[]) => {
-      await db.deleteFrom("member_roles").where("entity_type", "=", entityType).where("entity_id", "=", entityId).where("user_id", "=", userId).execute();
+      await db
+        .deleteFrom("member_roles")
+        .where("entity_type", "=", entityType)
+        .where("entity_id", "=", entityId)
+        .where("user_id", "=", userId)
+        .execute();
       if (roleIds.length === 0) return;
       await db
         .insertInto("member_roles")

@@ -22,7 +22,11 @@ export function createOrgsRepository(db: Executor) {
         )
         .selectAll("orgs");
       if (key) q = q.where(after("orgs.created_at", "orgs.id", key));
-      const rows = await q.orderBy("orgs.created_at", "desc").orderBy("orgs.id", "desc").limit(page.perPage + 1).execute();
+      const rows = await q
+        .orderBy("orgs.created_at", "desc")
+        .orderBy("orgs.id", "desc")
+        .limit(page.perPage + 1)
+        .execute();
       return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
     },
   };

@@ -20,7 +20,11 @@ export function createProjectsRepository(db: Executor) {
       if (filter.only) q = filter.only.length > 0 ? q.where("id", "in", filter.only) : q.where(nothing);
       if (filter.except && filter.except.length > 0) q = q.where("id", "not in", filter.except);
       if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(page.perPage + 1).execute();
+      const rows = await q
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .limit(page.perPage + 1)
+        .execute();
       return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
     },
   };

@@ -47,7 +47,11 @@ export function createRolesRepository(db: Executor) {
       const key = decodeCursor(page.cursor);
       let q = db.selectFrom("roles").selectAll().where("entity_type", "=", entityType).where("entity_id", "=", entityId);
       if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(page.perPage + 1).execute();
+      const rows = await q
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .limit(page.perPage + 1)
+        .execute();
       return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
     },
     /** Every role `userId` holds anywhere: the raw material of a person's grants. */

@@ -9,8 +9,7 @@ export function createTeamsRepository(db: Executor) {
   return {
     insert: (row: TeamRow) => db.insertInto("teams").values(row).execute(),
     byId: (id: string) => db.selectFrom("teams").selectAll().where("id", "=", id).executeTakeFirst(),
-    idsOfOrg: async (orgId: string) =>
-      (await db.selectFrom("teams").select("id").where("org_id", "=", orgId).execute()).map((r) => r.id),
+    idsOfOrg: async (orgId: string) => (await db.selectFrom("teams").select("id").where("org_id", "=", orgId).execute()).map((r) => r.id),
     update: (id: string, patch: Partial<Pick<TeamRow, "name" | "description" | "updated_at">>) =>
       db.updateTable("teams").set(patch).where("id", "=", id).execute(),
     remove: (id: string) => db.deleteFrom("teams").where("id", "=", id).execute(),
@@ -18,7 +17,10 @@ export function createTeamsRepository(db: Executor) {
      * Teams visible from team ids, whole organisations, and chosen teams of organisations (a person's memberships,
      * or a token's reach), newest first; `orgId` narrows to one organisation.
      */
-    async page(scope: { teamIds: string[]; orgIds: string[]; orgTeams?: { orgId: string; teamIds: string[] }[]; orgId?: string }, page: PageRequest) {
+    async page(
+      scope: { teamIds: string[]; orgIds: string[]; orgTeams?: { orgId: string; teamIds: string[] }[]; orgId?: string },
+      page: PageRequest,
+    ) {
       const key = decodeCursor(page.cursor);
       let q = db.selectFrom("teams").selectAll();
       q = q.where((eb) => {
@@ -32,7 +34,11 @@ export function createTeamsRepository(db: Executor) {
       });
       if (scope.orgId !== undefined) q = q.where("org_id", "=", scope.orgId);
       if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(page.perPage + 1).execute();
+      const rows = await q
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .limit(page.perPage + 1)
+        .execute();
       return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
     },
   };

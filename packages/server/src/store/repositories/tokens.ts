@@ -24,7 +24,13 @@ export function createTokensRepository(db: Executor) {
     keysOf: async (tokenIds: string[]) =>
       tokenIds.length === 0
         ? []
-        : db.selectFrom("api_token_keys").selectAll().where("token_id", "in", tokenIds).orderBy("issued_at", "desc").orderBy("id", "desc").execute(),
+        : db
+            .selectFrom("api_token_keys")
+            .selectAll()
+            .where("token_id", "in", tokenIds)
+            .orderBy("issued_at", "desc")
+            .orderBy("id", "desc")
+            .execute(),
     update: (id: string, patch: Partial<Pick<TokenRow, "name" | "description" | "updated_at">>) =>
       db.updateTable("api_tokens").set(patch).where("id", "=", id).execute(),
     revoke: (id: string, at: string) =>
@@ -86,7 +92,11 @@ export function createTokensRepository(db: Executor) {
         q = q.where("revoked_at", "is", null).where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", options.now)]));
       }
       if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(page.perPage + 1).execute();
+      const rows = await q
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .limit(page.perPage + 1)
+        .execute();
       return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
     },
     /** Writes a batch of last-used times; an older time never overwrites a newer one. */
