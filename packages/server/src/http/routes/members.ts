@@ -6,14 +6,14 @@ import { ENTITY_PREFIXES, entityId, UserId } from "./params.js";
 
 /** Members of teams and organisations. */
 export function memberRoutes(router: Router, { members }: Services): void {
-  for (const { type, prefix, key } of ENTITY_PREFIXES) {
-    const Params = z.strictObject({ [key]: Slug });
-    const MemberParams = z.strictObject({ [key]: Slug, userId: UserId });
+  for (const { type, prefix, key, implied } of ENTITY_PREFIXES) {
+    const Params = z.strictObject({ [key]: Slug.optional() });
+    const MemberParams = z.strictObject({ [key]: Slug.optional(), userId: UserId });
     const tags = [type === "team" ? "team members" : "organisation members"];
 
     router.add({
       method: "GET",
-      url: `${prefix}/members`,
+      url: [`${prefix}/members`, `${implied("members")}`],
       summary: `List the ${type}'s members with their roles`,
       tags,
       permission: `${type}.members.read`,
@@ -22,22 +22,22 @@ export function memberRoutes(router: Router, { members }: Services): void {
       reply: Member,
       list: "members",
       handler: ({ principal, params, query }) =>
-        members.list(principal, type, entityId(params, key), { perPage: query.per_page, cursor: query.cursor }),
+        members.list(principal, type, entityId(params, key, principal), { perPage: query.per_page, cursor: query.cursor }),
     });
     router.add({
       method: "POST",
-      url: `${prefix}/members`,
+      url: [`${prefix}/members`, `${implied("members")}`],
       summary: "Invite by e-mail: adds a person who has an account, else returns an invite link to pass on",
       tags,
       permission: `${type}.members.manage`,
       params: Params,
       body: MemberInvite,
       reply: InviteReply,
-      handler: ({ principal, params, body }) => members.invite(principal, type, entityId(params, key), body),
+      handler: ({ principal, params, body }) => members.invite(principal, type, entityId(params, key, principal), body),
     });
     router.add({
       method: "PATCH",
-      url: `${prefix}/members/:userId`,
+      url: [`${prefix}/members/:userId`, `${implied("members")}/:userId`],
       summary: "Replace a member's roles",
       tags,
       permission: `${type}.members.manage`,
@@ -45,17 +45,17 @@ export function memberRoutes(router: Router, { members }: Services): void {
       body: MemberUpdate,
       reply: Member,
       handler: ({ principal, params, body }) =>
-        members.setRoles(principal, type, entityId(params, key), String(params["userId"]), body.roles),
+        members.setRoles(principal, type, entityId(params, key, principal), String(params["userId"]), body.roles),
     });
     router.add({
       method: "DELETE",
-      url: `${prefix}/members/:userId`,
+      url: [`${prefix}/members/:userId`, `${implied("members")}/:userId`],
       summary: "Remove a member (never the last owner)",
       tags,
       permission: `${type}.members.manage`,
       params: MemberParams,
       reply: z.object({ userId: z.string(), deleted: z.literal(true) }),
-      handler: ({ principal, params }) => members.remove(principal, type, entityId(params, key), String(params["userId"])),
+      handler: ({ principal, params }) => members.remove(principal, type, entityId(params, key, principal), String(params["userId"])),
     });
   }
 }

@@ -17,10 +17,10 @@ import { Deleted, ENTITY_PREFIXES, entityId, UserId } from "./params.js";
 
 /** Team and organisation roles, and who holds them. */
 export function roleRoutes(router: Router, { roles, members }: Services): void {
-  for (const { type, prefix, key } of ENTITY_PREFIXES) {
-    const Params = z.strictObject({ [key]: Slug });
-    const RoleParams = z.strictObject({ [key]: Slug, roleId: Slug });
-    const RoleMemberParams = z.strictObject({ [key]: Slug, roleId: Slug, userId: UserId });
+  for (const { type, prefix, key, implied } of ENTITY_PREFIXES) {
+    const Params = z.strictObject({ [key]: Slug.optional() });
+    const RoleParams = z.strictObject({ [key]: Slug.optional(), roleId: Slug });
+    const RoleMemberParams = z.strictObject({ [key]: Slug.optional(), roleId: Slug, userId: UserId });
     const Role = type === "team" ? TeamRole : OrgRole;
     const tags = [type === "team" ? "team roles" : "organisation roles"];
     const read = `${type}.roles.read`;
@@ -28,7 +28,7 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
 
     router.add({
       method: "GET",
-      url: `${prefix}/roles`,
+      url: [`${prefix}/roles`, `${implied("roles")}`],
       summary: `List the ${type}'s roles`,
       tags,
       permission: read,
@@ -37,53 +37,54 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
       reply: Role,
       list: "roles",
       handler: ({ principal, params, query }) =>
-        roles.list(principal, type, entityId(params, key), { perPage: query.per_page, cursor: query.cursor }),
+        roles.list(principal, type, entityId(params, key, principal), { perPage: query.per_page, cursor: query.cursor }),
     });
     router.add({
       method: "POST",
-      url: `${prefix}/roles`,
+      url: [`${prefix}/roles`, `${implied("roles")}`],
       summary: `Create a ${type} role (it may not grant more than you hold)`,
       tags,
       permission: manage,
       params: Params,
       body: type === "team" ? TeamRoleCreate : OrgRoleCreate,
       reply: Role,
-      handler: ({ principal, params, body }) => roles.create(principal, type, entityId(params, key), body),
+      handler: ({ principal, params, body }) => roles.create(principal, type, entityId(params, key, principal), body),
     });
     router.add({
       method: "GET",
-      url: `${prefix}/roles/:roleId`,
+      url: [`${prefix}/roles/:roleId`, `${implied("roles")}/:roleId`],
       summary: `Get a ${type} role`,
       tags,
       permission: read,
       params: RoleParams,
       reply: Role,
-      handler: ({ principal, params }) => roles.get(principal, type, entityId(params, key), String(params["roleId"])),
+      handler: ({ principal, params }) => roles.get(principal, type, entityId(params, key, principal), String(params["roleId"])),
     });
     router.add({
       method: "PATCH",
-      url: `${prefix}/roles/:roleId`,
+      url: [`${prefix}/roles/:roleId`, `${implied("roles")}/:roleId`],
       summary: `Edit a ${type} role; every member and token of the role changes on its next request`,
       tags,
       permission: manage,
       params: RoleParams,
       body: type === "team" ? TeamRoleUpdate : OrgRoleUpdate,
       reply: Role,
-      handler: ({ principal, params, body }) => roles.update(principal, type, entityId(params, key), String(params["roleId"]), body),
+      handler: ({ principal, params, body }) =>
+        roles.update(principal, type, entityId(params, key, principal), String(params["roleId"]), body),
     });
     router.add({
       method: "DELETE",
-      url: `${prefix}/roles/:roleId`,
+      url: [`${prefix}/roles/:roleId`, `${implied("roles")}/:roleId`],
       summary: `Delete a ${type} role; its tokens are revoked in the same transaction`,
       tags,
       permission: manage,
       params: RoleParams,
       reply: Deleted,
-      handler: ({ principal, params }) => roles.remove(principal, type, entityId(params, key), String(params["roleId"])),
+      handler: ({ principal, params }) => roles.remove(principal, type, entityId(params, key, principal), String(params["roleId"])),
     });
     router.add({
       method: "GET",
-      url: `${prefix}/roles/:roleId/members`,
+      url: [`${prefix}/roles/:roleId/members`, `${implied("roles")}/:roleId/members`],
       summary: `List who holds a ${type} role`,
       tags,
       permission: `${type}.members.read`,
@@ -92,11 +93,17 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
       reply: Member,
       list: "members",
       handler: ({ principal, params, query }) =>
-        members.list(principal, type, entityId(params, key), { perPage: query.per_page, cursor: query.cursor }, String(params["roleId"])),
+        members.list(
+          principal,
+          type,
+          entityId(params, key, principal),
+          { perPage: query.per_page, cursor: query.cursor },
+          String(params["roleId"]),
+        ),
     });
     router.add({
       method: "POST",
-      url: `${prefix}/roles/:roleId/members`,
+      url: [`${prefix}/roles/:roleId/members`, `${implied("roles")}/:roleId/members`],
       summary: `Give a member a ${type} role`,
       tags,
       permission: `${type}.members.manage`,
@@ -104,18 +111,18 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
       body: RoleMemberAdd,
       reply: Member,
       handler: ({ principal, params, body }) =>
-        members.addRole(principal, type, entityId(params, key), String(params["roleId"]), body.userId),
+        members.addRole(principal, type, entityId(params, key, principal), String(params["roleId"]), body.userId),
     });
     router.add({
       method: "DELETE",
-      url: `${prefix}/roles/:roleId/members/:userId`,
+      url: [`${prefix}/roles/:roleId/members/:userId`, `${implied("roles")}/:roleId/members/:userId`],
       summary: `Take a ${type} role from a member`,
       tags,
       permission: `${type}.members.manage`,
       params: RoleMemberParams,
       reply: Member,
       handler: ({ principal, params }) =>
-        members.removeRole(principal, type, entityId(params, key), String(params["roleId"]), String(params["userId"])),
+        members.removeRole(principal, type, entityId(params, key, principal), String(params["roleId"]), String(params["userId"])),
     });
   }
 }
