@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { rotateSigningKey } from "./rotate-signing-key.js";
 
 async function main(): Promise<void> {
   let config;
@@ -12,6 +13,16 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     throw error;
+  }
+  const command = process.argv[2];
+  if (command === "rotate-signing-key") {
+    const kid = await rotateSigningKey(config);
+    process.stdout.write(`New signing key ${kid} is active; tokens signed by older keys keep working.\n`);
+    return;
+  }
+  if (command !== undefined) {
+    process.stderr.write(`latchkey: unknown command '${command}' (commands: rotate-signing-key; none starts the server)\n`);
+    process.exit(2);
   }
   const { app, services } = await buildApp(config);
   const first = await services.accounts.bootstrap();
