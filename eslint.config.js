@@ -24,6 +24,11 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // Plain-JavaScript scripts run on Node: its globals (fetch, URL, timers, process) are there.
+    files: ["**/*.js", "**/*.mjs"],
+    rules: { "no-undef": "off" },
+  },
+  {
     files: ["**/*.test.ts", "test/**/*.ts", "**/test-support/**/*.ts"],
     rules: { "@typescript-eslint/no-non-null-assertion": "off", "@typescript-eslint/unbound-method": "off" },
   },

@@ -5,3 +5,4 @@ export * from "./rbac.js";
 export * from "./schemas/common.js";
 export * from "./schemas/entities.js";
 export * from "./schemas/tokens.js";
+export * from "./schemas/audit.js";

@@ -1,4 +1,6 @@
+import { createAuditBuffer } from "./audit/buffer.js";
 import type { Config } from "./config.js";
+import { createAuditService } from "./services/audit.js";
 import { createAccountService } from "./services/accounts.js";
 import { createMemberService } from "./services/members.js";
 import { createOrgService } from "./services/orgs.js";
@@ -20,11 +22,14 @@ export function createServices(
   now: () => Date = () => new Date(),
   onError: (error: unknown) => void = () => undefined,
 ) {
-  const deps = { store, config, now };
+  const buffer = createAuditBuffer({ store, max: config.audit.bufferMax, onError });
+  const audit = createAuditService({ store, config, buffer, now });
+  const deps = { store, config, now, record: audit.change };
   const keys = createSigningKeys({ store, masterKey: config.masterKey, now });
   const lastUsed = createLastUsed({ store, onError });
   const verifier = createVerifier({ ...deps, keys, lastUsed });
   const tokens = createTokenService({ ...deps, keys, lastUsed });
+  let pruning: NodeJS.Timeout | undefined;
   return {
     config,
     store,
@@ -45,10 +50,18 @@ export function createServices(
     }),
     members: createMemberService(deps),
     projects: createProjectService(deps),
-    init: () => keys.init(),
+    audit,
+    async init(): Promise<void> {
+      await keys.init();
+      await audit.prune();
+      pruning = setInterval(() => void audit.prune().catch(onError), 3_600_000);
+      pruning.unref();
+    },
     async close(): Promise<void> {
+      if (pruning) clearInterval(pruning);
       verifier.close();
       await lastUsed.close();
+      await buffer.close();
     },
   };
 }

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { createServices, type Services } from "./app-services.js";
 import type { Config } from "./config.js";
 import { createAuthenticator, type BearerAuthenticator } from "./http/authenticate.js";
+import { installAuditHooks } from "./http/audit-hooks.js";
 import { installErrorHandling } from "./http/errors.js";
 import { createRouter, type RouteDoc } from "./http/route.js";
 import { memberRoutes } from "./http/routes/members.js";
@@ -65,7 +66,8 @@ export async function buildApp(
 
   const bearer: BearerAuthenticator = (token, request) => services.verifier.authenticate(token, request.ip);
   const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer });
-  const router = createRouter(app, auth);
+  installAuditHooks(app, services.audit);
+  const router = createRouter(app, auth, services.audit);
   sessionRoutes(router, services, auth);
   orgRoutes(router, services);
   teamRoutes(router, services);

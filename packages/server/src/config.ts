@@ -27,6 +27,8 @@ const Env = z.object({
   LATCHKEY_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(120),
   LATCHKEY_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   LATCHKEY_TOKEN_MAX_LIFETIME_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+  LATCHKEY_AUDIT_BUFFER_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
 });
 
 /** Everything the server needs to know about its surroundings, parsed once at start-up. */
@@ -42,6 +44,7 @@ export interface Config {
   session: { idleMs: number; maxMs: number };
   /** The longest an API token may live; null allows tokens without expiry. */
   tokenMaxLifetimeMs: number | null;
+  audit: { retentionDays: number; bufferMax: number };
 }
 
 /** A configuration value that stops the process: names the variable and what is wrong with it. */
@@ -98,5 +101,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LATCHKEY_LOG_LEVEL,
     session: { idleMs: e.LATCHKEY_SESSION_IDLE_MINUTES * 60_000, maxMs: e.LATCHKEY_SESSION_MAX_HOURS * 3_600_000 },
     tokenMaxLifetimeMs: e.LATCHKEY_TOKEN_MAX_LIFETIME_DAYS === undefined ? null : e.LATCHKEY_TOKEN_MAX_LIFETIME_DAYS * 86_400_000,
+    audit: { retentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS, bufferMax: e.LATCHKEY_AUDIT_BUFFER_MAX },
   };
 }

@@ -1,7 +1,7 @@
 import { DomainError } from "@latchkey/core";
 import type { FastifyRequest } from "fastify";
 import { grantsOfUser } from "../services/access.js";
-import type { Principal } from "../services/principal.js";
+import type { Principal, RequestContext } from "../services/principal.js";
 import type { ActiveSession, SessionService } from "../services/sessions.js";
 import type { Store } from "../store/store.js";
 import { SESSION_COOKIE } from "./session-cookie.js";
@@ -10,6 +10,20 @@ import { SESSION_COOKIE } from "./session-cookie.js";
 export type BearerAuthenticator = (token: string, request: FastifyRequest) => Promise<Principal>;
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const ORIGINS = new Set(["ui", "cli"]);
+
+/** Where a request came from: the console and the CLI say so in `x-latchkey-origin`; anything else is the API. */
+export function requestContext(request: FastifyRequest): RequestContext {
+  const origin = request.headers["x-latchkey-origin"];
+  const userAgent = request.headers["user-agent"] ?? "";
+  return {
+    ip: request.ip,
+    userAgent: userAgent.slice(0, 512),
+    origin: typeof origin === "string" && ORIGINS.has(origin) ? (origin as "ui" | "cli") : "api",
+    method: request.method,
+    path: (request.url.split("?")[0] ?? "").slice(0, 2048),
+  };
+}
 const MAX_TOKEN_BYTES = 8 * 1024;
 
 /** How a request proves who it is: a bearer token, or the console's session cookie with its CSRF header. */
@@ -43,15 +57,19 @@ export function createAuthenticator(deps: { store: Store; sessions: SessionServi
     /** The credential is checked before anything else; no credential or a bad one is a 401. */
     async principal(request: FastifyRequest): Promise<Principal> {
       const authorization = request.headers.authorization;
+      let principal: Principal;
       if (authorization !== undefined) {
         const match = /^Bearer ([^\s]+)$/i.exec(authorization);
         if (!match?.[1]) throw new DomainError("TOKEN_INVALID", "Authorization must be 'Bearer <token>'");
         if (match[1].length > MAX_TOKEN_BYTES) throw new DomainError("TOKEN_INVALID", "token is too long");
-        return bearer(match[1], request);
+        principal = await bearer(match[1], request);
+      } else {
+        const session = await this.session(request);
+        if (!session) throw new DomainError("UNAUTHENTICATED", "sign in or send Authorization: Bearer <token>");
+        principal = await fromSession(request, session);
       }
-      const session = await this.session(request);
-      if (!session) throw new DomainError("UNAUTHENTICATED", "sign in or send Authorization: Bearer <token>");
-      return fromSession(request, session);
+      principal.context = requestContext(request);
+      return principal;
     },
   };
 }

@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z, ZodType } from "zod";
 import type { Principal } from "../services/principal.js";
 import type { Page } from "../store/pagination.js";
+import type { AuditService } from "../services/audit.js";
+import { admitTokenRequest, noteRefusal } from "./audit-hooks.js";
 import type { Authenticator } from "./authenticate.js";
 
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -67,8 +69,19 @@ function parse<T extends ZodType>(schema: T | undefined, value: unknown, where: 
 }
 
 /** Registers routes on one Fastify instance and remembers them for the OpenAPI document. */
-export function createRouter(app: FastifyInstance, auth: Authenticator) {
+export function createRouter(app: FastifyInstance, auth: Authenticator, audit: AuditService) {
   const docs: RouteDoc[] = [];
+  const authenticate = async (request: FastifyRequest): Promise<Principal> => {
+    let principal: Principal;
+    try {
+      principal = await auth.principal(request);
+    } catch (error) {
+      noteRefusal(request, error);
+      throw error;
+    }
+    admitTokenRequest(request, principal, audit);
+    return principal;
+  };
   return {
     docs,
     add<P extends ZodType, Q extends ZodType, B extends ZodType, R extends ZodType, A extends AuthMode = "credential">(
@@ -82,7 +95,7 @@ export function createRouter(app: FastifyInstance, auth: Authenticator) {
           url,
           handler: async (request, reply) => {
             // The credential first: an unauthenticated caller learns nothing, not even whether its input was valid.
-            const principal = mode === "none" ? null : await auth.principal(request);
+            const principal = mode === "none" ? null : await authenticate(request);
             const ctx = {
               params: parse(spec.params, request.params, "path"),
               query: parse(spec.query, request.query, "query"),

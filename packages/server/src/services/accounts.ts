@@ -2,13 +2,14 @@ import { DomainError } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
 import { hashPassword, newId, randomSecret, safeEqual, sha256, verifyPassword } from "./secrets.js";
+import type { Recorder } from "./audit.js";
 import { toUser, type User } from "./users.js";
 
 const SETUP_KEY = "setup_token_hash";
 
 /** Creating accounts: the first owner (bootstrap or one-time setup link) and invitees accepting their invitation. */
-export function createAccountService(deps: { store: Store; config: Config; now: () => Date }) {
-  const { store, config, now } = deps;
+export function createAccountService(deps: { store: Store; config: Config; now: () => Date; record: Recorder }) {
+  const { store, config, now, record } = deps;
 
   const createUser = async (tx: Parameters<Parameters<Store["transaction"]>[0]>[0], email: string, name: string, password: string) => {
     if (await tx.users.byEmail(email)) throw new DomainError("CONFLICT", `an account for ${email} already exists; sign in instead`);
@@ -27,8 +28,14 @@ export function createAccountService(deps: { store: Store; config: Config; now: 
       if ((await store.users.count()) > 0) return null;
       if (config.bootstrap) {
         const { email, password } = config.bootstrap;
-        await store.transaction((tx) => createUser(tx, email, email.split("@")[0] ?? email, password));
-        return { createdEmail: email };
+        // Processes starting together on one database: one creates the owner, the others find it there.
+        const created = await store.transaction(async (tx) => {
+          await tx.advisoryLock("latchkey:bootstrap");
+          if ((await tx.users.count()) > 0) return false;
+          await createUser(tx, email, email.split("@")[0] ?? email, password);
+          return true;
+        });
+        return created ? { createdEmail: email } : null;
       }
       const secret = randomSecret(32);
       await store.meta.set(SETUP_KEY, sha256(secret));
@@ -76,6 +83,9 @@ export function createAccountService(deps: { store: Store; config: Config; now: 
         const live = (await tx.roles.byIds(invitation.entity_type, invitation.entity_id, roles)).map((r) => r.id);
         await tx.members.add(invitation.entity_type, invitation.entity_id, user.id, now().toISOString());
         await tx.members.setRoles(invitation.entity_type, invitation.entity_id, user.id, live);
+        const joiner = { kind: "session" as const, userId: user.id, email: user.email, tokenId: null, grants: [], scope: null };
+        const entity = { type: invitation.entity_type, id: invitation.entity_id };
+        await record(tx, joiner, entity, "members.join", { type: "members", id: user.id }, { after: { email: user.email, roles: live } });
         return toUser(user);
       });
     },

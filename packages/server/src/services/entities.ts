@@ -2,6 +2,16 @@ import { DEFAULT_ORG_ROLES, DEFAULT_TEAM_ROLES, DomainError, OWNER_ROLE, slugify
 import type { Repositories } from "../store/store.js";
 import type { EntityType } from "../store/schema.js";
 
+/** Refuses the id of a deleted team or organisation: its tokens and history must not pass to a newcomer. */
+export async function assertUnused(tx: Repositories, entityType: EntityType, id: string): Promise<void> {
+  if (await tx.isBuried(entityType, id)) {
+    throw new DomainError(
+      "CONFLICT",
+      `the id ${id} belonged to a deleted ${entityType === "team" ? "team" : "organisation"} and is not reused; choose another`,
+    );
+  }
+}
+
 /** The id a new object gets: the one asked for, or a slug of its name. */
 export function idFrom(requested: string | undefined, name: string): string {
   const id = requested ?? slugify(name);
@@ -36,6 +46,7 @@ export async function seedEntity(tx: Repositories, entityType: EntityType, entit
 
 /** Removes everything a team or organisation holds besides its own row; its tokens are revoked on every process. */
 export async function clearEntity(tx: Repositories, entityType: EntityType, entityId: string, at: string): Promise<void> {
+  await tx.bury(entityType, entityId, at);
   await tx.tokens.revokeAllOf(entityType, entityId, at);
   await tx.publish({ t: "resync" });
   await tx.members.removeAllOf(entityType, entityId);

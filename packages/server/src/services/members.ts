@@ -2,6 +2,7 @@ import { DomainError, OWNER_ROLE } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { Repositories, Store } from "../store/store.js";
+import type { Recorder } from "./audit.js";
 import { grantOf, authorize, type Principal } from "./principal.js";
 import { assertCovers, roleOf } from "./roles.js";
 import { entityFor, entityPermission, type Entity } from "./scope.js";
@@ -36,8 +37,8 @@ async function memberOf(tx: Repositories, entity: Entity, userId: string) {
 }
 
 /** Members of teams and organisations, their roles, and invitations for people without an account yet. */
-export function createMemberService(deps: { store: Store; config: Config; now: () => Date }) {
-  const { store, config, now } = deps;
+export function createMemberService(deps: { store: Store; config: Config; now: () => Date; record: Recorder }) {
+  const { store, config, now, record } = deps;
   const manage = async (tx: Repositories, principal: Principal, type: Entity["type"], id: string) => {
     const entity = await entityFor(tx, principal, type, id);
     authorize(principal, entityPermission(entity, "members", "manage"), entity.resource);
@@ -66,7 +67,9 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
             throw new DomainError("CONFLICT", `${input.email} is already a member`);
           await tx.members.add(entity.type, entity.id, user.id, at.toISOString());
           await tx.members.setRoles(entity.type, entity.id, user.id, [...new Set(input.roles)]);
-          return { member: await memberOf(tx, entity, user.id) };
+          const member = await memberOf(tx, entity, user.id);
+          await record(tx, principal, entity, "members.add", { type: "members", id: user.id }, { after: member });
+          return { member };
         }
         const secret = randomSecret(32);
         const invitation = {
@@ -82,6 +85,15 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
           accepted_at: null,
         };
         await tx.invitations.insert(invitation);
+        // The invitation's secret link is not recorded: only who was invited, with which roles.
+        await record(
+          tx,
+          principal,
+          entity,
+          "members.invite",
+          { type: "invitations", id: invitation.id },
+          { after: { email: invitation.email, roles: input.roles } },
+        );
         return {
           invitation: {
             id: invitation.id,
@@ -103,7 +115,9 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
         await assertAssignable(tx, principal, entity, touched);
         await assertNotLastOwner(tx, entity, userId, roles.includes(OWNER_ROLE));
         await tx.members.setRoles(entity.type, entity.id, userId, [...new Set(roles)]);
-        return memberOf(tx, entity, userId);
+        const after = await memberOf(tx, entity, userId);
+        await record(tx, principal, entity, "members.update", { type: "members", id: userId }, { before: member, after });
+        return after;
       });
     },
 
@@ -114,6 +128,7 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
         await assertAssignable(tx, principal, entity, member.roles);
         await assertNotLastOwner(tx, entity, userId, false);
         await tx.members.remove(entity.type, entity.id, userId);
+        await record(tx, principal, entity, "members.remove", { type: "members", id: userId }, { before: member });
         return { userId, deleted: true as const };
       });
     },
@@ -125,8 +140,11 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
         await roleOf(tx, entity, roleId);
         await memberOf(tx, entity, userId);
         await assertAssignable(tx, principal, entity, [roleId]);
+        const before = await memberOf(tx, entity, userId);
         await tx.members.addRole(entity.type, entity.id, userId, roleId);
-        return memberOf(tx, entity, userId);
+        const after = await memberOf(tx, entity, userId);
+        await record(tx, principal, entity, "members.update", { type: "members", id: userId }, { before, after });
+        return after;
       });
     },
 
@@ -140,7 +158,9 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
         await assertAssignable(tx, principal, entity, [roleId]);
         await assertNotLastOwner(tx, entity, userId, roleId !== OWNER_ROLE);
         await tx.members.removeRole(entity.type, entity.id, userId, roleId);
-        return memberOf(tx, entity, userId);
+        const after = await memberOf(tx, entity, userId);
+        await record(tx, principal, entity, "members.update", { type: "members", id: userId }, { before: member, after });
+        return after;
       });
     },
   };

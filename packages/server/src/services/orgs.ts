@@ -2,7 +2,8 @@ import type { PageRequest } from "../store/pagination.js";
 import type { OrgRow } from "../store/repositories/orgs.js";
 import type { Store } from "../store/store.js";
 import { orgFor } from "./access.js";
-import { clearEntity, idFrom, seedEntity } from "./entities.js";
+import { assertUnused, clearEntity, idFrom, seedEntity } from "./entities.js";
+import type { Recorder } from "./audit.js";
 import { authorize, requireSession, type Principal } from "./principal.js";
 
 /** An organisation as the API shows it. */
@@ -11,8 +12,8 @@ export function toOrg(row: OrgRow) {
 }
 
 /** Organisations: groups of teams with roles that reach across them. */
-export function createOrgService(deps: { store: Store; now: () => Date }) {
-  const { store, now } = deps;
+export function createOrgService(deps: { store: Store; now: () => Date; record: Recorder }) {
+  const { store, now, record } = deps;
   return {
     /** Creates an organisation; the creating person becomes its owner. */
     async create(principal: Principal, input: { id?: string | undefined; name: string }) {
@@ -20,9 +21,11 @@ export function createOrgService(deps: { store: Store; now: () => Date }) {
       const id = idFrom(input.id, input.name);
       const at = now().toISOString();
       return store.transaction(async (tx) => {
+        await assertUnused(tx, "org", id);
         const row: OrgRow = { id, name: input.name, created_at: at, updated_at: at };
         await tx.orgs.insert(row);
         await seedEntity(tx, "org", id, principal.userId, at);
+        await record(tx, principal, { type: "org", id }, "orgs.create", { type: "orgs", id }, { after: toOrg(row) });
         return toOrg(row);
       });
     },
@@ -45,6 +48,14 @@ export function createOrgService(deps: { store: Store; now: () => Date }) {
         authorize(principal, "org.update", { orgId });
         const changes = { ...(patch.name === undefined ? {} : { name: patch.name }), updated_at: now().toISOString() };
         await tx.orgs.update(orgId, changes);
+        await record(
+          tx,
+          principal,
+          { type: "org", id: orgId },
+          "orgs.update",
+          { type: "orgs", id: orgId },
+          { before: toOrg(org), after: toOrg({ ...org, ...changes }) },
+        );
         return toOrg({ ...org, ...changes });
       });
     },
@@ -52,8 +63,9 @@ export function createOrgService(deps: { store: Store; now: () => Date }) {
     /** Deletes the organisation with every team in it. */
     async remove(principal: Principal, orgId: string) {
       return store.transaction(async (tx) => {
-        await orgFor(tx, principal, orgId);
+        const org = await orgFor(tx, principal, orgId);
         authorize(principal, "org.delete", { orgId });
+        await record(tx, principal, { type: "org", id: orgId }, "orgs.delete", { type: "orgs", id: orgId }, { before: toOrg(org) });
         for (const teamId of await tx.teams.idsOfOrg(orgId)) await clearEntity(tx, "team", teamId, now().toISOString());
         await clearEntity(tx, "org", orgId, now().toISOString());
         await tx.orgs.remove(orgId);

@@ -9,6 +9,16 @@ import {
 } from "@latchkey/core";
 import type { RoleRow } from "../store/repositories/roles.js";
 
+/** Where a request came from, for the audit log. */
+export interface RequestContext {
+  ip: string;
+  userAgent: string;
+  origin: "api" | "ui" | "cli";
+  method: string;
+  /** The path without its query string (which may carry secrets such as a one-time session token). */
+  path: string;
+}
+
 /** Who is calling and what they hold, whatever the credential: the one type every service authorizes against. */
 export interface Principal {
   kind: "session" | "api";
@@ -20,6 +30,8 @@ export interface Principal {
   grants: Grant[];
   /** The team or organisation a token belongs to, which unprefixed paths (`/v1/projects`) act on. */
   scope: { entityType: "team" | "org"; entityId: string } | null;
+  /** Set by the HTTP layer; absent for work that no request started. */
+  context?: RequestContext;
 }
 
 /** The grant a stored role gives; `teamOrgId` is the organisation of a team role's team. */

@@ -4,6 +4,7 @@ import type { ProjectRow } from "../store/repositories/projects.js";
 import type { Store } from "../store/store.js";
 import { teamFor, teamResource } from "./access.js";
 import { idFrom } from "./entities.js";
+import type { Recorder } from "./audit.js";
 import { authorize, type Principal } from "./principal.js";
 
 /** A project as the API shows it. */
@@ -12,8 +13,8 @@ export function toProject(row: ProjectRow) {
 }
 
 /** Projects: the resource a team's roles protect, guarded by projectScope permissions and project restrictions. */
-export function createProjectService(deps: { store: Store; now: () => Date }) {
-  const { store, now } = deps;
+export function createProjectService(deps: { store: Store; now: () => Date; record: Recorder }) {
+  const { store, now, record } = deps;
   const find = async (teamId: string, projectId: string) => {
     const row = await store.projects.byId(teamId, projectId);
     if (!row) throw new DomainError("NOT_FOUND", `project ${projectId} not found`);
@@ -47,7 +48,10 @@ export function createProjectService(deps: { store: Store; now: () => Date }) {
       authorize(principal, "project.create", { ...teamResource(team), projectId: id });
       const at = now().toISOString();
       const row: ProjectRow = { team_id: team.id, id, name: input.name, description: input.description, created_at: at, updated_at: at };
-      await store.transaction((tx) => tx.projects.insert(row));
+      await store.transaction(async (tx) => {
+        await tx.projects.insert(row);
+        await record(tx, principal, { type: "team", id: team.id }, "projects.create", { type: "projects", id }, { after: toProject(row) });
+      });
       return toProject(row);
     },
 
@@ -68,6 +72,14 @@ export function createProjectService(deps: { store: Store; now: () => Date }) {
           updated_at: now().toISOString(),
         };
         await tx.projects.update(team.id, projectId, changes);
+        await record(
+          tx,
+          principal,
+          { type: "team", id: team.id },
+          "projects.update",
+          { type: "projects", id: projectId },
+          { before: toProject(row), after: toProject({ ...row, ...changes }) },
+        );
         return toProject({ ...row, ...changes });
       });
     },
@@ -75,9 +87,20 @@ export function createProjectService(deps: { store: Store; now: () => Date }) {
     async remove(principal: Principal, teamId: string, projectId: string) {
       const team = await teamFor(store, principal, teamId);
       authorize(principal, "project.delete", { ...teamResource(team), projectId });
-      await find(team.id, projectId);
-      await store.projects.remove(team.id, projectId);
-      return { id: projectId, deleted: true as const };
+      return store.transaction(async (tx) => {
+        const row = await tx.projects.byId(team.id, projectId);
+        if (!row) throw new DomainError("NOT_FOUND", `project ${projectId} not found`);
+        await tx.projects.remove(team.id, projectId);
+        await record(
+          tx,
+          principal,
+          { type: "team", id: team.id },
+          "projects.delete",
+          { type: "projects", id: projectId },
+          { before: toProject(row) },
+        );
+        return { id: projectId, deleted: true as const };
+      });
     },
   };
 }

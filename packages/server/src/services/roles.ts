@@ -12,6 +12,7 @@ import type { PageRequest } from "../store/pagination.js";
 import type { RoleRow } from "../store/repositories/roles.js";
 import type { Repositories, Store } from "../store/store.js";
 import { idFrom } from "./entities.js";
+import type { Recorder } from "./audit.js";
 import { authorize, grantOf, type Principal } from "./principal.js";
 import { entityFor, entityPermission, type Entity } from "./scope.js";
 
@@ -71,9 +72,10 @@ export async function roleOf(tx: Repositories, entity: Entity, roleId: string): 
 export function createRoleService(deps: {
   store: Store;
   now: () => Date;
+  record: Recorder;
   onRoleChanged?: (tx: Repositories, entity: Entity, roleId: string, deleted: boolean) => Promise<void>;
 }) {
-  const { store, now } = deps;
+  const { store, now, record } = deps;
   const changed = deps.onRoleChanged ?? (() => Promise.resolve());
 
   return {
@@ -115,6 +117,7 @@ export function createRoleService(deps: {
         };
         assertCovers(principal, grantOf(row, entity.orgId), "this role");
         await tx.roles.insert(row);
+        await record(tx, principal, entity, "roles.create", { type: "roles", id: row.id }, { after: toRole(row) });
         return toRole(row);
       });
     },
@@ -161,6 +164,7 @@ export function createRoleService(deps: {
           updated_at: next.updated_at,
         });
         await changed(tx, entity, roleId, false);
+        await record(tx, principal, entity, "roles.update", { type: "roles", id: roleId }, { before: toRole(role), after: toRole(next) });
         return toRole(next);
       });
     },
@@ -175,6 +179,7 @@ export function createRoleService(deps: {
         assertCovers(principal, grantOf(role, entity.orgId), "deleting this role");
         await changed(tx, entity, roleId, true);
         await tx.roles.remove(entity.type, entity.id, roleId);
+        await record(tx, principal, entity, "roles.delete", { type: "roles", id: roleId }, { before: toRole(role) });
         return { id: roleId, deleted: true as const };
       });
     },

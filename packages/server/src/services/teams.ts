@@ -3,7 +3,8 @@ import type { PageRequest } from "../store/pagination.js";
 import type { TeamRow } from "../store/repositories/teams.js";
 import type { Store } from "../store/store.js";
 import { orgFor, teamFor, teamResource } from "./access.js";
-import { clearEntity, idFrom, seedEntity } from "./entities.js";
+import { assertUnused, clearEntity, idFrom, seedEntity } from "./entities.js";
+import type { Recorder } from "./audit.js";
 import { authorize, reachesTeam, requireSession, type Principal } from "./principal.js";
 
 /** A team as the API shows it. */
@@ -19,8 +20,8 @@ export function toTeam(row: TeamRow) {
 }
 
 /** Teams: on their own or inside an organisation. */
-export function createTeamService(deps: { store: Store; now: () => Date }) {
-  const { store, now } = deps;
+export function createTeamService(deps: { store: Store; now: () => Date; record: Recorder }) {
+  const { store, now, record } = deps;
   return {
     /** Creates a team; the creating person becomes its owner. Inside an organisation it needs `org.teams.create`. */
     async create(principal: Principal, input: { id?: string | undefined; name: string; description: string }, orgId?: string) {
@@ -32,6 +33,7 @@ export function createTeamService(deps: { store: Store; now: () => Date }) {
           await orgFor(tx, principal, orgId);
           authorize(principal, "org.teams.create", { orgId });
         }
+        await assertUnused(tx, "team", id);
         const row: TeamRow = {
           id,
           org_id: orgId ?? null,
@@ -42,6 +44,7 @@ export function createTeamService(deps: { store: Store; now: () => Date }) {
         };
         await tx.teams.insert(row);
         await seedEntity(tx, "team", id, principal.userId, at);
+        await record(tx, principal, { type: "team", id }, "teams.create", { type: "teams", id }, { after: toTeam(row) });
         return toTeam(row);
       });
     },
@@ -82,6 +85,14 @@ export function createTeamService(deps: { store: Store; now: () => Date }) {
           updated_at: now().toISOString(),
         };
         await tx.teams.update(teamId, changes);
+        await record(
+          tx,
+          principal,
+          { type: "team", id: teamId },
+          "teams.update",
+          { type: "teams", id: teamId },
+          { before: toTeam(team), after: toTeam({ ...team, ...changes }) },
+        );
         return toTeam({ ...team, ...changes });
       });
     },
@@ -99,6 +110,9 @@ export function createTeamService(deps: { store: Store; now: () => Date }) {
         }
         await clearEntity(tx, "team", teamId, now().toISOString());
         await tx.teams.remove(teamId);
+        // A team's own feed goes with it; a team of an organisation is remembered in the organisation's feed.
+        const feed = team.org_id ? { type: "org" as const, id: team.org_id } : { type: "team" as const, id: teamId };
+        await record(tx, principal, feed, "teams.delete", { type: "teams", id: teamId }, { before: toTeam(team) });
         return { id: teamId, deleted: true as const };
       });
     },

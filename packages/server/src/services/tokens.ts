@@ -6,6 +6,7 @@ import type { TokenKeyRow, TokenRow } from "../store/repositories/tokens.js";
 import type { Repositories, Store } from "../store/store.js";
 import type { LastUsed } from "../tokens/last-used.js";
 import type { SigningKeys } from "../tokens/signing-keys.js";
+import type { Recorder } from "./audit.js";
 import { authorize, grantOf, type Principal } from "./principal.js";
 import { assertCovers, roleOf } from "./roles.js";
 import { entityFor, entityPermission, type Entity } from "./scope.js";
@@ -32,8 +33,15 @@ export interface TokenMetadata {
 const earliest = (...times: (string | null)[]): string | null => times.filter((t): t is string => t !== null).sort()[0] ?? null;
 
 /** API tokens generated from roles: issue (secret shown once), list, rotate keys, revoke. */
-export function createTokenService(deps: { store: Store; config: Config; keys: SigningKeys; lastUsed: LastUsed; now: () => Date }) {
-  const { store, config, keys, lastUsed, now } = deps;
+export function createTokenService(deps: {
+  store: Store;
+  config: Config;
+  keys: SigningKeys;
+  lastUsed: LastUsed;
+  now: () => Date;
+  record: Recorder;
+}) {
+  const { store, config, keys, lastUsed, now, record } = deps;
 
   const toMetadata = (row: TokenRow, keyRows: TokenKeyRow[], roleName: string | null): TokenMetadata => {
     const nowIso = now().toISOString();
@@ -158,7 +166,9 @@ export function createTokenService(deps: { store: Store; config: Config; keys: S
         };
         await tx.tokens.insert(row);
         const { key, jwt } = await issueKey(tx, row, at);
-        return { apiToken: toMetadata(row, [key], role.name), token: jwt };
+        const apiToken = toMetadata(row, [key], role.name);
+        await record(tx, principal, entity, "apiTokens.create", { type: "apiTokens", id: row.id }, { after: apiToken });
+        return { apiToken, token: jwt };
       });
     },
 
@@ -194,6 +204,14 @@ export function createTokenService(deps: { store: Store; config: Config; keys: S
         };
         await tx.tokens.update(tokenId, changes);
         const [meta] = await describe(tx, [{ ...row, ...changes }]);
+        await record(
+          tx,
+          principal,
+          entity,
+          "apiTokens.update",
+          { type: "apiTokens", id: tokenId },
+          { before: { name: row.name, description: row.description }, after: changes },
+        );
         return meta as TokenMetadata;
       });
     },
@@ -211,10 +229,21 @@ export function createTokenService(deps: { store: Store; config: Config; keys: S
         const entity = await managed(tx, principal, type, id);
         const row = await tokenIn(tx, entity, tokenId);
         if (row.revoked_at !== null) throw new DomainError("CONFLICT", "a revoked token cannot be regenerated");
+        if (row.expires_at !== null && row.expires_at <= at.toISOString()) {
+          throw new DomainError("CONFLICT", "an expired token cannot be regenerated; create a new one");
+        }
         assertMintable(principal, entity, await roleOf(tx, entity, row.role_id));
         const { key, jwt } = await issueKey(tx, row, at);
         await tx.tokens.expireKeysBut(tokenId, key.id, earliest(othersEnd.toISOString(), row.expires_at) ?? othersEnd.toISOString());
         await tx.publish({ t: "token", id: tokenId });
+        await record(
+          tx,
+          principal,
+          entity,
+          "apiTokens.rotate",
+          { type: "apiTokens", id: tokenId },
+          { after: { keyId: key.id, otherKeysExpireAt: othersEnd.toISOString() } },
+        );
         return { key: { id: key.id, issuedAt: key.issued_at }, token: jwt };
       });
     },
@@ -228,6 +257,7 @@ export function createTokenService(deps: { store: Store; config: Config; keys: S
         if (!key || key.token_id !== tokenId || key.revoked_at !== null) throw new DomainError("NOT_FOUND", `key ${keyId} not found`);
         await tx.tokens.revokeKey(keyId, now().toISOString());
         await tx.publish({ t: "token", id: tokenId });
+        await record(tx, principal, entity, "apiTokens.deleteKey", { type: "apiTokens", id: tokenId }, { before: { keyId } });
         return { id: keyId, deleted: true as const };
       });
     },
@@ -241,6 +271,14 @@ export function createTokenService(deps: { store: Store; config: Config; keys: S
         await tx.tokens.revoke(tokenId, at);
         await tx.publish({ t: "token", id: tokenId });
         const [meta] = await describe(tx, [{ ...row, revoked_at: row.revoked_at ?? at, updated_at: at }]);
+        await record(
+          tx,
+          principal,
+          entity,
+          "apiTokens.revoke",
+          { type: "apiTokens", id: tokenId },
+          { after: { revokedAt: meta?.revokedAt } },
+        );
         return meta as TokenMetadata;
       });
     },

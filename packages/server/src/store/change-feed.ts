@@ -72,22 +72,31 @@ export async function createPostgresFeed(url: string, options: { onStateChange?:
   };
 
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, keepAlive: true });
-    const lost = () => {
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, keepAlive: true, query_timeout: 5000 });
+    // A connection can die without its socket closing: a heartbeat finds out within seconds, not hours.
+    const heartbeat = setInterval(() => void c.query("select 1").catch(lost), 5000);
+    heartbeat.unref();
+    function lost() {
+      clearInterval(heartbeat);
       if (client !== c) return;
       client = null;
       setHealthy(false);
       c.removeAllListeners();
       void c.end().catch(() => undefined);
       if (!closed) setTimeout(() => void reconnect(), retryMs);
-    };
+    }
     c.on("error", lost);
     c.on("end", lost);
     c.on("notification", (n) => {
       if (n.channel === CHANNEL) local.emit(parseEvent(n.payload));
     });
-    await c.connect();
-    await c.query(`LISTEN ${CHANNEL}`);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      clearInterval(heartbeat);
+      throw error;
+    }
     client = c;
     retryMs = 50;
     // Events sent while nobody listened are lost: forget everything cached before trusting caches again.
@@ -116,6 +125,7 @@ export async function createPostgresFeed(url: string, options: { onStateChange?:
       client = null;
       setHealthy(false);
       if (c) {
+        c.emit("end");
         c.removeAllListeners();
         c.on("error", () => undefined);
         await c.end().catch(() => undefined);

@@ -1,10 +1,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import * as foundation from "./migrations/001-foundation.js";
 import * as tokens from "./migrations/002-tokens.js";
+import * as audit from "./migrations/003-audit.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
   "002-tokens": tokens,
+  "003-audit": audit,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -124,6 +124,48 @@ export interface ApiTokenKeysTable {
   revoked_at: string | null;
 }
 
+export interface AuditEventsTable {
+  id: string;
+  /** The chain the event belongs to: `team:<id>`, `org:<id>` or `token:<id>`. */
+  feed: string;
+  seq: number;
+  entity_type: EntityType;
+  entity_id: string;
+  at: string;
+  event_type: string;
+  actor_type: "user" | "apiToken" | "anonymous";
+  actor_id: string;
+  actor_email: string | null;
+  token_id: string | null;
+  origin: "api" | "ui" | "cli";
+  outcome: "allowed" | "denied" | "failed";
+  status: number;
+  method: string;
+  path: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  ip: string;
+  user_agent: string;
+  duration_ms: number | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditFeedHeadsTable {
+  feed: string;
+  seq: number;
+  hash: string;
+  anchor_seq: number;
+  anchor_hash: string;
+}
+
+export interface TombstonesTable {
+  entity_type: EntityType;
+  entity_id: string;
+  deleted_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -138,4 +180,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   api_tokens: ApiTokensTable;
   api_token_keys: ApiTokenKeysTable;
+  audit_events: AuditEventsTable;
+  audit_feed_heads: AuditFeedHeadsTable;
+  tombstones: TombstonesTable;
 }

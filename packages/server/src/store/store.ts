@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { CHANNEL, type ChangeEvent, type ChangeFeed } from "./change-feed.js";
 import type { Db, Executor } from "./database.js";
+import { createAuditRepository } from "./repositories/audit.js";
 import { createInvitationsRepository } from "./repositories/invitations.js";
 import { createMembersRepository } from "./repositories/members.js";
 import { createMetaRepository } from "./repositories/meta.js";
@@ -36,6 +37,25 @@ export function createRepositories(ex: Executor, kind: Db["kind"]) {
     meta: createMetaRepository(ex),
     signingKeys: createSigningKeysRepository(ex),
     tokens: createTokensRepository(ex),
+    /** Marks a deleted team's or organisation's id as used for good. */
+    bury: (entityType: "team" | "org", entityId: string, at: string) =>
+      ex
+        .insertInto("tombstones")
+        .values({ entity_type: entityType, entity_id: entityId, deleted_at: at })
+        .onConflict((oc) => oc.doNothing())
+        .execute(),
+    isBuried: async (entityType: "team" | "org", entityId: string) =>
+      (await ex
+        .selectFrom("tombstones")
+        .select("entity_id")
+        .where("entity_type", "=", entityType)
+        .where("entity_id", "=", entityId)
+        .executeTakeFirst()) !== undefined,
+    /** Serialises one-time work across processes until the transaction ends (PostgreSQL advisory lock). */
+    advisoryLock: async (name: string): Promise<void> => {
+      if (kind === "postgres") await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(ex);
+    },
+    audit: createAuditRepository(ex, kind),
   };
 }
 

@@ -19,7 +19,8 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const HEADER_KEYS = ["alg", "kid", "typ"];
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-const invalid = (why: string): DomainError => new DomainError("TOKEN_INVALID", "token is not valid", { reason: why });
+// Which check failed is not said: a forger learns nothing from the reply. `why` documents each call site.
+const invalid = (why: string): DomainError => Object.assign(new DomainError("TOKEN_INVALID", "token is not valid"), { why });
 
 /** Decodes strict base64url: the canonical form only (no padding, no `+/`, no stray bits). */
 function decodeSegment(segment: string): Buffer {

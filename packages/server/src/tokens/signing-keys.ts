@@ -63,11 +63,14 @@ export function createSigningKeys(deps: { store: Store; masterKey: Buffer; now: 
     }
   };
 
-  const create = async (): Promise<string> => {
+  /** Creates a key and makes it active; with `onlyIfNone`, does nothing when another process made one meanwhile. */
+  const create = async (onlyIfNone: boolean): Promise<string | null> => {
     const { publicKey, privateKey } = generateKeyPairSync("ed25519");
     const kid = newId("sig");
     const at = now().toISOString();
-    await store.transaction(async (tx) => {
+    return store.transaction(async (tx) => {
+      await tx.advisoryLock("latchkey:signing-keys");
+      if (onlyIfNone && (await tx.signingKeys.all()).some((k) => k.retired_at === null)) return null;
       await tx.signingKeys.insert({
         kid,
         public_jwk: JSON.stringify(publicKey.export({ format: "jwk" })),
@@ -77,8 +80,8 @@ export function createSigningKeys(deps: { store: Store; masterKey: Buffer; now: 
       });
       await tx.signingKeys.retireAllBut(kid, at);
       await tx.publish({ t: "signing-keys" });
+      return kid;
     });
-    return kid;
   };
 
   const reload = async () => {
@@ -91,14 +94,14 @@ export function createSigningKeys(deps: { store: Store; masterKey: Buffer; now: 
     async init(): Promise<void> {
       await reload();
       if (!active) {
-        await create();
+        await create(true);
         await reload();
       }
     },
     reload,
     /** Makes a new key the signing key; older keys keep verifying the tokens they signed. Returns its kid. */
     async rotate(): Promise<string> {
-      const kid = await create();
+      const kid = (await create(false)) ?? "";
       await reload();
       return kid;
     },

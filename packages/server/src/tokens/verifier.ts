@@ -31,6 +31,18 @@ interface Verified {
 }
 
 const MAX_VERIFIED = 100_000;
+
+/** A refusal of a token Latchkey issued (revoked, expired, key deleted): recorded on that token's audit feed. */
+export class TokenRefusal extends DomainError {
+  constructor(
+    code: "TOKEN_INVALID" | "TOKEN_REVOKED" | "TOKEN_EXPIRED",
+    message: string,
+    readonly token: { id: string; entityType: "team" | "org"; entityId: string; email: string },
+  ) {
+    super(code, message);
+  }
+}
+const refOf = (t: TokenSnapshot) => ({ id: t.id, entityType: t.entityType, entityId: t.entityId, email: t.creatorEmail });
 const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
 const roleKeyOf = (entityType: string, entityId: string, roleId: string) => `${entityType}:${entityId}:${roleId}`;
 
@@ -89,9 +101,9 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
   const decide = (hash: string, v: Verified, t: TokenSnapshot | null, grant: Grant | null | undefined, nowMs: number): Principal => {
     const key = t?.keys.get(v.keyId);
     if (!t || !key || !safeEqual(key.hash, hash)) throw new DomainError("TOKEN_INVALID", "token is not valid");
-    if (t.revoked || key.revoked || grant === null) throw new DomainError("TOKEN_REVOKED", "token has been revoked");
+    if (t.revoked || key.revoked || grant === null) throw new TokenRefusal("TOKEN_REVOKED", "token has been revoked", refOf(t));
     for (const end of [v.expMs, t.expiresAtMs, key.expiresAtMs]) {
-      if (end !== null && nowMs >= end) throw new DomainError("TOKEN_EXPIRED", "token has expired");
+      if (end !== null && nowMs >= end) throw new TokenRefusal("TOKEN_EXPIRED", "token has expired", refOf(t));
     }
     if (grant === undefined) throw new DomainError("TOKEN_INVALID", "token is not valid");
     return {

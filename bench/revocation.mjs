@@ -1,0 +1,274 @@
+#!/usr/bin/env node
+/**
+ * Revocation reaching a second process on PostgreSQL (issue 3, "Benchmark"; goal p99 <= 50 ms).
+ *
+ * Starts two real server processes (packages/server/dist/main.js) on a fresh PostgreSQL database with the same master
+ * key and public URL, creates RUNS team tokens through A and warms each on B (so that B decides on it from memory).
+ * Then, one token at a time: revoke it through A, and from the moment A's reply arrives poll B with that token
+ * (back to back, one setImmediate apart) until B answers 401; that interval is one sample. Writes
+ * bench/results/revocation.json and prints a one-line summary.
+ *
+ *   node bench/revocation.mjs            (PostgreSQL at postgres://postgres@127.0.0.1:5432/postgres)
+ *   LATCHKEY_BENCH_RUNS=500 LATCHKEY_BENCH_POSTGRES_URL=postgres://... node bench/revocation.mjs
+ *
+ * Bounded: at most 2000 runs, 5 s per sample, 5 minutes in all; servers listen on 127.0.0.1 only; the database is
+ * dropped afterwards.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import process from "node:process";
+import { clearTimeout, setImmediate, setTimeout } from "node:timers";
+import { URL, fileURLToPath } from "node:url";
+import pg from "pg";
+
+const { fetch } = globalThis;
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const MAIN = join(ROOT, "packages/server/dist/main.js");
+const RESULT = join(ROOT, "bench/results/revocation.json");
+const ADMIN_URL =
+  process.env.LATCHKEY_BENCH_POSTGRES_URL ?? process.env.LATCHKEY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const RUNS = Math.min(Math.max(Number(process.env.LATCHKEY_BENCH_RUNS ?? 200) || 200, 1), 2000);
+const SAMPLE_DEADLINE_MS = 5000;
+const TOTAL_DEADLINE_MS = 5 * 60_000;
+const GOAL_P99_MS = 50;
+const EMAIL = "owner@example.com";
+const PASSWORD = "correct horse battery staple";
+const PUBLIC_URL = "http://latchkey.bench.test";
+const TEAM = "acme";
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+const started = performance.now();
+const checkTotal = () => {
+  if (performance.now() - started > TOTAL_DEADLINE_MS) throw new Error(`the benchmark ran over ${TOTAL_DEADLINE_MS / 1000} s`);
+};
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function admin(text) {
+  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Spawns one server and resolves once it listens and /readyz answers 200. */
+async function startServer(name, port, env) {
+  const dataDir = mkdtempSync(join(tmpdir(), `latchkey-bench-${name}-`));
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? tmpdir(),
+      NODE_ENV: "production",
+      LATCHKEY_PORT: String(port),
+      LATCHKEY_HOST: "127.0.0.1",
+      LATCHKEY_DATA_DIR: dataDir,
+      LATCHKEY_PUBLIC_URL: PUBLIC_URL,
+      LATCHKEY_BOOTSTRAP_EMAIL: EMAIL,
+      LATCHKEY_BOOTSTRAP_PASSWORD: PASSWORD,
+      LATCHKEY_LOG_LEVEL: "silent",
+      ...env,
+    },
+  });
+  let output = "";
+  child.stdout.on("data", (c) => (output = (output + c.toString()).slice(-50_000)));
+  child.stderr.on("data", (c) => (output = (output + c.toString()).slice(-50_000)));
+  let exited = null;
+  const gone = new Promise((resolve) => child.once("exit", (code, signal) => resolve((exited = { code, signal }))));
+  const server = {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    async stop() {
+      if (!exited) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => exited || child.kill("SIGKILL"), 5000);
+        await gone;
+        clearTimeout(timer);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error(`server ${name} exited before it was ready (${JSON.stringify(exited)}):\n${output}`);
+    if (output.includes("Latchkey is listening")) {
+      const ok = await fetch(`${server.url}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) return server;
+    }
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`server ${name} was not ready within 30 s:\n${output}`);
+    }
+    await sleep(50);
+  }
+}
+
+/** One HTTP call; returns status and parsed body. */
+async function call(base, method, path, { cookie, csrf, bearer, body } = {}) {
+  const headers = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (cookie) headers.cookie = cookie;
+  if (csrf && method !== "GET") headers["x-csrf-token"] = csrf;
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  let json = {};
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = { raw: text };
+  }
+  return { status: response.status, body: json, headers: response.headers };
+}
+
+async function ok(base, method, path, options) {
+  const reply = await call(base, method, path, options);
+  if (reply.status !== 200) throw new Error(`${method} ${base}${path} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+  return reply;
+}
+
+/** Nearest-rank percentile of sorted values. */
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+const round = (v) => Math.round(v * 100) / 100;
+
+async function main() {
+  if (!existsSync(MAIN)) {
+    process.stdout.write("Building Latchkey first...\n");
+    execFileSync(process.execPath, [join(ROOT, "scripts/build-if-missing.mjs")], { cwd: ROOT, stdio: "inherit" });
+  }
+  const db = `latchkey_bench_${randomBytes(6).toString("hex")}`;
+  const servers = [];
+  await admin(`create database ${db}`);
+  const cleanup = async () => {
+    await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+    await admin(`drop database if exists ${db} with (force)`).catch((e) => process.stderr.write(`could not drop ${db}: ${e.message}\n`));
+  };
+  const onSignal = () => void cleanup().finally(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${db}`;
+    const env = { LATCHKEY_DATABASE_URL: url.toString(), LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64") };
+    // One after the other: the first start creates the schema, the signing key and the bootstrap owner.
+    const a = await startServer("A", await freePort(), env);
+    servers.push(a);
+    const b = await startServer("B", await freePort(), env);
+    servers.push(b);
+
+    const session = await ok(a.url, "POST", "/v1/session", { body: { email: EMAIL, password: PASSWORD } });
+    const cookie = session.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .find((c) => c.startsWith("latchkey_session="));
+    const auth = { cookie, csrf: session.body.data.csrfToken };
+    await ok(a.url, "POST", "/v1/teams", { ...auth, body: { name: "Acme" } });
+    await ok(a.url, "POST", `/v1/teams/${TEAM}/projects`, { ...auth, body: { name: "Web" } });
+
+    const tokens = [];
+    for (let i = 0; i < RUNS; i++) {
+      checkTotal();
+      const reply = await ok(a.url, "POST", `/v1/teams/${TEAM}/tokens`, { ...auth, body: { name: `bench ${i}`, roleId: "default" } });
+      tokens.push({ id: reply.body.data.apiToken.id, token: reply.body.data.token });
+    }
+    // Warm every token on B (twice: the second answer comes from B's caches), and time a cached request for scale.
+    const cachedRequestMs = [];
+    for (const t of tokens) {
+      await ok(b.url, "GET", "/v1/projects", { bearer: t.token });
+      const t0 = performance.now();
+      await ok(b.url, "GET", "/v1/projects", { bearer: t.token });
+      cachedRequestMs.push(performance.now() - t0);
+    }
+
+    const samples = [];
+    let firstRequestRefused = 0;
+    let timeouts = 0;
+    for (const t of tokens) {
+      checkTotal();
+      await ok(a.url, "DELETE", `/v1/teams/${TEAM}/tokens/${t.id}`, auth);
+      const t0 = performance.now();
+      let requests = 0;
+      for (;;) {
+        const reply = await call(b.url, "GET", "/v1/projects", { bearer: t.token });
+        requests++;
+        const now = performance.now();
+        if (reply.status === 401) {
+          if (reply.body.error?.code !== "TOKEN_REVOKED") throw new Error(`B refused with ${JSON.stringify(reply.body)}`);
+          samples.push(now - t0);
+          if (requests === 1) firstRequestRefused++;
+          break;
+        }
+        if (reply.status !== 200) throw new Error(`B answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+        if (now - t0 > SAMPLE_DEADLINE_MS) {
+          timeouts++;
+          samples.push(now - t0);
+          break;
+        }
+        await tick();
+      }
+    }
+
+    const sorted = [...samples].sort((x, y) => x - y);
+    const cached = [...cachedRequestMs].sort((x, y) => x - y);
+    const result = {
+      date: new Date().toISOString(),
+      node: process.version,
+      runs: samples.length,
+      p50Ms: round(percentile(sorted, 50)),
+      p95Ms: round(percentile(sorted, 95)),
+      p99Ms: round(percentile(sorted, 99)),
+      maxMs: round(sorted[sorted.length - 1]),
+      goalP99Ms: GOAL_P99_MS,
+      meetsGoal: percentile(sorted, 99) <= GOAL_P99_MS,
+      timeouts,
+      firstRequestRefused,
+      cachedRequestP50Ms: round(percentile(cached, 50)),
+      method:
+        "two server processes on one PostgreSQL; each sample: from A's DELETE /v1/teams/acme/tokens/{id} reply until B first " +
+        "answers 401 TOKEN_REVOKED to GET /v1/projects with that token (polled back to back); cachedRequestP50Ms is one " +
+        "authenticated GET /v1/projects on B with a warm token, the floor of any sample",
+    };
+    mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+    writeFileSync(RESULT, JSON.stringify(result, null, 2) + "\n");
+    process.stdout.write(
+      `revocation A->B (PostgreSQL, ${result.runs} runs): p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, p99 ${result.p99Ms} ms, ` +
+        `max ${result.maxMs} ms (goal p99 <= ${GOAL_P99_MS} ms: ${result.meetsGoal ? "met" : "NOT met"}); ` +
+        `${firstRequestRefused}/${result.runs} refused on B's first request, ${timeouts} timeouts; ` +
+        `cached request p50 ${result.cachedRequestP50Ms} ms -> ${join("bench", "results", "revocation.json")}\n`,
+    );
+  } catch (error) {
+    for (const s of servers) process.stderr.write(`--- server ${s.name} ---\n${s.output()}\n`);
+    throw error;
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`revocation bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

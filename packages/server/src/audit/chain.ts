@@ -1,0 +1,54 @@
+import { createHash } from "node:crypto";
+import type { AuditEventsTable } from "../store/schema.js";
+
+/** An event before it takes its place in a feed's chain. */
+export type AuditDraft = Omit<AuditEventsTable, "seq" | "prev_hash" | "hash">;
+
+// Every stored field but the hash itself, in a fixed order: editing any of them breaks the chain.
+const FIELDS = [
+  "id",
+  "feed",
+  "seq",
+  "entity_type",
+  "entity_id",
+  "at",
+  "event_type",
+  "actor_type",
+  "actor_id",
+  "actor_email",
+  "token_id",
+  "origin",
+  "outcome",
+  "status",
+  "method",
+  "path",
+  "resource_type",
+  "resource_id",
+  "ip",
+  "user_agent",
+  "duration_ms",
+  "details",
+  "prev_hash",
+] as const satisfies readonly (keyof AuditEventsTable)[];
+
+/** The hash that chains an event to the one before it in its feed. */
+export function hashEvent(event: Omit<AuditEventsTable, "hash">): string {
+  return createHash("sha256")
+    .update(JSON.stringify(FIELDS.map((f) => event[f] ?? null)))
+    .digest("hex");
+}
+
+/** Places drafts after (seq, hash) in one feed; returns the rows to store and the new head. */
+export function chain(
+  drafts: AuditDraft[],
+  head: { seq: number; hash: string },
+): { rows: AuditEventsTable[]; head: { seq: number; hash: string } } {
+  let { seq, hash } = head;
+  const rows = drafts.map((d) => {
+    seq += 1;
+    const row = { ...d, seq, prev_hash: hash };
+    hash = hashEvent(row);
+    return { ...row, hash };
+  });
+  return { rows, head: { seq, hash } };
+}

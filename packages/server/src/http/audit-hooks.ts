@@ -1,0 +1,72 @@
+import { DomainError } from "@latchkey/core";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { AuditService } from "../services/audit.js";
+import type { Principal } from "../services/principal.js";
+import { TokenRefusal } from "../tokens/verifier.js";
+import { requestContext } from "./authenticate.js";
+
+interface TokenRequest {
+  token: { id: string; entityType: "team" | "org"; entityId: string; email: string | null };
+  /** False for a refused credential: it holds no place in the buffer. */
+  reserved: boolean;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    latchkeyAudit: TokenRequest | null;
+  }
+}
+
+/** The resource a route acts on, from its pattern: `/v1/teams/:teamId/projects/:projectId` -> projects, <id>. */
+function resourceOf(request: FastifyRequest): { type: string | null; id: string | null } {
+  const parts = (request.routeOptions.url ?? "").split("/").filter(Boolean);
+  const params = request.params as Record<string, string | undefined>;
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const part = parts[i] ?? "";
+    if (part.startsWith(":")) continue;
+    const next = parts[i + 1];
+    return { type: part, id: next?.startsWith(":") ? (params[next.slice(1)] ?? null) : null };
+  }
+  return { type: null, id: null };
+}
+
+/**
+ * Every request made with an API token lands in that token's feed. A place in the buffer is taken before the request
+ * is served (503 AUDIT_UNAVAILABLE when there is none) and filled when the reply has been sent.
+ */
+export function installAuditHooks(app: FastifyInstance, audit: AuditService): void {
+  app.decorateRequest("latchkeyAudit", null);
+  app.addHook("onResponse", (request, reply, done) => {
+    const mark = request.latchkeyAudit;
+    if (mark) {
+      const draft = audit.requestDraft({
+        tokenId: mark.token.id,
+        entityType: mark.token.entityType,
+        entityId: mark.token.entityId,
+        email: mark.token.email,
+        context: requestContext(request),
+        status: reply.statusCode,
+        durationMs: reply.elapsedTime,
+        resource: resourceOf(request),
+      });
+      if (mark.reserved) audit.buffer.record(draft);
+      else audit.buffer.offer(draft);
+    }
+    done();
+  });
+}
+
+/** Called once the credential is known: an API-token request must hold a place in the audit buffer to be served. */
+export function admitTokenRequest(request: FastifyRequest, principal: Principal, audit: AuditService): void {
+  if (principal.kind !== "api" || !principal.tokenId || !principal.scope) return;
+  if (!audit.buffer.reserve()) throw new DomainError("AUDIT_UNAVAILABLE", "the audit log cannot take events now; retry shortly");
+  request.latchkeyAudit = {
+    token: { id: principal.tokenId, entityType: principal.scope.entityType, entityId: principal.scope.entityId, email: principal.email },
+    reserved: true,
+  };
+}
+
+/** A refusal of a token we issued is recorded on that token too. */
+export function noteRefusal(request: FastifyRequest, error: unknown): void {
+  if (error instanceof TokenRefusal) request.latchkeyAudit = { token: error.token, reserved: false };
+}

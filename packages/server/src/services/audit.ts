@@ -1,0 +1,210 @@
+import { DomainError } from "@latchkey/core";
+import type { AuditBuffer } from "../audit/buffer.js";
+import { hashEvent, type AuditDraft } from "../audit/chain.js";
+import type { Config } from "../config.js";
+import type { AuditFilter, AuditRow } from "../store/repositories/audit.js";
+import type { PageRequest } from "../store/pagination.js";
+import type { Repositories, Store } from "../store/store.js";
+import type { EntityType } from "../store/schema.js";
+import { authorize, type Principal, type RequestContext } from "./principal.js";
+import { entityFor, entityPermission } from "./scope.js";
+import { newId } from "./secrets.js";
+
+const NO_CONTEXT: RequestContext = { ip: "", userAgent: "", origin: "api", method: "", path: "" };
+
+/** An audit event as the API shows it. */
+export function toAuditEvent(row: AuditRow) {
+  return {
+    id: row.id,
+    at: row.at,
+    eventType: row.event_type,
+    actor: { type: row.actor_type, id: row.actor_id, ...(row.actor_email ? { email: row.actor_email } : {}) },
+    ...(row.token_id ? { tokenId: row.token_id } : {}),
+    origin: row.origin,
+    outcome: row.outcome,
+    status: row.status,
+    method: row.method,
+    path: row.path,
+    resource: { type: row.resource_type, id: row.resource_id },
+    ip: row.ip,
+    userAgent: row.user_agent,
+    durationMs: row.duration_ms,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+  };
+}
+
+/** A change's before and after, for the event's details. */
+export interface Change {
+  before?: unknown;
+  after?: unknown;
+}
+
+/** The audit log: change events in the change's transaction, request events through the buffer, reading and checks. */
+export function createAuditService(deps: { store: Store; config: Config; buffer: AuditBuffer; now: () => Date }) {
+  const { store, config, buffer, now } = deps;
+
+  const actorOf = (p: Principal) => ({
+    actor_type: p.kind === "api" ? ("apiToken" as const) : ("user" as const),
+    actor_id: p.kind === "api" ? (p.tokenId ?? "") : p.userId,
+    actor_email: p.email,
+    token_id: p.tokenId,
+  });
+
+  const filterFor = async (principal: Principal, type: EntityType, id: string, tokenId?: string): Promise<AuditFilter> => {
+    const entity = await entityFor(store, principal, type, id);
+    authorize(principal, entityPermission(entity, "audit", "read"), entity.resource);
+    if (tokenId !== undefined && !(await store.tokens.byIdIn(entity.type, entity.id, tokenId))) {
+      throw new DomainError("NOT_FOUND", `token ${tokenId} not found`);
+    }
+    return { entity: { type: entity.type, id: entity.id }, ...(tokenId === undefined ? {} : { tokenFeed: tokenId }) };
+  };
+
+  return {
+    buffer,
+
+    /** Records a change in the same transaction as the change itself: both commit, or neither. */
+    change: async (
+      tx: Repositories,
+      principal: Principal | null,
+      entity: { type: EntityType; id: string },
+      eventType: string,
+      resource: { type: string; id: string },
+      change: Change,
+    ): Promise<void> => {
+      const c = principal?.context ?? NO_CONTEXT;
+      const draft: AuditDraft = {
+        id: newId("evt"),
+        feed: `${entity.type}:${entity.id}`,
+        entity_type: entity.type,
+        entity_id: entity.id,
+        at: now().toISOString(),
+        event_type: eventType,
+        ...(principal ? actorOf(principal) : { actor_type: "anonymous" as const, actor_id: "", actor_email: null, token_id: null }),
+        origin: c.origin,
+        outcome: "allowed",
+        status: 200,
+        method: c.method,
+        path: c.path,
+        resource_type: resource.type,
+        resource_id: resource.id,
+        ip: c.ip,
+        user_agent: c.userAgent,
+        duration_ms: null,
+        details: JSON.stringify(change),
+      };
+      await tx.audit.append([draft]);
+    },
+
+    /** The event of one request made with an API token (allowed, denied or failed). */
+    requestDraft(input: {
+      tokenId: string;
+      entityType: EntityType;
+      entityId: string;
+      email: string | null;
+      context: RequestContext;
+      status: number;
+      durationMs: number;
+      resource: { type: string | null; id: string | null };
+    }): AuditDraft {
+      const outcome = input.status < 400 ? "allowed" : input.status === 401 || input.status === 403 ? "denied" : "failed";
+      return {
+        id: newId("evt"),
+        feed: `token:${input.tokenId}`,
+        entity_type: input.entityType,
+        entity_id: input.entityId,
+        at: now().toISOString(),
+        event_type: "request",
+        actor_type: "apiToken",
+        actor_id: input.tokenId,
+        actor_email: input.email,
+        token_id: input.tokenId,
+        origin: input.context.origin,
+        outcome,
+        status: input.status,
+        method: input.context.method,
+        path: input.context.path,
+        resource_type: input.resource.type,
+        resource_id: input.resource.id,
+        ip: input.context.ip,
+        user_agent: input.context.userAgent,
+        duration_ms: Math.round(input.durationMs),
+        details: "{}",
+      };
+    },
+
+    /** A page of a team's or organisation's feed, or of one token's feed. */
+    async list(
+      principal: Principal,
+      type: EntityType,
+      id: string,
+      query: Omit<AuditFilter, "entity" | "tokenFeed">,
+      page: PageRequest,
+      tokenId?: string,
+    ) {
+      const filter = { ...(await filterFor(principal, type, id, tokenId)), ...query };
+      const result = await store.audit.page(filter, page);
+      return { ...result, items: result.items.map(toAuditEvent) };
+    },
+
+    /** Every matching event, newest first, as JSON lines (for a SIEM); pages through the store, never all in memory. */
+    async *export(
+      principal: Principal,
+      type: EntityType,
+      id: string,
+      query: Omit<AuditFilter, "entity" | "tokenFeed">,
+      tokenId?: string,
+    ): AsyncGenerator<string> {
+      const filter = { ...(await filterFor(principal, type, id, tokenId)), ...query };
+      let cursor: string | undefined;
+      do {
+        const page = await store.audit.page(filter, { perPage: 500, cursor });
+        for (const row of page.items) yield JSON.stringify(toAuditEvent(row)) + "\n";
+        cursor = page.cursor;
+      } while (cursor);
+    },
+
+    /** Recomputes the chains of the feeds shown by a team, organisation or token feed. */
+    async verify(
+      principal: Principal,
+      type: EntityType,
+      id: string,
+      tokenId?: string,
+    ): Promise<{ ok: boolean; checked: number; firstBrokenId?: string }> {
+      const filter = await filterFor(principal, type, id, tokenId);
+      const feeds = tokenId !== undefined ? [`token:${tokenId}`] : await store.audit.feedsOf(type, filter.entity?.id ?? id);
+      let checked = 0;
+      for (const feed of feeds.sort()) {
+        const head = await store.audit.head(feed);
+        if (!head) continue;
+        let seq = head.anchor_seq;
+        let prev = head.anchor_hash;
+        for (;;) {
+          const rows = await store.audit.chunk(feed, seq, 1000);
+          for (const row of rows) {
+            checked++;
+            const { hash, ...rest } = row;
+            if (row.seq !== seq + 1 || row.prev_hash !== prev || hashEvent(rest) !== hash)
+              return { ok: false, checked, firstBrokenId: row.id };
+            seq = row.seq;
+            prev = hash;
+          }
+          if (rows.length < 1000) break;
+        }
+        // Events cut from the end of the chain leave the head pointing past what is stored.
+        if (seq !== head.seq || prev !== head.hash) return { ok: false, checked, firstBrokenId: `${feed}@${seq + 1}` };
+      }
+      return { ok: true, checked };
+    },
+
+    /** Deletes events past the retention period; the remaining chains keep verifying. */
+    async prune(): Promise<number> {
+      const cutoff = new Date(now().getTime() - config.audit.retentionDays * 86_400_000).toISOString();
+      return store.transaction((tx) => tx.audit.prune(cutoff));
+    },
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;
+
+/** How services record a change: in their own transaction, with the actor, the feed and a before/after. */
+export type Recorder = AuditService["change"];
