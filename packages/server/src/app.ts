@@ -14,6 +14,7 @@ import { projectRoutes } from "./http/routes/projects.js";
 import { roleRoutes } from "./http/routes/roles.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { teamRoutes } from "./http/routes/teams.js";
+import { auditRoutes } from "./http/routes/audit.js";
 import { identityRoutes } from "./http/routes/identity.js";
 import { tokenRoutes } from "./http/routes/tokens.js";
 import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js";
@@ -75,6 +76,7 @@ export async function buildApp(
   memberRoutes(router, services);
   projectRoutes(router, services);
   tokenRoutes(router, services);
+  auditRoutes(router, services);
   identityRoutes(app, router, services);
   metaRoutes(app, router, services);
   app.addHook("onClose", async () => {

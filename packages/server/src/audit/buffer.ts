@@ -34,17 +34,20 @@ export function createAuditBuffer(deps: {
     }
   };
 
-  const flush = async (): Promise<void> => {
-    if (writing) return writing;
-    writing = (async () => {
-      try {
-        while (queue.length > 0) await writeOnce();
-      } catch {
-        // kept in the queue for the next round; `failing` tells the health of the store
-      } finally {
+  const drain = async (): Promise<void> => {
+    try {
+      while (queue.length > 0) await writeOnce();
+    } catch {
+      // kept in the queue for the next round; `failing` tells the health of the store
+    }
+  };
+  /** Writes everything queued; one writer at a time, and callers during a write wait for it. */
+  const flush = (): Promise<void> => {
+    if (!writing) {
+      writing = drain().finally(() => {
         writing = null;
-      }
-    })();
+      });
+    }
     return writing;
   };
 

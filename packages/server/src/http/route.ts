@@ -37,7 +37,7 @@ export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodTy
   reply: R;
   /** For lists: the plural key under `data`; the handler returns a Page. */
   list?: string;
-  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>) => Promise<z.input<R> | Page<z.input<R>>>;
+  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>) => Promise<z.input<R> | Page<z.input<R>> | FastifyReply>;
 }
 
 /** What the OpenAPI generator needs to know of a registered route. */
@@ -105,6 +105,8 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, audit: A
               reply,
             } as RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>;
             const result = await spec.handler(ctx);
+            // A handler that streams its own reply (JSON lines) hands the reply back: it is already on its way.
+            if (result === reply) return reply;
             if (spec.list === undefined) return { data: result };
             const page = result as Page<unknown>;
             return {

@@ -17,6 +17,16 @@ export async function teamFor(store: Repositories, principal: Principal, teamId:
   return team;
 }
 
+/**
+ * The id and organisation of a team the principal reaches. A team token on its own team needs no query: the
+ * verifier's snapshot of its role (kept current by the change feed) knows both, and teams never change organisation.
+ */
+export async function teamRefFor(store: Repositories, principal: Principal, teamId: string): Promise<Pick<TeamRow, "id" | "org_id">> {
+  const g = principal.kind === "api" ? principal.grants[0] : undefined;
+  if (g?.entityType === "team" && g.entityId === teamId && principal.scope?.entityId === teamId) return { id: teamId, org_id: g.orgId };
+  return teamFor(store, principal, teamId);
+}
+
 /** The organisation, if it exists and the principal belongs to it; else 404. */
 export async function orgFor(store: Repositories, principal: Principal, orgId: string): Promise<OrgRow> {
   const org = await store.orgs.byId(orgId);
@@ -25,6 +35,6 @@ export async function orgFor(store: Repositories, principal: Principal, orgId: s
 }
 
 /** The resource a team-level permission is checked against. */
-export function teamResource(team: TeamRow): { teamId: string; orgId: string | null } {
+export function teamResource(team: Pick<TeamRow, "id" | "org_id">): { teamId: string; orgId: string | null } {
   return { teamId: team.id, orgId: team.org_id };
 }

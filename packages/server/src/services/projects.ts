@@ -2,7 +2,7 @@ import { DomainError, projectFilter } from "@latchkey/core";
 import type { PageRequest } from "../store/pagination.js";
 import type { ProjectRow } from "../store/repositories/projects.js";
 import type { Store } from "../store/store.js";
-import { teamFor, teamResource } from "./access.js";
+import { teamRefFor, teamResource } from "./access.js";
 import { idFrom } from "./entities.js";
 import type { Recorder } from "./audit.js";
 import { authorize, type Principal } from "./principal.js";
@@ -24,7 +24,7 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
   return {
     /** The projects of a team the principal may read: restrictions become a SQL filter, so pages stay full. */
     async list(principal: Principal, teamId: string, page: PageRequest) {
-      const team = await teamFor(store, principal, teamId);
+      const team = await teamRefFor(store, principal, teamId);
       authorize(principal, "project.read", teamResource(team));
       const filter = projectFilter(principal.grants, "project.read", teamResource(team));
       const result = await store.projects.page(
@@ -36,14 +36,14 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
     },
 
     async get(principal: Principal, teamId: string, projectId: string) {
-      const team = await teamFor(store, principal, teamId);
+      const team = await teamRefFor(store, principal, teamId);
       // Check before looking: a restricted role learns nothing about projects outside its reach.
       authorize(principal, "project.read", { ...teamResource(team), projectId });
       return toProject(await find(team.id, projectId));
     },
 
     async create(principal: Principal, teamId: string, input: { id?: string | undefined; name: string; description: string }) {
-      const team = await teamFor(store, principal, teamId);
+      const team = await teamRefFor(store, principal, teamId);
       const id = idFrom(input.id, input.name);
       authorize(principal, "project.create", { ...teamResource(team), projectId: id });
       const at = now().toISOString();
@@ -61,7 +61,7 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
       projectId: string,
       patch: { name?: string | undefined; description?: string | undefined },
     ) {
-      const team = await teamFor(store, principal, teamId);
+      const team = await teamRefFor(store, principal, teamId);
       authorize(principal, "project.update", { ...teamResource(team), projectId });
       return store.transaction(async (tx) => {
         const row = await tx.projects.byId(team.id, projectId);
@@ -85,7 +85,7 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
     },
 
     async remove(principal: Principal, teamId: string, projectId: string) {
-      const team = await teamFor(store, principal, teamId);
+      const team = await teamRefFor(store, principal, teamId);
       authorize(principal, "project.delete", { ...teamResource(team), projectId });
       return store.transaction(async (tx) => {
         const row = await tx.projects.byId(team.id, projectId);

@@ -60,7 +60,7 @@ export interface Harness {
 export async function startHarness(
   kind: DialectName,
   env: Record<string, string> = {},
-  options: { bootstrap?: boolean } = {},
+  options: { bootstrap?: boolean; now?: () => Date } = {},
 ): Promise<Harness> {
   const db = await freshDatabase(kind);
   const bootstrap =
@@ -73,7 +73,7 @@ export async function startHarness(
     ...bootstrap,
     ...env,
   });
-  const { app, services, routes } = await buildApp(config, { logger: false });
+  const { app, services, routes } = await buildApp(config, options.now ? { logger: false, now: options.now } : { logger: false });
   const first = await services.accounts.bootstrap();
 
   const client = (auth: { cookie?: string; csrf?: string; bearer?: string }, userId = ""): Client => {

@@ -6,15 +6,16 @@ import type { Store } from "../store/store.js";
  */
 export function createLastUsed(deps: { store: Store; intervalMs?: number; onError?: (error: unknown) => void }) {
   const { store } = deps;
-  let pending = new Map<string, { at: string; ip: string }>();
-  const seen = new Map<string, { at: string; ip: string }>();
+  // Per request only a number and a string are stored; ISO strings are made when a batch is written.
+  let pending = new Map<string, { atMs: number; ip: string }>();
+  const seen = new Map<string, { atMs: number; ip: string }>();
 
   const flush = async (): Promise<void> => {
     if (pending.size === 0) return;
     const batch = pending;
     pending = new Map();
     try {
-      await store.tokens.recordLastUsed([...batch].map(([id, v]) => ({ id, ...v })));
+      await store.tokens.recordLastUsed([...batch].map(([id, v]) => ({ id, at: new Date(v.atMs).toISOString(), ip: v.ip })));
     } catch (error) {
       // Keep what failed for the next round, unless a newer use replaced it meanwhile.
       for (const [id, v] of batch) if (!pending.has(id)) pending.set(id, v);
@@ -25,14 +26,25 @@ export function createLastUsed(deps: { store: Store; intervalMs?: number; onErro
   timer.unref();
 
   return {
-    record(tokenId: string, at: Date, ip: string): void {
-      const v = { at: at.toISOString(), ip };
+    record(tokenId: string, at: Date | number, ip: string): void {
+      const atMs = typeof at === "number" ? at : at.getTime();
+      const known = seen.get(tokenId);
+      // The common case, a token used again before the next write: update in place, allocate nothing.
+      if (known !== undefined && pending.get(tokenId) === known) {
+        known.atMs = atMs;
+        known.ip = ip;
+        return;
+      }
+      const v = { atMs, ip };
       pending.set(tokenId, v);
       seen.set(tokenId, v);
       if (seen.size > 100_000) seen.delete(seen.keys().next().value ?? "");
     },
     /** The newest use this process knows of that may not be stored yet. */
-    latest: (tokenId: string) => seen.get(tokenId),
+    latest: (tokenId: string): { at: string; ip: string } | undefined => {
+      const v = seen.get(tokenId);
+      return v && { at: new Date(v.atMs).toISOString(), ip: v.ip };
+    },
     flush,
     async close(): Promise<void> {
       clearInterval(timer);

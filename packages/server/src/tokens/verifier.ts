@@ -28,6 +28,8 @@ interface Verified {
   tokenId: string;
   keyId: string;
   expMs: number | null;
+  /** The key snapshot this token string's hash was last found equal to (compared in constant time once per snapshot). */
+  matched?: object;
 }
 
 const MAX_VERIFIED = 100_000;
@@ -43,6 +45,7 @@ export class TokenRefusal extends DomainError {
   }
 }
 const refOf = (t: TokenSnapshot) => ({ id: t.id, entityType: t.entityType, entityId: t.entityId, email: t.creatorEmail });
+const ended = (end: number | null, nowMs: number) => end !== null && nowMs >= end;
 const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
 const roleKeyOf = (entityType: string, entityId: string, roleId: string) => `${entityType}:${entityId}:${roleId}`;
 
@@ -100,10 +103,14 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
   /** Decides on a token from its snapshot and role; throws the 401 that fits. */
   const decide = (hash: string, v: Verified, t: TokenSnapshot | null, grant: Grant | null | undefined, nowMs: number): Principal => {
     const key = t?.keys.get(v.keyId);
-    if (!t || !key || !safeEqual(key.hash, hash)) throw new DomainError("TOKEN_INVALID", "token is not valid");
+    if (!t || !key) throw new DomainError("TOKEN_INVALID", "token is not valid");
+    if (v.matched !== key) {
+      if (!safeEqual(key.hash, hash)) throw new DomainError("TOKEN_INVALID", "token is not valid");
+      v.matched = key;
+    }
     if (t.revoked || key.revoked || grant === null) throw new TokenRefusal("TOKEN_REVOKED", "token has been revoked", refOf(t));
-    for (const end of [v.expMs, t.expiresAtMs, key.expiresAtMs]) {
-      if (end !== null && nowMs >= end) throw new TokenRefusal("TOKEN_EXPIRED", "token has expired", refOf(t));
+    if (ended(v.expMs, nowMs) || ended(t.expiresAtMs, nowMs) || ended(key.expiresAtMs, nowMs)) {
+      throw new TokenRefusal("TOKEN_EXPIRED", "token has expired", refOf(t));
     }
     if (grant === undefined) throw new DomainError("TOKEN_INVALID", "token is not valid");
     return {
@@ -127,9 +134,9 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
       if (!t) return undefined;
       const grant = roles.get(t.roleKey);
       if (grant === undefined && !t.revoked) return undefined;
-      const at = now();
-      const principal = decide(hash, v, t, grant, at.getTime());
-      lastUsed.record(t.id, at, ip);
+      const atMs = now().getTime();
+      const principal = decide(hash, v, t, grant, atMs);
+      lastUsed.record(t.id, atMs, ip);
       return principal;
     },
 

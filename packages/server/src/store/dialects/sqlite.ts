@@ -11,7 +11,18 @@ export function sqliteDialect(path: string): SqliteDialect {
   database.pragma("synchronous = NORMAL");
   database.pragma("foreign_keys = ON");
   database.pragma("busy_timeout = 5000");
-  return new SqliteDialect({ database });
+  // Kysely prepares every query anew, and SQLite's prepare costs more than running these small queries: reuse them.
+  const statements = new Map<string, SQLite.Statement>();
+  const prepare = (sql: string): SQLite.Statement => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = database.prepare(sql);
+      if (statements.size >= 500) statements.delete(statements.keys().next().value ?? "");
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  return new SqliteDialect({ database: { prepare, close: () => database.close() } });
 }
 
 /** SQLite's unique and primary key violations. */

@@ -41,7 +41,11 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres")
     /** Appends events to their feeds' chains; must run inside a transaction. */
     async append(drafts: AuditDraft[]): Promise<void> {
       const byFeed = new Map<string, AuditDraft[]>();
-      for (const d of drafts) byFeed.set(d.feed, [...(byFeed.get(d.feed) ?? []), d]);
+      for (const d of drafts) {
+        const list = byFeed.get(d.feed);
+        if (list) list.push(d);
+        else byFeed.set(d.feed, [d]);
+      }
       // Feeds locked in a fixed order: two batches never wait on each other in a cycle.
       for (const feed of [...byFeed.keys()].sort()) {
         const head = await lockHead(feed);

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Executor } from "../database.js";
 import { after, decodeCursor, nothing, toPage, type PageRequest } from "../pagination.js";
 import type { ProjectsTable } from "../schema.js";
@@ -23,7 +24,8 @@ export function createProjectsRepository(db: Executor) {
       const rows = await q
         .orderBy("created_at", "desc")
         .orderBy("id", "desc")
-        .limit(page.perPage + 1)
+        // A literal (perPage is a validated integer): SQLite plans a page with a bound LIMIT markedly slower.
+        .limit(sql.lit(page.perPage + 1))
         .execute();
       return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
     },

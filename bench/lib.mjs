@@ -1,0 +1,271 @@
+// Shared helpers of the benchmarks: building the server if needed, a server fixture with one API token, an
+// interleaved timing loop and the result files. Plain ESM so that Node runs it without a TypeScript loader.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join, relative } from "node:path";
+import process from "node:process";
+import { setImmediate } from "node:timers";
+import { fileURLToPath, pathToFileURL, URL } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const RESULTS_DIR = join(ROOT, "bench", "results");
+
+/** Builds core and server when dist is missing or older than the sources (the same check as `npm start`). */
+export function ensureBuilt() {
+  execFileSync(process.execPath, [join(ROOT, "scripts", "build-if-missing.mjs")], { cwd: ROOT, stdio: "inherit" });
+}
+
+/** Imports a module of the compiled server, e.g. `serverModule("app.js")`. Call ensureBuilt() first. */
+export function serverModule(path) {
+  return import(pathToFileURL(join(ROOT, "packages", "server", "dist", path)).href);
+}
+
+export const OWNER_EMAIL = "owner@bench.example";
+export const OWNER_PASSWORD = "bench password long enough";
+export const TEAM_ID = "acme";
+
+/** Calls app.inject and returns `data`, or throws with the reply. */
+async function ok(app, method, url, headers, payload) {
+  const res = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+  if (res.statusCode !== 200) throw new Error(`${method} ${url} -> ${res.statusCode} ${res.body}`);
+  return { data: JSON.parse(res.body).data, res };
+}
+
+/**
+ * A server on a fresh SQLite database in a temp dir, with the bootstrap owner, team "acme", one project and one API
+ * token of the team's "default" role. Returns { app, services, config, token, close }.
+ */
+export async function startFixture({ projects = 1, build = true } = {}) {
+  if (build) ensureBuilt();
+  const { buildApp } = await serverModule("app.js");
+  const { loadConfig } = await serverModule("config.js");
+  const dir = mkdtempSync(join(os.tmpdir(), "latchkey-bench-"));
+  const config = loadConfig({
+    LATCHKEY_PORT: "0",
+    LATCHKEY_HOST: "127.0.0.1",
+    LATCHKEY_DATA_DIR: dir,
+    LATCHKEY_DATABASE_URL: `sqlite:${join(dir, "latchkey.db")}`,
+    LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64"),
+    LATCHKEY_PUBLIC_URL: "http://latchkey.bench",
+    LATCHKEY_BOOTSTRAP_EMAIL: OWNER_EMAIL,
+    LATCHKEY_BOOTSTRAP_PASSWORD: OWNER_PASSWORD,
+    LATCHKEY_LOG_LEVEL: "silent",
+  });
+  const { app, services } = await buildApp(config, { logger: false });
+  try {
+    await services.accounts.bootstrap();
+    const signIn = await ok(app, "POST", "/v1/session", {}, { email: OWNER_EMAIL, password: OWNER_PASSWORD });
+    const cookie = signIn.res.cookies.find((c) => c.name === "latchkey_session");
+    const session = { cookie: `latchkey_session=${cookie?.value ?? ""}`, "x-csrf-token": signIn.data.csrfToken };
+    await ok(app, "POST", "/v1/teams", session, { name: "Acme" });
+    for (let i = 0; i < projects; i++) await ok(app, "POST", `/v1/teams/${TEAM_ID}/projects`, session, { name: `Site ${i + 1}` });
+    const created = await ok(app, "POST", `/v1/teams/${TEAM_ID}/tokens`, session, { name: "bench", roleId: "default" });
+    const token = created.data.token;
+    if (typeof token !== "string") throw new Error("no token in the reply of POST /v1/teams/acme/tokens");
+    return {
+      app,
+      services,
+      config,
+      token,
+      async close() {
+        await app.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Timing
+
+/** Somewhere for results to go, so that the optimiser cannot drop the work being measured. */
+export let sink = 0;
+export const consume = (v) => {
+  sink = (sink + (typeof v === "string" ? v.length : v ? 1 : 0)) | 0;
+};
+
+const nowNs = () => process.hrtime.bigint();
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Iterations per batch so that one batch takes about `targetMs` (timer reads stay negligible). */
+function calibrate(fn, targetMs = 5) {
+  let n = 1;
+  for (;;) {
+    const t0 = nowNs();
+    for (let i = 0; i < n; i++) fn();
+    const ms = Number(nowNs() - t0) / 1e6;
+    if (ms >= targetMs || n >= 1 << 24) return Math.max(1, Math.round((n * targetMs) / Math.max(ms, 1e-3)));
+    n *= ms < targetMs / 10 ? 10 : 2;
+  }
+}
+
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system; // microseconds, every thread of this process (GC helpers included)
+};
+
+/**
+ * Runs a synchronous `fn` in batches for `ms` milliseconds of wall time. Returns operations per wall second and per
+ * CPU second of this process: on a shared machine the second is not inflated by time spent descheduled.
+ */
+export function timeFor(fn, ms, batch) {
+  let ops = 0;
+  const start = nowNs();
+  const cpu0 = cpuNow();
+  const end = start + BigInt(Math.round(ms * 1e6));
+  let t = start;
+  while (t < end) {
+    for (let i = 0; i < batch; i++) fn();
+    ops += batch;
+    t = nowNs();
+  }
+  const cpuUs = Math.max(cpuNow() - cpu0, 1);
+  return { wall: ops / (Number(t - start) / 1e9), cpu: ops / (cpuUs / 1e6) };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * Candidate against baseline in the same process, interleaved: `rounds` rounds, each timing both for `ms`, the
+ * order swapped every round (ABBA...) so that drift (turbo, GC, other load) falls on both. The headline ratio is the
+ * median over rounds of (candidate / baseline) in operations per CPU second of this process; each round's two
+ * measurements are adjacent in time, and CPU time ignores time descheduled by other processes on a shared machine.
+ * The same figures in wall-clock time are reported beside it.
+ */
+export async function compare({ name, candidate, baseline, goal, rounds = 12, ms = 300, warmupMs = 500 }) {
+  const sides = [candidate, baseline];
+  for (const s of sides) {
+    s.fn(); // fail fast on a broken setup
+    timeFor(s.fn, warmupMs, calibrate(s.fn));
+  }
+  const batches = sides.map((s) => calibrate(s.fn));
+  const runs = [[], []];
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? [0, 1] : [1, 0];
+    for (const i of order) {
+      await tick(); // let timers (last-used flush, GC finalisers) run between measurements, not inside them
+      runs[i].push(timeFor(sides[i].fn, ms, batches[i]));
+    }
+  }
+  const side = (s, rs) => {
+    const cpu = median(rs.map((r) => r.cpu));
+    const wall = median(rs.map((r) => r.wall));
+    return {
+      label: s.label,
+      opsPerCpuSec: Math.round(cpu),
+      opsPerSec: Math.round(wall),
+      nsPerOp: +(1e9 / cpu).toFixed(1),
+      rounds: rs.map((r) => ({ cpu: Math.round(r.cpu), wall: Math.round(r.wall) })),
+    };
+  };
+  const roundRatios = runs[0].map((x, i) => x.cpu / runs[1][i].cpu);
+  const wallRatios = runs[0].map((x, i) => x.wall / runs[1][i].wall);
+  const ratio = median(roundRatios);
+  return {
+    name,
+    candidate: side(candidate, runs[0]),
+    baseline: side(baseline, runs[1]),
+    ratio: +ratio.toFixed(3),
+    roundRatios: roundRatios.map((x) => +x.toFixed(3)),
+    wallRatio: +median(wallRatios).toFixed(3),
+    wallRoundRatios: wallRatios.map((x) => +x.toFixed(3)),
+    goal,
+    pass: ratio >= goal,
+    method:
+      `${rounds} rounds of ${ms} ms per side, order alternating (ABBA), after ${warmupMs} ms warm-up each; ` +
+      "ratio = median of per-round ratios of operations per CPU second of this process (wallRatio: the same in wall time)",
+  };
+}
+
+/** Times a synchronous fn alone (for breaking a hot path into its pieces): operations per CPU second. */
+export function opsPerSec(fn, ms = 400) {
+  fn();
+  const batch = calibrate(fn);
+  timeFor(fn, 150, batch);
+  return Math.round(timeFor(fn, ms, batch).cpu);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Results
+
+/** The commit measured, and whether the server's sources differ from it (read-only git commands). */
+function sourceState() {
+  const git = (...args) =>
+    execFileSync("git", args, { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
+  try {
+    const commit = git("rev-parse", "HEAD");
+    let dirty = false;
+    try {
+      git("diff", "--quiet", "HEAD", "--", "packages");
+    } catch {
+      dirty = true;
+    }
+    return { commit, uncommittedChanges: dirty };
+  } catch {
+    // not a git checkout (an exported tree): say which commit it is, if told
+    return { commit: process.env.LATCHKEY_BENCH_COMMIT ?? null, uncommittedChanges: null };
+  }
+}
+
+/** Where and with what the numbers were taken. */
+export function environment() {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    ...sourceState(),
+    node: process.version,
+    v8: process.versions.v8,
+    openssl: process.versions.openssl,
+    platform: `${process.platform} ${process.arch} ${os.release()}`,
+    cpu: cpus[0]?.model.trim() ?? "unknown",
+    cpus: cpus.length,
+    memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    loadAverage: os.loadavg().map((x) => +x.toFixed(2)),
+  };
+}
+
+/** Writes bench/results/<name>.json and returns its path relative to the repository. */
+export function writeResult(name, body) {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${name}.json`);
+  const all = body.results ?? [];
+  const doc = { benchmark: name, ...environment(), pass: all.every((r) => r.pass), ...body };
+  writeFileSync(file, JSON.stringify(doc, null, 2) + "\n");
+  return relative(ROOT, file);
+}
+
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+
+/** One readable block per comparison (in-process comparisons from compare()). */
+export function printComparison(r) {
+  const mark = r.pass ? "PASS" : "FAIL";
+  const w = Math.max(r.candidate.label.length, r.baseline.label.length);
+  const line = (what, s) =>
+    `  ${what}  ${s.label.padEnd(w)}  ${fmt(s.opsPerCpuSec).padStart(11)} ops/CPU-s  (${fmt(s.opsPerSec)} ops/s wall, ${s.nsPerOp} ns/op)\n`;
+  process.stdout.write(
+    `\n${r.name}\n` +
+      line("candidate", r.candidate) +
+      line("baseline ", r.baseline) +
+      `  ratio ${r.ratio.toFixed(3)}  goal >= ${r.goal}  ${mark}   (wall-clock ratio ${r.wallRatio.toFixed(3)})\n` +
+      `  per-round ratios: ${r.roundRatios.join(" ")}\n`,
+  );
+}
+
+/** The title, and what is being measured on what. */
+export function printHeader(title) {
+  const e = environment();
+  const source = e.commit ? `  commit ${e.commit.slice(0, 10)}${e.uncommittedChanges ? " + uncommitted changes" : ""}` : "";
+  process.stdout.write(`${title}\n  ${e.date}  node ${e.node}  ${e.cpu} x${e.cpus}  load ${e.loadAverage.join(" ")}${source}\n`);
+}

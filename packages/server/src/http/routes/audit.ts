@@ -1,0 +1,78 @@
+import { Readable } from "node:stream";
+import { AuditEvent, AuditQuery, AuditVerification } from "@latchkey/core";
+import type { Services } from "../../app-services.js";
+import type { Principal } from "../../services/principal.js";
+import type { Router } from "../route.js";
+import { entityOf, entityParams, OpaqueId } from "./params.js";
+
+type Query = ReturnType<typeof AuditQuery.parse>;
+
+const filterOf = (q: Query) => ({
+  ...(q.after ? { after: q.after } : {}),
+  ...(q.before ? { before: q.before } : {}),
+  ...(q.eventType ? { eventType: q.eventType } : {}),
+  ...(q.actor ? { actor: q.actor } : {}),
+  ...(q.tokenId ? { tokenId: q.tokenId } : {}),
+  ...(q.outcome ? { outcome: q.outcome } : {}),
+  ...(q.origin ? { origin: q.origin } : {}),
+  ...(q.resourceType ? { resourceType: q.resourceType } : {}),
+  ...(q.resourceId ? { resourceId: q.resourceId } : {}),
+});
+
+/** Audit feeds of teams, organisations and tokens: pages, JSON lines for a SIEM, and the chain check. */
+export function auditRoutes(router: Router, { audit }: Services): void {
+  const prefixes = [
+    { base: "/v1/teams/:teamId", key: "teamId" as const, type: "team" as const },
+    { base: "/v1/orgs/:orgId", key: "orgId" as const, type: "org" as const },
+    { base: "/v1", key: "teamId" as const, type: undefined },
+  ];
+  const tags = ["audit"];
+  for (const { base, key, type } of prefixes) {
+    const permission = type ? `${type}.audit.read` : "team|org.audit.read";
+    const at = (params: Record<string, unknown>, principal: Principal) => entityOf(principal, params, key, type);
+    for (const feed of ["entity", "token"] as const) {
+      const url = feed === "entity" ? `${base}/audit-logs` : `${base}/tokens/:tokenId/audit-logs`;
+      const Params = feed === "entity" ? entityParams(key, {}) : entityParams(key, { tokenId: OpaqueId });
+      const what = feed === "entity" ? "the team's or organisation's feed" : "one token's feed (its requests and the changes made to it)";
+      router.add({
+        method: "GET",
+        url,
+        summary: `Read ${what}, newest first; format=jsonl streams every matching event`,
+        tags,
+        permission,
+        params: Params,
+        query: AuditQuery,
+        reply: AuditEvent,
+        list: "auditLogs",
+        handler: async ({ principal, params, query, reply }) => {
+          const e = at(params, principal);
+          const tokenId = feed === "token" ? String(params["tokenId"]) : undefined;
+          if (query.format === "jsonl") {
+            const lines = audit.export(principal, e.type, e.id, filterOf(query), tokenId);
+            // Pull the first line before answering, so that a 403 or 404 is still a proper error reply.
+            const first = await lines.next();
+            const rest = async function* () {
+              if (!first.done) yield first.value;
+              yield* lines;
+            };
+            return reply.type("application/x-ndjson").send(Readable.from(rest()));
+          }
+          return audit.list(principal, e.type, e.id, filterOf(query), { perPage: query.per_page, cursor: query.cursor }, tokenId);
+        },
+      });
+      router.add({
+        method: "GET",
+        url: `${url}/verify`,
+        summary: `Recompute the hash chain of ${what}: ok, how many events were checked, the first broken one`,
+        tags,
+        permission,
+        params: Params,
+        reply: AuditVerification,
+        handler: ({ principal, params }) => {
+          const e = at(params, principal);
+          return audit.verify(principal, e.type, e.id, feed === "token" ? String(params["tokenId"]) : undefined);
+        },
+      });
+    }
+  }
+}
