@@ -22,6 +22,8 @@ import { openDatabase } from "./store/database.js";
 import { createStore } from "./store/store.js";
 
 const BODY_LIMIT = 1024 * 1024;
+const processTag = randomBytes(6).toString("base64url");
+let requestCounter = 0;
 
 /** Log lines never carry credentials or secrets: headers are not logged and query strings are cut off. */
 const serializers = {
@@ -35,7 +37,8 @@ const serializers = {
 /** The server: Fastify, the services and every route, over an open store. */
 export async function buildApp(
   config: Config,
-  options: { logger?: boolean; now?: () => Date } = {},
+  /** `auditRequests: false` exists only for the benchmark that measures what request auditing costs. */
+  options: { logger?: boolean; now?: () => Date; auditRequests?: boolean } = {},
 ): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
   const db = await openDatabase(config.database);
   const feed = config.database.kind === "postgres" ? await createPostgresFeed(config.database.url) : createInProcessFeed();
@@ -49,7 +52,8 @@ export async function buildApp(
             redact: { paths: ["*.password", "*.token", "*.authorization", "*.cookie"], censor: "[redacted]" },
           },
     bodyLimit: BODY_LIMIT,
-    genReqId: () => `req_${randomBytes(9).toString("base64url")}`,
+    // A random prefix per process and a counter: unique across processes without a random draw per request.
+    genReqId: () => `req_${processTag}${(requestCounter++).toString(36)}`,
     requestIdHeader: false,
     trustProxy: false,
     return503OnClosing: true,
@@ -67,8 +71,9 @@ export async function buildApp(
 
   const bearer: BearerAuthenticator = (token, request) => services.verifier.authenticate(token, request.ip);
   const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer });
-  installAuditHooks(app, services.audit);
-  const router = createRouter(app, auth, services.audit);
+  const auditRequests = options.auditRequests ?? true;
+  if (auditRequests) installAuditHooks(app, services.audit);
+  const router = createRouter(app, auth, auditRequests ? services.audit : null);
   sessionRoutes(router, services, auth);
   orgRoutes(router, services);
   teamRoutes(router, services);

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash as digest } from "node:crypto";
 import type { AuditEventsTable } from "../store/schema.js";
 
 /** An event before it takes its place in a feed's chain. */
@@ -33,9 +33,9 @@ const FIELDS = [
 
 /** The hash that chains an event to the one before it in its feed. */
 export function hashEvent(event: Omit<AuditEventsTable, "hash">): string {
-  return createHash("sha256")
-    .update(JSON.stringify(FIELDS.map((f) => event[f] ?? null)))
-    .digest("hex");
+  const values: unknown[] = new Array(FIELDS.length);
+  for (let i = 0; i < FIELDS.length; i++) values[i] = event[FIELDS[i] as (typeof FIELDS)[number]] ?? null;
+  return digest("sha256", JSON.stringify(values), "hex");
 }
 
 /** Places drafts after (seq, hash) in one feed; returns the rows to store and the new head. */
@@ -46,9 +46,10 @@ export function chain(
   let { seq, hash } = head;
   const rows = drafts.map((d) => {
     seq += 1;
-    const row = { ...d, seq, prev_hash: hash };
+    const row: AuditEventsTable = Object.assign(d, { seq, prev_hash: hash, hash: "" });
     hash = hashEvent(row);
-    return { ...row, hash };
+    row.hash = hash;
+    return row;
   });
   return { rows, head: { seq, hash } };
 }

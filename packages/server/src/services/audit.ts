@@ -8,7 +8,7 @@ import type { Repositories, Store } from "../store/store.js";
 import type { EntityType } from "../store/schema.js";
 import { authorize, type Principal, type RequestContext } from "./principal.js";
 import { entityFor, entityPermission } from "./scope.js";
-import { newId } from "./secrets.js";
+import { newSortableId } from "./secrets.js";
 
 const NO_CONTEXT: RequestContext = { ip: "", userAgent: "", origin: "api", method: "", path: "" };
 
@@ -73,7 +73,7 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
     ): Promise<void> => {
       const c = principal?.context ?? NO_CONTEXT;
       const draft: AuditDraft = {
-        id: newId("evt"),
+        id: newSortableId("evt"),
         feed: `${entity.type}:${entity.id}`,
         entity_type: entity.type,
         entity_id: entity.id,
@@ -108,7 +108,7 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
     }): AuditDraft {
       const outcome = input.status < 400 ? "allowed" : input.status === 401 || input.status === 403 ? "denied" : "failed";
       return {
-        id: newId("evt"),
+        id: newSortableId("evt"),
         feed: `token:${input.tokenId}`,
         entity_type: input.entityType,
         entity_id: input.entityId,

@@ -10,6 +10,18 @@ export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString("base64url")}`;
 }
 
+let sequence = 0;
+const processTag = randomBytes(4).toString("hex");
+
+/**
+ * A new id that sorts by creation time ("evt_0mi3k2x1c0001a1b2c3d4"): appended at the end of an index instead of at
+ * random places, which keeps bulk inserts fast. Unique across processes by a random tag per process.
+ */
+export function newSortableId(prefix: string): string {
+  sequence = (sequence + 1) % 1_679_616;
+  return `${prefix}_${Date.now().toString(36).padStart(9, "0")}${sequence.toString(36).padStart(4, "0")}${processTag}`;
+}
+
 /** SHA-256 of a secret, hex: what the store keeps instead of the secret. */
 export function sha256(value: string): string {
   return createHash("sha256").update(value).digest("hex");

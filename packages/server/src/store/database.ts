@@ -1,7 +1,7 @@
 import { Kysely, type Transaction } from "kysely";
 import type { Config } from "../config.js";
 import { postgresDialect } from "./dialects/postgres.js";
-import { sqliteDialect } from "./dialects/sqlite.js";
+import { sqliteDialect, type BulkInsert } from "./dialects/sqlite.js";
 import { mapDriverError } from "./errors.js";
 import { migrateToLatest } from "./migrator.js";
 import type { Database } from "./schema.js";
@@ -13,6 +13,8 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export interface Db {
   kind: "sqlite" | "postgres";
   kysely: Kysely<Database>;
+  /** SQLite only: a fast many-row insert on the one connection (null on PostgreSQL, where Kysely's insert is used). */
+  bulkInsert: BulkInsert | null;
   /** Runs `work` in one transaction; driver errors come out as DomainErrors (unique violation -> CONFLICT). */
   transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** True when the database answers. */
@@ -23,12 +25,17 @@ export interface Db {
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(database: Config["database"]): Promise<Db> {
   let kysely: Kysely<Database>;
-  if (database.kind === "sqlite") kysely = new Kysely<Database>({ dialect: sqliteDialect(database.path) });
-  else kysely = new Kysely<Database>({ dialect: postgresDialect(database.url).dialect });
+  let bulkInsert: BulkInsert | null = null;
+  if (database.kind === "sqlite") {
+    const sqlite = sqliteDialect(database.path);
+    kysely = new Kysely<Database>({ dialect: sqlite.dialect });
+    bulkInsert = sqlite.bulkInsert;
+  } else kysely = new Kysely<Database>({ dialect: postgresDialect(database.url).dialect });
   await migrateToLatest(kysely as Kysely<unknown>);
   return {
     kind: database.kind,
     kysely,
+    bulkInsert,
     async transaction(work) {
       try {
         return await kysely.transaction().execute(work);

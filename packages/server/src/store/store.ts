@@ -15,7 +15,7 @@ import { createTokensRepository } from "./repositories/tokens.js";
 import { createUsersRepository } from "./repositories/users.js";
 
 /** Every repository, bound to one connection or transaction. */
-export function createRepositories(ex: Executor, kind: Db["kind"]) {
+export function createRepositories(ex: Executor, kind: Db["kind"], bulkInsert: Db["bulkInsert"] = null) {
   return {
     /**
      * Serialises changes to one team's or organisation's members until the transaction ends (PostgreSQL row lock;
@@ -55,7 +55,7 @@ export function createRepositories(ex: Executor, kind: Db["kind"]) {
     advisoryLock: async (name: string): Promise<void> => {
       if (kind === "postgres") await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(ex);
     },
-    audit: createAuditRepository(ex, kind),
+    audit: createAuditRepository(ex, kind, bulkInsert),
   };
 }
 
@@ -75,7 +75,7 @@ export interface Store extends Repositories {
  */
 export function createStore(db: Db, feed: ChangeFeed): Store {
   const withPublish = (ex: Executor, events: ChangeEvent[]): Repositories => ({
-    ...createRepositories(ex, db.kind),
+    ...createRepositories(ex, db.kind, db.bulkInsert),
     async publish(event) {
       events.push(event);
       if (db.kind === "postgres") await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(event)})`.execute(ex);

@@ -123,6 +123,17 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
     };
   };
 
+  /** Verifies the JWT; a kid this process does not know yet may belong to a key another process just made. */
+  const verifyWithReload = async (token: string) => {
+    try {
+      return verifyJwt(token, keys.knownPublicKey, expected);
+    } catch (error) {
+      const { kid } = splitToken(token);
+      if (keys.knownPublicKey(kid) || !(await keys.publicKey(kid))) throw error;
+      return verifyJwt(token, keys.knownPublicKey, expected);
+    }
+  };
+
   return {
     /** The principal for a token seen before, from memory alone; undefined when the slow path is needed. */
     cached(token: string, ip: string): Principal | undefined {
@@ -149,9 +160,7 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
       const hash = sha256(token);
       let v = trusted ? verified.get(hash) : undefined;
       if (!v) {
-        const { kid } = splitToken(token);
-        if (!keys.knownPublicKey(kid)) await keys.publicKey(kid);
-        const claims = verifyJwt(token, keys.knownPublicKey, expected);
+        const claims = await verifyWithReload(token);
         v = { tokenId: claims.sub, keyId: claims.jti, expMs: claims.exp === undefined ? null : claims.exp * 1000 };
       }
       const t = (trusted ? tokens.get(v.tokenId) : undefined) ?? (await loadToken(v.tokenId));

@@ -4,7 +4,10 @@ import SQLite from "better-sqlite3";
 import { SqliteDialect } from "kysely";
 
 /** The embedded dialect: one file, WAL, foreign keys on, writers wait instead of failing. */
-export function sqliteDialect(path: string): SqliteDialect {
+/** Rows written straight through a prepared statement, for bulk appends on the hot path (the audit log). */
+export type BulkInsert = <T extends object>(table: string, rows: readonly T[]) => void;
+
+export function sqliteDialect(path: string): { dialect: SqliteDialect; bulkInsert: BulkInsert } {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
   database.pragma("journal_mode = WAL");
@@ -22,7 +25,23 @@ export function sqliteDialect(path: string): SqliteDialect {
     }
     return statement;
   };
-  return new SqliteDialect({ database: { prepare, close: () => database.close() } });
+  // Kysely compiles a many-row insert slowly; one prepared single-row insert run per row, on the same connection
+  // and so inside the caller's open transaction, writes hundreds of thousands of rows a second.
+  const bulkInsert: BulkInsert = (table, rows) => {
+    const first = rows[0];
+    if (!first) return;
+    const columns = Object.keys(first);
+    const statement = prepare(
+      `insert into "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) values (${columns.map(() => "?").join(", ")})`,
+    );
+    const values: unknown[] = new Array(columns.length);
+    for (const row of rows) {
+      const r = row as Record<string, unknown>;
+      for (let i = 0; i < columns.length; i++) values[i] = r[columns[i] as string];
+      statement.run(values);
+    }
+  };
+  return { dialect: new SqliteDialect({ database: { prepare, close: () => database.close() } }), bulkInsert };
 }
 
 /** SQLite's unique and primary key violations. */

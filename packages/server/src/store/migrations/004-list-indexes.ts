@@ -8,9 +8,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on("roles")
     .columns(["entity_type", "entity_id", "created_at desc", "id desc"])
     .execute();
-  await db.schema.createIndex("audit_events_feed_at").on("audit_events").columns(["feed", "at"]).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const name of ["projects_team_created", "roles_entity_created", "audit_events_feed_at"]) await db.schema.dropIndex(name).execute();
+  for (const name of ["projects_team_created", "roles_entity_created"]) await db.schema.dropIndex(name).execute();
 }

@@ -1,5 +1,6 @@
 import { chain, type AuditDraft } from "../../audit/chain.js";
 import type { Executor } from "../database.js";
+import type { BulkInsert } from "../dialects/sqlite.js";
 import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
 import type { AuditEventsTable, EntityType } from "../schema.js";
 
@@ -25,7 +26,7 @@ export interface AuditFilter {
 const INSERT_CHUNK = 400;
 
 /** The audit log: hash-chained feeds, appended under a per-feed lock so that chains stay linear across processes. */
-export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres") {
+export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres", bulkInsert: BulkInsert | null) {
   const lockHead = async (feed: string) => {
     await db
       .insertInto("audit_feed_heads")
@@ -50,12 +51,14 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres")
       for (const feed of [...byFeed.keys()].sort()) {
         const head = await lockHead(feed);
         const { rows, head: next } = chain(byFeed.get(feed) ?? [], head);
-        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-          await db
-            .insertInto("audit_events")
-            .values(rows.slice(i, i + INSERT_CHUNK))
-            .execute();
-        }
+        if (bulkInsert) bulkInsert("audit_events", rows);
+        else
+          for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+            await db
+              .insertInto("audit_events")
+              .values(rows.slice(i, i + INSERT_CHUNK))
+              .execute();
+          }
         await db.updateTable("audit_feed_heads").set({ seq: next.seq, hash: next.hash }).where("feed", "=", feed).execute();
       }
     },
