@@ -1,7 +1,7 @@
 import { DomainError } from "@latchkey/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AuditService } from "../services/audit.js";
-import type { Principal } from "../services/principal.js";
+import type { Principal, RequestContext } from "../services/principal.js";
 import { TokenRefusal } from "../tokens/verifier.js";
 import { requestContext } from "./authenticate.js";
 
@@ -9,6 +9,7 @@ interface TokenRequest {
   token: { id: string; entityType: "team" | "org"; entityId: string; email: string | null };
   /** False for a refused credential: it holds no place in the buffer. */
   reserved: boolean;
+  context?: RequestContext;
 }
 
 declare module "fastify" {
@@ -44,7 +45,7 @@ export function installAuditHooks(app: FastifyInstance, audit: AuditService): vo
         entityType: mark.token.entityType,
         entityId: mark.token.entityId,
         email: mark.token.email,
-        context: requestContext(request),
+        context: mark.context ?? requestContext(request),
         status: reply.statusCode,
         durationMs: reply.elapsedTime,
         resource: resourceOf(request),
@@ -63,6 +64,7 @@ export function admitTokenRequest(request: FastifyRequest, principal: Principal,
   request.latchkeyAudit = {
     token: { id: principal.tokenId, entityType: principal.scope.entityType, entityId: principal.scope.entityId, email: principal.email },
     reserved: true,
+    ...(principal.context ? { context: principal.context } : {}),
   };
 }
 

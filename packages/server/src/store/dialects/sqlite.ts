@@ -14,6 +14,12 @@ export function sqliteDialect(path: string): { dialect: SqliteDialect; bulkInser
   database.pragma("synchronous = NORMAL");
   database.pragma("foreign_keys = ON");
   database.pragma("busy_timeout = 5000");
+  // Checkpoints move off the write path: not inside the commit of an audit batch, but once a second on a timer.
+  database.pragma("wal_autocheckpoint = 0");
+  const checkpoints = setInterval(() => {
+    if (database.open) database.pragma("wal_checkpoint(PASSIVE)");
+  }, 1000);
+  checkpoints.unref();
   // Kysely prepares every query anew, and SQLite's prepare costs more than running these small queries: reuse them.
   const statements = new Map<string, SQLite.Statement>();
   const prepare = (sql: string): SQLite.Statement => {
@@ -41,7 +47,19 @@ export function sqliteDialect(path: string): { dialect: SqliteDialect; bulkInser
       statement.run(values);
     }
   };
-  return { dialect: new SqliteDialect({ database: { prepare, close: () => database.close() } }), bulkInsert };
+  return {
+    dialect: new SqliteDialect({
+      database: {
+        prepare,
+        close: () => {
+          clearInterval(checkpoints);
+          database.pragma("wal_checkpoint(TRUNCATE)");
+          database.close();
+        },
+      },
+    }),
+    bulkInsert,
+  };
 }
 
 /** SQLite's unique and primary key violations. */
