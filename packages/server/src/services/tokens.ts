@@ -11,24 +11,7 @@ import { authorize, grantOf, type Principal } from "./principal.js";
 import { assertCovers, roleOf } from "./roles.js";
 import { entityFor, entityPermission, type Entity } from "./scope.js";
 import { newId, sha256 } from "./secrets.js";
-
-/** Token metadata as the API shows it: everything but the secret, which is never stored. */
-export interface TokenMetadata {
-  id: string;
-  name: string;
-  description: string;
-  role: { roleId: string; name: string | null; roleType: "team" | "org"; entityType: "team" | "org" };
-  entityId: string;
-  creatorEmail: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  lastUsedIp: string | null;
-  revoked: boolean;
-  revokedAt: string | null;
-  active: boolean;
-  keys: { id: string; issuedAt: string; expiresAt: string | null }[];
-}
+import { createTokenMetadata, type TokenMetadata } from "./token-metadata.js";
 
 const earliest = (...times: (string | null)[]): string | null => times.filter((t): t is string => t !== null).sort()[0] ?? null;
 
@@ -43,44 +26,7 @@ export function createTokenService(deps: {
 }) {
   const { store, config, keys, lastUsed, now, record } = deps;
 
-  const toMetadata = (row: TokenRow, keyRows: TokenKeyRow[], roleName: string | null): TokenMetadata => {
-    const nowIso = now().toISOString();
-    const pending = lastUsed.latest(row.id);
-    const useAt = pending && (!row.last_used_at || pending.at > row.last_used_at) ? pending : null;
-    const expired = row.expires_at !== null && row.expires_at <= nowIso;
-    return {
-      id: row.id,
-      name: row.name,
-      description: row.description,
-      role: { roleId: row.role_id, name: roleName, roleType: row.entity_type, entityType: row.entity_type },
-      entityId: row.entity_id,
-      creatorEmail: row.creator_email,
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-      lastUsedAt: useAt?.at ?? row.last_used_at,
-      lastUsedIp: useAt?.ip ?? row.last_used_ip,
-      revoked: row.revoked_at !== null,
-      revokedAt: row.revoked_at,
-      active: row.revoked_at === null && !expired,
-      keys: keyRows.filter((k) => k.revoked_at === null).map((k) => ({ id: k.id, issuedAt: k.issued_at, expiresAt: k.expires_at })),
-    };
-  };
-
-  const describe = async (tx: Repositories, rows: TokenRow[]): Promise<TokenMetadata[]> => {
-    const keyRows = await tx.tokens.keysOf(rows.map((r) => r.id));
-    const names = new Map<string, string>();
-    for (const r of rows) {
-      const k = `${r.entity_type}:${r.entity_id}:${r.role_id}`;
-      if (!names.has(k)) names.set(k, (await tx.roles.byId(r.entity_type, r.entity_id, r.role_id))?.name ?? "");
-    }
-    return rows.map((r) =>
-      toMetadata(
-        r,
-        keyRows.filter((k) => k.token_id === r.id),
-        names.get(`${r.entity_type}:${r.entity_id}:${r.role_id}`) || null,
-      ),
-    );
-  };
+  const { toMetadata, describe } = createTokenMetadata({ lastUsed, now });
 
   /** Signs a new key for a token; the JWT exists only in the reply, the store keeps its SHA-256. */
   const issueKey = async (tx: Repositories, token: TokenRow, at: Date): Promise<{ key: TokenKeyRow; jwt: string }> => {
