@@ -103,8 +103,8 @@ for (const adminUrl of postgresUrl ? [postgresUrl] : []) {
       const masterKey = randomBytes(32).toString("base64");
       const [portA, portB] = [await freePort(), await freePort()];
       const common = { databaseUrl: db.url, masterKey, publicUrl: PUBLIC_URL };
-      // One after the other: A migrates the database, creates the first signing key and the bootstrap owner; B finds
-      // them. (Started at the same moment, one of two processes currently exits on the bootstrap owner's insert.)
+      // One after the other, so that A is the one that migrated and bootstrapped (first-start.test.ts starts several
+      // processes at the same moment).
       a = await startServer({ ...common, name: "A", port: portA, applicationName: "latchkey-e2e-a" });
       b = await startServer({ ...common, name: "B", port: portB, applicationName: APP_B });
       ownerA = await Api.signIn(a.url);
