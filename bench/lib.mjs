@@ -1,5 +1,6 @@
-// Shared helpers of the benchmarks: building the server if needed, a server fixture with one API token, an
-// interleaved timing loop and the result files. Plain ESM so that Node runs it without a TypeScript loader.
+// Shared helpers of the benchmarks: building the server if needed, a server fixture with one API token, PostgreSQL
+// admin statements, an interleaved timing loop and the result files. Plain ESM so that Node runs it without a
+// TypeScript loader.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -33,37 +34,49 @@ async function ok(app, method, url, headers, payload) {
   return { data: JSON.parse(res.body).data, res };
 }
 
-/**
- * A server on a fresh SQLite database in a temp dir, with the bootstrap owner, team "acme", one project and one API
- * token of the team's "default" role. Returns { app, services, config, token, close }.
- */
-export async function startFixture({ projects = 1, build = true } = {}) {
-  if (build) ensureBuilt();
+/** A server on an empty store; `options` (e.g. `auditRequests: false`) go to buildApp. Call ensureBuilt() first. */
+export async function openServer({ databaseUrl, dataDir, ...options }) {
   const { buildApp } = await serverModule("app.js");
   const { loadConfig } = await serverModule("config.js");
-  const dir = mkdtempSync(join(os.tmpdir(), "latchkey-bench-"));
   const config = loadConfig({
     LATCHKEY_PORT: "0",
     LATCHKEY_HOST: "127.0.0.1",
-    LATCHKEY_DATA_DIR: dir,
-    LATCHKEY_DATABASE_URL: `sqlite:${join(dir, "latchkey.db")}`,
+    LATCHKEY_DATA_DIR: dataDir,
+    LATCHKEY_DATABASE_URL: databaseUrl,
     LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64"),
     LATCHKEY_PUBLIC_URL: "http://latchkey.bench",
     LATCHKEY_BOOTSTRAP_EMAIL: OWNER_EMAIL,
     LATCHKEY_BOOTSTRAP_PASSWORD: OWNER_PASSWORD,
     LATCHKEY_LOG_LEVEL: "silent",
   });
-  const { app, services } = await buildApp(config, { logger: false });
+  const { app, services } = await buildApp(config, { logger: false, ...options });
+  return { app, services, config };
+}
+
+/** The bootstrap owner, team "acme", `projects` projects and one API token of its "default" role: { token, tokenId }. */
+export async function seedFixture(app, services, { projects = 1 } = {}) {
+  await services.accounts.bootstrap();
+  const signIn = await ok(app, "POST", "/v1/session", {}, { email: OWNER_EMAIL, password: OWNER_PASSWORD });
+  const cookie = signIn.res.cookies.find((c) => c.name === "latchkey_session");
+  const session = { cookie: `latchkey_session=${cookie?.value ?? ""}`, "x-csrf-token": signIn.data.csrfToken };
+  await ok(app, "POST", "/v1/teams", session, { name: "Acme" });
+  for (let i = 0; i < projects; i++) await ok(app, "POST", `/v1/teams/${TEAM_ID}/projects`, session, { name: `Site ${i + 1}` });
+  const created = await ok(app, "POST", `/v1/teams/${TEAM_ID}/tokens`, session, { name: "bench", roleId: "default" });
+  const token = created.data.token;
+  if (typeof token !== "string") throw new Error("no token in the reply of POST /v1/teams/acme/tokens");
+  return { token, tokenId: created.data.apiToken?.id };
+}
+
+/**
+ * A server on a fresh SQLite database in a temp dir, with the bootstrap owner, team "acme", one project and one API
+ * token of the team's "default" role. Returns { app, services, config, token, close }.
+ */
+export async function startFixture({ projects = 1, build = true } = {}) {
+  if (build) ensureBuilt();
+  const dir = mkdtempSync(join(os.tmpdir(), "latchkey-bench-"));
+  const { app, services, config } = await openServer({ databaseUrl: `sqlite:${join(dir, "latchkey.db")}`, dataDir: dir });
   try {
-    await services.accounts.bootstrap();
-    const signIn = await ok(app, "POST", "/v1/session", {}, { email: OWNER_EMAIL, password: OWNER_PASSWORD });
-    const cookie = signIn.res.cookies.find((c) => c.name === "latchkey_session");
-    const session = { cookie: `latchkey_session=${cookie?.value ?? ""}`, "x-csrf-token": signIn.data.csrfToken };
-    await ok(app, "POST", "/v1/teams", session, { name: "Acme" });
-    for (let i = 0; i < projects; i++) await ok(app, "POST", `/v1/teams/${TEAM_ID}/projects`, session, { name: `Site ${i + 1}` });
-    const created = await ok(app, "POST", `/v1/teams/${TEAM_ID}/tokens`, session, { name: "bench", roleId: "default" });
-    const token = created.data.token;
-    if (typeof token !== "string") throw new Error("no token in the reply of POST /v1/teams/acme/tokens");
+    const { token } = await seedFixture(app, services, { projects });
     return {
       app,
       services,
@@ -82,6 +95,25 @@ export async function startFixture({ projects = 1, build = true } = {}) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// PostgreSQL
+
+/** The server the PostgreSQL benchmarks create their databases on. */
+export const POSTGRES_ADMIN_URL =
+  process.env.LATCHKEY_BENCH_POSTGRES_URL ?? process.env.LATCHKEY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Runs one statement on POSTGRES_ADMIN_URL in a connection of its own (pg is loaded only when asked). */
+export async function pgAdmin(text) {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Timing
 
 /** Somewhere for results to go, so that the optimiser cannot drop the work being measured. */
@@ -91,7 +123,8 @@ export const consume = (v) => {
 };
 
 const nowNs = () => process.hrtime.bigint();
-const tick = () => new Promise((resolve) => setImmediate(resolve));
+/** Resolves after one turn of the event loop. */
+export const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Iterations per batch so that one batch takes about `targetMs` (timer reads stay negligible). */
 function calibrate(fn, targetMs = 5) {
@@ -105,7 +138,8 @@ function calibrate(fn, targetMs = 5) {
   }
 }
 
-const cpuNow = () => {
+/** CPU time of this process so far. */
+export const cpuNow = () => {
   const u = process.cpuUsage();
   return u.user + u.system; // microseconds, every thread of this process (GC helpers included)
 };
@@ -246,7 +280,8 @@ export function writeResult(name, body) {
   return relative(ROOT, file);
 }
 
-const fmt = (n) => Math.round(n).toLocaleString("en-US");
+/** A whole number with thousands separators: 12,345. */
+export const fmt = (n) => Math.round(n).toLocaleString("en-US");
 
 /** One readable block per comparison (in-process comparisons from compare()). */
 export function printComparison(r) {

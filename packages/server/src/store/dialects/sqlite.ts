@@ -17,7 +17,13 @@ export function sqliteDialect(path: string): { dialect: SqliteDialect; bulkInser
   // Checkpoints move off the write path: not inside the commit of an audit batch, but once a second on a timer.
   database.pragma("wal_autocheckpoint = 0");
   const checkpoints = setInterval(() => {
-    if (database.open) database.pragma("wal_checkpoint(PASSIVE)");
+    // Never inside a transaction of ours; a busy or locked database just waits for the next tick.
+    if (!database.open || database.inTransaction) return;
+    try {
+      database.pragma("wal_checkpoint(PASSIVE)");
+    } catch {
+      // SQLITE_BUSY / SQLITE_LOCKED: the next tick tries again
+    }
   }, 1000);
   checkpoints.unref();
   // Kysely prepares every query anew, and SQLite's prepare costs more than running these small queries: reuse them.
@@ -53,7 +59,6 @@ export function sqliteDialect(path: string): { dialect: SqliteDialect; bulkInser
         prepare,
         close: () => {
           clearInterval(checkpoints);
-          database.pragma("wal_checkpoint(TRUNCATE)");
           database.close();
         },
       },

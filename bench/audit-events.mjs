@@ -1,0 +1,256 @@
+// Audit benchmark, part (1): request events per second into the store, end to end through the audit buffer, on
+// SQLite and PostgreSQL; afterwards the stored count and every feed's hash chain are checked. Run by bench/audit.mjs.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { cpuNow, fmt, openServer, pgAdmin, POSTGRES_ADMIN_URL, serverModule, TEAM_ID, tick } from "./lib.mjs";
+
+/** Token feeds the measured events are spread over. */
+export const FEEDS = 10;
+export const GOAL_SQLITE_EVENTS_PER_SEC = 50_000;
+
+export const nowMs = () => performance.now();
+
+/** Request contexts of realistic sizes: a few routes, user agents, addresses and outcomes. */
+const USER_AGENTS = [
+  "latchkey-sdk/0.1.0 node/20.20.2 (linux; x64)",
+  "latchkey-cli/0.1.0 (darwin; arm64) node/22.11.0",
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+  "python-requests/2.32.3",
+  "Terraform/1.9.8 latchkey-provider/0.3.1",
+];
+const IPS = ["203.0.113.7", "198.51.100.23", "2001:db8:85a3::8a2e:370:7334", "10.20.30.40"];
+const ROUTES = [
+  { method: "GET", path: "/v1/projects", resource: { type: "projects", id: null }, status: 200 },
+  {
+    method: "GET",
+    path: `/v1/teams/${TEAM_ID}/projects/prj_4fJb0cRk2Xq9LmNwZs7TyE`,
+    resource: { type: "projects", id: "prj_4fJb0cRk2Xq9LmNwZs7TyE" },
+    status: 200,
+  },
+  {
+    method: "PATCH",
+    path: `/v1/teams/${TEAM_ID}/projects/prj_4fJb0cRk2Xq9LmNwZs7TyE`,
+    resource: { type: "projects", id: "prj_4fJb0cRk2Xq9LmNwZs7TyE" },
+    status: 200,
+  },
+  { method: "POST", path: `/v1/teams/${TEAM_ID}/projects`, resource: { type: "projects", id: null }, status: 201 },
+  { method: "GET", path: "/v1/members", resource: { type: "members", id: null }, status: 403 },
+  {
+    method: "GET",
+    path: `/v1/teams/${TEAM_ID}/projects/prj_missing00000000000000`,
+    resource: { type: "projects", id: "prj_missing00000000000000" },
+    status: 404,
+  },
+];
+
+/** `make(i)`: the i-th request event's draft, as services.audit builds it for a served request. */
+export function draftMaker(audit, tokenIds) {
+  const contexts = [];
+  for (const r of ROUTES)
+    for (let u = 0; u < USER_AGENTS.length; u++)
+      contexts.push({
+        route: r,
+        context: { ip: IPS[u % IPS.length], userAgent: USER_AGENTS[u], origin: u === 1 ? "cli" : "api", method: r.method, path: r.path },
+      });
+  return (i) => {
+    const { route, context } = contexts[(i * 7) % contexts.length];
+    return audit.requestDraft({
+      tokenId: tokenIds[i % tokenIds.length],
+      entityType: "team",
+      entityId: TEAM_ID,
+      email: null,
+      context,
+      status: route.status,
+      durationMs: 0.4 + (i % 13) * 0.7,
+      resource: route.resource,
+    });
+  };
+}
+
+/**
+ * As the server does per request: reserve a place, build the draft, record it (a batch is written when 500 are
+ * queued, and by the buffer's 250 ms timer). Between bursts of 500 the event loop turns, so that the writer's I/O
+ * (PostgreSQL) interleaves with the producer as it would with requests; when the buffer is full (where a server would
+ * answer 503) the producer waits for the writer instead. Stops at `n` events or at `deadline`.
+ */
+export async function produce(buffer, make, n, deadline = Infinity) {
+  let produced = 0;
+  let fullWaits = 0;
+  while (produced < n) {
+    if (!buffer.reserve()) {
+      fullWaits++;
+      await buffer.flush();
+      continue;
+    }
+    buffer.record(make(produced));
+    produced++;
+    if (produced % 500 === 0) {
+      await tick();
+      if (nowMs() > deadline) break;
+    }
+  }
+  return { produced, fullWaits };
+}
+
+/** Recomputes one feed's chain from the store (as services/audit.ts verify does): how many events, and ok. */
+async function verifyFeed(store, hashEvent, feed) {
+  const head = await store.audit.head(feed);
+  if (!head) return { checked: 0, ok: false, firstBroken: `${feed}: no head` };
+  let seq = head.anchor_seq;
+  let prev = head.anchor_hash;
+  let checked = 0;
+  for (;;) {
+    const rows = await store.audit.chunk(feed, seq, 1000);
+    for (const row of rows) {
+      checked++;
+      const { hash, ...rest } = row;
+      if (row.seq !== seq + 1 || row.prev_hash !== prev || hashEvent(rest) !== hash) return { checked, ok: false, firstBroken: row.id };
+      seq = row.seq;
+      prev = hash;
+    }
+    if (rows.length < 1000) break;
+  }
+  if (seq !== head.seq || prev !== head.hash) return { checked, ok: false, firstBroken: `${feed}@${seq + 1}` };
+  return { checked, ok: true };
+}
+
+/** One dialect's timed run on a fresh server at `databaseUrl`; returns { result, services, app } with the app still open. */
+export async function eventsRun({ dialect, databaseUrl, dataDir, events, timeCapSeconds }) {
+  const { app, services } = await openServer({ databaseUrl, dataDir });
+  const { hashEvent } = await serverModule("audit/chain.js");
+  const { audit, store } = services;
+  const { buffer } = audit;
+  try {
+    const newToken = () => `tok_${randomBytes(12).toString("base64url")}`;
+    const tokenIds = Array.from({ length: FEEDS }, newToken);
+    const feeds = tokenIds.map((t) => `token:${t}`);
+    const warm = Array.from({ length: 3 }, newToken);
+
+    // Warm-up on other feeds (JIT, statement cache, the pool), not counted.
+    await produce(buffer, draftMaker(audit, warm), dialect === "sqlite" ? 10_000 : 3_000);
+    await buffer.flush();
+
+    const make = draftMaker(audit, tokenIds);
+    const cpu0 = cpuNow();
+    const t0 = nowMs();
+    const { produced, fullWaits } = await produce(buffer, make, events, t0 + timeCapSeconds * 1000);
+    await buffer.flush();
+    const seconds = (nowMs() - t0) / 1000;
+    const cpuSeconds = (cpuNow() - cpu0) / 1e6;
+    if (buffer.pending() !== 0 || buffer.failing()) throw new Error(`${dialect}: the buffer did not drain (pending ${buffer.pending()})`);
+
+    // Checks: the stored count, and every feed's chain recomputed from the store.
+    const row = await store.db.kysely
+      .selectFrom("audit_events")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("feed", "in", feeds)
+      .executeTakeFirstOrThrow();
+    const stored = Number(row.n);
+    const v0 = nowMs();
+    let checked = 0;
+    let chainOk = true;
+    let firstBroken;
+    for (const feed of feeds) {
+      const r = await verifyFeed(store, hashEvent, feed);
+      checked += r.checked;
+      if (!r.ok) {
+        chainOk = false;
+        firstBroken ??= r.firstBroken;
+      }
+    }
+    const verifySeconds = (nowMs() - v0) / 1000;
+    const eventsPerSec = produced / seconds;
+    const goal = dialect === "sqlite" ? GOAL_SQLITE_EVENTS_PER_SEC : null;
+    const verified = stored === produced && checked === produced && chainOk;
+    return {
+      result: {
+        name: `request events into ${dialect === "sqlite" ? "SQLite" : "PostgreSQL"} through the audit buffer`,
+        dialect,
+        requested: events,
+        events: produced,
+        stoppedAtTimeCap: produced < events,
+        feeds: FEEDS,
+        seconds: +seconds.toFixed(3),
+        eventsPerSec: Math.round(eventsPerSec),
+        eventsPerCpuSec: Math.round(produced / cpuSeconds),
+        usPerEvent: +((seconds * 1e6) / produced).toFixed(1),
+        cpuUsPerEvent: +((cpuSeconds * 1e6) / produced).toFixed(1),
+        benchProcessCpuShare: +(cpuSeconds / seconds).toFixed(2),
+        bufferFullWaits: fullWaits,
+        stored,
+        chain: {
+          ok: chainOk,
+          checked,
+          ...(firstBroken ? { firstBroken } : {}),
+          verifySeconds: +verifySeconds.toFixed(2),
+          verifiedPerSec: Math.round(checked / verifySeconds),
+        },
+        verified,
+        goal: goal === null ? null : { eventsPerSec: goal },
+        pass: verified && (goal === null || eventsPerSec >= goal), // PostgreSQL has no rate goal: pass = count and chains check out
+        method:
+          `${produced} requestDraft() events over ${FEEDS} token feeds: reserve + record on services.audit.buffer (batches of 500 ` +
+          `-> store.transaction(tx => tx.audit.append(batch))), event loop turned every 500, then flush; after a warm-up on other feeds; ` +
+          `time cap ${timeCapSeconds} s; rate = events / wall seconds from the first record to the end of the last flush` +
+          (dialect === "postgres" ? "; eventsPerCpuSec counts this process only (not the PostgreSQL server)" : ""),
+      },
+      services,
+      app,
+    };
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The PostgreSQL run on a fresh database, dropped afterwards; `profile(services)` (if given) runs before the server
+ * closes. Returns { result, profile }, or { skipped } when PostgreSQL cannot be reached.
+ */
+export async function postgresEvents({ events, timeCapSeconds, profile }) {
+  const name = `latchkey_bench_audit_${randomBytes(5).toString("hex")}`;
+  try {
+    await pgAdmin(`create database ${name}`);
+  } catch (error) {
+    return { skipped: `PostgreSQL at ${POSTGRES_ADMIN_URL.replace(/\/\/[^@]*@/, "//")} unavailable: ${error.message}` };
+  }
+  const dataDir = mkdtempSync(join(os.tmpdir(), "latchkey-bench-audit-pg-"));
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  try {
+    const { result, services, app } = await eventsRun({
+      dialect: "postgres",
+      databaseUrl: url.toString(),
+      dataDir,
+      events,
+      timeCapSeconds,
+    });
+    try {
+      return { result, profile: profile ? await profile(services) : undefined };
+    } finally {
+      await app.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    await pgAdmin(`drop database if exists ${name} with (force)`).catch((e) =>
+      process.stderr.write(`could not drop ${name}: ${e.message}\n`),
+    );
+  }
+}
+
+/** One dialect's result, as printed. */
+export function printEvents(r, timeCapSeconds) {
+  const goal = r.goal
+    ? `  goal >= ${fmt(r.goal.eventsPerSec)}/s  ${r.eventsPerSec >= r.goal.eventsPerSec ? "PASS" : "FAIL"}`
+    : "  (no goal)";
+  process.stdout.write(
+    `\n${r.name}\n` +
+      `  ${fmt(r.events)} events${r.stoppedAtTimeCap ? ` (of ${fmt(r.requested)}: stopped at the ${timeCapSeconds} s cap)` : ""} in ${r.seconds} s: ` +
+      `${fmt(r.eventsPerSec)} events/s, ${r.usPerEvent} µs/event (${fmt(r.eventsPerCpuSec)} per CPU-second of this process)${goal}\n` +
+      `  stored ${fmt(r.stored)}, chains ${r.chain.ok ? "verify" : `BROKEN at ${r.chain.firstBroken}`} (${fmt(r.chain.checked)} checked, ${fmt(r.chain.verifiedPerSec)}/s), ` +
+      `buffer-full waits ${r.bufferFullWaits}${r.verified ? "" : "  CHECK FAILED"}\n`,
+  );
+}
