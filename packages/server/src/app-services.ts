@@ -53,8 +53,13 @@ export function createServices(
     audit,
     async init(): Promise<void> {
       await keys.init();
-      await audit.prune();
-      pruning = setInterval(() => void audit.prune().catch(onError), 3_600_000);
+      // Hourly housekeeping: audit events past retention, and console sessions past their end.
+      const housekeeping = async () => {
+        await audit.prune();
+        await store.sessions.removeExpired(now().toISOString());
+      };
+      await housekeeping();
+      pruning = setInterval(() => void housekeeping().catch(onError), 3_600_000);
       pruning.unref();
     },
     async close(): Promise<void> {

@@ -134,30 +134,34 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
     }
   };
 
+  /** The decision for a token hash from memory alone; undefined when the slow path is needed. */
+  const fromMemory = (hash: string, ip: string): Principal | undefined => {
+    if (!store.feed.healthy()) return undefined;
+    const v = verified.get(hash);
+    if (!v) return undefined;
+    const t = tokens.get(v.tokenId);
+    if (!t) return undefined;
+    const grant = roles.get(t.roleKey);
+    if (grant === undefined && !t.revoked) return undefined;
+    const atMs = now().getTime();
+    const principal = decide(hash, v, t, grant, atMs);
+    lastUsed.record(t.id, atMs, ip);
+    return principal;
+  };
+
   return {
     /** The principal for a token seen before, from memory alone; undefined when the slow path is needed. */
     cached(token: string, ip: string): Principal | undefined {
-      if (!store.feed.healthy()) return undefined;
-      const hash = sha256(token);
-      const v = verified.get(hash);
-      if (!v) return undefined;
-      const t = tokens.get(v.tokenId);
-      if (!t) return undefined;
-      const grant = roles.get(t.roleKey);
-      if (grant === undefined && !t.revoked) return undefined;
-      const atMs = now().getTime();
-      const principal = decide(hash, v, t, grant, atMs);
-      lastUsed.record(t.id, atMs, ip);
-      return principal;
+      return fromMemory(sha256(token), ip);
     },
 
     /** Full check: signature (first time), then token, key and role from the store, cached when the feed is healthy. */
     async authenticate(token: string, ip: string): Promise<Principal> {
-      const fast = this.cached(token, ip);
+      const hash = sha256(token);
+      const fast = fromMemory(hash, ip);
       if (fast) return fast;
       const trusted = store.feed.healthy();
       const startGeneration = generation;
-      const hash = sha256(token);
       let v = trusted ? verified.get(hash) : undefined;
       if (!v) {
         const claims = await verifyWithReload(token);

@@ -70,20 +70,6 @@ export function createTokensRepository(db: Executor) {
         .execute(),
     revokeKey: (keyId: string, at: string) =>
       db.updateTable("api_token_keys").set({ revoked_at: at }).where("id", "=", keyId).where("revoked_at", "is", null).execute(),
-    /** Counts the live tokens of a role (shown before deleting it). */
-    countLiveByRole: async (entityType: EntityType, entityId: string, roleId: string) =>
-      Number(
-        (
-          await db
-            .selectFrom("api_tokens")
-            .select((eb) => eb.fn.countAll().as("n"))
-            .where("entity_type", "=", entityType)
-            .where("entity_id", "=", entityId)
-            .where("role_id", "=", roleId)
-            .where("revoked_at", "is", null)
-            .executeTakeFirstOrThrow()
-        ).n,
-      ),
     /** A page of an entity's tokens, newest first; without `all`, only tokens neither revoked nor expired at `now`. */
     async page(entityType: EntityType, entityId: string, page: PageRequest, options: { all: boolean; now: string }) {
       const key = decodeCursor(page.cursor);
