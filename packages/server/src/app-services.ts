@@ -1,4 +1,5 @@
 import { createAuditBuffer } from "./audit/buffer.js";
+import { createAuditWriter } from "./audit/writer.js";
 import type { Config } from "./config.js";
 import { createAuditService } from "./services/audit.js";
 import { createAccountService } from "./services/accounts.js";
@@ -22,7 +23,7 @@ export function createServices(
   now: () => Date = () => new Date(),
   onError: (error: unknown) => void = () => undefined,
 ) {
-  const buffer = createAuditBuffer({ store, max: config.audit.bufferMax, onError });
+  const buffer = createAuditBuffer({ writer: createAuditWriter(config, store), max: config.audit.bufferMax, onError });
   const audit = createAuditService({ store, config, buffer, now });
   const deps = { store, config, now, record: audit.change };
   const keys = createSigningKeys({ store, masterKey: config.masterKey, now });

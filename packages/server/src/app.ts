@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import cookie from "@fastify/cookie";
 import Fastify, { type FastifyInstance } from "fastify";
 import { createServices, type Services } from "./app-services.js";
+import { usesWriterThread } from "./audit/writer.js";
 import type { Config } from "./config.js";
 import { createAuthenticator, type BearerAuthenticator } from "./http/authenticate.js";
 import { installAuditHooks } from "./http/audit-hooks.js";
@@ -40,7 +41,8 @@ export async function buildApp(
   /** `auditRequests: false` exists only for the benchmark that measures what request auditing costs. */
   options: { logger?: boolean; now?: () => Date; auditRequests?: boolean } = {},
 ): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
-  const db = await openDatabase(config.database);
+  // With a writer thread, that thread's connection runs SQLite's checkpoints, off the event loop.
+  const db = await openDatabase(config.database, { checkpoints: !usesWriterThread(config) });
   const feed = config.database.kind === "postgres" ? await createPostgresFeed(config.database.url) : createInProcessFeed();
   const app = Fastify({
     logger:
