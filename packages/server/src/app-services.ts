@@ -6,6 +6,7 @@ import { createAccountService } from "./services/accounts.js";
 import { createMemberService } from "./services/members.js";
 import { createOrgService } from "./services/orgs.js";
 import { createProjectService } from "./services/projects.js";
+import { createRateLimits } from "./services/rate-limits.js";
 import { createRoleService } from "./services/roles.js";
 import { createSessionService } from "./services/sessions.js";
 import { createTeamService } from "./services/teams.js";
@@ -30,6 +31,7 @@ export function createServices(
   const lastUsed = createLastUsed({ store, onError });
   const verifier = createVerifier({ ...deps, keys, lastUsed });
   const tokens = createTokenService({ ...deps, keys, lastUsed });
+  const rateLimits = createRateLimits({ store, config, now, onError });
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -38,6 +40,7 @@ export function createServices(
     lastUsed,
     verifier,
     tokens,
+    rateLimits,
     sessions: createSessionService({ ...deps, throttle: createThrottle({ max: 10, windowMs: 15 * 60_000 }) }),
     accounts: createAccountService(deps),
     orgs: createOrgService(deps),
@@ -54,10 +57,11 @@ export function createServices(
     audit,
     async init(): Promise<void> {
       await keys.init();
-      // Hourly housekeeping: audit events past retention, and console sessions past their end.
+      // Hourly housekeeping: audit events past retention, console sessions past their end, old rate windows.
       const housekeeping = async () => {
         await audit.prune();
         await store.sessions.removeExpired(now().toISOString());
+        await rateLimits.prune();
       };
       await housekeeping();
       pruning = setInterval(() => void housekeeping().catch(onError), 3_600_000);
@@ -66,6 +70,7 @@ export function createServices(
     async close(): Promise<void> {
       if (pruning) clearInterval(pruning);
       verifier.close();
+      await rateLimits.close();
       await lastUsed.close();
       await buffer.close();
     },

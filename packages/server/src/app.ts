@@ -75,7 +75,7 @@ export async function buildApp(
   const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer });
   const auditRequests = options.auditRequests ?? true;
   if (auditRequests) installAuditHooks(app, services.audit);
-  const router = createRouter(app, auth, auditRequests ? services.audit : null);
+  const router = createRouter(app, auth, auditRequests ? services.audit : null, services.rateLimits);
   sessionRoutes(router, services, auth);
   orgRoutes(router, services);
   teamRoutes(router, services);

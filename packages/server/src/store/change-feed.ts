@@ -5,6 +5,8 @@ export type ChangeEvent =
   | { t: "token"; id: string }
   | { t: "role"; entityType: "team" | "org"; entityId: string; roleId: string }
   | { t: "signing-keys" }
+  /** A team's or organisation's settings that the verifier keeps (its rate limit) changed. */
+  | { t: "limits"; entityType: "team" | "org"; entityId: string }
   /** Drop every cache: sent after a reconnect, and for rare wide changes (a team or organisation deleted). */
   | { t: "resync" };
 
