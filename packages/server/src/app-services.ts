@@ -32,6 +32,7 @@ export function createServices(
   const verifier = createVerifier({ ...deps, keys, lastUsed });
   const tokens = createTokenService({ ...deps, keys, lastUsed });
   const rateLimits = createRateLimits({ store, config, now, onError });
+  const projects = createProjectService(deps);
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -53,7 +54,7 @@ export function createServices(
       },
     }),
     members: createMemberService(deps),
-    projects: createProjectService(deps),
+    projects,
     audit,
     async init(): Promise<void> {
       await keys.init();
@@ -70,6 +71,7 @@ export function createServices(
     async close(): Promise<void> {
       if (pruning) clearInterval(pruning);
       verifier.close();
+      projects.close();
       await rateLimits.close();
       await lastUsed.close();
       await buffer.close();

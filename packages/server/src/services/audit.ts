@@ -181,7 +181,8 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
         let seq = head.anchor_seq;
         let prev = head.anchor_hash;
         for (;;) {
-          const rows = await store.audit.chunk(feed, seq, 1000);
+          // Up to the head as read: events appended meanwhile belong to a later check.
+          const rows = await store.audit.chunk(feed, seq, 1000, head.seq);
           for (const row of rows) {
             checked++;
             const { hash, ...rest } = row;

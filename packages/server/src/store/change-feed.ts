@@ -7,6 +7,8 @@ export type ChangeEvent =
   | { t: "signing-keys" }
   /** A team's or organisation's settings that the verifier keeps (its rate limit) changed. */
   | { t: "limits"; entityType: "team" | "org"; entityId: string }
+  /** A team's projects changed (lists kept in memory are dropped). */
+  | { t: "projects"; teamId: string }
   /** Drop every cache: sent after a reconnect, and for rare wide changes (a team or organisation deleted). */
   | { t: "resync" };
 
