@@ -11,6 +11,8 @@ if (!port) throw new Error("writer-thread.ts runs only as a worker thread");
 const { database } = workerData as { database: Config["database"] };
 const opened = openDatabase(database, { migrate: false, checkpoints: true, poolSize: 2 });
 
+const decoder = new TextDecoder();
+
 let queue = Promise.resolve();
 port.on("message", (message: WriterRequest) => {
   queue = queue.then(async () => {
@@ -19,7 +21,7 @@ port.on("message", (message: WriterRequest) => {
       const db = await opened;
       if ("close" in message) await db.close();
       else {
-        const batch = JSON.parse(message.batch) as AuditDraft[];
+        const batch = JSON.parse(decoder.decode(message.batch)) as AuditDraft[];
         await db.transaction((trx) => createRepositories(trx, db.kind, db.bulkInsert).audit.append(batch));
       }
     } catch (error) {

@@ -13,8 +13,11 @@ export interface AuditWriter {
 }
 
 /** Messages between the server and its writer thread. */
-/** A batch travels as JSON text: cheaper to send than a structured clone of hundreds of objects. */
-export type WriterRequest = { id: number; batch: string } | { id: number; close: true };
+/**
+ * A batch travels as UTF-8 JSON in a transferred buffer: handing over the buffer costs microseconds, where a
+ * structured clone of hundreds of objects, or even copying one long string, costs the event loop milliseconds.
+ */
+export type WriterRequest = { id: number; batch: Uint8Array } | { id: number; close: true };
 export type WriterReply = { id: number; error?: string };
 
 /** Writes on the caller's own store, on the event loop. */
@@ -61,19 +64,20 @@ export function threadWriter(database: Config["database"]): AuditWriter {
     });
     return w;
   };
-  const send = (message: { batch: string } | { close: true }) =>
+  const encoder = new TextEncoder();
+  const send = (message: { batch: Uint8Array } | { close: true }) =>
     new Promise<void>((resolve, reject) => {
       worker ??= start();
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      worker.postMessage({ ...message, id });
+      worker.postMessage({ ...message, id }, "batch" in message ? [message.batch.buffer as ArrayBuffer] : []);
     });
 
   // Started now, so that the first batch does not wait for the thread to load.
   worker = start();
   return {
     mode: "thread",
-    write: (batch) => send({ batch: JSON.stringify(batch) }),
+    write: (batch) => send({ batch: encoder.encode(JSON.stringify(batch)) }),
     async close() {
       if (!worker) return;
       const w = worker;
