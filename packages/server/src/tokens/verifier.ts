@@ -72,11 +72,12 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
     else if (event.t === "signing-keys") void keys.reload();
     else if (event.t === "limits") {
       for (const [id, t] of tokens) if (t.entityType === event.entityType && t.entityId === event.entityId) tokens.delete(id);
-    } else {
+    } else if (event.t === "resync") {
       verified.clear();
       tokens.clear();
       roles.clear();
     }
+    // Other events (projects) concern other caches.
   };
   const unsubscribe = store.feed.subscribe(onChange);
 

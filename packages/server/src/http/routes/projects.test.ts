@@ -38,6 +38,11 @@ describe.each(dialects())("projects on %s", (kind) => {
     await h.owner.ok("DELETE", "/v1/teams/fresh/projects/two");
     expect((await ids()).map((p) => p.id)).toEqual(["one"]);
     expect((await reader.ok<{ projects: { id: string }[] }>("GET", "/v1/projects?per_page=1")).projects.map((p) => p.id)).toEqual(["one"]);
+    // A project change drops project lists only: the verifier keeps the tokens it has checked.
+    const cached = h.services.verifier.size();
+    expect(cached.tokens).toBeGreaterThan(0);
+    await h.owner.ok("POST", "/v1/teams/fresh/projects", { name: "Three" });
+    expect(h.services.verifier.size()).toEqual(cached);
     // A deleted team takes its lists with it.
     await h.owner.ok("DELETE", "/v1/teams/fresh");
     expect((await h.owner.get("/v1/teams/fresh/projects")).status).toBe(404);
