@@ -25,8 +25,8 @@ export const cell = (value: unknown): string => {
 };
 
 /** Lines of a plain text table, columns padded to their widest cell. */
-export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const cells = [columns.map(([h]) => h), ...rows.map((row) => columns.map(([, read]) => cell(read(row))))];
+export function table<T>(rows: readonly T[], columns: readonly Column<T>[], header = true): string {
+  const cells = [...(header ? [columns.map(([h]) => h)] : []), ...rows.map((row) => columns.map(([, read]) => cell(read(row))))];
   const widths = columns.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ")).join("\n") + "\n";
 }
@@ -44,8 +44,12 @@ export function render<T>(format: OutputFormat, data: T | readonly T[], columns?
     );
   }
   const entries = columns ? columns.map(([h, read]) => [h, read(data as T)] as const) : Object.entries(data as object);
-  return table(entries, [
-    ["FIELD", (e) => e[0]],
-    ["VALUE", (e) => e[1]],
-  ]).replace(/^FIELD\s+VALUE\n/, "");
+  return table(
+    entries,
+    [
+      ["FIELD", (e) => e[0]],
+      ["VALUE", (e) => e[1]],
+    ],
+    false,
+  );
 }

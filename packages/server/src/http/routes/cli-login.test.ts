@@ -145,6 +145,20 @@ describe.each(dialects())("CLI login on %s", (kind) => {
     await expect.poll(() => gone(aborted.sessionToken), { timeout: 5000 }).toBe(true);
   });
 
+  it("tells the socket when its login expires, and forgets the login", async () => {
+    const start = h.services.cliLogins.start;
+    // The socket's timer follows what start() says; 10 minutes is too long for a test.
+    h.services.cliLogins.start = async () => ({ ...(await start()), expiresInMs: 200 });
+    try {
+      const { socket, sessionToken } = await begin();
+      expect(await socket.next()).toEqual({ type: "login-failure", message: "the login session expired" });
+      expect(await socket.closed()).toBe(1000);
+      await expect.poll(async () => (await approve(h.owner, sessionToken)).status, { timeout: 5000 }).toBe(404);
+    } finally {
+      h.services.cliLogins.start = start;
+    }
+  });
+
   it("closes sockets that send oversized, non-JSON or too many frames", async () => {
     const bigWs = await h.app.injectWS("/v1/cli-login");
     const bigReader = readSocket(bigWs);
