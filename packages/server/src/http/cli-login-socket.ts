@@ -40,9 +40,10 @@ export function createCliLoginSockets(deps: { cliLogins: CliLoginService; public
     let messages = 0;
     let state: "new" | "starting" | "waiting" | "done" = "new";
     let login: { sessionToken: string; idHash: string } | null = null;
-    let stopWatching = () => undefined as unknown;
+    let stopWatching: () => void = () => undefined;
     let expiry: NodeJS.Timeout | undefined;
     let checking = false;
+    let recheck = false;
 
     const send = (message: ServerMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
@@ -67,8 +68,13 @@ export function createCliLoginSockets(deps: { cliLogins: CliLoginService; public
       socket.close(code, reason);
     };
 
-    const check = async () => {
-      if (state !== "waiting" || !login || checking) return;
+    const check = async (): Promise<void> => {
+      if (state !== "waiting" || !login) return;
+      // A wake-up during a check may announce what that check read too early: look once more afterwards.
+      if (checking) {
+        recheck = true;
+        return;
+      }
       checking = true;
       try {
         const outcome = await cliLogins.outcome(login.sessionToken);
@@ -78,6 +84,10 @@ export function createCliLoginSockets(deps: { cliLogins: CliLoginService; public
         finish({ type: "login-failure", message: "the server could not complete the login" }, 1011);
       } finally {
         checking = false;
+      }
+      if (recheck) {
+        recheck = false;
+        await check();
       }
     };
 
