@@ -63,7 +63,8 @@ export function loginCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", "\nNeeds: a person signed in to the console who may create tokens from the chosen role (browser login).")
     .action(async (opts: { host?: string; name?: string; browser: boolean; token?: string | true }, command: Command) => {
       const rt = runtimeOf(command);
-      const given = opts.host ?? rt.env["LATCHKEY_HOST"] ?? rt.contexts().contexts[rt.contexts().current ?? ""]?.host;
+      const saved = rt.contexts();
+      const given = opts.host ?? rt.env["LATCHKEY_HOST"] ?? (saved.current ? saved.contexts[saved.current]?.host : undefined);
       if (!given) throw new UsageError("give the server with --host URL");
       let host: string;
       try {

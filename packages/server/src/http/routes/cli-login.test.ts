@@ -62,6 +62,18 @@ describe.each(dialects())("CLI login on %s", (kind) => {
     expect((await approve(h.owner, sessionToken)).status).toBe(404);
   });
 
+  it("leaves every process's token caches alone when a login is approved", async () => {
+    const minted = await h.owner.ok<{ token: string }>("POST", "/v1/orgs/acme/tokens", { name: "cached", roleId: "member" });
+    expect((await h.client({ bearer: minted.token }).get("/v1/login")).status).toBe(200);
+    const cachedNow = () => h.services.verifier.cached(minted.token, "127.0.0.1");
+    expect(cachedNow()).toMatchObject({ kind: "api" });
+    const { socket, sessionToken } = await begin();
+    expect((await approve(h.owner, sessionToken)).status).toBe(200);
+    expect((await socket.next()).type).toBe("login-success");
+    // Still answered from memory: the wake-up event did not flush the verifier.
+    expect(cachedNow()).toMatchObject({ kind: "api" });
+  });
+
   it("accepts a text init frame and tells the socket when the login is denied", async () => {
     const { socket, sessionToken } = await begin("text");
     const denied = await h.owner.post("/v1/cli-login/deny", { sessionToken });
