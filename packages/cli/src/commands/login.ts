@@ -1,22 +1,8 @@
-import { normalizeHost } from "@latchkey/sdk";
+import { normalizeHost, type AuthInfo } from "@latchkey/sdk";
 import { Option, type Command } from "commander";
 import { UsageError } from "../failure.js";
 import { readSecret } from "../prompt.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
-
-interface AuthInfo {
-  tokenKind: "api" | "session";
-  id: string;
-  name: string;
-  entityType: "team" | "org" | null;
-  entityId: string | null;
-  orgId?: string | null;
-  role: { id: string; name: string; type: string } | null;
-  permissions: { orgScope: string[]; teamScope: string[]; projectScope: string[] };
-  creatorEmail: string;
-  createdAt: string | null;
-  expiresAt: string | null;
-}
 
 /**
  * Tries to open a page in the browser, best effort: whether a browser really showed it cannot be known, so the page
