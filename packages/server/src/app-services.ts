@@ -3,6 +3,7 @@ import { createAuditWriter } from "./audit/writer.js";
 import type { Config } from "./config.js";
 import { createAuditService } from "./services/audit.js";
 import { createAccountService } from "./services/accounts.js";
+import { createCliLoginService } from "./services/cli-logins.js";
 import { createMemberService } from "./services/members.js";
 import { createOrgService } from "./services/orgs.js";
 import { createProjectService } from "./services/projects.js";
@@ -33,6 +34,7 @@ export function createServices(
   const tokens = createTokenService({ ...deps, keys, lastUsed });
   const rateLimits = createRateLimits({ store, config, now, onError });
   const projects = createProjectService(deps);
+  const cliLogins = createCliLoginService({ store, config, tokens, now });
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -42,6 +44,7 @@ export function createServices(
     verifier,
     tokens,
     rateLimits,
+    cliLogins,
     sessions: createSessionService({ ...deps, throttle: createThrottle({ max: 10, windowMs: 15 * 60_000 }) }),
     accounts: createAccountService(deps),
     orgs: createOrgService(deps),
@@ -63,6 +66,7 @@ export function createServices(
         await audit.prune();
         await store.sessions.removeExpired(now().toISOString());
         await rateLimits.prune();
+        await cliLogins.removeExpired();
       };
       await housekeeping();
       pruning = setInterval(() => void housekeeping().catch(onError), 3_600_000);
@@ -73,6 +77,7 @@ export function createServices(
       verifier.close();
       projects.close();
       await rateLimits.close();
+      cliLogins.close();
       await lastUsed.close();
       await buffer.close();
     },

@@ -28,6 +28,7 @@ const Env = z.object({
   LATCHKEY_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   LATCHKEY_TOKEN_MAX_LIFETIME_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+  LATCHKEY_CLI_LOGIN_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
   LATCHKEY_AUDIT_BUFFER_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   LATCHKEY_AUDIT_THREAD: z.enum(["on", "off"]).default("on"),
   LATCHKEY_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).default(1000),
@@ -54,6 +55,8 @@ export interface Config {
    * authentications an address may make per quarter hour before its requests are refused with 429.
    */
   rateLimit: { perHour: number; authFailuresPerAddress: number };
+  /** How long a CLI login's session token stays valid. */
+  cliLoginMs: number;
 }
 
 /** A configuration value that stops the process: names the variable and what is wrong with it. */
@@ -116,5 +119,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       writerThread: e.LATCHKEY_AUDIT_THREAD === "on",
     },
     rateLimit: { perHour: e.LATCHKEY_RATE_LIMIT_PER_HOUR, authFailuresPerAddress: e.LATCHKEY_AUTH_FAILURES_PER_ADDRESS },
+    cliLoginMs: e.LATCHKEY_CLI_LOGIN_MINUTES * 60_000,
   };
 }

@@ -9,6 +9,8 @@ export type ChangeEvent =
   | { t: "limits"; entityType: "team" | "org"; entityId: string }
   /** A team's projects changed (lists kept in memory are dropped). */
   | { t: "projects"; teamId: string }
+  /** A pending CLI login was approved or denied (`id` is the hash of its session token). */
+  | { t: "cli-login"; id: string }
   /** Drop every cache: sent after a reconnect, and for rare wide changes (a team or organisation deleted). */
   | { t: "resync" };
 

@@ -4,6 +4,7 @@ import * as tokens from "./migrations/002-tokens.js";
 import * as audit from "./migrations/003-audit.js";
 import * as listIndexes from "./migrations/004-list-indexes.js";
 import * as rateLimits from "./migrations/005-rate-limits.js";
+import * as cliLogins from "./migrations/006-cli-logins.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "003-audit": audit,
   "004-list-indexes": listIndexes,
   "005-rate-limits": rateLimits,
+  "006-cli-logins": cliLogins,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };
