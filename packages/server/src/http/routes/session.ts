@@ -1,4 +1,4 @@
-import { DomainError, InvitationAccept, SessionCreate, SessionReply, SetupCreate, User } from "@latchkey/core";
+import { DomainError, InvitationAccept, PasswordChange, SessionCreate, SessionReply, SetupCreate, User } from "@latchkey/core";
 import { z } from "zod";
 import type { Services } from "../../app-services.js";
 import type { Authenticator } from "../authenticate.js";
@@ -50,6 +50,23 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
       if (session) await sessions.signOut(session);
       clearSessionCookie(reply, config);
       return { signedOut: true as const };
+    },
+  });
+
+  router.add({
+    method: "POST",
+    url: "/v1/session/password",
+    summary: "Change your password: every session of yours ends, and this one is replaced by a new one",
+    tags: ["session"],
+    body: PasswordChange,
+    reply: SessionReply,
+    handler: async ({ body, request, reply, principal }) => {
+      if (principal.kind !== "session") throw new DomainError("FORBIDDEN", "an API token cannot change a password");
+      const session = await auth.session(request);
+      if (!session) throw new DomainError("UNAUTHENTICATED", "not signed in");
+      const { sessionId, csrfToken } = await sessions.changePassword(session, body, request.ip);
+      setSessionCookie(reply, config, sessionId);
+      return { user: session.user, csrfToken };
     },
   });
 
