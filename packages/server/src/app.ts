@@ -39,7 +39,14 @@ const serializers = {
 export async function buildApp(
   config: Config,
   /** `auditRequests: false` exists only for the benchmark that measures what request auditing costs. */
-  options: { logger?: boolean; now?: () => Date; auditRequests?: boolean; limits?: Partial<ListenerLimits> } = {},
+  options: {
+    logger?: boolean;
+    /** Where log lines go instead of stdout (tests read them to prove that no secret is ever logged). */
+    logStream?: { write(line: string): void };
+    now?: () => Date;
+    auditRequests?: boolean;
+    limits?: Partial<ListenerLimits>;
+  } = {},
 ): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
   const db = await openDatabase(config.database);
   const feed = config.database.kind === "postgres" ? await createPostgresFeed(config.database.url) : createInProcessFeed();
@@ -52,6 +59,7 @@ export async function buildApp(
             level: config.logLevel,
             serializers,
             redact: { paths: ["*.password", "*.token", "*.authorization", "*.cookie"], censor: "[redacted]" },
+            ...(options.logStream ? { stream: options.logStream } : {}),
           },
     bodyLimit: BODY_LIMIT,
     // Fastify's default requestTimeout of 0 turns Node's off: a client trickling its body would hold a socket forever.

@@ -61,7 +61,7 @@ export interface Harness {
 export async function startHarness(
   kind: DialectName,
   env: Record<string, string> = {},
-  options: { bootstrap?: boolean; now?: () => Date; limits?: Partial<ListenerLimits> } = {},
+  options: { bootstrap?: boolean; now?: () => Date; limits?: Partial<ListenerLimits>; logStream?: { write(line: string): void } } = {},
 ): Promise<Harness> {
   const db = await freshDatabase(kind);
   const bootstrap =
@@ -75,7 +75,7 @@ export async function startHarness(
     ...env,
   });
   const { app, services, routes } = await buildApp(config, {
-    logger: false,
+    ...(options.logStream ? { logStream: options.logStream } : { logger: false }),
     ...(options.now ? { now: options.now } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   });
