@@ -3,7 +3,7 @@ import { validateHeaderValue } from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialects } from "../test-support/databases.js";
-import { startHarness, type Harness } from "../test-support/harness.js";
+import { OWNER_EMAIL, OWNER_PASSWORD, startHarness, type Harness } from "../test-support/harness.js";
 import { listen, loopback, rawRequest, remote, stolenSigningKey } from "./support.js";
 
 // Issue #7, item 1: every known class of hostile JWT, presented to the real HTTP stack. Each must be a 401 (never a
@@ -306,6 +306,37 @@ describe.each(dialects())("hostile tokens on %s", (kind) => {
     expect((await rawRequest(port, { path: "/healthz" })).status).toBe(200);
     expect((await rawRequest(port, { path: "/readyz" })).status).toBe(200);
     expect((await rawRequest(port, { path: "/v1/auth", headers: { authorization: `Bearer ${valid}` } })).status).toBe(200);
+  });
+
+  it("other kinds of credential are not API tokens: session ids, CSRF tokens, invitations, another instance's tokens", async () => {
+    const signIn = await h.app.inject({ method: "POST", url: "/v1/session", payload: { email: OWNER_EMAIL, password: OWNER_PASSWORD } });
+    const sessionId = signIn.cookies.find((c) => c.name === "latchkey_session")?.value ?? "";
+    const csrf = (JSON.parse(signIn.body) as { data: { csrfToken: string } }).data.csrfToken;
+    const invited = await h.owner.ok<{ invitation: { inviteUrl: string } }>("POST", `${TEAM}/members`, {
+      email: "someone@example.com",
+      roles: ["default"],
+    });
+    const invitation = new URL(invited.invitation.inviteUrl).searchParams.get("token") ?? "";
+    const other = await startHarness("sqlite");
+    try {
+      await other.owner.ok("POST", "/v1/teams", { name: "Alpha" });
+      const foreign = (await other.owner.ok<{ token: string }>("POST", `${TEAM}/tokens`, { name: "x", roleId: "owner" })).token;
+      expect((await other.client({ bearer: foreign }).get("/v1/auth")).status).toBe(200);
+      const failures: string[] = [];
+      for (const [name, token] of [
+        ["a session id", sessionId],
+        ["a CSRF token", csrf],
+        ["an invitation token", invitation],
+        ["the same team's token from another instance (same issuer URL, other keys)", foreign],
+        ["a JWKS document", JSON.stringify(h.services.keys.jwks())],
+      ] as const) {
+        const why = problem(await call(token), token);
+        if (why) failures.push(`${name}: ${why}`);
+      }
+      expect(failures).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 
   it("expires at exp to the millisecond, with no leeway, cached or not", async () => {
