@@ -241,7 +241,7 @@ describe.each(dialects())("no escalation over random roles on %s", (kind) => {
       { numRuns: 50 },
     );
     expectBothOutcomes();
-  });
+  }, 60_000);
 
   it("minting a token: allowed exactly when the minter may manage tokens and holds everything the role grants", async () => {
     await fc.assert(
@@ -260,7 +260,7 @@ describe.each(dialects())("no escalation over random roles on %s", (kind) => {
       { numRuns: 50 },
     );
     expectBothOutcomes();
-  });
+  }, 60_000);
 
   it("editing a role: allowed exactly when the editor holds everything the role grants, before and after", async () => {
     const edit = actorAndTarget.chain((x) =>
@@ -295,5 +295,5 @@ describe.each(dialects())("no escalation over random roles on %s", (kind) => {
       { numRuns: 50 },
     );
     expectBothOutcomes();
-  });
+  }, 60_000);
 });

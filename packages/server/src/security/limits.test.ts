@@ -2,7 +2,7 @@ import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LISTENER_LIMITS, MAX_JSON_DEPTH, nestedDeeperThan } from "../http/limits.js";
 import { startHarness, type Harness } from "../test-support/harness.js";
-import { listen, rawRequest } from "./support.js";
+import { listen, rawRequest, waitFor } from "./support.js";
 
 // Issue #7, item 6: what a hostile client can send is bounded: header section, body, JSON nesting, and how long a
 // request may take to arrive. Every refusal is a clear 4xx (or Node's own 408/431 at the socket) and changes nothing.
@@ -211,6 +211,24 @@ describe("slow clients", () => {
     const { closed } = openSocket(port);
     const { afterMs } = await closed;
     expect(afterMs).toBeLessThan(limits.requestTimeoutMs + 2000);
+  });
+
+  it("an idle keep-alive connection (a load balancer's) is not cut by the headers timeout between requests", async () => {
+    const { socket, closed } = openSocket(port);
+    let received = "";
+    socket.on("data", (d: Buffer) => (received += d.toString("latin1")));
+    const request = "GET /healthz HTTP/1.1\r\nHost: latchkey.test\r\nConnection: keep-alive\r\n\r\n";
+    const responses = () => received.split("HTTP/1.1 ").length - 1;
+    socket.write(request);
+    await waitFor(() => responses() === 1);
+    // Idle for longer than the headers timeout and the request timeout, then a second request on the same socket.
+    await new Promise((r) => setTimeout(r, limits.requestTimeoutMs + 500));
+    expect(socket.destroyed).toBe(false);
+    socket.write(request);
+    expect(await waitFor(() => responses() === 2, 3000)).toBe(true);
+    expect(received.match(/HTTP\/1\.1 (\d+)/g)).toEqual(["HTTP/1.1 200", "HTTP/1.1 200"]);
+    socket.end();
+    await closed;
   });
 
   it("the process answers normally afterwards, at full speed", async () => {
