@@ -191,6 +191,11 @@ describe.each(dialects())("secret hygiene on %s", (kind) => {
     for (const s of handedOut) expect(leaks([{ ...s, givenIn: -1 }], replies[s.givenIn]?.text ?? "", "its reply"), s.what).not.toEqual([]);
   });
 
+  it("every reply that hands out a secret tells caches not to keep it", () => {
+    const handedOut = secrets.filter((s) => s.givenIn >= 0);
+    for (const s of handedOut) expect(replies[s.givenIn]?.text, s.what).toContain('"cache-control":"no-store"');
+  });
+
   it("no reply holds a secret after the one that handed it out, and no reply ever holds a secret the client chose", () => {
     const found = replies.flatMap((r, i) => leaks(secrets, r.text, `reply ${i} (${r.request})`, i));
     expect(found).toEqual([]);

@@ -17,6 +17,7 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     auth: "none",
     body: SessionCreate,
     reply: SessionReply,
+    secret: true,
     handler: async ({ body, request, reply }) => {
       const { sessionId, csrfToken, user } = await sessions.signIn(body.email, body.password, request.ip);
       setSessionCookie(reply, config, sessionId);
@@ -60,6 +61,7 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     tags: ["session"],
     body: PasswordChange,
     reply: SessionReply,
+    secret: true,
     handler: async ({ body, request, reply, principal }) => {
       if (principal.kind !== "session") throw new DomainError("FORBIDDEN", "an API token cannot change a password");
       const session = await auth.session(request);
@@ -88,6 +90,7 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     auth: "none",
     body: SetupCreate,
     reply: SessionReply,
+    secret: true,
     handler: async ({ body, reply }) => {
       const user = await accounts.setup(body);
       const { sessionId, csrfToken } = await sessions.start(user.id);
@@ -104,6 +107,7 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     auth: "none",
     body: InvitationAccept,
     reply: SessionReply,
+    secret: true,
     handler: async ({ body, reply }) => {
       const user = await accounts.acceptInvitation(body);
       const { sessionId, csrfToken } = await sessions.start(user.id);
