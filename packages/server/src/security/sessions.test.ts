@@ -105,6 +105,25 @@ describe.each(dialects())("console sessions (security) on %s", (kind) => {
       expect((await h.owner.ok<{ apiTokens: unknown[] }>("GET", "/v1/teams/alpha/tokens?all=true")).apiTokens).toEqual([]);
     });
 
+    it("a cross-site form cannot sign anyone in (login CSRF): only JSON is read, and a form cannot send JSON", async () => {
+      const json = JSON.stringify({ email: OWNER_EMAIL, password: OWNER_PASSWORD });
+      for (const [contentType, payload, status] of [
+        [
+          "application/x-www-form-urlencoded",
+          `email=${encodeURIComponent(OWNER_EMAIL)}&password=${encodeURIComponent(OWNER_PASSWORD)}`,
+          415,
+        ],
+        ["multipart/form-data; boundary=x", `--x\r\nContent-Disposition: form-data; name="email"\r\n\r\n${OWNER_EMAIL}\r\n--x--`, 415],
+        ["text/plain", json, 400],
+      ] as const) {
+        for (const url of ["/v1/session", "/v1/invitations/accept", "/v1/setup"]) {
+          const res = await h.app.inject({ method: "POST", url, headers: { "content-type": contentType }, payload });
+          expect(res.statusCode, `${url} as ${contentType}`).toBe(status);
+          expect(res.headers["set-cookie"]).toBeUndefined();
+        }
+      }
+    });
+
     it("the CSRF token is no credential on its own, nor is the session id as a bearer token", async () => {
       expect((await h.app.inject({ method: "GET", url: "/v1/teams", headers: { "x-csrf-token": s.csrf } })).statusCode).toBe(401);
       expect((await h.app.inject({ method: "GET", url: "/v1/teams", headers: { cookie: `${COOKIE}=${s.csrf}` } })).statusCode).toBe(401);
