@@ -221,8 +221,8 @@ describe.each(dialects())("no escalation over random roles on %s", (kind) => {
     outcomes[allowed ? "yes" : "no"]++;
   };
   const expectBothOutcomes = () => {
-    expect(outcomes.yes, "allowed cases").toBeGreaterThanOrEqual(5);
-    expect(outcomes.no, "refused cases").toBeGreaterThanOrEqual(5);
+    expect(outcomes.yes, "allowed cases").toBeGreaterThanOrEqual(3);
+    expect(outcomes.no, "refused cases").toBeGreaterThanOrEqual(3);
     outcomes.yes = 0;
     outcomes.no = 0;
   };
