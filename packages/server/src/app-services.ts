@@ -29,6 +29,8 @@ export function createServices(
   const lastUsed = createLastUsed({ store, onError });
   const verifier = createVerifier({ ...deps, keys, lastUsed });
   const tokens = createTokenService({ ...deps, keys, lastUsed });
+  // One throttle for every password check: sign-in, invitations to an existing account, password changes.
+  const throttle = createThrottle({ max: 10, windowMs: 15 * 60_000 });
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -37,8 +39,8 @@ export function createServices(
     lastUsed,
     verifier,
     tokens,
-    sessions: createSessionService({ ...deps, throttle: createThrottle({ max: 10, windowMs: 15 * 60_000 }) }),
-    accounts: createAccountService(deps),
+    sessions: createSessionService({ ...deps, throttle }),
+    accounts: createAccountService({ ...deps, throttle }),
     orgs: createOrgService(deps),
     teams: createTeamService(deps),
     roles: createRoleService({

@@ -232,6 +232,31 @@ describe.each(dialects())("console sessions (security) on %s", (kind) => {
     });
   });
 
+  it("a pending invitation is no unthrottled password oracle once its e-mail has an account", async () => {
+    const email = `oracle-${Date.now()}@example.com`;
+    await h.owner.ok("POST", "/v1/teams", { id: "oracle-a", name: "oracle a" });
+    await h.owner.ok("POST", "/v1/teams", { id: "oracle-b", name: "oracle b" });
+    const tokenOf = async (team: string) => {
+      const r = await h.owner.ok<{ invitation: { inviteUrl: string } }>("POST", `/v1/teams/${team}/members`, { email, roles: ["default"] });
+      return new URL(r.invitation.inviteUrl).searchParams.get("token") ?? "";
+    };
+    // Two invitations while the person has no account; they accept one and so get an account.
+    const first = await tokenOf("oracle-a");
+    const second = await tokenOf("oracle-b");
+    const password = "the invitee's real password";
+    const accept = (token: string, pw: string, ip: string) =>
+      h.app.inject({ method: "POST", url: "/v1/invitations/accept", payload: { token, name: "Oracle", password: pw }, remoteAddress: ip });
+    expect((await accept(first, password, "10.7.0.1")).statusCode).toBe(200);
+    // Whoever holds the second link guesses the password through it: the guesses count like failed sign-ins.
+    for (let i = 0; i < 10; i++) expect((await accept(second, `guess number ${i} of many`, `10.7.1.${i}`)).statusCode).toBe(409);
+    const blocked = await accept(second, password, "10.7.2.1");
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.headers["set-cookie"]).toBeUndefined();
+    // And the invitation is still unused: nothing changed.
+    const row = await h.services.store.invitations.byTokenHash((await import("../services/secrets.js")).sha256(second));
+    expect(row?.accepted_at).toBeNull();
+  });
+
   it("removing a person's account ends every session of theirs", async () => {
     const email = `gone-${Date.now()}@example.com`;
     const member = await h.newMember(h.owner, "/v1/teams/alpha", ["default"], email);

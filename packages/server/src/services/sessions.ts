@@ -2,7 +2,7 @@ import { DomainError } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
 import { DUMMY_PASSWORD_HASH, hashPassword, randomSecret, safeEqual, sha256, verifyPassword } from "./secrets.js";
-import type { Throttle } from "./throttle.js";
+import { assertNotThrottled, type Throttle } from "./throttle.js";
 import { toUser, type User } from "./users.js";
 
 /** A signed-in console session as the HTTP layer sees it. */
@@ -16,18 +16,11 @@ export interface ActiveSession {
 export function createSessionService(deps: { store: Store; config: Config; throttle: Throttle; now: () => Date }) {
   const { store, config, throttle, now } = deps;
 
-  const assertNotThrottled = (keys: string[]) => {
-    const wait = Math.max(...keys.map((k) => throttle.retryAfterMs(k)));
-    if (wait > 0) {
-      throw new DomainError("RATE_LIMITED", "too many failed attempts; try again later", { retryAfterSeconds: Math.ceil(wait / 1000) });
-    }
-  };
-
   return {
     /** Checks e-mail and password; on success a new session (new id: sessions are never reused across sign-ins). */
     async signIn(email: string, password: string, ip: string): Promise<{ sessionId: string; csrfToken: string; user: User }> {
       const keys = [`account:${email}`, `ip:${ip}`];
-      assertNotThrottled(keys);
+      assertNotThrottled(throttle, keys);
       const user = await store.users.byEmail(email);
       const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
       if (!user || !ok) {
@@ -82,7 +75,7 @@ export function createSessionService(deps: { store: Store; config: Config; throt
       ip: string,
     ): Promise<{ sessionId: string; csrfToken: string }> {
       const keys = [`account:${session.user.email}`, `ip:${ip}`];
-      assertNotThrottled(keys);
+      assertNotThrottled(throttle, keys);
       const user = await store.users.byId(session.user.id);
       if (!user || !(await verifyPassword(input.currentPassword, user.password_hash))) {
         for (const k of keys) throttle.fail(k);

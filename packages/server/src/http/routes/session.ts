@@ -108,8 +108,8 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     body: InvitationAccept,
     reply: SessionReply,
     secret: true,
-    handler: async ({ body, reply }) => {
-      const user = await accounts.acceptInvitation(body);
+    handler: async ({ body, request, reply }) => {
+      const user = await accounts.acceptInvitation(body, request.ip);
       const { sessionId, csrfToken } = await sessions.start(user.id);
       setSessionCookie(reply, config, sessionId);
       return { user, csrfToken };
