@@ -41,7 +41,14 @@ describe.each(kinds)("request events through the writer thread ($kind)", ({ kind
   let databaseUrl: string;
 
   const start = async (name: string) =>
-    startServer({ name, port: await freePort(), publicUrl: PUBLIC_URL, databaseUrl, masterKey, env: { LATCHKEY_AUDIT_THREAD: "on" } });
+    startServer({
+      name,
+      port: await freePort(),
+      publicUrl: PUBLIC_URL,
+      databaseUrl,
+      masterKey,
+      env: { LATCHKEY_AUDIT_THREAD: "on", LATCHKEY_RATE_LIMIT_PER_HOUR: "1000000" },
+    });
 
   beforeAll(async () => {
     if (kind === "postgres") {
@@ -84,6 +91,31 @@ describe.each(kinds)("request events through the writer thread ($kind)", ({ kind
       status: 200,
     });
   }, 60_000);
+
+  it("changes made while the writer thread writes all succeed (no stale-snapshot SQLITE_BUSY)", async () => {
+    const owner = await Api.signIn(server!.url);
+    const minted = await owner.ok<{ token: string }>("POST", `/v1/teams/${TEAM}/tokens`, { name: "busy", roleId: "default" });
+    const changes = async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        // Each reads (role, team, caps) and then writes in one transaction, as most changes do.
+        statuses.push((await owner.request("POST", `/v1/teams/${TEAM}/tokens`, { name: `t${i}`, roleId: "default" })).status);
+        statuses.push((await owner.request("POST", `/v1/teams/${TEAM}/projects`, { name: `p-${kind}-${i}` })).status);
+      }
+      return statuses;
+    };
+    // Token requests all along, so that the writer thread commits batches while the changes run.
+    let done = false;
+    const load = async () => {
+      while (!done) await hammer(owner.bearer(minted.token), 48, 8);
+    };
+    const loading = load();
+    const statuses = await changes().finally(() => {
+      done = true;
+    });
+    await loading;
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+  }, 120_000);
 
   it("events still buffered at SIGTERM are written before the process exits", async () => {
     const owner = await Api.signIn(server!.url);

@@ -36,7 +36,7 @@ export function createServices(
   const projects = createProjectService(deps);
   const cliLogins = createCliLoginService({ store, config, tokens, now });
   // One throttle for every password check: sign-in, invitations to an existing account, password changes.
-  const throttle = createThrottle({ max: 10, windowMs: 15 * 60_000 });
+  const throttle = createThrottle({ store, max: 10, windowMs: 15 * 60_000, now, onError });
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -46,6 +46,7 @@ export function createServices(
     verifier,
     tokens,
     rateLimits,
+    throttle,
     cliLogins,
     sessions: createSessionService({ ...deps, throttle }),
     accounts: createAccountService({ ...deps, throttle }),
@@ -79,6 +80,7 @@ export function createServices(
       verifier.close();
       projects.close();
       await rateLimits.close();
+      await throttle.close();
       cliLogins.close();
       await lastUsed.close();
       await buffer.close();

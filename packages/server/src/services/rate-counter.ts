@@ -116,6 +116,15 @@ export function createRateCounter(deps: {
     add(key: string): void {
       counterOf(key, now()).local++;
     },
+    /** Takes `key`'s count back to zero, here and (at the next sync) in the store. */
+    forget(key: string): void {
+      const c = counterOf(key, now());
+      c.local -= used(c);
+    },
+    /** Has the next sync read `key`'s total, so that what other processes counted shows here too. */
+    watch(key: string): void {
+      counterOf(key, now());
+    },
     /** Milliseconds until `key` is under `limit` again; 0 when it is now. */
     retryAfterMs(key: string, limit: number): number {
       const c = counters.get(key);

@@ -1,8 +1,10 @@
 import { DomainError } from "@latchkey/core";
+import type { Store } from "../store/store.js";
+import { createRateCounter } from "./rate-counter.js";
 
-/** Counts failures per key in a sliding window and says how long a key must wait once it has too many. */
-export function createThrottle(options: { max: number; windowMs: number; now?: () => number }) {
-  const now = options.now ?? Date.now;
+/** Failures per key in a sliding window, in this process's memory. */
+function slidingWindow(options: { max: number; windowMs: number; now: () => number }) {
+  const { now } = options;
   const failures = new Map<string, number[]>();
   const recent = (key: string): number[] => {
     const since = now() - options.windowMs;
@@ -12,7 +14,6 @@ export function createThrottle(options: { max: number; windowMs: number; now?: (
     return list;
   };
   return {
-    /** Milliseconds until `key` may try again; 0 when it may now. */
     retryAfterMs(key: string): number {
       const list = recent(key);
       if (list.length < options.max) return 0;
@@ -28,6 +29,41 @@ export function createThrottle(options: { max: number; windowMs: number; now?: (
     reset(key: string): void {
       failures.delete(key);
     },
+  };
+}
+
+/**
+ * Failed password checks per key (an account, an address): a key with `max` failures within `windowMs` waits.
+ * Exact within this process (a sliding window in memory); across processes through the store's shared counters
+ * (rate-counter.ts: fixed windows, synced once a second; a key checked here has its total read back at the next
+ * sync). A key waits when either says so.
+ */
+export function createThrottle(deps: { store: Store; max: number; windowMs: number; now: () => Date; onError?: (error: unknown) => void }) {
+  const nowMs = () => deps.now().getTime();
+  const local = slidingWindow({ max: deps.max, windowMs: deps.windowMs, now: nowMs });
+  const shared = createRateCounter({
+    store: deps.store,
+    prefix: "pw:",
+    windowMs: deps.windowMs,
+    now: nowMs,
+    ...(deps.onError ? { onError: deps.onError } : {}),
+  });
+  return {
+    /** Milliseconds until `key` may try again; 0 when it may now. */
+    retryAfterMs(key: string): number {
+      shared.watch(key);
+      return Math.max(local.retryAfterMs(key), shared.retryAfterMs(key, deps.max));
+    },
+    fail(key: string): void {
+      local.fail(key);
+      shared.add(key);
+    },
+    reset(key: string): void {
+      local.reset(key);
+      shared.forget(key);
+    },
+    sync: () => shared.sync(),
+    close: () => shared.close(),
   };
 }
 

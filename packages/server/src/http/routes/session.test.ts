@@ -66,6 +66,26 @@ describe.each(dialects())("console sessions on %s", (kind) => {
     expect((await signIn(h, OWNER_EMAIL, OWNER_PASSWORD, "10.9.9.10")).statusCode).toBe(200);
   });
 
+  it("counts failures other processes saw: an address that failed elsewhere is refused here after one sync", async () => {
+    const minute = Math.floor(Date.now() / 900_000) * 15;
+    // Another process counted 10 failed sign-ins from this address in this quarter hour.
+    await h.services.store.rateLimits.add([{ key: "pw:ip:10.8.8.8", window_minute: minute, count: 10 }]);
+    // Not yet known here: the check marks the address, the next sync reads its total.
+    expect((await signIn(h, OWNER_EMAIL, OWNER_PASSWORD, "10.8.8.8")).statusCode).toBe(200);
+    await h.services.throttle.sync();
+    expect((await signIn(h, OWNER_EMAIL, OWNER_PASSWORD, "10.8.8.8")).statusCode).toBe(429);
+    // And this process's failures reach the store for the others.
+    for (let i = 0; i < 3; i++) await signIn(h, OWNER_EMAIL, "wrong", "10.8.8.9");
+    await h.services.throttle.sync();
+    const row = await h.services.store.db.kysely
+      .selectFrom("rate_limits")
+      .select("count")
+      .where("key", "=", "pw:ip:10.8.8.9")
+      .where("window_minute", "=", minute)
+      .executeTakeFirst();
+    expect(row?.count).toBe(3);
+  });
+
   it("shows the signed-in person and signs out for good", async () => {
     const me = await h.signIn(OWNER_EMAIL, OWNER_PASSWORD);
     expect(await me.ok("GET", "/v1/session")).toMatchObject({ user: { email: OWNER_EMAIL } });

@@ -1,7 +1,22 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { SqliteDialect } from "kysely";
+import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver } from "kysely";
+
+/**
+ * Transactions that take the write lock when they begin (`begin immediate`), waiting for it under busy_timeout.
+ * A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when another connection (the
+ * audit writer thread's) committed in between, because its snapshot is stale; an immediate one never does.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+    };
+    return driver;
+  }
+}
 
 /** Rows written straight through a prepared statement, for bulk appends on the hot path (the audit log). */
 export type BulkInsert = <T extends object>(table: string, rows: readonly T[]) => void;
@@ -59,7 +74,7 @@ export function sqliteDialect(path: string, checkpoints = true): { dialect: Sqli
     }
   };
   return {
-    dialect: new SqliteDialect({
+    dialect: new ImmediateSqliteDialect({
       database: {
         prepare,
         close: () => {
