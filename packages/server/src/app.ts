@@ -5,6 +5,7 @@ import { createServices, type Services } from "./app-services.js";
 import type { Config } from "./config.js";
 import { createAuthenticator, type BearerAuthenticator } from "./http/authenticate.js";
 import { installAuditHooks } from "./http/audit-hooks.js";
+import { consoleRoutes } from "./http/console.js";
 import { installErrorHandling } from "./http/errors.js";
 import { createRouter, type RouteDoc } from "./http/route.js";
 import { memberRoutes } from "./http/routes/members.js";
@@ -37,8 +38,11 @@ const serializers = {
 /** The server: Fastify, the services and every route, over an open store. */
 export async function buildApp(
   config: Config,
-  /** `auditRequests: false` exists only for the benchmark that measures what request auditing costs. */
-  options: { logger?: boolean; now?: () => Date; auditRequests?: boolean } = {},
+  /**
+   * `auditRequests: false` exists only for the benchmark that measures what request auditing costs; `consoleDir` is
+   * where the web console's build is (packages/web/dist by default).
+   */
+  options: { logger?: boolean; now?: () => Date; auditRequests?: boolean; consoleDir?: string } = {},
 ): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
   const db = await openDatabase(config.database);
   const feed = config.database.kind === "postgres" ? await createPostgresFeed(config.database.url) : createInProcessFeed();
@@ -84,6 +88,7 @@ export async function buildApp(
   auditRoutes(router, services);
   identityRoutes(app, router, services);
   metaRoutes(app, router, services);
+  consoleRoutes(app, options.consoleDir);
   app.addHook("onClose", async () => {
     await services.close();
     await feed.close();
