@@ -1,0 +1,26 @@
+import type { Entity, User } from "@latchkey/sdk";
+import { createContext, useContext } from "react";
+
+export interface Session {
+  user: User | null;
+  /** After sign-in, setup or accepting an invitation. */
+  signedIn: (user: User, csrfToken: string) => void;
+  signOut: () => Promise<void>;
+}
+
+export const SessionContext = createContext<Session>({ user: null, signedIn: () => undefined, signOut: () => Promise.resolve() });
+
+/** The signed-in person, and sign-in/out. */
+export function useSession(): Session {
+  return useContext(SessionContext);
+}
+
+/** The settings path of a team or organisation. */
+export function settingsPath(entity: Entity, rest = ""): string {
+  return `/${entity.type === "team" ? "teams" : "orgs"}/${encodeURIComponent(entity.id)}/settings${rest}`;
+}
+
+/** Where `next=` may send someone after sign-in: only a path of this console. */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
