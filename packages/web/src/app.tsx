@@ -97,7 +97,10 @@ function settingsPage(path: string): { entity: Entity; page: ReactNode } | null 
 }
 
 function SignedIn({ path }: { path: string }) {
-  const places = useLoad(() => Promise.all([client.teams.all(), client.orgs.all()]), [path === "/"]);
+  const settings = settingsPage(path);
+  // The switcher's list is read again when the place changes: a team made a moment ago is in it.
+  const where = settings ? `${settings.entity.type}:${settings.entity.id}` : path;
+  const places = useLoad(() => Promise.all([client.teams.all(), client.orgs.all()]), [where]);
   if (path === "/cli-login") {
     return (
       <Shell entity={null} places={places.data}>
@@ -105,7 +108,6 @@ function SignedIn({ path }: { path: string }) {
       </Shell>
     );
   }
-  const settings = settingsPage(path);
   if (settings) {
     return (
       <Shell entity={settings.entity} places={places.data}>

@@ -90,6 +90,8 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   );
 }
 
+const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])";
+
 /**
  * A modal dialog on the native <dialog>: the rest of the page is inert while it is open, so focus stays inside;
  * Escape closes it, and focus returns to what opened it.
@@ -116,6 +118,21 @@ export function Dialog({ title, onClose, children, wide }: { title: string; onCl
       onCancel={(event) => {
         event.preventDefault();
         onClose();
+      }}
+      onKeyDown={(event) => {
+        // The modal makes the page inert, but Tab would still leave for the browser's own controls: wrap around.
+        if (event.key !== "Tab" || !ref.current) return;
+        const focusable = [...ref.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => !el.hasAttribute("disabled"));
+        const first = focusable[0];
+        const last = focusable[focusable.length - 1];
+        if (!first || !last) return;
+        if (event.shiftKey && document.activeElement === first) {
+          event.preventDefault();
+          last.focus();
+        } else if (!event.shiftKey && document.activeElement === last) {
+          event.preventDefault();
+          first.focus();
+        }
       }}
     >
       <header className="dialog-head">

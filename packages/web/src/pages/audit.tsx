@@ -22,6 +22,10 @@ function filtersOf(form: Form): AuditFilters {
   };
 }
 
+/** The token an event concerns: the one that made the request, or the one a change was made to. */
+const tokenOf = (e: AuditEvent): string | undefined =>
+  e.tokenId ?? (e.resource.type === "apiTokens" ? (e.resource.id ?? undefined) : undefined);
+
 /** The audit feed of a team or organisation, or of one token (`tokenId`): filterable, newest first, page by page. */
 export function AuditPage({ entity, tokenId }: { entity: Entity; tokenId?: string | undefined }) {
   const [form, setForm] = useState<Form>(EMPTY);
@@ -155,12 +159,12 @@ export function AuditPage({ entity, tokenId }: { entity: Entity; tokenId?: strin
                   <td>
                     {e.resource.type ? <span className="muted">{e.resource.type} </span> : null}
                     {e.resource.id ?? ""}
-                    {e.tokenId && !tokenId ? (
+                    {tokenOf(e) && !tokenId ? (
                       <>
                         {" "}
                         <Link
-                          to={settingsPath(entity, `/api/tokens/${encodeURIComponent(e.tokenId)}/audit`)}
-                          aria-label={`Audit log of token ${e.tokenId}`}
+                          to={settingsPath(entity, `/api/tokens/${encodeURIComponent(tokenOf(e) ?? "")}/audit`)}
+                          aria-label={`Audit log of token ${tokenOf(e) ?? ""}`}
                         >
                           token feed
                         </Link>

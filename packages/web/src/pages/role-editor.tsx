@@ -49,6 +49,7 @@ function PermissionPicker({
                         <input
                           type="checkbox"
                           checked={checked}
+                          aria-label={p.sensitive ? `${p.label} (sensitive)` : p.label}
                           aria-describedby={p.sensitive ? "sensitive-note" : undefined}
                           onChange={(e) =>
                             onChange({

@@ -1,0 +1,262 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { Api, ensureBuilt, freePort, OWNER_EMAIL, OWNER_PASSWORD, ROOT, startServer, type ServerProcess } from "./support.js";
+
+const CHROMIUM = process.env["LATCHKEY_CHROMIUM"] ?? "/usr/bin/chromium";
+const WEB_DIST = join(ROOT, "packages/web/dist/index.html");
+// Screenshots go to docs/ only when asked (npm run screenshots); otherwise to a temporary directory, so that a test
+// run never leaves the working tree changed.
+const SHOTS = process.env["LATCHKEY_UPDATE_SCREENSHOTS"] === "1" ? join(ROOT, "docs") : mkdtempSync(join(tmpdir(), "latchkey-shots-"));
+// The approval endpoint comes with the CLI-login server; its route in the OpenAPI snapshot says it is there.
+const CLI_LOGIN = readFileSync(join(ROOT, "packages/server/src/http/__snapshots__/openapi.json"), "utf8").includes("/v1/cli-login/approve");
+
+// playwright-core has no test matchers: these poll the page until the condition holds (or vitest's poll times out).
+const POLL = { timeout: 10_000, interval: 100 };
+const hasText = (locator: Locator, text: string) => expect.poll(() => locator.first().textContent(), POLL).toContain(text);
+const hasCount = (locator: Locator, n: number) => expect.poll(() => locator.count(), POLL).toBe(n);
+const focused = (locator: Locator) => expect.poll(() => locator.evaluate("(el) => el === document.activeElement"), POLL).toBe(true);
+
+const TEAM = "Payments";
+const TEAM_ID = "payments";
+
+describe("web console in Chromium", { timeout: 90_000 }, () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let secret = "";
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}: apt-get install chromium (or set LATCHKEY_CHROMIUM)`);
+    await ensureBuilt();
+    if (!existsSync(WEB_DIST)) {
+      // A fresh clone without `npm run build`: build the console (the sdk is compiled from source by Vite).
+      execFileSync(process.execPath, [join(ROOT, "node_modules/vite/bin/vite.js"), "build"], {
+        cwd: join(ROOT, "packages/web"),
+        stdio: "pipe",
+      });
+    }
+    if (!existsSync(WEB_DIST)) throw new Error(`the web console is not built (${WEB_DIST}): run npm run build`);
+    mkdirSync(SHOTS, { recursive: true });
+    const port = await freePort();
+    server = await startServer({ name: "console", port, publicUrl: `http://127.0.0.1:${port}` });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  }, 30_000);
+
+  const shot = (name: string, options: Parameters<Page["screenshot"]>[0] = {}) =>
+    page.screenshot({ path: join(SHOTS, `console-${name}.png`), animations: "disabled", ...options });
+
+  it("signs in and creates a team", async () => {
+    await page.goto(`${server.url}/`);
+    await page.waitForURL(/\/sign-in$/);
+    await page.getByLabel("E-mail").fill(OWNER_EMAIL);
+    await page.getByLabel("Password").fill("wrong password!");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await hasText(page.getByRole("alert"), "e-mail or password is wrong");
+    await page.getByLabel("Password").fill(OWNER_PASSWORD);
+    await shot("sign-in");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: /Welcome/ }).waitFor();
+
+    await page.getByLabel("Team name").fill(TEAM);
+    await page.getByRole("button", { name: "Create team" }).click();
+    await page.waitForURL(`**/teams/${TEAM_ID}/settings/api/tokens`);
+    await page.getByText("No active tokens").waitFor();
+    await expect.poll(() => page.getByLabel("Team or organisation").inputValue(), POLL).toBe(`team:${TEAM_ID}`);
+  });
+
+  it("creates a role with permissions from the catalogue, sensitive ones marked", async () => {
+    await page.getByRole("link", { name: "Roles" }).click();
+    await page.getByRole("link", { name: "New role" }).click();
+    await page.getByLabel("Role name").fill("Deployer");
+    await page.getByLabel("Description").fill("CI pipelines that ship projects");
+    for (const label of ["View team", "View projects", "Create projects", "Edit projects"])
+      await page.getByLabel(label, { exact: true }).check();
+    // Team-role editors never offer organisation-scope permissions; sensitive ones carry a mark.
+    expect(await page.getByText("View organisation").count()).toBe(0);
+    await hasText(page.locator(".perm.sensitive", { hasText: "Create, rotate and revoke team API tokens" }).locator(".badge"), "sensitive");
+    await shot("role-editor", { fullPage: true });
+    await page.getByRole("button", { name: "Create role" }).click();
+    await page.waitForURL(`**/teams/${TEAM_ID}/settings/roles/deployer`);
+    await page.getByRole("heading", { name: "Members with this role" }).waitFor();
+
+    const api = await Api.signIn(server.url);
+    const role = await api.ok<{ permissions: { teamScope: string[]; projectScope: string[] } }>(
+      "GET",
+      `/v1/teams/${TEAM_ID}/roles/deployer`,
+    );
+    expect(role.permissions.teamScope).toEqual(["team.read"]);
+    expect([...role.permissions.projectScope].sort()).toEqual(["project.create", "project.read", "project.update"]);
+  });
+
+  it("creates a token, reveals it once, copies it, and the copy authenticates", async () => {
+    await page.getByRole("link", { name: "API tokens" }).click();
+    await page.getByRole("button", { name: "Create API token" }).click();
+    const dialog = page.getByRole("dialog", { name: "Create API token" });
+    await dialog.getByLabel("Name").fill("ci-deploy");
+    await dialog.getByLabel("Description").fill("GitHub Actions, deploy job");
+    await dialog.getByLabel("Role").selectOption("deployer");
+    await dialog.getByLabel("7 days").check();
+    // Focus stays inside the modal dialog: tabbing through it never reaches the page behind.
+    for (let i = 0; i < 15; i++) {
+      await page.keyboard.press("Tab");
+      // (Strings run in the page: this test's TypeScript has no DOM types.)
+      expect(await page.evaluate("document.activeElement?.closest('dialog') !== null")).toBe(true);
+    }
+    await shot("create-token");
+    await dialog.getByRole("button", { name: "Create API token" }).click();
+
+    const reveal = page.getByRole("dialog", { name: "API token created" });
+    await hasText(reveal.getByRole("alert"), "It will not be shown again");
+    secret = await reveal.getByLabel("Token “ci-deploy”").inputValue();
+    expect(secret.split(".")).toHaveLength(3);
+    await reveal.getByRole("button", { name: "Copy", exact: true }).click();
+    await reveal.getByRole("button", { name: "Copied", exact: true }).waitFor();
+    expect(await page.evaluate("navigator.clipboard.readText()")).toBe(secret);
+    await shot("token-reveal", { mask: [reveal.locator("input.secret")] });
+
+    const asToken = new Api(server.url).bearer(secret);
+    expect(await asToken.ok("GET", "/v1/auth")).toMatchObject({ tokenKind: "api", entityId: TEAM_ID, role: { id: "deployer" } });
+    await reveal.getByRole("button", { name: "I have copied it" }).click();
+    await hasCount(page.getByRole("dialog"), 0);
+    const row = page.getByRole("row", { name: /ci-deploy/ });
+    await hasText(row, "Deployer");
+    await hasText(row, OWNER_EMAIL);
+    await hasText(row, "Active");
+  });
+
+  it("never shows the secret again: not after a reload, not in storage", async () => {
+    await page.reload();
+    await page.getByRole("row", { name: /ci-deploy/ }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+    const stored = await page.evaluate("JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })");
+    expect(stored).not.toContain(secret);
+    await hasText(page.getByRole("row", { name: /ci-deploy/ }), "just now");
+    await shot("tokens");
+  });
+
+  it("revokes the token after confirmation; revoked tokens show with the toggle", async () => {
+    await page.getByRole("button", { name: "Revoke ci-deploy" }).click();
+    const confirm = page.getByRole("dialog", { name: "Revoke “ci-deploy”?" });
+    await focused(confirm.getByRole("button", { name: "Cancel" }));
+    await confirm.getByRole("button", { name: "Revoke token" }).click();
+    await hasCount(page.getByRole("row", { name: /ci-deploy/ }), 0);
+    await page.getByLabel("Show revoked and expired tokens").check();
+    await hasText(page.getByRole("row", { name: /ci-deploy/ }), "Revoked");
+    const refused = await new Api(server.url).bearer(secret).request("GET", "/v1/auth");
+    expect(refused.status).toBe(401);
+  });
+
+  it("shows the revocation in the audit log, filterable, with a link to the token's own feed", async () => {
+    await page.getByRole("link", { name: "Audit log" }).click();
+    const revoked = page.locator('tr[data-event-type="apiTokens.revoke"]');
+    await hasCount(revoked, 1);
+    await hasText(revoked, OWNER_EMAIL);
+    await hasCount(page.locator('tr[data-event-type="roles.create"]'), 1);
+    await shot("audit", { fullPage: true });
+    await page.getByLabel("Event type").fill("apiTokens.revoke");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await hasCount(page.locator("tbody tr"), 1);
+    await revoked.getByRole("link", { name: /Audit log of token/ }).click();
+    await page.getByRole("heading", { name: "Token audit log" }).waitFor();
+    // The token's feed holds its own request (GET /v1/auth made with it) and the changes made to it.
+    await hasText(page.locator('tr[data-event-type="request"]').first(), "/v1/auth");
+    await hasCount(page.locator('tr[data-event-type="apiTokens.create"]'), 1);
+  });
+
+  it("counts the tokens a role's deletion would revoke, and invites a member with a link", async () => {
+    const api = await Api.signIn(server.url);
+    await api.ok("POST", `/v1/teams/${TEAM_ID}/tokens`, { name: "nightly", roleId: "deployer" });
+    await page.getByRole("link", { name: "Roles" }).click();
+    await page.getByRole("button", { name: "Delete Deployer" }).click();
+    await hasText(page.getByTestId("revoke-count"), "revokes 1 API token made from it, at once: nightly");
+    await page.getByRole("button", { name: "Cancel" }).click();
+
+    await page.getByRole("link", { name: "Members" }).click();
+    await page.getByRole("button", { name: "Invite member" }).click();
+    const invite = page.getByRole("dialog", { name: "Invite a member" });
+    await invite.getByLabel("E-mail").fill("dev@example.com");
+    await invite.getByRole("button", { name: "Invite" }).click();
+    const link = await page.getByLabel("Invitation link").inputValue();
+    expect(link).toMatch(new RegExp(`^${server.url}/invite\\?token=`));
+    await page.getByRole("button", { name: "Done" }).click();
+    await shot("members");
+  });
+
+  it.runIf(CLI_LOGIN)("approves a CLI login after signing in, and the CLI receives a working token", async () => {
+    const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/v1/cli-login`);
+    const messages: Record<string, unknown>[] = [];
+    socket.on("message", (data: Buffer) => messages.push(JSON.parse(data.toString()) as Record<string, unknown>));
+    await new Promise<void>((resolve, reject) => {
+      socket.once("open", () => resolve());
+      socket.once("error", reject);
+    });
+    socket.send(JSON.stringify({ type: "init" }));
+    const next = async (type: string) => {
+      for (let i = 0; i < 300; i++) {
+        const found = messages.find((m) => m["type"] === type);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no ${type} message; got ${JSON.stringify(messages)}`);
+    };
+    const loginPage = String((await next("init-ack"))["loginPage"]);
+    expect(loginPage).toContain("/cli-login?sessionToken=");
+
+    // A browser that is not signed in is sent to sign in first, then back to the approval page.
+    const fresh = await browser.newContext({ viewport: { width: 1100, height: 860 } });
+    const cli = await fresh.newPage();
+    await cli.goto(loginPage);
+    await cli.waitForURL(/\/sign-in\?next=/);
+    await cli.getByText("Sign in to approve the command-line login").waitFor();
+    await cli.getByLabel("E-mail").fill(OWNER_EMAIL);
+    await cli.getByLabel("Password").fill(OWNER_PASSWORD);
+    await cli.getByRole("button", { name: "Sign in" }).click();
+    await cli.waitForURL(/\/cli-login\?sessionToken=/);
+    await cli.getByLabel("Team", { exact: true }).selectOption(TEAM_ID);
+    await cli.getByLabel("Role").selectOption("deployer");
+    await cli.getByLabel("Token name").fill("laptop CLI");
+    await cli.getByLabel("30 days").check();
+    await cli.screenshot({ path: join(SHOTS, "console-cli-login.png"), animations: "disabled" });
+    await cli.getByRole("button", { name: "Approve" }).click();
+    await cli.getByRole("heading", { name: "Command-line login approved" }).waitFor();
+
+    const success = await next("login-success");
+    expect(success["contextName"]).toBe(TEAM_ID);
+    const token = String(success["apiToken"]);
+    expect(await new Api(server.url).bearer(token).ok("GET", "/v1/auth")).toMatchObject({
+      tokenKind: "api",
+      name: "laptop CLI",
+      entityId: TEAM_ID,
+      role: { id: "deployer" },
+    });
+    socket.close();
+    await fresh.close();
+  });
+});
