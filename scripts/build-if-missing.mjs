@@ -13,12 +13,16 @@ const newest = (dir) => {
   return t;
 };
 
-const packages = ["core", "server"];
+const packages = ["core", "server", "sdk", "cli"];
 const stale = packages.some((pkg) => {
   const out = join("packages", pkg, "dist");
   return !existsSync(out) || newest(join("packages", pkg, "src")) > newest(out);
 });
 if (stale) {
   process.stdout.write("Building Latchkey (first start or sources changed)...\n");
-  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-b", "packages/server/tsconfig.build.json"], { stdio: "inherit" });
+  execFileSync(
+    process.execPath,
+    ["node_modules/typescript/bin/tsc", "-b", "packages/server/tsconfig.build.json", "packages/cli/tsconfig.build.json"],
+    { stdio: "inherit" },
+  );
 }

@@ -6,3 +6,4 @@ export * from "./schemas/common.js";
 export * from "./schemas/entities.js";
 export * from "./schemas/tokens.js";
 export * from "./schemas/audit.js";
+export * from "./schemas/cli-login.js";

@@ -1,92 +1,94 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// The server's own test harness, listening on a real port: the sdk is tested over real HTTP with the real fetch.
-import { OWNER_EMAIL, OWNER_PASSWORD, startHarness, type Harness } from "../../server/src/test-support/harness.js";
-import { LatchkeyClient, LatchkeyError } from "./index.js";
+import { describe, expect, it } from "vitest";
+import { ApiError, TransportError } from "./errors.js";
+import { createClient, normalizeHost } from "./client.js";
+import { cliLoginUrl, parseCliLoginMessage } from "./cli-login.js";
 
-describe("sdk against a listening server", () => {
-  let h: Harness;
-  let baseUrl: string;
-  let owner: LatchkeyClient;
-  let teamId: string;
+/** A fetch that answers from a table and remembers what it was asked. */
+function fakeFetch(answer: (url: URL, init: RequestInit) => { status: number; body: string }) {
+  const calls: { url: URL; init: RequestInit }[] = [];
+  const fn = (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    calls.push({ url, init });
+    const { status, body } = answer(url, init);
+    return Promise.resolve(new Response(body, { status, headers: { "content-type": "application/json" } }));
+  };
+  return { fetch: fn, calls };
+}
 
-  beforeAll(async () => {
-    h = await startHarness("sqlite");
-    baseUrl = await h.app.listen({ port: 0, host: "127.0.0.1" });
-    owner = new LatchkeyClient({ baseUrl, origin: "cli" });
-    await owner.session.signIn(OWNER_EMAIL, OWNER_PASSWORD);
-    teamId = (await owner.teams.create({ name: "SDK team" })).id;
-  });
-  afterAll(() => h.close());
+describe("normalizeHost", () => {
+  it.each([
+    ["http://localhost:8080", "http://localhost:8080"],
+    ["http://localhost:8080/", "http://localhost:8080"],
+    ["latchkey.example.com", "https://latchkey.example.com"],
+    ["https://example.com/latchkey//", "https://example.com/latchkey"],
+  ])("%s -> %s", (given, expected) => expect(normalizeHost(given)).toBe(expected));
 
-  it("signs in with a cookie session and sends the CSRF token on unsafe requests", async () => {
-    expect((await owner.session.get()).user.email).toBe(OWNER_EMAIL);
-    expect(owner.csrfToken).toBeTruthy();
-    const role = await owner.teamRoles(teamId).create({ name: "Readers", permissions: { teamScope: ["team.read"] } });
-    expect(role).toMatchObject({ id: "readers", restrictions: { enabled: false } });
+  it("refuses other schemes", () => expect(() => normalizeHost("file:///etc/passwd")).toThrow(TypeError));
+});
 
-    const noCsrf = new LatchkeyClient({ baseUrl });
-    await noCsrf.session.signIn(OWNER_EMAIL, OWNER_PASSWORD);
-    noCsrf.csrfToken = undefined;
-    const refused = await noCsrf.teams.create({ name: "No CSRF" }).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(LatchkeyError);
-    expect(refused).toMatchObject({ status: 403, code: "CSRF_FAILED" });
-  });
-
-  it("creates a token whose secret authenticates as a bearer, and revokes it", async () => {
-    const created = await owner.tokens({ type: "team", id: teamId }).create({ name: "ci", roleId: "readers", expiresAt: null });
-    expect(created.apiToken).toMatchObject({ name: "ci", role: { roleId: "readers" }, active: true });
-    const bearer = new LatchkeyClient({ baseUrl, token: created.token });
-    expect(await bearer.isValid()).toBe(true);
-    expect(await bearer.auth()).toMatchObject({ tokenKind: "api", entityType: "team", entityId: teamId, role: { id: "readers" } });
-
-    await owner.tokens({ type: "team", id: teamId }).revoke(created.apiToken.id);
-    expect(await bearer.isValid()).toBe(false);
-    const error = await bearer.auth().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LatchkeyError);
-    const e = error as LatchkeyError;
-    expect(e.status).toBe(401);
-    expect(e.code).toMatch(/^TOKEN_/);
-    expect(e.id).toMatch(/^req_/);
+describe("createClient", () => {
+  it("sends the bearer token, origin and JSON body, and returns data", async () => {
+    const f = fakeFetch(() => ({ status: 200, body: '{"data":{"id":"p"}}' }));
+    const client = createClient({ host: "http://h", token: "T", origin: "cli", fetch: f.fetch });
+    expect(await client.post("/v1/projects", { name: "P" })).toEqual({ data: { id: "p" } });
+    const headers = f.calls[0]!.init.headers as Record<string, string>;
+    expect(headers).toMatchObject({ authorization: "Bearer T", "x-latchkey-origin": "cli", "content-type": "application/json" });
+    expect(f.calls[0]!.init.body).toBe('{"name":"P"}');
   });
 
-  it("carries the API's error envelope: status, code, message, id and details", async () => {
-    const error = (await owner
-      .teamRoles(teamId)
-      .create({ name: "", permissions: {} })
-      .catch((e: unknown) => e)) as LatchkeyError;
-    expect(error).toBeInstanceOf(LatchkeyError);
-    expect(error.status).toBe(400);
-    expect(error.code).toBe("VALIDATION_FAILED");
-    expect(error.message).toContain("name");
-    expect(error.details).toHaveProperty("fields.name");
-    const missing = (await owner.teams.get("no-such-team").catch((e: unknown) => e)) as LatchkeyError;
-    expect([403, 404]).toContain(missing.status);
+  it("turns the error envelope into an ApiError", async () => {
+    const body =
+      '{"error":{"status":403,"code":"FORBIDDEN","message":"missing permission project.create","id":"req_1","details":{"permission":"project.create"}}}';
+    const client = createClient({ host: "http://h", fetch: fakeFetch(() => ({ status: 403, body })).fetch });
+    const error = await client.get("/v1/projects").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 403, code: "FORBIDDEN", message: "missing permission project.create", requestId: "req_1" });
   });
 
-  it("follows cursors across pages until the last one", async () => {
-    const tokens = owner.tokens({ type: "team", id: teamId });
-    for (let i = 0; i < 5; i++) await tokens.create({ name: `page-${i}`, roleId: "readers" });
-    const first = await tokens.list({ per_page: 2 });
-    expect(first.items).toHaveLength(2);
-    expect(first.pagination).toMatchObject({ hasNextPage: true, count: 2 });
-    const names: string[] = [];
-    for await (const token of owner.paginate<{ name: string }>(`/v1/teams/${teamId}/tokens`, "apiTokens", { per_page: 2 })) {
-      names.push(token.name);
-    }
-    expect(names.filter((n) => n.startsWith("page-")).sort()).toEqual(["page-0", "page-1", "page-2", "page-3", "page-4"]);
-    const everything = await tokens.all(true);
-    expect(everything.map((t) => t.name)).toContain("ci");
+  it("reports a reply that is not the API, and an unreachable host, as TransportError", async () => {
+    const html = createClient({ host: "http://h", fetch: fakeFetch(() => ({ status: 502, body: "<html>" })).fetch });
+    await expect(html.get("/v1/auth")).rejects.toBeInstanceOf(TransportError);
+    const down = createClient({ host: "http://h", fetch: () => Promise.reject(new Error("ECONNREFUSED")) });
+    await expect(down.get("/v1/auth")).rejects.toThrow(/cannot reach http:\/\/h: ECONNREFUSED/);
   });
 
-  it("signs out: the session is gone", async () => {
-    const client = new LatchkeyClient({ baseUrl });
-    await client.session.signIn(OWNER_EMAIL, OWNER_PASSWORD);
-    await client.session.signOut();
-    await expect(client.session.get()).rejects.toMatchObject({ status: 401, code: "UNAUTHENTICATED" });
+  it("follows cursors until the last page, up to a limit", async () => {
+    const f = fakeFetch((url) => {
+      const cursor = url.searchParams.get("cursor");
+      const page = cursor === null ? 1 : Number(cursor);
+      const more = page < 3;
+      return {
+        status: 200,
+        body: JSON.stringify({
+          data: { items: [page] },
+          pagination: { hasNextPage: more, count: 1, ...(more ? { cursor: String(page + 1) } : {}) },
+        }),
+      };
+    });
+    const client = createClient({ host: "http://h", fetch: f.fetch });
+    expect(await client.list<number>("/v1/x", "items", { all: true })).toEqual([1, 2, 3]);
+    expect(f.calls[0]!.url.searchParams.get("all")).toBe("true");
+    expect(f.calls.every((c) => c.url.searchParams.get("per_page") === "100")).toBe(true);
+    expect(await client.list<number>("/v1/x", "items", {}, 2)).toEqual([1, 2]);
+  });
+});
+
+describe("CLI login protocol helpers", () => {
+  it("uses ws for http and wss for https", () => {
+    expect(cliLoginUrl("http://localhost:8080")).toBe("ws://localhost:8080/v1/cli-login");
+    expect(cliLoginUrl("https://example.com/lk/")).toBe("wss://example.com/lk/v1/cli-login");
   });
 
-  it("reports a server that does not answer as NETWORK_ERROR", async () => {
-    const nowhere = new LatchkeyClient({ baseUrl: "http://127.0.0.1:9" });
-    await expect(nowhere.permissions()).rejects.toMatchObject({ status: 0, code: "NETWORK_ERROR" });
-  });
+  it.each([
+    [
+      '{"type":"init-ack","loginPage":"http://x/cli-login?sessionToken=s"}',
+      { type: "init-ack", loginPage: "http://x/cli-login?sessionToken=s" },
+    ],
+    ['{"type":"login-success","apiToken":"a.b.c","contextName":"acme"}', { type: "login-success", apiToken: "a.b.c", contextName: "acme" }],
+    ['{"type":"login-failure","message":"denied"}', { type: "login-failure", message: "denied" }],
+    ['{"type":"login-success"}', null],
+    ['{"type":"other"}', null],
+    ["not json", null],
+    ["null", null],
+  ])("%s", (text, expected) => expect(parseCliLoginMessage(text)).toEqual(expected));
 });

@@ -1,36 +1,5 @@
-/** The error envelope's fields, as every failed call of the API carries them. */
-export interface ApiErrorBody {
-  status: number;
-  code: string;
-  message: string;
-  id: string;
-  details?: Record<string, unknown>;
-}
-
-/** A failed API call: the HTTP status and the API's `{code, message, id, details}`; `NETWORK_ERROR` when nothing answered. */
-export class LatchkeyError extends Error {
-  readonly status: number;
-  readonly code: string;
-  /** The request id the server logged (`x-request-id`), for a report. */
-  readonly id: string;
-  readonly details: Record<string, unknown> | undefined;
-
-  constructor(body: ApiErrorBody) {
-    super(body.message);
-    this.name = "LatchkeyError";
-    this.status = body.status;
-    this.code = body.code;
-    this.id = body.id;
-    this.details = body.details;
-  }
-}
-
-/** The pagination block of every list reply; `cursor` is absent on the last page. */
-export interface Pagination {
-  hasNextPage: boolean;
-  count: number;
-  cursor?: string;
-}
+import { ApiError, TransportError } from "./errors.js";
+import type { Pagination } from "./client.js";
 
 /** One page of a list. */
 export interface Page<T> {
@@ -41,8 +10,8 @@ export interface Page<T> {
 /** Query string values; undefined ones are left out. */
 export type Query = Record<string, string | number | boolean | undefined>;
 
-/** How a client authenticates and reaches the server. */
-export interface ClientOptions {
+/** How a LatchkeyClient authenticates and reaches the server. */
+export interface LatchkeyClientOptions {
   /** The server's origin, e.g. `https://latchkey.example.com`; empty (the default) means the page's own origin. */
   baseUrl?: string;
   /** An API token: sent as `Authorization: Bearer`. */
@@ -82,7 +51,7 @@ export class HttpClient {
   private readonly keepCookies: boolean;
   private cookie: string | undefined;
 
-  constructor(options: ClientOptions = {}) {
+  constructor(options: LatchkeyClientOptions = {}) {
     this.baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "");
     this.token = options.token;
     this.csrfToken = options.csrfToken;
@@ -91,7 +60,7 @@ export class HttpClient {
     this.keepCookies = options.keepCookies ?? typeof document === "undefined";
   }
 
-  /** Sends one request and returns the reply's `data`; any other reply throws a LatchkeyError. */
+  /** Sends one request and returns the reply's `data`; an error reply throws ApiError, no reply TransportError. */
   async request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
     const reply = await this.send(method, path, options);
     return (reply as { data: T }).data;
@@ -139,8 +108,8 @@ export class HttpClient {
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       });
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      throw new LatchkeyError({ status: 0, code: "NETWORK_ERROR", message: `the server did not answer: ${why}`, id: "" });
+      const why = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+      throw new TransportError(`the server did not answer: ${why}`, { cause: error });
     }
     if (this.keepCookies) this.rememberCookie(response);
     const text = await response.text();
@@ -150,16 +119,12 @@ export class HttpClient {
     } catch {
       body = undefined;
     }
-    const error = (body as { error?: ApiErrorBody } | undefined)?.error;
-    if (response.status !== 200 || error || body === undefined) {
-      throw new LatchkeyError(
-        error ?? {
-          status: response.status,
-          code: "UNEXPECTED_REPLY",
-          message: `unexpected reply ${response.status} ${response.statusText}`.trim(),
-          id: response.headers.get("x-request-id") ?? "",
-        },
-      );
+    if (body === undefined) throw new TransportError(`the server answered ${response.status} with something that is not the Latchkey API`);
+    const error = (body as { error?: { code?: string; message?: string; id?: string; details?: Record<string, unknown> } }).error;
+    if (response.status !== 200 || error) {
+      const e = error ?? {};
+      const id = e.id ?? response.headers.get("x-request-id") ?? undefined;
+      throw new ApiError(response.status, e.code ?? "UNKNOWN", e.message ?? `HTTP ${response.status}`, id, e.details);
     }
     return body;
   }

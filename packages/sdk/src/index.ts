@@ -1,12 +1,6 @@
-export { LatchkeyClient, entityPath, type RolesApi } from "./client.js";
-export {
-  HttpClient,
-  LatchkeyError,
-  withQuery,
-  type ApiErrorBody,
-  type ClientOptions,
-  type Page,
-  type Pagination,
-  type Query,
-} from "./http.js";
+export * from "./errors.js";
+export * from "./client.js";
+export * from "./cli-login.js";
+export * from "./http.js";
+export * from "./latchkey-client.js";
 export type * from "./types.js";

@@ -2,6 +2,7 @@ import { createAuditBuffer } from "./audit/buffer.js";
 import type { Config } from "./config.js";
 import { createAuditService } from "./services/audit.js";
 import { createAccountService } from "./services/accounts.js";
+import { createCliLoginService } from "./services/cli-logins.js";
 import { createMemberService } from "./services/members.js";
 import { createOrgService } from "./services/orgs.js";
 import { createProjectService } from "./services/projects.js";
@@ -29,6 +30,7 @@ export function createServices(
   const lastUsed = createLastUsed({ store, onError });
   const verifier = createVerifier({ ...deps, keys, lastUsed });
   const tokens = createTokenService({ ...deps, keys, lastUsed });
+  const cliLogins = createCliLoginService({ store, config, tokens, now });
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -37,6 +39,7 @@ export function createServices(
     lastUsed,
     verifier,
     tokens,
+    cliLogins,
     sessions: createSessionService({ ...deps, throttle: createThrottle({ max: 10, windowMs: 15 * 60_000 }) }),
     accounts: createAccountService(deps),
     orgs: createOrgService(deps),
@@ -57,6 +60,7 @@ export function createServices(
       const housekeeping = async () => {
         await audit.prune();
         await store.sessions.removeExpired(now().toISOString());
+        await cliLogins.removeExpired();
       };
       await housekeeping();
       pruning = setInterval(() => void housekeeping().catch(onError), 3_600_000);
@@ -65,6 +69,7 @@ export function createServices(
     async close(): Promise<void> {
       if (pruning) clearInterval(pruning);
       verifier.close();
+      cliLogins.close();
       await lastUsed.close();
       await buffer.close();
     },

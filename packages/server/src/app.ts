@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import cookie from "@fastify/cookie";
+import websocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
 import { createServices, type Services } from "./app-services.js";
 import type { Config } from "./config.js";
@@ -16,6 +17,8 @@ import { roleRoutes } from "./http/routes/roles.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { teamRoutes } from "./http/routes/teams.js";
 import { auditRoutes } from "./http/routes/audit.js";
+import { cliLoginRoutes } from "./http/routes/cli-login.js";
+import { MAX_FRAME_BYTES } from "./http/cli-login-socket.js";
 import { identityRoutes } from "./http/routes/identity.js";
 import { tokenRoutes } from "./http/routes/tokens.js";
 import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js";
@@ -71,6 +74,7 @@ export async function buildApp(
     done();
   });
   await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   installErrorHandling(app);
 
   const bearer: BearerAuthenticator = (token, request) => services.verifier.authenticate(token, request.ip);
@@ -86,6 +90,7 @@ export async function buildApp(
   projectRoutes(router, services);
   tokenRoutes(router, services);
   auditRoutes(router, services);
+  cliLoginRoutes(app, router, services);
   identityRoutes(app, router, services);
   metaRoutes(app, router, services);
   consoleRoutes(app, options.consoleDir);

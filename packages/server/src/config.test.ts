@@ -130,6 +130,11 @@ describe("loadConfig values", () => {
     expect(config.session).toEqual({ idleMs: 15 * 60_000, maxMs: 8 * 3_600_000 });
   });
 
+  it("reads how long a CLI login waits (10 minutes unless told)", () => {
+    expect(loadConfig(base()).cliLoginMs).toBe(10 * 60_000);
+    expect(loadConfig({ ...base(), LATCHKEY_CLI_LOGIN_MINUTES: "3" }).cliLoginMs).toBe(3 * 60_000);
+  });
+
   it("accepts PostgreSQL with a master key", () => {
     const config = loadConfig({ ...base(), LATCHKEY_DATABASE_URL: "postgres://db/latchkey" });
     expect(config.database.kind).toBe("postgres");
@@ -191,6 +196,8 @@ describe("loadConfig refuses bad values, naming the variable", () => {
     ["LATCHKEY_HOST", ""],
     ["LATCHKEY_DATA_DIR", ""],
     ["LATCHKEY_SESSION_IDLE_MINUTES", "0"],
+    ["LATCHKEY_CLI_LOGIN_MINUTES", "0"],
+    ["LATCHKEY_CLI_LOGIN_MINUTES", "61"],
     ["LATCHKEY_SESSION_MAX_HOURS", "721"],
   ])("%s=%j", (name, value) => {
     expect(configError({ ...base(), [name]: value }).message).toContain(name);

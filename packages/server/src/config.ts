@@ -28,6 +28,7 @@ const Env = z.object({
   LATCHKEY_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   LATCHKEY_TOKEN_MAX_LIFETIME_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+  LATCHKEY_CLI_LOGIN_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
   LATCHKEY_AUDIT_BUFFER_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
 });
 
@@ -45,6 +46,8 @@ export interface Config {
   /** The longest an API token may live; null allows tokens without expiry. */
   tokenMaxLifetimeMs: number | null;
   audit: { retentionDays: number; bufferMax: number };
+  /** How long a CLI login's session token stays valid. */
+  cliLoginMs: number;
 }
 
 /** A configuration value that stops the process: names the variable and what is wrong with it. */
@@ -102,5 +105,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     session: { idleMs: e.LATCHKEY_SESSION_IDLE_MINUTES * 60_000, maxMs: e.LATCHKEY_SESSION_MAX_HOURS * 3_600_000 },
     tokenMaxLifetimeMs: e.LATCHKEY_TOKEN_MAX_LIFETIME_DAYS === undefined ? null : e.LATCHKEY_TOKEN_MAX_LIFETIME_DAYS * 86_400_000,
     audit: { retentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS, bufferMax: e.LATCHKEY_AUDIT_BUFFER_MAX },
+    cliLoginMs: e.LATCHKEY_CLI_LOGIN_MINUTES * 60_000,
   };
 }

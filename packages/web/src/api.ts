@@ -1,4 +1,4 @@
-import { LatchkeyClient, LatchkeyError } from "@latchkey/sdk";
+import { LatchkeyClient } from "@latchkey/sdk";
 
 const CSRF_KEY = "latchkey.csrf";
 
@@ -28,9 +28,8 @@ export function rememberCsrf(token: string | undefined): void {
   }
 }
 
-/** A sentence for people from anything thrown: the API's own message, with its code. */
+/** A sentence for people from anything thrown: the API's own message (ApiError), or the error's. */
 export function messageOf(error: unknown): string {
-  if (error instanceof LatchkeyError) return error.message;
   if (error instanceof Error) return error.message;
   return String(error);
 }

@@ -71,14 +71,14 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
 /** The API's message (and request id, for a report). */
 export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   if (error === undefined) return null;
-  const e = error as { code?: string; id?: string; status?: number };
+  const e = error as { code?: string; requestId?: string; status?: number };
   return (
     <div className="error" role="alert">
       <strong>{messageOf(error)}</strong>
       {e.code ? (
         <span className="error-meta">
           {e.code}
-          {e.id ? ` · request ${e.id}` : ""}
+          {e.requestId ? ` · request ${e.requestId}` : ""}
         </span>
       ) : null}
       {onRetry ? (

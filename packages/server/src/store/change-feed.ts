@@ -5,6 +5,8 @@ export type ChangeEvent =
   | { t: "token"; id: string }
   | { t: "role"; entityType: "team" | "org"; entityId: string; roleId: string }
   | { t: "signing-keys" }
+  /** A pending CLI login was approved or denied (`id` is the hash of its session token). */
+  | { t: "cli-login"; id: string }
   /** Drop every cache: sent after a reconnect, and for rare wide changes (a team or organisation deleted). */
   | { t: "resync" };
 

@@ -166,6 +166,17 @@ export interface TombstonesTable {
   deleted_at: string;
 }
 
+/** A pending CLI login; `sealed_token` is the approved token encrypted under a key derived from the session token. */
+export interface CliLoginsTable {
+  id_hash: string;
+  status: "pending" | "claimed" | "approved" | "denied";
+  created_at: string;
+  expires_at: string;
+  context_name: string | null;
+  sealed_token: string | null;
+  message: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -183,4 +194,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_feed_heads: AuditFeedHeadsTable;
   tombstones: TombstonesTable;
+  cli_logins: CliLoginsTable;
 }

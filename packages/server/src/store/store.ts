@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { CHANNEL, type ChangeEvent, type ChangeFeed } from "./change-feed.js";
 import type { Db, Executor } from "./database.js";
 import { createAuditRepository } from "./repositories/audit.js";
+import { createCliLoginsRepository } from "./repositories/cli-logins.js";
 import { createInvitationsRepository } from "./repositories/invitations.js";
 import { createMembersRepository } from "./repositories/members.js";
 import { createMetaRepository } from "./repositories/meta.js";
@@ -37,6 +38,7 @@ export function createRepositories(ex: Executor, kind: Db["kind"], bulkInsert: D
     meta: createMetaRepository(ex),
     signingKeys: createSigningKeysRepository(ex),
     tokens: createTokensRepository(ex),
+    cliLogins: createCliLoginsRepository(ex),
     /** Marks a deleted team's or organisation's id as used for good. */
     bury: (entityType: "team" | "org", entityId: string, at: string) =>
       ex

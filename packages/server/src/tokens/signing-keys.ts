@@ -1,32 +1,14 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  type KeyObject,
-} from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { SignJWT, type JWTPayload } from "jose";
 import type { Store } from "../store/store.js";
 import type { SigningKeyRow } from "../store/repositories/signing-keys.js";
 import { newId } from "../services/secrets.js";
+import { open, seal } from "../services/sealed.js";
 
-/** AES-256-GCM with the master key: `v1.<iv>.<tag>.<ciphertext>`, base64url. */
-function seal(masterKey: Buffer, plain: Buffer): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", masterKey, iv);
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return ["v1", iv, cipher.getAuthTag(), body].map((p) => (typeof p === "string" ? p : p.toString("base64url"))).join(".");
-}
-
-function open(masterKey: Buffer, sealed: string): Buffer {
-  const [version, iv, tag, body] = sealed.split(".");
-  if (version !== "v1" || !iv || !tag || !body) throw new Error("signing key is not in a known format");
-  const decipher = createDecipheriv("aes-256-gcm", masterKey, Buffer.from(iv, "base64url"));
-  decipher.setAuthTag(Buffer.from(tag, "base64url"));
+/** Opens a private key sealed with the master key (AES-256-GCM, see sealed.ts). */
+function unseal(masterKey: Buffer, sealed: string): Buffer {
   try {
-    return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]);
+    return open(masterKey, sealed);
   } catch {
     throw new Error("cannot decrypt the signing keys: LATCHKEY_MASTER_KEY is not the key they were stored with");
   }
@@ -58,7 +40,7 @@ export function createSigningKeys(deps: { store: Store; masterKey: Buffer; now: 
     else if (active?.kid !== current.kid) {
       active = {
         kid: current.kid,
-        privateKey: createPrivateKey({ key: open(masterKey, current.private_key), format: "der", type: "pkcs8" }),
+        privateKey: createPrivateKey({ key: unseal(masterKey, current.private_key), format: "der", type: "pkcs8" }),
       };
     }
   };

@@ -63,6 +63,8 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
   let generation = 0;
 
   const onChange = (event: ChangeEvent) => {
+    // CLI-login wake-ups share the feed but say nothing about tokens or roles: they must not empty the caches.
+    if (event.t === "cli-login") return;
     generation++;
     if (event.t === "token") tokens.delete(event.id);
     else if (event.t === "role") roles.delete(roleKeyOf(event.entityType, event.entityId, event.roleId));

@@ -1,0 +1,148 @@
+import type { Command } from "commander";
+import { UsageError } from "../failure.js";
+import type { Column } from "../output.js";
+import { confirm } from "../prompt.js";
+import type { Runtime, RuntimeOf } from "../runtime.js";
+
+interface PermissionSet {
+  orgScope: string[];
+  teamScope: string[];
+  projectScope: string[];
+}
+interface Role {
+  id: string;
+  name: string;
+  description: string;
+  permissions: PermissionSet;
+  restrictions: { enabled: boolean } & Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const count = (p: PermissionSet) => p.orgScope.length + p.teamScope.length + p.projectScope.length;
+const COLUMNS: Column<Role>[] = [
+  ["ID", (r) => r.id],
+  ["NAME", (r) => r.name],
+  ["PERMISSIONS", (r) => count(r.permissions)],
+  ["RESTRICTED", (r) => (r.restrictions.enabled ? "yes" : "no")],
+  ["UPDATED", (r) => r.updatedAt],
+];
+const DETAIL: Column<Role>[] = [
+  ["ID", (r) => r.id],
+  ["NAME", (r) => r.name],
+  ["DESCRIPTION", (r) => r.description],
+  ["ORG PERMISSIONS", (r) => r.permissions.orgScope.join(", ")],
+  ["TEAM PERMISSIONS", (r) => r.permissions.teamScope.join(", ")],
+  ["PROJECT PERMISSIONS", (r) => r.permissions.projectScope.join(", ")],
+  ["RESTRICTIONS", (r) => r.restrictions],
+  ["UPDATED", (r) => r.updatedAt],
+];
+
+const collect = (value: string, previous: string[]) => [...previous, ...value.split(",").filter(Boolean)];
+
+/** Sorts permission ids into their scopes by prefix (`org.`, `team.`, `project.`). */
+function permissionSet(ids: string[]): PermissionSet {
+  const set: PermissionSet = { orgScope: [], teamScope: [], projectScope: [] };
+  for (const id of ids) {
+    const scope = id.split(".")[0];
+    if (scope === "org") set.orgScope.push(id);
+    else if (scope === "team") set.teamScope.push(id);
+    else if (scope === "project") set.projectScope.push(id);
+    else throw new UsageError(`--permission ${id}: permission ids start with org., team. or project. (see GET /v1/permissions)`);
+  }
+  return set;
+}
+
+function restrictionsFrom(json: string | undefined): Record<string, unknown> {
+  if (json === undefined) return {};
+  try {
+    return { restrictions: JSON.parse(json) as unknown };
+  } catch {
+    throw new UsageError('--restrictions must be JSON, e.g. {"enabled":true,"projects":["web"],"restrictionMode":"in"}');
+  }
+}
+
+const needs = (action: "read" | "manage") => `\nNeeds permission: team.roles.${action} (team) or org.roles.${action} (organisation).`;
+
+/** `roles list|get|create|update|delete`. */
+export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
+  const roles = program.command("roles").description("Roles of a team (--team) or organisation (--org)");
+  const path = async (rt: Runtime, id?: string) => `${await rt.base()}/roles${id ? `/${encodeURIComponent(id)}` : ""}`;
+
+  roles
+    .command("list")
+    .description("List roles")
+    .addHelpText("after", needs("read"))
+    .action(async (_opts: unknown, command: Command) => {
+      const rt = runtimeOf(command);
+      rt.print(await rt.client().list<Role>(await path(rt), "roles"), COLUMNS);
+    });
+
+  roles
+    .command("get <roleId>")
+    .description("Show a role with its permissions and restrictions")
+    .addHelpText("after", needs("read"))
+    .action(async (roleId: string, _opts: unknown, command: Command) => {
+      const rt = runtimeOf(command);
+      rt.print((await rt.client().get<Role>(await path(rt, roleId))).data, DETAIL);
+    });
+
+  roles
+    .command("create <name>")
+    .description("Create a role")
+    .option("--id <slug>", "its id (default: derived from the name)")
+    .option("--description <text>", "what it is for", "")
+    .option("--permission <ids>", "a permission id (repeat, or separate with commas)", collect, [])
+    .option("--restrictions <json>", "limits to projects (team role) or teams (organisation role), as JSON")
+    .addHelpText("after", `${needs("manage")}\nA role can grant only permissions you hold yourself.`)
+    .action(
+      async (name: string, opts: { id?: string; description: string; permission: string[]; restrictions?: string }, command: Command) => {
+        const rt = runtimeOf(command);
+        const body = {
+          name,
+          description: opts.description,
+          permissions: permissionSet(opts.permission),
+          ...(opts.id ? { id: opts.id } : {}),
+          ...restrictionsFrom(opts.restrictions),
+        };
+        rt.print((await rt.client().post<Role>(await path(rt), body)).data, DETAIL);
+      },
+    );
+
+  roles
+    .command("update <roleId>")
+    .description("Change a role; tokens generated from it change with it on their next request")
+    .option("--name <name>", "new name")
+    .option("--description <text>", "new description")
+    .option("--permission <ids>", "the new full list of permissions (repeat, or separate with commas)", collect, [])
+    .option("--restrictions <json>", "new restrictions, as JSON")
+    .addHelpText("after", `${needs("manage")}\nA role can grant only permissions you hold yourself.`)
+    .action(
+      async (
+        roleId: string,
+        opts: { name?: string; description?: string; permission: string[]; restrictions?: string },
+        command: Command,
+      ) => {
+        const rt = runtimeOf(command);
+        const body = {
+          ...(opts.name !== undefined ? { name: opts.name } : {}),
+          ...(opts.description !== undefined ? { description: opts.description } : {}),
+          ...(opts.permission.length > 0 ? { permissions: permissionSet(opts.permission) } : {}),
+          ...restrictionsFrom(opts.restrictions),
+        };
+        if (Object.keys(body).length === 0)
+          throw new UsageError("nothing to change: give --name, --description, --permission or --restrictions");
+        rt.print((await rt.client().patch<Role>(await path(rt, roleId), body)).data, DETAIL);
+      },
+    );
+
+  roles
+    .command("delete <roleId>")
+    .description("Delete a role; every token generated from it is revoked with it")
+    .addHelpText("after", needs("manage"))
+    .action(async (roleId: string, _opts: unknown, command: Command) => {
+      const rt = runtimeOf(command);
+      await confirm(`Delete role ${roleId}? Every token generated from it is revoked. This cannot be undone.`, rt.yes);
+      rt.print((await rt.client().delete<Record<string, unknown>>(await path(rt, roleId))).data);
+    });
+}

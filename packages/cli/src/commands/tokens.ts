@@ -1,0 +1,118 @@
+import type { Command } from "commander";
+import { UsageError } from "../failure.js";
+import { timeFrom } from "../durations.js";
+import type { Column } from "../output.js";
+import { confirm } from "../prompt.js";
+import type { Runtime, RuntimeOf } from "../runtime.js";
+
+interface TokenMetadata {
+  id: string;
+  name: string;
+  description: string;
+  role: { roleId: string; name: string | null; roleType: string };
+  creatorEmail: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  lastUsedIp: string | null;
+  revoked: boolean;
+  active: boolean;
+  keys: { id: string; issuedAt: string; expiresAt: string | null }[];
+}
+
+const COLUMNS: Column<TokenMetadata>[] = [
+  ["ID", (t) => t.id],
+  ["NAME", (t) => t.name],
+  ["ROLE", (t) => `${t.role.roleId} (${t.role.roleType})`],
+  ["STATUS", (t) => (t.revoked ? "revoked" : t.active ? "active" : "expired")],
+  ["EXPIRES", (t) => t.expiresAt ?? "never"],
+  ["LAST USED", (t) => (t.lastUsedAt ? `${t.lastUsedAt} from ${t.lastUsedIp ?? "?"}` : "never")],
+];
+const DETAIL: Column<TokenMetadata>[] = [
+  ...COLUMNS,
+  ["DESCRIPTION", (t) => t.description],
+  ["CREATED", (t) => `${t.createdAt} by ${t.creatorEmail}`],
+  ["KEYS", (t) => t.keys.map((k) => `${k.id} (issued ${k.issuedAt}${k.expiresAt ? `, ends ${k.expiresAt}` : ""})`).join("; ")],
+];
+
+const needs = (action: "read" | "manage") => `\nNeeds permission: team.tokens.${action} (team) or org.tokens.${action} (organisation).`;
+
+/**
+ * Prints a reply that holds a secret, once: on stdout only. With `--output json` (or yaml) stdout is the whole reply
+ * and nothing else, so it can be piped into a secret store; the reminder goes to stderr.
+ */
+function printSecret<T extends { token: string }>(rt: Runtime, reply: T, describe: (reply: T) => string): void {
+  if (rt.format === "table") rt.io.out(`${describe(reply)}\nToken (shown once; store it now):\n${reply.token}\n`);
+  else rt.print(reply);
+  rt.io.err("This is the only time the token is shown: it cannot be retrieved later, only regenerated.\n");
+}
+
+/** `tokens list|get|create|rotate|revoke`. */
+export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
+  const tokens = program.command("tokens").description("API tokens of a team (--team) or organisation (--org)");
+  const path = async (rt: Runtime, id?: string) => `${await rt.base()}/tokens${id ? `/${encodeURIComponent(id)}` : ""}`;
+
+  tokens
+    .command("list")
+    .description("List API tokens (never their secrets)")
+    .option("--all", "include revoked and expired tokens")
+    .addHelpText("after", needs("read"))
+    .action(async (opts: { all?: boolean }, command: Command) => {
+      const rt = runtimeOf(command);
+      rt.print(await rt.client().list<TokenMetadata>(await path(rt), "apiTokens", opts.all ? { all: true } : {}), COLUMNS);
+    });
+
+  tokens
+    .command("get <tokenId>")
+    .description("Show a token's metadata (never its secret)")
+    .addHelpText("after", needs("read"))
+    .action(async (tokenId: string, _opts: unknown, command: Command) => {
+      const rt = runtimeOf(command);
+      rt.print((await rt.client().get<TokenMetadata>(await path(rt, tokenId))).data, DETAIL);
+    });
+
+  tokens
+    .command("create")
+    .description("Create a token from a role; its secret is printed once")
+    .requiredOption("--name <name>", "the token's name")
+    .requiredOption("--role <roleId>", "the role it is generated from (it can do what the role allows, read live)")
+    .option("--description <text>", "what it is for", "")
+    .option("--expires <when>", "an ISO time or a duration from now (90d, 12h); default: never (or the server's maximum)")
+    .addHelpText("after", `${needs("manage")}\nYou can only create tokens from roles that grant no more than you hold.`)
+    .action(async (opts: { name: string; role: string; description: string; expires?: string }, command: Command) => {
+      const rt = runtimeOf(command);
+      const body = {
+        name: opts.name,
+        roleId: opts.role,
+        description: opts.description,
+        ...(opts.expires ? { expiresAt: timeFrom(opts.expires, "--expires") } : {}),
+      };
+      const reply = (await rt.client().post<{ apiToken: TokenMetadata; token: string }>(await path(rt), body)).data;
+      printSecret(rt, reply, (r) => `Created token ${r.apiToken.id} '${r.apiToken.name}' from role ${r.apiToken.role.roleId}.`);
+    });
+
+  tokens
+    .command("rotate <tokenId>")
+    .description("Regenerate a token: a new secret (printed once); the old one stops now or at --keep-old")
+    .option("--keep-old <when>", "let the old secret work until then: an ISO time or a duration from now (1h, 7d)")
+    .addHelpText("after", needs("manage"))
+    .action(async (tokenId: string, opts: { keepOld?: string }, command: Command) => {
+      const rt = runtimeOf(command);
+      const until = opts.keepOld ? timeFrom(opts.keepOld, "--keep-old") : undefined;
+      await confirm(`Regenerate token ${tokenId}? Its current secret stops ${until ? `at ${until}` : "at once"}.`, rt.yes);
+      const body = until ? { otherKeysExpiresAt: until } : {};
+      const reply = (await rt.client().post<{ key: { id: string }; token: string }>(`${await path(rt, tokenId)}/keys`, body)).data;
+      printSecret(rt, reply, (r) => `Regenerated token ${tokenId}: new key ${r.key.id}.`);
+    });
+
+  tokens
+    .command("revoke <tokenId>")
+    .description("Revoke a token for good, at once, on every server process")
+    .addHelpText("after", needs("manage"))
+    .action(async (tokenId: string, _opts: unknown, command: Command) => {
+      const rt = runtimeOf(command);
+      if (!tokenId.trim()) throw new UsageError("give the token id");
+      await confirm(`Revoke token ${tokenId}? This cannot be undone.`, rt.yes);
+      rt.print((await rt.client().delete<TokenMetadata>(await path(rt, tokenId))).data, DETAIL);
+    });
+}

@@ -1,0 +1,44 @@
+import { Command, Option } from "commander";
+import { auditCommands } from "./commands/audit.js";
+import { contextCommands } from "./commands/context.js";
+import { loginCommands } from "./commands/login.js";
+import { memberCommands } from "./commands/members.js";
+import { projectCommands } from "./commands/projects.js";
+import { roleCommands } from "./commands/roles.js";
+import { tokenCommands } from "./commands/tokens.js";
+import { createRuntime, type GlobalOptions, type Io, type RuntimeOf } from "./runtime.js";
+import { VERSION } from "./version.js";
+
+const ENVIRONMENT = `
+Environment:
+  LATCHKEY_TOKEN   an API token to use instead of the current context's (CI, scripts)
+  LATCHKEY_HOST    the server to use instead of the current context's
+  XDG_CONFIG_HOME  contexts are saved in $XDG_CONFIG_HOME/latchkey/config.json (default ~/.config/latchkey)
+
+Exit status: 0 success, 1 the API refused or failed (its message is printed), 2 wrong usage.`;
+
+/** The `latchkey` command with every subcommand; usage errors throw CommanderError (exitOverride). */
+export function buildProgram(env: NodeJS.ProcessEnv, io: Io): Command {
+  const program = new Command("latchkey")
+    .description("Latchkey: API tokens governed by RBAC roles")
+    .version(VERSION)
+    .addOption(new Option("-o, --output <format>", "table, json or yaml").default("table"))
+    .option("--team <teamId>", "act on this team")
+    .option("--org <orgId>", "act on this organisation")
+    .option("--context <name>", "use this saved context instead of the current one")
+    .option("-y, --yes", "do not ask before destructive actions")
+    .addHelpText("after", ENVIRONMENT)
+    .showHelpAfterError("(add --help for usage)")
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+  program.enablePositionalOptions(false);
+  const runtimeOf: RuntimeOf = (command) => createRuntime(command.optsWithGlobals<GlobalOptions>(), env, io);
+  loginCommands(program, runtimeOf);
+  contextCommands(program, runtimeOf);
+  tokenCommands(program, runtimeOf);
+  roleCommands(program, runtimeOf);
+  memberCommands(program, runtimeOf);
+  projectCommands(program, runtimeOf);
+  auditCommands(program, runtimeOf);
+  return program;
+}

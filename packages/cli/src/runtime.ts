@@ -1,0 +1,112 @@
+import { createClient, type Client } from "@latchkey/sdk";
+import type { Command } from "commander";
+import { configPath, readContexts, writeContexts, type Context, type ContextFile } from "./contexts.js";
+import { UsageError } from "./failure.js";
+import { outputFormat, render, type Column, type OutputFormat } from "./output.js";
+import { VERSION } from "./version.js";
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  output?: string;
+  team?: string;
+  org?: string;
+  yes?: boolean;
+  context?: string;
+}
+
+/** Where a command's output goes: results to `out` (stdout), notes and errors to `err` (stderr). */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** A team or organisation that a command acts on. */
+export interface Entity {
+  type: "team" | "org";
+  id: string;
+}
+
+/** What one invocation works with: the environment, the saved contexts, the credential, and how to print. */
+export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io: Io) {
+  const path = configPath(env);
+  const format: OutputFormat = outputFormat(options.output);
+
+  const credential = () => {
+    const file = readContexts(path);
+    const name = options.context ?? file.current;
+    const context: Context | null = name ? (file.contexts[name] ?? null) : null;
+    if (options.context && !context) throw new UsageError(`no context named '${options.context}' (see: latchkey context list)`);
+    const envToken = env["LATCHKEY_TOKEN"] || undefined;
+    const host = env["LATCHKEY_HOST"] || context?.host;
+    const token = envToken ?? context?.token;
+    if (!token) throw new UsageError("not logged in: run `latchkey login --host URL`, or set LATCHKEY_TOKEN and LATCHKEY_HOST");
+    if (!host) throw new UsageError("no server: set LATCHKEY_HOST or run `latchkey login --host URL`");
+    // The saved entity describes the saved token only: an overriding token is asked about instead.
+    const known =
+      envToken === undefined && context?.entityType && context.entityId ? { type: context.entityType, id: context.entityId } : null;
+    return { host, token, known };
+  };
+
+  let client: Client | undefined;
+  const clientFor = (host: string, token?: string): Client =>
+    createClient({ host, ...(token ? { token } : {}), origin: "cli", userAgent: `latchkey-cli/${VERSION}` });
+
+  return {
+    env,
+    io,
+    format,
+    yes: options.yes === true,
+    configPath: path,
+    contexts: (): ContextFile => readContexts(path),
+    saveContexts: (file: ContextFile) => writeContexts(path, file),
+    clientFor,
+
+    /** The client of the current credential (LATCHKEY_TOKEN / LATCHKEY_HOST over the saved context). */
+    client(): Client {
+      if (!client) {
+        const { host, token } = credential();
+        client = clientFor(host, token);
+      }
+      return client;
+    },
+
+    /**
+     * The team or organisation to act on: `--team` or `--org`, else the one the token belongs to (saved at login,
+     * or asked of `GET /v1/auth`). `teamOnly` is for projects, which live in teams.
+     */
+    async entity(teamOnly = false): Promise<Entity> {
+      if (options.team && options.org) throw new UsageError("give --team or --org, not both");
+      if (options.team) return { type: "team", id: options.team };
+      if (options.org) {
+        if (teamOnly) throw new UsageError("projects belong to teams: choose one with --team ID");
+        return { type: "org", id: options.org };
+      }
+      const { known } = credential();
+      let entity = known;
+      if (!entity) {
+        const auth = (await this.client().get<{ entityType: "team" | "org" | null; entityId: string | null }>("/v1/auth")).data;
+        if (!auth.entityType || !auth.entityId)
+          throw new UsageError("this credential belongs to no team or organisation: use --team or --org");
+        entity = { type: auth.entityType, id: auth.entityId };
+      }
+      if (teamOnly && entity.type === "org")
+        throw new UsageError(`this is a token of organisation ${entity.id}: choose a team with --team ID`);
+      return entity;
+    },
+
+    /** `/v1/teams/<id>` or `/v1/orgs/<id>` of the entity. */
+    async base(teamOnly = false): Promise<string> {
+      const e = await this.entity(teamOnly);
+      return `/v1/${e.type === "team" ? "teams" : "orgs"}/${encodeURIComponent(e.id)}`;
+    },
+
+    print<T>(data: T | readonly T[], columns?: readonly Column<T>[]): void {
+      io.out(render(format, data, columns));
+    },
+  };
+}
+
+export type Runtime = ReturnType<typeof createRuntime>;
+
+/** The runtime of the command being run, from its options and its parents'. */
+export type RuntimeOf = (command: Command) => Runtime;

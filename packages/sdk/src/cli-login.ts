@@ -1,0 +1,34 @@
+/** What the server sends on the `/v1/cli-login` WebSocket (Northflank's CLI login protocol). */
+export type CliLoginServerMessage =
+  | { type: "init-ack"; loginPage: string }
+  | { type: "login-success"; apiToken: string; contextName: string }
+  | { type: "login-failure"; message: string };
+
+/** What the client sends: `init` to start, `aborted` to give up. */
+export type CliLoginClientMessage = { type: "init" } | { type: "aborted" };
+
+/** The WebSocket URL of the CLI login for a host: ws:// for http hosts, wss:// for https. */
+export function cliLoginUrl(host: string): string {
+  const url = new URL(`${host.replace(/\/+$/, "")}/v1/cli-login`);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.toString();
+}
+
+/** Parses a server frame (text, or bytes holding JSON); null when it is not a message of the protocol. */
+export function parseCliLoginMessage(text: string): CliLoginServerMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!value || typeof value !== "object") return null;
+  const m = value as Record<string, unknown>;
+  if (m["type"] === "init-ack" && typeof m["loginPage"] === "string") return { type: "init-ack", loginPage: m["loginPage"] };
+  if (m["type"] === "login-success" && typeof m["apiToken"] === "string") {
+    return { type: "login-success", apiToken: m["apiToken"], contextName: typeof m["contextName"] === "string" ? m["contextName"] : "" };
+  }
+  if (m["type"] === "login-failure")
+    return { type: "login-failure", message: typeof m["message"] === "string" ? m["message"] : "login failed" };
+  return null;
+}

@@ -1,0 +1,58 @@
+import { CliLoginApprove, CliLoginApproved, CliLoginDeny, DomainError } from "@latchkey/core";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { Services } from "../../app-services.js";
+import { createCliLoginSockets } from "../cli-login-socket.js";
+import type { Router } from "../route.js";
+
+const tags = ["CLI login"];
+
+/** What the socket sends, for the OpenAPI document (the route itself is a WebSocket). */
+const SocketMessage = z.union([
+  z.object({ type: z.literal("init-ack"), loginPage: z.string() }),
+  z.object({ type: z.literal("login-success"), apiToken: z.string(), contextName: z.string() }),
+  z.object({ type: z.literal("login-failure"), message: z.string() }),
+]);
+
+/** The CLI's browser login: the `/v1/cli-login` WebSocket and the console's approve and deny calls. */
+export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins, config }: Services): void {
+  const handle = createCliLoginSockets({ cliLogins, publicUrl: config.publicUrl, log: app.log });
+  app.route({
+    method: "GET",
+    url: "/v1/cli-login",
+    handler: () => {
+      throw new DomainError("VALIDATION_FAILED", "/v1/cli-login speaks WebSocket: connect with Upgrade: websocket");
+    },
+    wsHandler: (socket, request) => handle(socket, request.ip),
+  });
+  router.docs.push({
+    method: "GET",
+    url: "/v1/cli-login",
+    summary:
+      'WebSocket: send {"type":"init"} (text or binary frame); get init-ack with the login page, then login-success or login-failure',
+    tags,
+    auth: "none",
+    reply: SocketMessage,
+  });
+
+  router.add({
+    method: "POST",
+    url: "/v1/cli-login/approve",
+    summary: "Approve a waiting CLI login: create its token from a team or organisation role (console session only)",
+    tags,
+    permission: "team.tokens.manage|org.tokens.manage",
+    body: CliLoginApprove,
+    reply: CliLoginApproved,
+    handler: ({ principal, body }) => cliLogins.approve(principal, body),
+  });
+
+  router.add({
+    method: "POST",
+    url: "/v1/cli-login/deny",
+    summary: "Refuse a waiting CLI login (console session only)",
+    tags,
+    body: CliLoginDeny,
+    reply: z.object({ denied: z.literal(true) }),
+    handler: ({ principal, body }) => cliLogins.deny(principal, body.sessionToken),
+  });
+}
