@@ -140,7 +140,7 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     await reveal.getByRole("button", { name: "Copy", exact: true }).click();
     await reveal.getByRole("button", { name: "Copied", exact: true }).waitFor();
     expect(await page.evaluate("navigator.clipboard.readText()")).toBe(secret);
-    await shot("token-reveal", { mask: [reveal.locator("input.secret")] });
+    await shot("token-reveal", { mask: [reveal.locator("input.secret")], maskColor: "#d9dee7" });
 
     const asToken = new Api(server.url).bearer(secret);
     expect(await asToken.ok("GET", "/v1/auth")).toMatchObject({ tokenKind: "api", entityId: TEAM_ID, role: { id: "deployer" } });

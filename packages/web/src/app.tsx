@@ -12,7 +12,7 @@ import { AcceptInvitePage, SetupPage, SignInPage } from "./pages/sign-in";
 import { TokensPage } from "./pages/tokens";
 import { Link, match, navigate, useLocation } from "./router";
 import { SessionContext, settingsPath, useSession, type Session } from "./session";
-import { Loading, useLoad } from "./ui";
+import { Loading, Logo, useLoad } from "./ui";
 
 const PUBLIC = ["/sign-in", "/setup", "/invite"];
 
@@ -55,7 +55,7 @@ function PublicPage({ path }: { path: string }) {
   return (
     <main className="public" id="main">
       <div className="brand-large" aria-hidden="true">
-        <span className="logo">⚿</span> Latchkey
+        <Logo size={36} /> Latchkey
       </div>
       {content}
     </main>
@@ -220,9 +220,7 @@ function Shell({ entity, places, children }: { entity: Entity | null; places: [T
       </a>
       <header className="top">
         <Link to="/" className="brand">
-          <span className="logo" aria-hidden="true">
-            ⚿
-          </span>{" "}
+          <Logo />
           Latchkey
         </Link>
         <Switcher entity={entity} places={places} />

@@ -277,3 +277,14 @@ export function PageHead({ title, description, children }: { title: string; desc
     </div>
   );
 }
+
+/** The Latchkey mark: a key in a rounded square (inline SVG: no font or file to load). */
+export function Logo({ size = 26 }: { size?: number }) {
+  return (
+    <svg className="logo" width={size} height={size} viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+      <rect width="32" height="32" rx="7" fill="#2f4bd8" />
+      <circle cx="12" cy="16" r="5.5" fill="none" stroke="#fff" strokeWidth="3" />
+      <path d="M17.5 16H27M23.5 16v4.5" stroke="#fff" strokeWidth="3" strokeLinecap="round" />
+    </svg>
+  );
+}

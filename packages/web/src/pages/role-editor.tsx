@@ -167,7 +167,7 @@ function OrgRestrictionEditor({
   const noProjects: ProjectRestrictions = { enabled: false, projects: [], restrictionMode: "in" };
   return (
     <fieldset className="field restriction">
-      <legend>Restrictions</legend>
+      <legend>Team restrictions</legend>
       <label className="choice block">
         <input type="checkbox" checked={value.enabled} onChange={(e) => onChange({ ...value, enabled: e.target.checked })} />
         Limit to chosen teams of the organisation
@@ -287,7 +287,6 @@ export function RoleEditorPage({ entity, roleId }: { entity: Entity; roleId?: st
         <h2>Permissions</h2>
         <p className="hint">You can grant only what you hold yourself.</p>
         <PermissionPicker catalogue={catalogue.data} entity={entity} value={permissions} onChange={setPermissions} />
-        <h2>Restrictions</h2>
         {entity.type === "team" ? (
           <ProjectRestrictionEditor
             teamId={entity.id}
