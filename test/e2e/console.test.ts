@@ -210,6 +210,42 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     await shot("members");
   });
 
+  it("manages an organisation: its teams, a role limited to one team, and an organisation token", async () => {
+    await page.getByRole("link", { name: "Latchkey" }).click();
+    await page.getByLabel("Organisation name").fill("Acme");
+    await page.getByRole("button", { name: "Create organisation" }).click();
+    await page.waitForURL("**/orgs/acme/settings/teams");
+    await page.getByText("This organisation has no teams yet").waitFor();
+    await page.getByLabel("New team name").fill("Platform");
+    await page.getByRole("button", { name: "Create team" }).click();
+    await page.getByRole("row", { name: /Platform/ }).waitFor();
+    await shot("org-teams");
+
+    await page.getByRole("link", { name: "Organisation roles" }).click();
+    await page.getByRole("link", { name: "Edit Member" }).click();
+    await page.getByLabel("Limit to chosen teams of the organisation").check();
+    await page.getByRole("checkbox", { name: /^Platform/ }).check();
+    await page.getByRole("button", { name: "Save role" }).click();
+    await page.getByText("Saved.").waitFor();
+    const api = await Api.signIn(server.url);
+    expect(await api.ok("GET", "/v1/orgs/acme/roles/member")).toMatchObject({
+      restrictions: { enabled: true, teams: [{ teamId: "platform", restrictions: { enabled: false } }] },
+    });
+
+    await page.getByRole("link", { name: "API tokens" }).click();
+    await page.getByRole("button", { name: "Create API token" }).click();
+    const dialog = page.getByRole("dialog", { name: "Create API token" });
+    await dialog.getByLabel("Name").fill("org reporting");
+    await dialog.getByLabel("Role").selectOption("member");
+    await dialog.getByLabel("No expiry").check();
+    await dialog.getByRole("button", { name: "Create API token" }).click();
+    const reveal = page.getByRole("dialog", { name: "API token created" });
+    const orgSecret = await reveal.getByLabel("Token “org reporting”").inputValue();
+    expect(await new Api(server.url).bearer(orgSecret).ok("GET", "/v1/auth")).toMatchObject({ entityType: "org", entityId: "acme" });
+    await reveal.getByRole("button", { name: "I have copied it" }).click();
+    await hasText(page.getByRole("row", { name: /org reporting/ }), "No expiry");
+  });
+
   it.runIf(CLI_LOGIN)("approves a CLI login after signing in, and the CLI receives a working token", async () => {
     const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/v1/cli-login`);
     const messages: Record<string, unknown>[] = [];
@@ -259,5 +295,13 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     });
     socket.close();
     await fresh.close();
+  });
+
+  it("signs out: the session ends and the console asks to sign in again", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/sign-in$/);
+    await page.goto(`${server.url}/teams/${TEAM_ID}/settings/members`);
+    await page.waitForURL(/\/sign-in\?next=%2Fteams%2Fpayments%2Fsettings%2Fmembers$/);
+    expect(await page.evaluate("fetch('/v1/session').then((r) => r.status)")).toBe(401);
   });
 });
