@@ -31,6 +31,7 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
   let context: BrowserContext;
   let page: Page;
   let secret = "";
+  let rotated = "";
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}: apt-get install chromium (or set LATCHKEY_CHROMIUM)`);
@@ -162,6 +163,21 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     await shot("tokens");
   });
 
+  it("regenerates the token: a new secret shown once, the old key kept for the chosen grace period", async () => {
+    await page.getByRole("button", { name: "Regenerate ci-deploy" }).click();
+    const dialog = page.getByRole("dialog", { name: "Regenerate “ci-deploy”" });
+    await dialog.getByLabel("Keep the old key for 1 hour").check();
+    await dialog.getByRole("button", { name: "Regenerate", exact: true }).click();
+    const reveal = page.getByRole("dialog", { name: "Token regenerated" });
+    await hasText(reveal.getByRole("alert"), "It will not be shown again");
+    rotated = await reveal.getByLabel("New secret of “ci-deploy”").inputValue();
+    expect(rotated).not.toBe(secret);
+    for (const key of [rotated, secret]) expect((await new Api(server.url).bearer(key).request("GET", "/v1/auth")).status).toBe(200);
+    await reveal.getByRole("button", { name: "I have copied it" }).click();
+    await hasCount(page.getByRole("dialog"), 0);
+    expect(await page.content()).not.toContain(rotated);
+  });
+
   it("revokes the token after confirmation; revoked tokens show with the toggle", async () => {
     await page.getByRole("button", { name: "Revoke ci-deploy" }).click();
     const confirm = page.getByRole("dialog", { name: "Revoke “ci-deploy”?" });
@@ -170,8 +186,8 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     await hasCount(page.getByRole("row", { name: /ci-deploy/ }), 0);
     await page.getByLabel("Show revoked and expired tokens").check();
     await hasText(page.getByRole("row", { name: /ci-deploy/ }), "Revoked");
-    const refused = await new Api(server.url).bearer(secret).request("GET", "/v1/auth");
-    expect(refused.status).toBe(401);
+    // Every key of the token stops at once, the one kept for its grace period too.
+    for (const key of [secret, rotated]) expect((await new Api(server.url).bearer(key).request("GET", "/v1/auth")).status).toBe(401);
   });
 
   it("shows the revocation in the audit log, filterable, with a link to the token's own feed", async () => {
@@ -207,6 +223,24 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     const link = await page.getByLabel("Invitation link").inputValue();
     expect(link).toMatch(new RegExp(`^${server.url}/invite\\?token=`));
     await page.getByRole("button", { name: "Done" }).click();
+
+    // The invitee sets a name and password through the link, and lands in the team.
+    const invitee = await browser.newContext();
+    const joining = await invitee.newPage();
+    await joining.goto(link);
+    await joining.getByLabel("Your name").fill("Dev Eloper");
+    await joining.getByLabel("Password", { exact: true }).fill("a long enough password");
+    await joining.getByLabel("Repeat the password").fill("a long enough password");
+    await joining.getByRole("button", { name: "Join" }).click();
+    await joining.getByRole("link", { name: TEAM }).waitFor();
+    await invitee.close();
+
+    await page.reload();
+    await page.getByRole("button", { name: "Change roles of dev@example.com" }).click();
+    const roles = page.getByRole("dialog", { name: "Roles of Dev Eloper" });
+    await roles.getByLabel("Admin").check();
+    await roles.getByRole("button", { name: "Save roles" }).click();
+    await hasText(page.getByRole("row", { name: /dev@example\.com/ }), "Admin, Default");
     await shot("members");
   });
 
