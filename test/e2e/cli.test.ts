@@ -251,6 +251,30 @@ describe("the latchkey CLI against one server on SQLite", () => {
     expect((await user.run(["projects", "delete", "--help"])).stdout).toMatch(/Needs permission: project\.delete/);
   });
 
+  it("gives up a login on Ctrl-C: the server forgets it, and a denial ends a waiting login with exit 1", async () => {
+    const aborted = user.spawn(["login", "--host", server!.url, "--no-browser"]);
+    const [, page] = await aborted.waitFor(LOGIN_PAGE);
+    aborted.child.kill("SIGINT");
+    const result = await aborted.done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/latchkey: login aborted/);
+    const late = () =>
+      owner.request("POST", "/v1/cli-login/approve", {
+        sessionToken: sessionTokenIn(page!),
+        orgId: "acme",
+        roleId: "member",
+        name: "late",
+      });
+    await expect.poll(async () => (await late()).status, { timeout: 5000 }).toBe(404);
+
+    const denied = user.spawn(["login", "--host", server!.url, "--no-browser"]);
+    const [, deniedPage] = await denied.waitFor(LOGIN_PAGE);
+    await owner.ok("POST", "/v1/cli-login/deny", { sessionToken: sessionTokenIn(deniedPage!) });
+    const end = await denied.done;
+    expect(end.code).toBe(1);
+    expect(end.stderr).toMatch(/login failed: the login was denied in the browser/);
+  });
+
   it("logs in with a client that speaks the WebSocket protocol byte for byte", async () => {
     const ws = new WebSocket(`${server!.url.replace("http:", "ws:")}/v1/cli-login`);
     const frames: string[] = [];

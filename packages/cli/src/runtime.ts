@@ -1,4 +1,4 @@
-import { createClient, type Client } from "@latchkey/sdk";
+import { createClient, type AuthInfo, type Client } from "@latchkey/sdk";
 import type { Command } from "commander";
 import { configPath, readContexts, writeContexts, type Context, type ContextFile } from "./contexts.js";
 import { UsageError } from "./failure.js";
@@ -84,7 +84,7 @@ export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io
       const { known } = credential();
       let entity = known;
       if (!entity) {
-        const auth = (await this.client().get<{ entityType: "team" | "org" | null; entityId: string | null }>("/v1/auth")).data;
+        const auth = (await this.client().get<AuthInfo>("/v1/auth")).data;
         if (!auth.entityType || !auth.entityId)
           throw new UsageError("this credential belongs to no team or organisation: use --team or --org");
         entity = { type: auth.entityType, id: auth.entityId };

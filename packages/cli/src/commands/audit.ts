@@ -1,22 +1,9 @@
+import type { AuditEvent } from "@latchkey/sdk";
 import type { Command } from "commander";
 import { UsageError } from "../failure.js";
 import { timeFrom } from "../durations.js";
 import { cell, type Column } from "../output.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
-
-interface AuditEvent {
-  id: string;
-  at: string;
-  eventType: string;
-  actor: { type: string; id: string; email?: string };
-  tokenId?: string;
-  origin: string;
-  outcome: string;
-  status: number;
-  method: string;
-  path: string;
-  resource: { type: string | null; id: string | null };
-}
 
 interface Filters {
   eventType?: string;

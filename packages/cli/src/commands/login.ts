@@ -1,36 +1,22 @@
-import { normalizeHost } from "@latchkey/sdk";
+import { normalizeHost, type AuthInfo } from "@latchkey/sdk";
 import { Option, type Command } from "commander";
 import { UsageError } from "../failure.js";
 import { readSecret } from "../prompt.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
 
-interface AuthInfo {
-  tokenKind: "api" | "session";
-  id: string;
-  name: string;
-  entityType: "team" | "org" | null;
-  entityId: string | null;
-  orgId?: string | null;
-  role: { id: string; name: string; type: string } | null;
-  permissions: { orgScope: string[]; teamScope: string[]; projectScope: string[] };
-  creatorEmail: string;
-  createdAt: string | null;
-  expiresAt: string | null;
-}
-
-/** Opens a page in the browser; false when no browser could be started. Only http(s) pages are ever opened. */
-async function openBrowser(url: string): Promise<boolean> {
-  if (!/^https?:\/\//i.test(url)) return false;
+/**
+ * Tries to open a page in the browser, best effort: whether a browser really showed it cannot be known, so the page
+ * is always printed too. Only http(s) pages are ever opened.
+ */
+async function openBrowser(url: string): Promise<void> {
+  if (!/^https?:\/\//i.test(url)) return;
   try {
     const { default: open } = await import("open");
     const child = await open(url, { wait: false });
-    return await new Promise<boolean>((resolve) => {
-      child.once("error", () => resolve(false));
-      child.once("spawn", () => resolve(true));
-      setTimeout(() => resolve(true), 500).unref();
-    });
+    child.once("error", () => undefined);
+    child.unref();
   } catch {
-    return false;
+    // No browser here: the printed page is the way.
   }
 }
 
@@ -86,11 +72,11 @@ export function loginCommands(program: Command, runtimeOf: RuntimeOf): void {
         const { apiToken, contextName } = await browserLogin(
           host,
           (page) => {
-            const show = () => rt.io.err(`Open this page to approve the login:\n  ${page}\nWaiting for approval...\n`);
-            if (!opts.browser) return show();
-            void openBrowser(page).then((opened) =>
-              opened ? rt.io.err(`Opened ${page} in your browser; waiting for approval...\n`) : show(),
-            );
+            if (opts.browser) void openBrowser(page);
+            const lead = opts.browser
+              ? "Opening the login page in your browser; if it does not open, visit"
+              : "Open this page to approve the login";
+            rt.io.err(`${lead}:\n  ${page}\nWaiting for approval (Ctrl-C gives up)...\n`);
           },
           aborter.signal,
         );

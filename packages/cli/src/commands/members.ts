@@ -1,15 +1,8 @@
+import type { InviteReply, Member } from "@latchkey/sdk";
 import type { Command } from "commander";
 import type { Column } from "../output.js";
 import { confirm } from "../prompt.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
-
-interface Member {
-  userId: string;
-  email: string;
-  name: string;
-  roles: string[];
-  joinedAt: string;
-}
 
 const COLUMNS: Column<Member>[] = [
   ["USER ID", (m) => m.userId],
@@ -44,7 +37,7 @@ export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
     .action(async (email: string, opts: { role: string[] }, command: Command) => {
       const rt = runtimeOf(command);
       const reply = (
-        await rt.client().post<{ member?: Member; invitation?: { inviteUrl: string; expiresAt: string } }>(await path(rt), {
+        await rt.client().post<InviteReply>(await path(rt), {
           email,
           roles: opts.role,
         })

@@ -1,14 +1,8 @@
+import type { Project } from "@latchkey/sdk";
 import type { Command } from "commander";
 import type { Column } from "../output.js";
 import { confirm } from "../prompt.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
-
-interface Project {
-  id: string;
-  name: string;
-  description: string;
-  createdAt: string;
-}
 
 const COLUMNS: Column<Project>[] = [
   ["ID", (p) => p.id],

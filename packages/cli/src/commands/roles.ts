@@ -1,25 +1,11 @@
+import type { Role } from "@latchkey/sdk";
 import type { Command } from "commander";
 import { UsageError } from "../failure.js";
 import type { Column } from "../output.js";
 import { confirm } from "../prompt.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
 
-interface PermissionSet {
-  orgScope: string[];
-  teamScope: string[];
-  projectScope: string[];
-}
-interface Role {
-  id: string;
-  name: string;
-  description: string;
-  permissions: PermissionSet;
-  restrictions: { enabled: boolean } & Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
-
-const count = (p: PermissionSet) => p.orgScope.length + p.teamScope.length + p.projectScope.length;
+const count = (p: Role["permissions"]) => p.orgScope.length + p.teamScope.length + p.projectScope.length;
 const COLUMNS: Column<Role>[] = [
   ["ID", (r) => r.id],
   ["NAME", (r) => r.name],
@@ -41,8 +27,8 @@ const DETAIL: Column<Role>[] = [
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(",").filter(Boolean)];
 
 /** Sorts permission ids into their scopes by prefix (`org.`, `team.`, `project.`). */
-function permissionSet(ids: string[]): PermissionSet {
-  const set: PermissionSet = { orgScope: [], teamScope: [], projectScope: [] };
+function permissionSet(ids: string[]): Role["permissions"] {
+  const set: Role["permissions"] = { orgScope: [], teamScope: [], projectScope: [] };
   for (const id of ids) {
     const scope = id.split(".")[0];
     if (scope === "org") set.orgScope.push(id);

@@ -1,24 +1,10 @@
+import type { KeyRotated, TokenCreated, TokenMetadata } from "@latchkey/sdk";
 import type { Command } from "commander";
 import { UsageError } from "../failure.js";
 import { timeFrom } from "../durations.js";
 import type { Column } from "../output.js";
 import { confirm } from "../prompt.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
-
-interface TokenMetadata {
-  id: string;
-  name: string;
-  description: string;
-  role: { roleId: string; name: string | null; roleType: string };
-  creatorEmail: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  lastUsedIp: string | null;
-  revoked: boolean;
-  active: boolean;
-  keys: { id: string; issuedAt: string; expiresAt: string | null }[];
-}
 
 const COLUMNS: Column<TokenMetadata>[] = [
   ["ID", (t) => t.id],
@@ -87,7 +73,7 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
         description: opts.description,
         ...(opts.expires ? { expiresAt: timeFrom(opts.expires, "--expires") } : {}),
       };
-      const reply = (await rt.client().post<{ apiToken: TokenMetadata; token: string }>(await path(rt), body)).data;
+      const reply = (await rt.client().post<TokenCreated>(await path(rt), body)).data;
       printSecret(rt, reply, (r) => `Created token ${r.apiToken.id} '${r.apiToken.name}' from role ${r.apiToken.role.roleId}.`);
     });
 
@@ -101,7 +87,7 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
       const until = opts.keepOld ? timeFrom(opts.keepOld, "--keep-old") : undefined;
       await confirm(`Regenerate token ${tokenId}? Its current secret stops ${until ? `at ${until}` : "at once"}.`, rt.yes);
       const body = until ? { otherKeysExpiresAt: until } : {};
-      const reply = (await rt.client().post<{ key: { id: string }; token: string }>(`${await path(rt, tokenId)}/keys`, body)).data;
+      const reply = (await rt.client().post<KeyRotated>(`${await path(rt, tokenId)}/keys`, body)).data;
       printSecret(rt, reply, (r) => `Regenerated token ${tokenId}: new key ${r.key.id}.`);
     });
 

@@ -8,9 +8,9 @@ export const MAX_FRAME_BYTES = 4096;
 const INIT_TIMEOUT_MS = 10_000;
 /** More messages than this from one socket is abuse: the protocol needs two at most. */
 const MAX_MESSAGES = 8;
-/** Waiting sockets per process and per address. */
-const MAX_WAITING = 1000;
-const MAX_WAITING_PER_IP = 20;
+/** Open login sockets per process and per address (idle ones are closed after INIT_TIMEOUT_MS). */
+const MAX_SOCKETS = 1000;
+const MAX_SOCKETS_PER_IP = 20;
 
 type ServerMessage = { type: "init-ack"; loginPage: string } | CliLoginOutcome;
 
@@ -33,8 +33,8 @@ function typeOf(data: RawData): string | null {
  */
 export function createCliLoginSockets(deps: { cliLogins: CliLoginService; publicUrl: string; log: FastifyBaseLogger }) {
   const { cliLogins, publicUrl, log } = deps;
-  const waitingByIp = new Map<string, number>();
-  let waiting = 0;
+  const socketsByIp = new Map<string, number>();
+  let sockets = 0;
 
   return function handle(socket: WebSocket, ip: string): void {
     let messages = 0;
@@ -50,17 +50,14 @@ export function createCliLoginSockets(deps: { cliLogins: CliLoginService; public
     };
     const finish = (outcome: CliLoginOutcome | null, code = 1000, reason = "") => {
       if (state === "done") return;
-      const held = state === "waiting";
       state = "done";
       clearTimeout(initTimer);
       clearTimeout(expiry);
       stopWatching();
-      if (held) {
-        waiting--;
-        const n = (waitingByIp.get(ip) ?? 1) - 1;
-        if (n > 0) waitingByIp.set(ip, n);
-        else waitingByIp.delete(ip);
-      }
+      sockets--;
+      const n = (socketsByIp.get(ip) ?? 1) - 1;
+      if (n > 0) socketsByIp.set(ip, n);
+      else socketsByIp.delete(ip);
       if (outcome) send(outcome);
       if (login && outcome?.type !== "login-success") {
         void cliLogins.cancel(login.idHash).catch((error: unknown) => log.warn({ err: error }, "could not cancel a CLI login"));
@@ -92,10 +89,6 @@ export function createCliLoginSockets(deps: { cliLogins: CliLoginService; public
     };
 
     const start = async () => {
-      if (waiting >= MAX_WAITING || (waitingByIp.get(ip) ?? 0) >= MAX_WAITING_PER_IP) {
-        finish({ type: "login-failure", message: "too many logins are waiting; try again later" }, 1013);
-        return;
-      }
       state = "starting";
       const started = await cliLogins.start();
       if (state !== "starting") {
@@ -104,8 +97,6 @@ export function createCliLoginSockets(deps: { cliLogins: CliLoginService; public
       }
       login = started;
       state = "waiting";
-      waiting++;
-      waitingByIp.set(ip, (waitingByIp.get(ip) ?? 0) + 1);
       clearTimeout(initTimer);
       stopWatching = cliLogins.watch(started.idHash, () => void check());
       expiry = setTimeout(() => finish({ type: "login-failure", message: "the login session expired" }), started.expiresInMs);
@@ -114,6 +105,12 @@ export function createCliLoginSockets(deps: { cliLogins: CliLoginService; public
     };
 
     const initTimer = setTimeout(() => finish(null, 1008, "init expected"), INIT_TIMEOUT_MS);
+    sockets++;
+    socketsByIp.set(ip, (socketsByIp.get(ip) ?? 0) + 1);
+    if (sockets > MAX_SOCKETS || (socketsByIp.get(ip) ?? 0) > MAX_SOCKETS_PER_IP) {
+      finish({ type: "login-failure", message: "too many logins are waiting; try again later" }, 1013);
+      return;
+    }
 
     socket.on("message", (data) => {
       if (++messages > MAX_MESSAGES) return finish(null, 1008, "too many messages");

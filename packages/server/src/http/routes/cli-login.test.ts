@@ -188,6 +188,39 @@ describe.each(dialects())("CLI login on %s", (kind) => {
     expect(await chatty.closed()).toBe(1008);
   });
 
+  it("caps the login sockets one address may hold open, and frees the places when they close", async () => {
+    // Read from the first moment: a refused socket is told and closed before injectWS resolves.
+    const connect = async () => {
+      let reader: ReturnType<typeof readSocket> | undefined;
+      const ws = await h.app.injectWS("/v1/cli-login", {}, { onInit: (w) => (reader = readSocket(w)) });
+      return { ws, reader: reader! };
+    };
+    const open: Awaited<ReturnType<typeof connect>>["ws"][] = [];
+    let refusedAt = 0;
+    for (let i = 1; i <= 25 && !refusedAt; i++) {
+      const { ws, reader } = await connect();
+      open.push(ws);
+      // A socket over the cap is told at once and closed; one within it stays silent until init.
+      const first = await reader.next(300).catch(() => null);
+      if (first) {
+        expect(first).toEqual({ type: "login-failure", message: "too many logins are waiting; try again later" });
+        expect(await reader.closed()).toBe(1013);
+        refusedAt = i;
+      }
+    }
+    expect(refusedAt).toBe(21);
+    for (const ws of open) ws.terminate();
+    const admitted = async () => {
+      const { ws, reader } = await connect();
+      const message = await reader.next(300).catch(() => null);
+      ws.terminate();
+      return message === null;
+    };
+    await expect.poll(admitted, { timeout: 5000 }).toBe(true);
+    const { ws } = await begin();
+    ws.terminate();
+  });
+
   it("answers a plain HTTP request with an explanation", async () => {
     const res = await h.anon.get("/v1/cli-login");
     expect(res.status).toBe(400);
