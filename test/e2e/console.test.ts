@@ -22,6 +22,37 @@ const hasCount = (locator: Locator, n: number) => expect.poll(() => locator.coun
 /** The text of the focused element (this test's TypeScript has no DOM types, so the page runs a string). */
 const focusedText = (page: Page) => expect.poll(() => page.evaluate("document.activeElement?.textContent"), POLL);
 
+const launchChromium = () =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // The flags this machine's Chromium needs: no sandbox as root, and no background calls to a network it lacks.
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+
+/** Chromium is there, and so are the server's and the console's builds (built here when a fresh clone lacks them). */
+async function prerequisites(): Promise<void> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}: apt-get install chromium (or set LATCHKEY_CHROMIUM)`);
+  await ensureBuilt();
+  if (!existsSync(WEB_DIST)) {
+    // A fresh clone without `npm run build`: build the console (the sdk is compiled from source by Vite).
+    execFileSync(process.execPath, [join(ROOT, "node_modules/vite/bin/vite.js"), "build"], {
+      cwd: join(ROOT, "packages/web"),
+      stdio: "pipe",
+    });
+  }
+  if (!existsSync(WEB_DIST)) throw new Error(`the web console is not built (${WEB_DIST}): run npm run build`);
+  mkdirSync(SHOTS, { recursive: true });
+}
+
 const TEAM = "Payments";
 const TEAM_ID = "payments";
 
@@ -34,32 +65,10 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
   let rotated = "";
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}: apt-get install chromium (or set LATCHKEY_CHROMIUM)`);
-    await ensureBuilt();
-    if (!existsSync(WEB_DIST)) {
-      // A fresh clone without `npm run build`: build the console (the sdk is compiled from source by Vite).
-      execFileSync(process.execPath, [join(ROOT, "node_modules/vite/bin/vite.js"), "build"], {
-        cwd: join(ROOT, "packages/web"),
-        stdio: "pipe",
-      });
-    }
-    if (!existsSync(WEB_DIST)) throw new Error(`the web console is not built (${WEB_DIST}): run npm run build`);
-    mkdirSync(SHOTS, { recursive: true });
+    await prerequisites();
     const port = await freePort();
     server = await startServer({ name: "console", port, publicUrl: `http://127.0.0.1:${port}` });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
     page = await context.newPage();
@@ -337,5 +346,39 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     await page.goto(`${server.url}/teams/${TEAM_ID}/settings/members`);
     await page.waitForURL(/\/sign-in\?next=%2Fteams%2Fpayments%2Fsettings%2Fmembers$/);
     expect(await page.evaluate("fetch('/v1/session').then((r) => r.status)")).toBe(401);
+  });
+});
+
+describe("first-run setup in the console", { timeout: 90_000 }, () => {
+  let server: ServerProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await prerequisites();
+    const port = await freePort();
+    server = await startServer({ name: "console-setup", port, publicUrl: `http://127.0.0.1:${port}`, bootstrap: false });
+    browser = await launchChromium();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  }, 30_000);
+
+  it("creates the owner account through the printed one-time link, signed in at once", async () => {
+    const link = /http:\/\/\S+\/setup\?token=\S+/.exec(server.output())?.[0];
+    expect(link, server.output()).toBeTruthy();
+    const page = await browser.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(link!);
+    await page.getByLabel("E-mail").fill("first@example.com");
+    await page.getByLabel("Your name").fill("First Owner");
+    await page.getByLabel("Password", { exact: true }).fill("the very first password");
+    await page.getByLabel("Repeat the password").fill("the very first password");
+    await page.getByRole("button", { name: "Create the owner account" }).click();
+    await page.getByRole("heading", { name: "Welcome, First Owner" }).waitFor();
+    // The link works once.
+    const again = await fetch(`${server.url}/v1/setup`).then((r) => r.json() as Promise<{ data: { needsSetup: boolean } }>);
+    expect(again.data.needsSetup).toBe(false);
   });
 });
