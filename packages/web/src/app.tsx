@@ -1,5 +1,5 @@
 import type { Entity, Org, Team, User } from "@latchkey/sdk";
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { client, rememberCsrf } from "./api";
 import { AuditPage } from "./pages/audit";
 import { CliLoginPage } from "./pages/cli-login";
@@ -196,11 +196,11 @@ function Nav({ entity }: { entity: Entity }) {
       <ul>
         {items.map(([rest, label]) => {
           const to = settingsPath(entity, rest);
-          const current = path === to || (path.startsWith(to + "/") && rest !== "/api/tokens");
+          const current = path === to || path.startsWith(to + "/");
           return (
             <li key={rest}>
               {rest === "/api/tokens" && entity.type === "team" ? <span className="side-group">API</span> : null}
-              <Link to={to} aria-current={current || path === to ? "page" : undefined}>
+              <Link to={to} aria-current={current ? "page" : undefined}>
                 {label}
               </Link>
             </li>
@@ -213,6 +213,13 @@ function Nav({ entity }: { entity: Entity }) {
 
 function Shell({ entity, places, children }: { entity: Entity | null; places: [Team[], Org[]] | undefined; children: ReactNode }) {
   const { user, signOut } = useSession();
+  const { path } = useLocation();
+  const first = useRef(true);
+  useEffect(() => {
+    // After a move to another page, keyboard and screen-reader users start at its content, not at the link they left.
+    if (first.current) first.current = false;
+    else document.getElementById("main")?.focus({ preventScroll: true });
+  }, [path]);
   return (
     <div className="shell">
       <a className="skip" href="#main">

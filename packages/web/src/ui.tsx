@@ -267,6 +267,9 @@ export function LifetimeField({
 
 /** A page's title row, with its actions on the right. */
 export function PageHead({ title, description, children }: { title: string; description?: ReactNode; children?: ReactNode }) {
+  useEffect(() => {
+    document.title = `${title} · Latchkey`;
+  }, [title]);
   return (
     <div className="page-head">
       <div>
