@@ -51,6 +51,27 @@ async function prerequisites(): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
 }
 
+/** Opens the CLI-login socket as `latchkey login` does and sends `init`; `next(type)` waits for a message of that type. */
+async function cliLogin(baseUrl: string) {
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/v1/cli-login`);
+  const messages: Record<string, unknown>[] = [];
+  socket.on("message", (data: Buffer) => messages.push(JSON.parse(data.toString()) as Record<string, unknown>));
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("error", reject);
+  });
+  socket.send(JSON.stringify({ type: "init" }));
+  const next = async (type: string) => {
+    for (let i = 0; i < 300; i++) {
+      const found = messages.find((m) => m["type"] === type);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no ${type} message; got ${JSON.stringify(messages)}`);
+  };
+  return { socket, next };
+}
+
 const TEAM = "Payments";
 const TEAM_ID = "payments";
 
@@ -287,23 +308,8 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     await hasText(page.getByRole("row", { name: /org reporting/ }), "No expiry");
   });
 
-  it("approves a CLI login after signing in, and the CLI receives a working token", async () => {
-    const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/v1/cli-login`);
-    const messages: Record<string, unknown>[] = [];
-    socket.on("message", (data: Buffer) => messages.push(JSON.parse(data.toString()) as Record<string, unknown>));
-    await new Promise<void>((resolve, reject) => {
-      socket.once("open", () => resolve());
-      socket.once("error", reject);
-    });
-    socket.send(JSON.stringify({ type: "init" }));
-    const next = async (type: string) => {
-      for (let i = 0; i < 300; i++) {
-        const found = messages.find((m) => m["type"] === type);
-        if (found) return found;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`no ${type} message; got ${JSON.stringify(messages)}`);
-    };
+  it("approves a CLI login after signing in (the CLI receives a working token), and denies another", async () => {
+    const { socket, next } = await cliLogin(server.url);
     const loginPage = String((await next("init-ack"))["loginPage"]);
     expect(loginPage).toContain("/cli-login?sessionToken=");
 
@@ -335,6 +341,14 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
       role: { id: "deployer" },
     });
     socket.close();
+
+    // Denying tells the waiting CLI no, and mints nothing.
+    const second = await cliLogin(server.url);
+    await cli.goto(String((await second.next("init-ack"))["loginPage"]));
+    await cli.getByRole("button", { name: "Deny" }).click();
+    await cli.getByRole("heading", { name: "Command-line login denied" }).waitFor();
+    expect(await second.next("login-failure")).toMatchObject({ type: "login-failure" });
+    second.socket.close();
     await fresh.close();
   });
 
