@@ -72,7 +72,7 @@ export function AuditPage({ entity, tokenId }: { entity: Entity; tokenId?: strin
         description={
           tokenId
             ? "Every request made with this token, and every change made to it."
-            : "Changes to roles, members and tokens, and every request made with this team's tokens."
+            : `Changes to roles, members and tokens, and every request made with this ${entity.type === "team" ? "team" : "organisation"}'s tokens.`
         }
       />
       <form className="filters card" onSubmit={submit} aria-label="Filter the audit log">

@@ -26,7 +26,9 @@ function RoleChoices({ roles, value, onChange }: { roles: Role[]; value: string[
 
 function InviteDialog({ entity, roles, onClose, onDone }: { entity: Entity; roles: Role[]; onClose: () => void; onDone: () => void }) {
   const [email, setEmail] = useState("");
-  const [chosen, setChosen] = useState<string[]>(roles.some((r) => r.id === "default") ? ["default"] : []);
+  // New people start with the least role there is: `default` in a team, `member` in an organisation.
+  const least = roles.find((r) => r.id === "default" || r.id === "member");
+  const [chosen, setChosen] = useState<string[]>(least ? [least.id] : []);
   const [reply, setReply] = useState<InviteReply | null>(null);
   const action = useAction();
   const submit = async (event: FormEvent) => {
