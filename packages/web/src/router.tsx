@@ -6,7 +6,7 @@ interface Location {
 }
 
 const read = (): Location => ({ path: window.location.pathname, query: new URLSearchParams(window.location.search) });
-const RouterContext = createContext<Location>(read());
+const RouterContext = createContext<Location>({ path: "/", query: new URLSearchParams() });
 
 /** Moves to another page of the console without reloading it. */
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

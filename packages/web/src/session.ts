@@ -20,7 +20,14 @@ export function settingsPath(entity: Entity, rest = ""): string {
   return `/${entity.type === "team" ? "teams" : "orgs"}/${encodeURIComponent(entity.id)}/settings${rest}`;
 }
 
-/** Where `next=` may send someone after sign-in: only a path of this console. */
-export function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+/** Where `next=` may send someone after sign-in: only a page of this console, never another site. */
+export function safeNext(next: string | null, origin = window.location.origin): string {
+  if (!next?.startsWith("/")) return "/";
+  try {
+    // The URL parser decides, as the browser will: `//evil.example` and `/\evil.example` name other hosts.
+    const url = new URL(next, origin);
+    return url.origin === origin ? url.pathname + url.search : "/";
+  } catch {
+    return "/";
+  }
 }
