@@ -135,6 +135,10 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     await page.getByRole("button", { name: "Create role" }).click();
     await page.waitForURL(`**/teams/${TEAM_ID}/settings/roles/deployer`);
     await page.getByRole("heading", { name: "Members with this role" }).waitFor();
+    await page.getByText("Nobody holds this role.").waitFor();
+    await page.getByLabel("Give this role to").selectOption({ label: `owner (${OWNER_EMAIL})` });
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByRole("button", { name: `Take the role from ${OWNER_EMAIL}` }).waitFor();
 
     const api = await Api.signIn(server.url);
     const role = await api.ok<{ permissions: { teamScope: string[]; projectScope: string[] } }>(
