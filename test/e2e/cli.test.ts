@@ -44,7 +44,8 @@ async function loginThroughBrowser(user: CliUser, host: string, approver: Api, a
 
 beforeAll(() => ensureBuilt(), 300_000);
 
-describe("the latchkey CLI against one server on SQLite", () => {
+// Each test runs the CLI a dozen times or so: a node process each, on a machine that may be busy.
+describe("the latchkey CLI against one server on SQLite", { timeout: 90_000 }, () => {
   let server: ServerProcess | undefined;
   let owner: Api;
   let user: CliUser;
@@ -308,7 +309,7 @@ describe("the latchkey CLI against one server on SQLite", () => {
 });
 
 for (const adminUrl of postgresUrl ? [postgresUrl] : []) {
-  describe("CLI login across two server processes on one PostgreSQL", () => {
+  describe("CLI login across two server processes on one PostgreSQL", { timeout: 90_000 }, () => {
     let db: E2eDatabase | undefined;
     let a: ServerProcess | undefined;
     let b: ServerProcess | undefined;

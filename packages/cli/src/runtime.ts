@@ -56,7 +56,6 @@ export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io
     io,
     format,
     yes: options.yes === true,
-    configPath: path,
     contexts: (): ContextFile => readContexts(path),
     saveContexts: (file: ContextFile) => writeContexts(path, file),
     clientFor,

@@ -1,4 +1,5 @@
 import { createAuditBuffer } from "./audit/buffer.js";
+import { createAuditWriter } from "./audit/writer.js";
 import type { Config } from "./config.js";
 import { createAuditService } from "./services/audit.js";
 import { createAccountService } from "./services/accounts.js";
@@ -6,6 +7,7 @@ import { createCliLoginService } from "./services/cli-logins.js";
 import { createMemberService } from "./services/members.js";
 import { createOrgService } from "./services/orgs.js";
 import { createProjectService } from "./services/projects.js";
+import { createRateLimits } from "./services/rate-limits.js";
 import { createRoleService } from "./services/roles.js";
 import { createSessionService } from "./services/sessions.js";
 import { createTeamService } from "./services/teams.js";
@@ -23,13 +25,15 @@ export function createServices(
   now: () => Date = () => new Date(),
   onError: (error: unknown) => void = () => undefined,
 ) {
-  const buffer = createAuditBuffer({ store, max: config.audit.bufferMax, onError });
+  const buffer = createAuditBuffer({ writer: createAuditWriter(config, store), max: config.audit.bufferMax, onError });
   const audit = createAuditService({ store, config, buffer, now });
   const deps = { store, config, now, record: audit.change };
   const keys = createSigningKeys({ store, masterKey: config.masterKey, now });
   const lastUsed = createLastUsed({ store, onError });
   const verifier = createVerifier({ ...deps, keys, lastUsed });
   const tokens = createTokenService({ ...deps, keys, lastUsed });
+  const rateLimits = createRateLimits({ store, config, now, onError });
+  const projects = createProjectService(deps);
   const cliLogins = createCliLoginService({ store, config, tokens, now });
   let pruning: NodeJS.Timeout | undefined;
   return {
@@ -39,6 +43,7 @@ export function createServices(
     lastUsed,
     verifier,
     tokens,
+    rateLimits,
     cliLogins,
     sessions: createSessionService({ ...deps, throttle: createThrottle({ max: 10, windowMs: 15 * 60_000 }) }),
     accounts: createAccountService(deps),
@@ -52,14 +57,15 @@ export function createServices(
       },
     }),
     members: createMemberService(deps),
-    projects: createProjectService(deps),
+    projects,
     audit,
     async init(): Promise<void> {
       await keys.init();
-      // Hourly housekeeping: audit events past retention, and console sessions past their end.
+      // Hourly housekeeping: audit events past retention, console sessions past their end, old rate windows.
       const housekeeping = async () => {
         await audit.prune();
         await store.sessions.removeExpired(now().toISOString());
+        await rateLimits.prune();
         await cliLogins.removeExpired();
       };
       await housekeeping();
@@ -69,6 +75,8 @@ export function createServices(
     async close(): Promise<void> {
       if (pruning) clearInterval(pruning);
       verifier.close();
+      projects.close();
+      await rateLimits.close();
       cliLogins.close();
       await lastUsed.close();
       await buffer.close();

@@ -3,6 +3,7 @@ import cookie from "@fastify/cookie";
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
 import { createServices, type Services } from "./app-services.js";
+import { usesWriterThread } from "./audit/writer.js";
 import type { Config } from "./config.js";
 import { createAuthenticator, type BearerAuthenticator } from "./http/authenticate.js";
 import { installAuditHooks } from "./http/audit-hooks.js";
@@ -47,7 +48,8 @@ export async function buildApp(
    */
   options: { logger?: boolean; now?: () => Date; auditRequests?: boolean; consoleDir?: string } = {},
 ): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
-  const db = await openDatabase(config.database);
+  // With a writer thread, that thread's connection runs SQLite's checkpoints, off the event loop.
+  const db = await openDatabase(config.database, { checkpoints: !usesWriterThread(config) });
   const feed = config.database.kind === "postgres" ? await createPostgresFeed(config.database.url) : createInProcessFeed();
   const app = Fastify({
     logger:
@@ -81,7 +83,7 @@ export async function buildApp(
   const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer });
   const auditRequests = options.auditRequests ?? true;
   if (auditRequests) installAuditHooks(app, services.audit);
-  const router = createRouter(app, auth, auditRequests ? services.audit : null);
+  const router = createRouter(app, auth, auditRequests ? services.audit : null, services.rateLimits);
   sessionRoutes(router, services, auth);
   orgRoutes(router, services);
   teamRoutes(router, services);

@@ -30,6 +30,9 @@ const Env = z.object({
   LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
   LATCHKEY_CLI_LOGIN_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
   LATCHKEY_AUDIT_BUFFER_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  LATCHKEY_AUDIT_THREAD: z.enum(["on", "off"]).default("on"),
+  LATCHKEY_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).default(1000),
+  LATCHKEY_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(100),
 });
 
 /** Everything the server needs to know about its surroundings, parsed once at start-up. */
@@ -45,7 +48,13 @@ export interface Config {
   session: { idleMs: number; maxMs: number };
   /** The longest an API token may live; null allows tokens without expiry. */
   tokenMaxLifetimeMs: number | null;
-  audit: { retentionDays: number; bufferMax: number };
+  /** `writerThread`: request events are hashed and written by a worker thread (compiled server only). */
+  audit: { retentionDays: number; bufferMax: number; writerThread: boolean };
+  /**
+   * Requests an API token may make per hour (a team's or organisation's own setting overrides it), and failed
+   * authentications an address may make per quarter hour before its requests are refused with 429.
+   */
+  rateLimit: { perHour: number; authFailuresPerAddress: number };
   /** How long a CLI login's session token stays valid. */
   cliLoginMs: number;
 }
@@ -104,7 +113,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LATCHKEY_LOG_LEVEL,
     session: { idleMs: e.LATCHKEY_SESSION_IDLE_MINUTES * 60_000, maxMs: e.LATCHKEY_SESSION_MAX_HOURS * 3_600_000 },
     tokenMaxLifetimeMs: e.LATCHKEY_TOKEN_MAX_LIFETIME_DAYS === undefined ? null : e.LATCHKEY_TOKEN_MAX_LIFETIME_DAYS * 86_400_000,
-    audit: { retentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS, bufferMax: e.LATCHKEY_AUDIT_BUFFER_MAX },
+    audit: {
+      retentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
+      bufferMax: e.LATCHKEY_AUDIT_BUFFER_MAX,
+      writerThread: e.LATCHKEY_AUDIT_THREAD === "on",
+    },
+    rateLimit: { perHour: e.LATCHKEY_RATE_LIMIT_PER_HOUR, authFailuresPerAddress: e.LATCHKEY_AUTH_FAILURES_PER_ADDRESS },
     cliLoginMs: e.LATCHKEY_CLI_LOGIN_MINUTES * 60_000,
   };
 }

@@ -467,13 +467,21 @@ describe("replies", () => {
 
   describe("Org", () => {
     table(Org, [
-      accept("an org", { id: "acme", name: "Acme", createdAt: TIME, updatedAt: TIME }),
-      reject("a time without an offset", { id: "acme", name: "Acme", createdAt: "2024-05-01T12:00:00", updatedAt: TIME }, ["createdAt"]),
+      accept("an org", { id: "acme", name: "Acme", rateLimitPerHour: null, createdAt: TIME, updatedAt: TIME }),
+      accept("an org with its own rate limit", { id: "acme", name: "Acme", rateLimitPerHour: 5000, createdAt: TIME, updatedAt: TIME }),
+      reject(
+        "a time without an offset",
+        { id: "acme", name: "Acme", rateLimitPerHour: null, createdAt: "2024-05-01T12:00:00", updatedAt: TIME },
+        ["createdAt"],
+      ),
+      reject("a rate limit of 0", { id: "acme", name: "Acme", rateLimitPerHour: 0, createdAt: TIME, updatedAt: TIME }, [
+        "rateLimitPerHour",
+      ]),
     ]);
   });
 
   describe("Team", () => {
-    const team = { id: "web", name: "Web", description: "", createdAt: TIME, updatedAt: TIME };
+    const team = { id: "web", name: "Web", description: "", rateLimitPerHour: null, createdAt: TIME, updatedAt: TIME };
     table(Team, [
       accept("in an org", { ...team, orgId: "acme" }),
       accept("on its own", { ...team, orgId: null }),

@@ -19,11 +19,17 @@ export const SessionCreate = z.strictObject({ email: Email, password: z.string()
 export const SessionReply = z.object({ user: User, csrfToken: z.string() });
 
 /** An organisation. */
-export const Org = z.object({ id: Slug, name: z.string(), createdAt: IsoTime, updatedAt: IsoTime });
+/**
+ * Requests per hour each of a team's or organisation's tokens may make; null means the server's default
+ * (LATCHKEY_RATE_LIMIT_PER_HOUR).
+ */
+export const RateLimitPerHour = z.number().int().min(1).max(100_000_000).nullable();
+
+export const Org = z.object({ id: Slug, name: z.string(), rateLimitPerHour: RateLimitPerHour, createdAt: IsoTime, updatedAt: IsoTime });
 /** `POST /v1/orgs`. */
 export const OrgCreate = z.strictObject({ id: Slug.optional(), name: Name });
 /** `PATCH /v1/orgs/{orgId}`. */
-export const OrgUpdate = z.strictObject({ name: Name.optional() });
+export const OrgUpdate = z.strictObject({ name: Name.optional(), rateLimitPerHour: RateLimitPerHour.optional() });
 
 /** A team, inside an organisation or on its own. */
 export const Team = z.object({
@@ -31,13 +37,18 @@ export const Team = z.object({
   name: z.string(),
   description: z.string(),
   orgId: Slug.nullable(),
+  rateLimitPerHour: RateLimitPerHour,
   createdAt: IsoTime,
   updatedAt: IsoTime,
 });
 /** `POST /v1/teams` and `POST /v1/orgs/{orgId}/teams`. */
 export const TeamCreate = z.strictObject({ id: Slug.optional(), name: Name, description: Description.default("") });
 /** `PATCH /v1/teams/{teamId}`. */
-export const TeamUpdate = z.strictObject({ name: Name.optional(), description: Description.optional() });
+export const TeamUpdate = z.strictObject({
+  name: Name.optional(),
+  description: Description.optional(),
+  rateLimitPerHour: RateLimitPerHour.optional(),
+});
 
 /** A team role. */
 export const TeamRole = z.object({

@@ -1,5 +1,5 @@
-import type { Store } from "../store/store.js";
 import type { AuditDraft } from "./chain.js";
+import type { AuditWriter } from "./writer.js";
 
 /**
  * Request events on their way to the store: bounded, written in batches (every `intervalMs` or `batchSize` events,
@@ -7,13 +7,13 @@ import type { AuditDraft } from "./chain.js";
  * is taken, `reserve` says no and the request is refused with 503 rather than served unaudited.
  */
 export function createAuditBuffer(deps: {
-  store: Store;
+  writer: AuditWriter;
   max: number;
   batchSize?: number;
   intervalMs?: number;
   onError?: (error: unknown) => void;
 }) {
-  const { store, max } = deps;
+  const { writer, max } = deps;
   const batchSize = deps.batchSize ?? 500;
   let queue: AuditDraft[] = [];
   let reserved = 0;
@@ -24,7 +24,7 @@ export function createAuditBuffer(deps: {
     const batch = queue.slice(0, batchSize);
     if (batch.length === 0) return;
     try {
-      await store.transaction((tx) => tx.audit.append(batch));
+      await writer.write(batch);
       queue = queue.slice(batch.length);
       failing = false;
     } catch (error) {
@@ -79,6 +79,7 @@ export function createAuditBuffer(deps: {
     async close(): Promise<void> {
       clearInterval(timer);
       await flush();
+      await writer.close();
     },
   };
 }

@@ -38,7 +38,10 @@ export function hashEvent(event: Omit<AuditEventsTable, "hash">): string {
   return digest("sha256", JSON.stringify(values), "hex");
 }
 
-/** Places drafts after (seq, hash) in one feed; returns the rows to store and the new head. */
+/**
+ * Places drafts after (seq, hash) in one feed; returns the rows to store and the new head. Each row is built whole,
+ * every column present in one order (a draft that crossed a thread as JSON has lost its undefined fields).
+ */
 export function chain(
   drafts: AuditDraft[],
   head: { seq: number; hash: string },
@@ -46,7 +49,32 @@ export function chain(
   let { seq, hash } = head;
   const rows = drafts.map((d) => {
     seq += 1;
-    const row: AuditEventsTable = Object.assign(d, { seq, prev_hash: hash, hash: "" });
+    const row: AuditEventsTable = {
+      id: d.id,
+      feed: d.feed,
+      seq,
+      entity_type: d.entity_type,
+      entity_id: d.entity_id,
+      at: d.at,
+      event_type: d.event_type,
+      actor_type: d.actor_type,
+      actor_id: d.actor_id,
+      actor_email: d.actor_email ?? null,
+      token_id: d.token_id ?? null,
+      origin: d.origin,
+      outcome: d.outcome,
+      status: d.status,
+      method: d.method,
+      path: d.path,
+      resource_type: d.resource_type ?? null,
+      resource_id: d.resource_id ?? null,
+      ip: d.ip,
+      user_agent: d.user_agent,
+      duration_ms: d.duration_ms ?? null,
+      details: d.details,
+      prev_hash: hash,
+      hash: "",
+    };
     hash = hashEvent(row);
     row.hash = hash;
     return row;

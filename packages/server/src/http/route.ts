@@ -4,6 +4,7 @@ import type { z, ZodType } from "zod";
 import type { Principal } from "../services/principal.js";
 import type { Page } from "../store/pagination.js";
 import type { AuditService } from "../services/audit.js";
+import type { RateLimits } from "../services/rate-limits.js";
 import { admitTokenRequest, noteRefusal } from "./audit-hooks.js";
 import type { Authenticator } from "./authenticate.js";
 
@@ -69,17 +70,28 @@ function parse<T extends ZodType>(schema: T | undefined, value: unknown, where: 
 }
 
 /** Registers routes on one Fastify instance and remembers them for the OpenAPI document. */
-export function createRouter(app: FastifyInstance, auth: Authenticator, audit: AuditService | null) {
+export function createRouter(app: FastifyInstance, auth: Authenticator, audit: AuditService | null, limits: RateLimits) {
   const docs: RouteDoc[] = [];
-  const authenticate = async (request: FastifyRequest): Promise<Principal> => {
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<Principal> => {
+    const bearer = request.headers.authorization !== undefined;
+    // An address that keeps presenting bad tokens is refused before its tokens cost a signature check.
+    if (bearer) limits.checkAddress(request.ip);
     let principal: Principal;
     try {
       principal = await auth.principal(request);
     } catch (error) {
       noteRefusal(request, error);
+      if (bearer && error instanceof DomainError && error.status === 401) limits.failed(request.ip);
       throw error;
     }
     if (audit) admitTokenRequest(request, principal, audit);
+    const rate = limits.take(principal);
+    if (rate) {
+      void reply.header("x-ratelimit-limit", rate.limit);
+      void reply.header("x-ratelimit-remaining", rate.remaining);
+      void reply.header("x-ratelimit-reset", Math.ceil(rate.resetMs / 1000));
+      if (!rate.allowed) throw limits.refusal(rate);
+    }
     return principal;
   };
   return {
@@ -95,7 +107,7 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, audit: A
           url,
           handler: async (request, reply) => {
             // The credential first: an unauthenticated caller learns nothing, not even whether its input was valid.
-            const principal = mode === "none" ? null : await authenticate(request);
+            const principal = mode === "none" ? null : await authenticate(request, reply);
             const ctx = {
               params: parse(spec.params, request.params, "path"),
               query: parse(spec.query, request.query, "query"),

@@ -10,6 +10,8 @@ import { authorize, type Principal, type RequestContext } from "./principal.js";
 import { entityFor, entityPermission } from "./scope.js";
 import { newSortableId } from "./secrets.js";
 
+/** Statuses that say the caller was refused (credential, permission, rate limit), not that the work failed. */
+const DENIED = new Set([401, 403, 429]);
 const NO_CONTEXT: RequestContext = { ip: "", userAgent: "", origin: "api", method: "", path: "" };
 
 /** An audit event as the API shows it. */
@@ -106,7 +108,7 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
       durationMs: number;
       resource: { type: string | null; id: string | null };
     }): AuditDraft {
-      const outcome = input.status < 400 ? "allowed" : input.status === 401 || input.status === 403 ? "denied" : "failed";
+      const outcome = input.status < 400 ? "allowed" : DENIED.has(input.status) ? "denied" : "failed";
       return {
         id: newSortableId("evt"),
         feed: `token:${input.tokenId}`,
@@ -179,7 +181,8 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
         let seq = head.anchor_seq;
         let prev = head.anchor_hash;
         for (;;) {
-          const rows = await store.audit.chunk(feed, seq, 1000);
+          // Up to the head as read: events appended meanwhile belong to a later check.
+          const rows = await store.audit.chunk(feed, seq, 1000, head.seq);
           for (const row of rows) {
             checked++;
             const { hash, ...rest } = row;

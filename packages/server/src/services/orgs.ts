@@ -8,7 +8,7 @@ import { authorize, requireSession, type Principal } from "./principal.js";
 
 /** An organisation as the API shows it. */
 export function toOrg(row: OrgRow) {
-  return { id: row.id, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
+  return { id: row.id, name: row.name, rateLimitPerHour: row.rate_limit_per_hour, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
 /** Organisations: groups of teams with roles that reach across them. */
@@ -22,7 +22,7 @@ export function createOrgService(deps: { store: Store; now: () => Date; record: 
       const at = now().toISOString();
       return store.transaction(async (tx) => {
         await assertUnused(tx, "org", id);
-        const row: OrgRow = { id, name: input.name, created_at: at, updated_at: at };
+        const row: OrgRow = { id, name: input.name, rate_limit_per_hour: null, created_at: at, updated_at: at };
         await tx.orgs.insert(row);
         await seedEntity(tx, "org", id, principal.userId, at);
         await record(tx, principal, { type: "org", id }, "orgs.create", { type: "orgs", id }, { after: toOrg(row) });
@@ -42,12 +42,18 @@ export function createOrgService(deps: { store: Store; now: () => Date; record: 
       return { ...result, items: reachable.map(toOrg) };
     },
 
-    async update(principal: Principal, orgId: string, patch: { name?: string | undefined }) {
+    async update(principal: Principal, orgId: string, patch: { name?: string | undefined; rateLimitPerHour?: number | null | undefined }) {
       return store.transaction(async (tx) => {
         const org = await orgFor(tx, principal, orgId);
         authorize(principal, "org.update", { orgId });
-        const changes = { ...(patch.name === undefined ? {} : { name: patch.name }), updated_at: now().toISOString() };
+        const changes = {
+          ...(patch.name === undefined ? {} : { name: patch.name }),
+          ...(patch.rateLimitPerHour === undefined ? {} : { rate_limit_per_hour: patch.rateLimitPerHour }),
+          updated_at: now().toISOString(),
+        };
         await tx.orgs.update(orgId, changes);
+        // Every process reads the new limit on its tokens' next request.
+        if (patch.rateLimitPerHour !== undefined) await tx.publish({ t: "limits", entityType: "org", entityId: orgId });
         await record(
           tx,
           principal,

@@ -30,6 +30,8 @@ export interface Principal {
   grants: Grant[];
   /** The team or organisation a token belongs to, which unprefixed paths (`/v1/projects`) act on. */
   scope: { entityType: "team" | "org"; entityId: string } | null;
+  /** API tokens: requests per hour this token may make (its team's or organisation's limit, or the server's). */
+  rateLimitPerHour?: number;
   /** Set by the HTTP layer; absent for work that no request started. */
   context?: RequestContext;
 }

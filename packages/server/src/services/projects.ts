@@ -1,11 +1,12 @@
 import { DomainError, projectFilter } from "@latchkey/core";
 import type { PageRequest } from "../store/pagination.js";
 import type { ProjectRow } from "../store/repositories/projects.js";
-import type { Store } from "../store/store.js";
+import type { Repositories, Store } from "../store/store.js";
 import { teamRefFor, teamResource } from "./access.js";
 import { idFrom } from "./entities.js";
 import type { Recorder } from "./audit.js";
 import { authorize, type Principal } from "./principal.js";
+import { createProjectLists } from "./project-lists.js";
 
 /** A project as the API shows it. */
 export function toProject(row: ProjectRow) {
@@ -15,6 +16,9 @@ export function toProject(row: ProjectRow) {
 /** Projects: the resource a team's roles protect, guarded by projectScope permissions and project restrictions. */
 export function createProjectService(deps: { store: Store; now: () => Date; record: Recorder }) {
   const { store, now, record } = deps;
+  const lists = createProjectLists(store);
+  /** Every change to a team's projects says so on the change feed, in its transaction. */
+  const changed = (tx: Repositories, teamId: string) => tx.publish({ t: "projects", teamId });
   const find = async (teamId: string, projectId: string) => {
     const row = await store.projects.byId(teamId, projectId);
     if (!row) throw new DomainError("NOT_FOUND", `project ${projectId} not found`);
@@ -27,11 +31,14 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
       const team = await teamRefFor(store, principal, teamId);
       authorize(principal, "project.read", teamResource(team));
       const filter = projectFilter(principal.grants, "project.read", teamResource(team));
-      const result = await store.projects.page(
-        team.id,
-        page,
-        filter.all ? {} : "only" in filter ? { only: filter.only } : { except: filter.except },
-      );
+      const result =
+        filter.all && page.cursor === undefined
+          ? await lists.firstPage(team.id, page.perPage)
+          : await store.projects.page(
+              team.id,
+              page,
+              filter.all ? {} : "only" in filter ? { only: filter.only } : { except: filter.except },
+            );
       return { ...result, items: result.items.map(toProject) };
     },
 
@@ -50,6 +57,7 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
       const row: ProjectRow = { team_id: team.id, id, name: input.name, description: input.description, created_at: at, updated_at: at };
       await store.transaction(async (tx) => {
         await tx.projects.insert(row);
+        await changed(tx, team.id);
         await record(tx, principal, { type: "team", id: team.id }, "projects.create", { type: "projects", id }, { after: toProject(row) });
       });
       return toProject(row);
@@ -72,6 +80,7 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
           updated_at: now().toISOString(),
         };
         await tx.projects.update(team.id, projectId, changes);
+        await changed(tx, team.id);
         await record(
           tx,
           principal,
@@ -91,6 +100,7 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
         const row = await tx.projects.byId(team.id, projectId);
         if (!row) throw new DomainError("NOT_FOUND", `project ${projectId} not found`);
         await tx.projects.remove(team.id, projectId);
+        await changed(tx, team.id);
         await record(
           tx,
           principal,
@@ -102,6 +112,8 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
         return { id: projectId, deleted: true as const };
       });
     },
+
+    close: lists.close,
   };
 }
 

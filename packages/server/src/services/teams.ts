@@ -14,6 +14,7 @@ export function toTeam(row: TeamRow) {
     name: row.name,
     description: row.description,
     orgId: row.org_id,
+    rateLimitPerHour: row.rate_limit_per_hour,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -39,6 +40,7 @@ export function createTeamService(deps: { store: Store; now: () => Date; record:
           org_id: orgId ?? null,
           name: input.name,
           description: input.description,
+          rate_limit_per_hour: null,
           created_at: at,
           updated_at: at,
         };
@@ -75,16 +77,23 @@ export function createTeamService(deps: { store: Store; now: () => Date; record:
       return { ...result, items: result.items.map(toTeam) };
     },
 
-    async update(principal: Principal, teamId: string, patch: { name?: string | undefined; description?: string | undefined }) {
+    async update(
+      principal: Principal,
+      teamId: string,
+      patch: { name?: string | undefined; description?: string | undefined; rateLimitPerHour?: number | null | undefined },
+    ) {
       return store.transaction(async (tx) => {
         const team = await teamFor(tx, principal, teamId);
         authorize(principal, "team.update", teamResource(team));
         const changes = {
           ...(patch.name === undefined ? {} : { name: patch.name }),
           ...(patch.description === undefined ? {} : { description: patch.description }),
+          ...(patch.rateLimitPerHour === undefined ? {} : { rate_limit_per_hour: patch.rateLimitPerHour }),
           updated_at: now().toISOString(),
         };
         await tx.teams.update(teamId, changes);
+        // Every process reads the new limit on its tokens' next request.
+        if (patch.rateLimitPerHour !== undefined) await tx.publish({ t: "limits", entityType: "team", entityId: teamId });
         await record(
           tx,
           principal,

@@ -5,6 +5,10 @@ export type ChangeEvent =
   | { t: "token"; id: string }
   | { t: "role"; entityType: "team" | "org"; entityId: string; roleId: string }
   | { t: "signing-keys" }
+  /** A team's or organisation's settings that the verifier keeps (its rate limit) changed. */
+  | { t: "limits"; entityType: "team" | "org"; entityId: string }
+  /** A team's projects changed (lists kept in memory are dropped). */
+  | { t: "projects"; teamId: string }
   /** A pending CLI login was approved or denied (`id` is the hash of its session token). */
   | { t: "cli-login"; id: string }
   /** Drop every cache: sent after a reconnect, and for rare wide changes (a team or organisation deleted). */

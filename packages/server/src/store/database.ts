@@ -22,16 +22,26 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/** How a connection is opened: the server's main one migrates; a helper thread's only writes. */
+export interface OpenOptions {
+  /** Bring the schema up to date first (default true). */
+  migrate?: boolean;
+  /** SQLite: this connection runs the WAL checkpoints (default true). */
+  checkpoints?: boolean;
+  /** PostgreSQL: the pool's size (default 10). */
+  poolSize?: number;
+}
+
 /** Opens the configured database and brings its schema up to date. */
-export async function openDatabase(database: Config["database"]): Promise<Db> {
+export async function openDatabase(database: Config["database"], options: OpenOptions = {}): Promise<Db> {
   let kysely: Kysely<Database>;
   let bulkInsert: BulkInsert | null = null;
   if (database.kind === "sqlite") {
-    const sqlite = sqliteDialect(database.path);
+    const sqlite = sqliteDialect(database.path, options.checkpoints ?? true);
     kysely = new Kysely<Database>({ dialect: sqlite.dialect });
     bulkInsert = sqlite.bulkInsert;
-  } else kysely = new Kysely<Database>({ dialect: postgresDialect(database.url).dialect });
-  await migrateToLatest(kysely as Kysely<unknown>);
+  } else kysely = new Kysely<Database>({ dialect: postgresDialect(database.url, options.poolSize).dialect });
+  if (options.migrate ?? true) await migrateToLatest(kysely as Kysely<unknown>);
   return {
     kind: database.kind,
     kysely,

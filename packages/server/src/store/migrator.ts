@@ -3,14 +3,16 @@ import * as foundation from "./migrations/001-foundation.js";
 import * as tokens from "./migrations/002-tokens.js";
 import * as audit from "./migrations/003-audit.js";
 import * as listIndexes from "./migrations/004-list-indexes.js";
-import * as cliLogins from "./migrations/005-cli-logins.js";
+import * as rateLimits from "./migrations/005-rate-limits.js";
+import * as cliLogins from "./migrations/006-cli-logins.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
   "002-tokens": tokens,
   "003-audit": audit,
   "004-list-indexes": listIndexes,
-  "005-cli-logins": cliLogins,
+  "005-rate-limits": rateLimits,
+  "006-cli-logins": cliLogins,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

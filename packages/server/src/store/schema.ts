@@ -22,6 +22,8 @@ export interface OrgsTable {
   name: string;
   created_at: string;
   updated_at: string;
+  /** Requests per hour for each of its tokens; null: the server's default. */
+  rate_limit_per_hour: number | null;
 }
 
 export interface TeamsTable {
@@ -31,6 +33,15 @@ export interface TeamsTable {
   description: string;
   created_at: string;
   updated_at: string;
+  /** Requests per hour for each of its tokens; null: the server's default. */
+  rate_limit_per_hour: number | null;
+}
+
+/** Requests counted in one window by every process together. */
+export interface RateLimitsTable {
+  key: string;
+  window_minute: number;
+  count: number;
 }
 
 export type EntityType = "team" | "org";
@@ -182,6 +193,7 @@ export interface Database {
   sessions: SessionsTable;
   orgs: OrgsTable;
   teams: TeamsTable;
+  rate_limits: RateLimitsTable;
   roles: RolesTable;
   memberships: MembershipsTable;
   member_roles: MemberRolesTable;

@@ -30,6 +30,7 @@ const user = (id: string, n = 0): UserRow => ({
   updated_at: at(n),
 });
 const team = (id: string, orgId: string | null = null, n = 0): TeamRow => ({
+  rate_limit_per_hour: null,
   id,
   org_id: orgId,
   name: id,
@@ -136,7 +137,13 @@ describe.each(dialects())("store on %s", (kind) => {
       }
       await store.members.add("org", "o-a", "u-orgs", at(10));
       await store.members.add("org", "o-c", "u-orgs", at(10));
-      expect(await store.orgs.byId("o-b")).toEqual({ id: "o-b", name: "o-b", created_at: at(1), updated_at: at(1) });
+      expect(await store.orgs.byId("o-b")).toEqual({
+        id: "o-b",
+        name: "o-b",
+        rate_limit_per_hour: null,
+        created_at: at(1),
+        updated_at: at(1),
+      });
       await store.orgs.update("o-b", { name: "Bee", updated_at: at(9) });
       expect(await store.orgs.byId("o-b")).toMatchObject({ name: "Bee", created_at: at(1), updated_at: at(9) });
       const page = await store.orgs.pageForUser("u-orgs", { perPage: 10 });

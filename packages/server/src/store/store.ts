@@ -8,6 +8,7 @@ import { createMembersRepository } from "./repositories/members.js";
 import { createMetaRepository } from "./repositories/meta.js";
 import { createOrgsRepository } from "./repositories/orgs.js";
 import { createProjectsRepository } from "./repositories/projects.js";
+import { createRateLimitsRepository } from "./repositories/rate-limits.js";
 import { createRolesRepository } from "./repositories/roles.js";
 import { createSessionsRepository } from "./repositories/sessions.js";
 import { createSigningKeysRepository } from "./repositories/signing-keys.js";
@@ -38,6 +39,7 @@ export function createRepositories(ex: Executor, kind: Db["kind"], bulkInsert: D
     meta: createMetaRepository(ex),
     signingKeys: createSigningKeysRepository(ex),
     tokens: createTokensRepository(ex),
+    rateLimits: createRateLimitsRepository(ex),
     cliLogins: createCliLoginsRepository(ex),
     /** Marks a deleted team's or organisation's id as used for good. */
     bury: (entityType: "team" | "org", entityId: string, at: string) =>

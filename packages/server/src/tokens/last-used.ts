@@ -10,7 +10,9 @@ export function createLastUsed(deps: { store: Store; intervalMs?: number; onErro
   let pending = new Map<string, { atMs: number; ip: string }>();
   const seen = new Map<string, { atMs: number; ip: string }>();
 
-  const flush = async (): Promise<void> => {
+  let writing: Promise<void> | null = null;
+
+  const writeOnce = async (): Promise<void> => {
     if (pending.size === 0) return;
     const batch = pending;
     pending = new Map();
@@ -21,6 +23,14 @@ export function createLastUsed(deps: { store: Store; intervalMs?: number; onErro
       for (const [id, v] of batch) if (!pending.has(id)) pending.set(id, v);
       deps.onError?.(error);
     }
+  };
+  /** Writes what is pending; a caller during a write waits for it, then for its own uses to be written. */
+  const flush = async (): Promise<void> => {
+    while (writing) await writing;
+    writing = writeOnce().finally(() => {
+      writing = null;
+    });
+    await writing;
   };
   const timer = setInterval(() => void flush(), deps.intervalMs ?? 1000);
   timer.unref();

@@ -16,6 +16,8 @@ interface TokenSnapshot {
   roleKey: string;
   roleId: string;
   orgId: string | null;
+  /** Its team's or organisation's own limit; null: the server's default. */
+  rateLimitPerHour: number | null;
   creatorId: string;
   creatorEmail: string;
   expiresAtMs: number | null;
@@ -56,6 +58,7 @@ const roleKeyOf = (entityType: string, entityId: string, roleId: string) => `${e
 export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed: LastUsed; config: Config; now: () => Date }) {
   const { store, keys, lastUsed, config, now } = deps;
   const expected = { iss: config.publicUrl, aud: `${config.publicUrl}/v1` };
+  const defaultRateLimit = config.rateLimit.perHour;
   const verified = new Map<string, Verified>();
   const tokens = new Map<string, TokenSnapshot>();
   const roles = new Map<string, Grant | null>();
@@ -69,11 +72,14 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
     if (event.t === "token") tokens.delete(event.id);
     else if (event.t === "role") roles.delete(roleKeyOf(event.entityType, event.entityId, event.roleId));
     else if (event.t === "signing-keys") void keys.reload();
-    else {
+    else if (event.t === "limits") {
+      for (const [id, t] of tokens) if (t.entityType === event.entityType && t.entityId === event.entityId) tokens.delete(id);
+    } else if (event.t === "resync") {
       verified.clear();
       tokens.clear();
       roles.clear();
     }
+    // Other events (projects) concern other caches.
   };
   const unsubscribe = store.feed.subscribe(onChange);
 
@@ -81,7 +87,9 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
     const row = await store.tokens.byId(id);
     if (!row) return null;
     const keyRows = await store.tokens.keysOf([id]);
-    const orgId = row.entity_type === "org" ? row.entity_id : ((await store.teams.byId(row.entity_id))?.org_id ?? null);
+    const team = row.entity_type === "team" ? await store.teams.byId(row.entity_id) : undefined;
+    const org = row.entity_type === "org" ? await store.orgs.byId(row.entity_id) : undefined;
+    const orgId = row.entity_type === "org" ? row.entity_id : (team?.org_id ?? null);
     return {
       id,
       entityType: row.entity_type,
@@ -89,6 +97,7 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
       roleId: row.role_id,
       roleKey: roleKeyOf(row.entity_type, row.entity_id, row.role_id),
       orgId,
+      rateLimitPerHour: (team ?? org)?.rate_limit_per_hour ?? null,
       creatorId: row.creator_id,
       creatorEmail: row.creator_email,
       expiresAtMs: ms(row.expires_at),
@@ -122,6 +131,7 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
       tokenId: t.id,
       grants: [grant],
       scope: { entityType: t.entityType, entityId: t.entityId },
+      rateLimitPerHour: t.rateLimitPerHour ?? defaultRateLimit,
     };
   };
 

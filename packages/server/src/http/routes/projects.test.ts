@@ -23,6 +23,31 @@ describe.each(dialects())("projects on %s", (kind) => {
     expect((await h.owner.get("/v1/teams/platform/projects/search")).status).toBe(404);
   });
 
+  it("a list read before a change shows the change on the next read (token and session alike)", async () => {
+    await h.owner.ok("POST", "/v1/teams", { name: "Fresh" });
+    const { token } = await h.owner.ok<{ token: string }>("POST", "/v1/teams/fresh/tokens", { name: "reader", roleId: "default" });
+    const reader = h.client({ bearer: token });
+    const ids = async () => (await reader.ok<{ projects: { id: string; name: string }[] }>("GET", "/v1/projects")).projects;
+    expect(await ids()).toEqual([]);
+    await h.owner.ok("POST", "/v1/teams/fresh/projects", { name: "One" });
+    expect((await ids()).map((p) => p.id)).toEqual(["one"]);
+    await h.owner.ok("PATCH", "/v1/teams/fresh/projects/one", { name: "Uno" });
+    expect((await ids()).map((p) => p.name)).toEqual(["Uno"]);
+    await h.owner.ok("POST", "/v1/teams/fresh/projects", { name: "Two" });
+    expect((await reader.ok<{ projects: { id: string }[] }>("GET", "/v1/projects?per_page=1")).projects.map((p) => p.id)).toEqual(["two"]);
+    await h.owner.ok("DELETE", "/v1/teams/fresh/projects/two");
+    expect((await ids()).map((p) => p.id)).toEqual(["one"]);
+    expect((await reader.ok<{ projects: { id: string }[] }>("GET", "/v1/projects?per_page=1")).projects.map((p) => p.id)).toEqual(["one"]);
+    // A project change drops project lists only: the verifier keeps the tokens it has checked.
+    const cached = h.services.verifier.size();
+    expect(cached.tokens).toBeGreaterThan(0);
+    await h.owner.ok("POST", "/v1/teams/fresh/projects", { name: "Three" });
+    expect(h.services.verifier.size()).toEqual(cached);
+    // A deleted team takes its lists with it.
+    await h.owner.ok("DELETE", "/v1/teams/fresh");
+    expect((await h.owner.get("/v1/teams/fresh/projects")).status).toBe(404);
+  });
+
   it("paginates with a cursor that is absent on the last page", async () => {
     await h.owner.ok("POST", "/v1/teams", { name: "Paged" });
     for (let i = 0; i < 5; i++) await h.owner.ok("POST", "/v1/teams/paged/projects", { name: `p${i}` });

@@ -3,11 +3,15 @@ import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import { SqliteDialect } from "kysely";
 
-/** The embedded dialect: one file, WAL, foreign keys on, writers wait instead of failing. */
 /** Rows written straight through a prepared statement, for bulk appends on the hot path (the audit log). */
 export type BulkInsert = <T extends object>(table: string, rows: readonly T[]) => void;
 
-export function sqliteDialect(path: string): { dialect: SqliteDialect; bulkInsert: BulkInsert } {
+/**
+ * The embedded dialect: one file, WAL, foreign keys on, writers wait instead of failing. `checkpoints`: this
+ * connection moves the WAL into the database file once a second (one connection per process does; the audit
+ * writer's thread, where there is one, so that the copy and its fsync never stall the event loop).
+ */
+export function sqliteDialect(path: string, checkpoints = true): { dialect: SqliteDialect; bulkInsert: BulkInsert } {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
   database.pragma("journal_mode = WAL");
@@ -16,7 +20,7 @@ export function sqliteDialect(path: string): { dialect: SqliteDialect; bulkInser
   database.pragma("busy_timeout = 5000");
   // Checkpoints move off the write path: not inside the commit of an audit batch, but once a second on a timer.
   database.pragma("wal_autocheckpoint = 0");
-  const checkpoints = setInterval(() => {
+  const timer = setInterval(() => {
     // Never inside a transaction of ours; a busy or locked database just waits for the next tick.
     if (!database.open || database.inTransaction) return;
     try {
@@ -25,7 +29,8 @@ export function sqliteDialect(path: string): { dialect: SqliteDialect; bulkInser
       // SQLITE_BUSY / SQLITE_LOCKED: the next tick tries again
     }
   }, 1000);
-  checkpoints.unref();
+  timer.unref();
+  if (!checkpoints) clearInterval(timer);
   // Kysely prepares every query anew, and SQLite's prepare costs more than running these small queries: reuse them.
   const statements = new Map<string, SQLite.Statement>();
   const prepare = (sql: string): SQLite.Statement => {
@@ -58,7 +63,7 @@ export function sqliteDialect(path: string): { dialect: SqliteDialect; bulkInser
       database: {
         prepare,
         close: () => {
-          clearInterval(checkpoints);
+          clearInterval(timer);
           database.close();
         },
       },

@@ -3,13 +3,15 @@ import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js"
 import type { OrgsTable } from "../schema.js";
 
 export type OrgRow = OrgsTable;
+/** A new organisation: its own rate limit is unset unless given. */
+export type NewOrg = Omit<OrgRow, "rate_limit_per_hour"> & { rate_limit_per_hour?: number | null };
 
 /** Queries on organisations. */
 export function createOrgsRepository(db: Executor) {
   return {
-    insert: (row: OrgRow) => db.insertInto("orgs").values(row).execute(),
+    insert: (row: NewOrg) => db.insertInto("orgs").values(row).execute(),
     byId: (id: string) => db.selectFrom("orgs").selectAll().where("id", "=", id).executeTakeFirst(),
-    update: (id: string, patch: Partial<Pick<OrgRow, "name" | "updated_at">>) =>
+    update: (id: string, patch: Partial<Pick<OrgRow, "name" | "updated_at" | "rate_limit_per_hour">>) =>
       db.updateTable("orgs").set(patch).where("id", "=", id).execute(),
     remove: (id: string) => db.deleteFrom("orgs").where("id", "=", id).execute(),
     /** The organisations `userId` is a member of, newest first. */

@@ -3,14 +3,16 @@ import { after, decodeCursor, nothing, toPage, type PageRequest } from "../pagin
 import type { TeamsTable } from "../schema.js";
 
 export type TeamRow = TeamsTable;
+/** A new team: its own rate limit is unset unless given. */
+export type NewTeam = Omit<TeamRow, "rate_limit_per_hour"> & { rate_limit_per_hour?: number | null };
 
 /** Queries on teams. */
 export function createTeamsRepository(db: Executor) {
   return {
-    insert: (row: TeamRow) => db.insertInto("teams").values(row).execute(),
+    insert: (row: NewTeam) => db.insertInto("teams").values(row).execute(),
     byId: (id: string) => db.selectFrom("teams").selectAll().where("id", "=", id).executeTakeFirst(),
     idsOfOrg: async (orgId: string) => (await db.selectFrom("teams").select("id").where("org_id", "=", orgId).execute()).map((r) => r.id),
-    update: (id: string, patch: Partial<Pick<TeamRow, "name" | "description" | "updated_at">>) =>
+    update: (id: string, patch: Partial<Pick<TeamRow, "name" | "description" | "updated_at" | "rate_limit_per_hour">>) =>
       db.updateTable("teams").set(patch).where("id", "=", id).execute(),
     remove: (id: string) => db.deleteFrom("teams").where("id", "=", id).execute(),
     /**

@@ -1,0 +1,56 @@
+/**
+ * End to end: a token's rate limit holds across two server processes on one PostgreSQL database. Each process counts
+ * in memory and adds its count to the shared row once a second, so B learns what A counted within about a second.
+ */
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { Api, createDatabase, ensureBuilt, freePort, startServer, type E2eDatabase, type ServerProcess } from "./support.js";
+
+const postgresUrl = inject("postgresUrl");
+const LIMIT = 10;
+const SYNC_WAIT_MS = 2500;
+
+beforeAll(() => ensureBuilt(), 300_000);
+
+describe.runIf(postgresUrl)("rate limits across two processes on one PostgreSQL", () => {
+  let db: E2eDatabase | undefined;
+  let a: ServerProcess | undefined;
+  let b: ServerProcess | undefined;
+
+  beforeAll(async () => {
+    db = await createDatabase(postgresUrl!);
+    const common = {
+      databaseUrl: db.url,
+      masterKey: randomBytes(32).toString("base64"),
+      publicUrl: "http://latchkey.e2e.test",
+      env: { LATCHKEY_RATE_LIMIT_PER_HOUR: String(LIMIT) },
+    };
+    a = await startServer({ ...common, name: "A", port: await freePort() });
+    b = await startServer({ ...common, name: "B", port: await freePort() });
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await db?.drop();
+  }, 30_000);
+
+  it("requests counted on A use up the token's limit on B", async () => {
+    const owner = await Api.signIn(a!.url);
+    await owner.ok("POST", "/v1/teams", { name: "Acme" });
+    const { token } = await owner.ok<{ token: string }>("POST", "/v1/teams/acme/tokens", { name: "shared", roleId: "default" });
+    const onA = new Api(a!.url, { bearer: token });
+    const onB = new Api(b!.url, { bearer: token });
+
+    for (let i = 0; i < 6; i++) expect((await onA.request("GET", "/v1/projects")).status).toBe(200);
+    await sleep(SYNC_WAIT_MS); // A has added its 6
+    expect((await onB.request("GET", "/v1/projects")).status).toBe(200);
+    await sleep(SYNC_WAIT_MS); // B has added its 1 and read back 7
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await onB.request("GET", "/v1/projects")).status);
+    // 3 more fit under 10; then 429 (never 401), on B, although B itself served only 4.
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
+    const last = await onB.request("GET", "/v1/projects");
+    expect(last.headers.get("x-ratelimit-remaining")).toBe("0");
+    expect(Number(last.headers.get("retry-after"))).toBeGreaterThan(0);
+  }, 60_000);
+});
