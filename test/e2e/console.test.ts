@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,17 +35,11 @@ const launchChromium = () =>
     ],
   });
 
-/** Chromium is there, and so are the server's and the console's builds (built here when a fresh clone lacks them). */
+/** Chromium is there, and so are the server's and the console's builds. */
 async function prerequisites(): Promise<void> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}: apt-get install chromium (or set LATCHKEY_CHROMIUM)`);
+  // Builds what a fresh clone lacks, the console included (scripts/build-if-missing.mjs, as `npm start` does).
   await ensureBuilt();
-  if (!existsSync(WEB_DIST)) {
-    // A fresh clone without `npm run build`: build the console (the sdk is compiled from source by Vite).
-    execFileSync(process.execPath, [join(ROOT, "node_modules/vite/bin/vite.js"), "build"], {
-      cwd: join(ROOT, "packages/web"),
-      stdio: "pipe",
-    });
-  }
   if (!existsSync(WEB_DIST)) throw new Error(`the web console is not built (${WEB_DIST}): run npm run build`);
   mkdirSync(SHOTS, { recursive: true });
 }

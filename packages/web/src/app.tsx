@@ -11,14 +11,14 @@ import { RolesPage } from "./pages/roles";
 import { AcceptInvitePage, SetupPage, SignInPage } from "./pages/sign-in";
 import { TokensPage } from "./pages/tokens";
 import { Link, match, navigate, useLocation } from "./router";
-import { SessionContext, settingsPath, useSession, type Session } from "./session";
+import { safeNext, SessionContext, settingsPath, useSession, type Session } from "./session";
 import { Loading, Logo, useLoad } from "./ui";
 
 const PUBLIC = ["/sign-in", "/setup", "/invite"];
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
-  const { path } = useLocation();
+  const { path, query } = useLocation();
 
   useEffect(() => {
     client.session.get().then(
@@ -44,8 +44,9 @@ export function App() {
 
   if (user === undefined) return <Loading label="Opening Latchkey…" />;
   let page: ReactNode;
-  if (PUBLIC.includes(path)) page = <PublicPage path={path} />;
-  else if (!user) page = <RedirectToSignIn />;
+  if (path === "/sign-in" && user) page = <Forward to={safeNext(query.get("next"))} />;
+  else if (PUBLIC.includes(path)) page = <PublicPage path={path} />;
+  else if (!user) page = <RedirectToSignIn to={path + (query.size > 0 ? `?${query.toString()}` : "")} />;
   else page = <SignedIn path={path} />;
   return <SessionContext.Provider value={session}>{page}</SessionContext.Provider>;
 }
@@ -62,11 +63,17 @@ function PublicPage({ path }: { path: string }) {
   );
 }
 
-function RedirectToSignIn() {
+/** Sends someone who is not signed in to sign in, and then back to the page they asked for. */
+function RedirectToSignIn({ to }: { to: string }) {
   useEffect(() => {
-    const here = window.location.pathname + window.location.search;
-    navigate(here === "/" ? "/sign-in" : `/sign-in?next=${encodeURIComponent(here)}`, { replace: true });
-  }, []);
+    navigate(to === "/" ? "/sign-in" : `/sign-in?next=${encodeURIComponent(to)}`, { replace: true });
+  }, [to]);
+  return <Loading />;
+}
+
+/** A signed-in person who opens the sign-in page goes on to where they were heading. */
+function Forward({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
   return <Loading />;
 }
 

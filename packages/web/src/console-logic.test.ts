@@ -17,6 +17,7 @@ describe("safeNext: after sign-in, only pages of this console", () => {
     ["//evil.example/x", "/"],
     ["/\\evil.example/x", "/"],
     ["javascript:alert(1)", "/"],
+    ["/sign-in?next=%2Fsign-in", "/"],
   ])("%s -> %s", (next, expected) => expect(safeNext(next, ORIGIN)).toBe(expected));
 });
 

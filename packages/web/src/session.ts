@@ -26,7 +26,9 @@ export function safeNext(next: string | null, origin = window.location.origin): 
   try {
     // The URL parser decides, as the browser will: `//evil.example` and `/\evil.example` name other hosts.
     const url = new URL(next, origin);
-    return url.origin === origin ? url.pathname + url.search : "/";
+    // Never back to a sign-in, setup or invitation page: that would be a loop.
+    if (url.origin !== origin || ["/sign-in", "/setup", "/invite"].includes(url.pathname)) return "/";
+    return url.pathname + url.search;
   } catch {
     return "/";
   }
