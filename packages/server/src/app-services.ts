@@ -35,6 +35,8 @@ export function createServices(
   const rateLimits = createRateLimits({ store, config, now, onError });
   const projects = createProjectService(deps);
   const cliLogins = createCliLoginService({ store, config, tokens, now });
+  // One throttle for every password check: sign-in, invitations to an existing account, password changes.
+  const throttle = createThrottle({ max: 10, windowMs: 15 * 60_000 });
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -45,8 +47,8 @@ export function createServices(
     tokens,
     rateLimits,
     cliLogins,
-    sessions: createSessionService({ ...deps, throttle: createThrottle({ max: 10, windowMs: 15 * 60_000 }) }),
-    accounts: createAccountService(deps),
+    sessions: createSessionService({ ...deps, throttle }),
+    accounts: createAccountService({ ...deps, throttle }),
     orgs: createOrgService(deps),
     teams: createTeamService(deps),
     roles: createRoleService({

@@ -9,6 +9,7 @@ import { createAuthenticator, type BearerAuthenticator } from "./http/authentica
 import { installAuditHooks } from "./http/audit-hooks.js";
 import { consoleRoutes } from "./http/console.js";
 import { installErrorHandling } from "./http/errors.js";
+import { DEFAULT_LISTENER_LIMITS, installJsonLimits, MAX_HEADER_BYTES, type ListenerLimits } from "./http/limits.js";
 import { createRouter, type RouteDoc } from "./http/route.js";
 import { memberRoutes } from "./http/routes/members.js";
 import { metaRoutes } from "./http/routes/meta.js";
@@ -46,11 +47,20 @@ export async function buildApp(
    * `auditRequests: false` exists only for the benchmark that measures what request auditing costs; `consoleDir` is
    * where the web console's build is (packages/web/dist by default).
    */
-  options: { logger?: boolean; now?: () => Date; auditRequests?: boolean; consoleDir?: string } = {},
+  options: {
+    logger?: boolean;
+    /** Where log lines go instead of stdout (tests read them to prove that no secret is ever logged). */
+    logStream?: { write(line: string): void };
+    now?: () => Date;
+    auditRequests?: boolean;
+    limits?: Partial<ListenerLimits>;
+    consoleDir?: string;
+  } = {},
 ): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
   // With a writer thread, that thread's connection runs SQLite's checkpoints, off the event loop.
   const db = await openDatabase(config.database, { checkpoints: !usesWriterThread(config) });
   const feed = config.database.kind === "postgres" ? await createPostgresFeed(config.database.url) : createInProcessFeed();
+  const limits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
   const app = Fastify({
     logger:
       options.logger === false
@@ -59,8 +69,16 @@ export async function buildApp(
             level: config.logLevel,
             serializers,
             redact: { paths: ["*.password", "*.token", "*.authorization", "*.cookie"], censor: "[redacted]" },
+            ...(options.logStream ? { stream: options.logStream } : {}),
           },
     bodyLimit: BODY_LIMIT,
+    // Fastify's default requestTimeout of 0 turns Node's off: a client trickling its body would hold a socket forever.
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+      maxHeaderSize: MAX_HEADER_BYTES,
+    },
     // A random prefix per process and a counter: unique across processes without a random draw per request.
     genReqId: () => `req_${processTag}${(requestCounter++).toString(36)}`,
     requestIdHeader: false,
@@ -78,6 +96,7 @@ export async function buildApp(
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   installErrorHandling(app);
+  installJsonLimits(app);
 
   const bearer: BearerAuthenticator = (token, request) => services.verifier.authenticate(token, request.ip);
   const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer });

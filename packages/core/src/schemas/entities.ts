@@ -15,6 +15,11 @@ export const User = z.object({ id: z.string(), email: z.string(), name: z.string
 
 /** `POST /v1/session`. */
 export const SessionCreate = z.strictObject({ email: Email, password: z.string().min(1).max(1024) });
+/** `POST /v1/session/password`: the signed-in person changes their password; every session of theirs ends. */
+export const PasswordChange = z.strictObject({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: z.string().min(12).max(1024),
+});
 /** The console session reply. */
 export const SessionReply = z.object({ user: User, csrfToken: z.string() });
 

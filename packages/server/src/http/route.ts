@@ -38,6 +38,8 @@ export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodTy
   reply: R;
   /** For lists: the plural key under `data`; the handler returns a Page. */
   list?: string;
+  /** The reply carries a secret (a token, a session, an invitation link): `Cache-Control: no-store`. */
+  secret?: boolean;
   handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>) => Promise<z.input<R> | Page<z.input<R>> | FastifyReply>;
 }
 
@@ -116,6 +118,7 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, audit: A
               request,
               reply,
             } as RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>;
+            if (spec.secret) void reply.header("cache-control", "no-store");
             const result = await spec.handler(ctx);
             // A handler that streams its own reply (JSON lines) hands the reply back: it is already on its way.
             if (result === reply) return reply;

@@ -3,13 +3,14 @@ import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
 import { hashPassword, newId, randomSecret, safeEqual, sha256, verifyPassword } from "./secrets.js";
 import type { Recorder } from "./audit.js";
+import { assertNotThrottled, type Throttle } from "./throttle.js";
 import { toUser, type User } from "./users.js";
 
 const SETUP_KEY = "setup_token_hash";
 
 /** Creating accounts: the first owner (bootstrap or one-time setup link) and invitees accepting their invitation. */
-export function createAccountService(deps: { store: Store; config: Config; now: () => Date; record: Recorder }) {
-  const { store, config, now, record } = deps;
+export function createAccountService(deps: { store: Store; config: Config; now: () => Date; record: Recorder; throttle: Throttle }) {
+  const { store, config, now, record, throttle } = deps;
 
   const createUser = async (tx: Parameters<Parameters<Store["transaction"]>[0]>[0], email: string, name: string, password: string) => {
     if (await tx.users.byEmail(email)) throw new DomainError("CONFLICT", `an account for ${email} already exists; sign in instead`);
@@ -57,8 +58,11 @@ export function createAccountService(deps: { store: Store; config: Config; now: 
       });
     },
 
-    /** The invitee sets their name and password; they join with the invited roles. */
-    async acceptInvitation(input: { token: string; name: string; password: string }): Promise<User> {
+    /**
+     * The invitee sets their name and password; they join with the invited roles. For an e-mail that has an account
+     * by now, the password is checked like a sign-in, throttled with it: a pending link is no password oracle.
+     */
+    async acceptInvitation(input: { token: string; name: string; password: string }, ip: string): Promise<User> {
       return store.transaction(async (tx) => {
         const invitation = await tx.invitations.byTokenHash(sha256(input.token));
         if (!invitation || invitation.accepted_at !== null || Date.parse(invitation.expires_at) <= now().getTime()) {
@@ -69,8 +73,13 @@ export function createAccountService(deps: { store: Store; config: Config; now: 
         }
         // Someone who has an account by now proves it with their password; everyone else gets a new account.
         const existing = await tx.users.byEmail(invitation.email);
-        if (existing && !(await verifyPassword(input.password, existing.password_hash))) {
-          throw new DomainError("CONFLICT", `an account for ${invitation.email} exists: give its password to accept`);
+        if (existing) {
+          const keys = [`account:${existing.email}`, `ip:${ip}`];
+          assertNotThrottled(throttle, keys);
+          if (!(await verifyPassword(input.password, existing.password_hash))) {
+            for (const k of keys) throttle.fail(k);
+            throw new DomainError("CONFLICT", `an account for ${invitation.email} exists: give its password to accept`);
+          }
         }
         const user = existing ?? (await createUser(tx, invitation.email, input.name, input.password));
         if (await tx.members.get(invitation.entity_type, invitation.entity_id, user.id)) {

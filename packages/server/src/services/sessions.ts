@@ -1,8 +1,8 @@
 import { DomainError } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
-import { DUMMY_PASSWORD_HASH, randomSecret, safeEqual, sha256, verifyPassword } from "./secrets.js";
-import type { Throttle } from "./throttle.js";
+import { DUMMY_PASSWORD_HASH, hashPassword, randomSecret, safeEqual, sha256, verifyPassword } from "./secrets.js";
+import { assertNotThrottled, type Throttle } from "./throttle.js";
 import { toUser, type User } from "./users.js";
 
 /** A signed-in console session as the HTTP layer sees it. */
@@ -20,10 +20,7 @@ export function createSessionService(deps: { store: Store; config: Config; throt
     /** Checks e-mail and password; on success a new session (new id: sessions are never reused across sign-ins). */
     async signIn(email: string, password: string, ip: string): Promise<{ sessionId: string; csrfToken: string; user: User }> {
       const keys = [`account:${email}`, `ip:${ip}`];
-      const wait = Math.max(...keys.map((k) => throttle.retryAfterMs(k)));
-      if (wait > 0) {
-        throw new DomainError("RATE_LIMITED", "too many failed sign-ins; try again later", { retryAfterSeconds: Math.ceil(wait / 1000) });
-      }
+      assertNotThrottled(throttle, keys);
       const user = await store.users.byEmail(email);
       const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
       if (!user || !ok) {
@@ -65,6 +62,31 @@ export function createSessionService(deps: { store: Store; config: Config; throt
       // Refresh the idle clock at most once a minute, not on every request.
       if (t - Date.parse(row.last_seen_at) > 60_000) await store.sessions.touch(idHash, now().toISOString());
       return { idHash, user: toUser(user), csrfHash: row.csrf_hash };
+    },
+
+    /**
+     * Changes the signed-in person's password once they prove the current one. Every session of theirs ends (a thief
+     * holding one is out); the caller gets a new session in their place. Wrong guesses count towards the same
+     * throttle as failed sign-ins, so a stolen session cannot be used to guess the password.
+     */
+    async changePassword(
+      session: ActiveSession,
+      input: { currentPassword: string; newPassword: string },
+      ip: string,
+    ): Promise<{ sessionId: string; csrfToken: string }> {
+      const keys = [`account:${session.user.email}`, `ip:${ip}`];
+      assertNotThrottled(throttle, keys);
+      const user = await store.users.byId(session.user.id);
+      if (!user || !(await verifyPassword(input.currentPassword, user.password_hash))) {
+        for (const k of keys) throttle.fail(k);
+        throw new DomainError("VALIDATION_FAILED", "the current password is wrong", { fields: { currentPassword: "is wrong" } });
+      }
+      const passwordHash = await hashPassword(input.newPassword);
+      await store.transaction(async (tx) => {
+        await tx.users.setPassword(user.id, passwordHash, now().toISOString());
+        await tx.sessions.removeForUser(user.id);
+      });
+      return this.start(user.id);
     },
 
     /** Whether the CSRF header matches the session's token. */

@@ -1,3 +1,5 @@
+import { DomainError } from "@latchkey/core";
+
 /** Counts failures per key in a sliding window and says how long a key must wait once it has too many. */
 export function createThrottle(options: { max: number; windowMs: number; now?: () => number }) {
   const now = options.now ?? Date.now;
@@ -30,3 +32,11 @@ export function createThrottle(options: { max: number; windowMs: number; now?: (
 }
 
 export type Throttle = ReturnType<typeof createThrottle>;
+
+/** Throws 429 while any of `keys` must wait: every check of a password (sign-in, invitation, change) shares one throttle. */
+export function assertNotThrottled(throttle: Throttle, keys: string[]): void {
+  const wait = Math.max(...keys.map((k) => throttle.retryAfterMs(k)));
+  if (wait > 0) {
+    throw new DomainError("RATE_LIMITED", "too many failed attempts; try again later", { retryAfterSeconds: Math.ceil(wait / 1000) });
+  }
+}

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { buildApp } from "../app.js";
 import type { Services } from "../app-services.js";
+import type { ListenerLimits } from "../http/limits.js";
 import type { RouteDoc } from "../http/route.js";
 import { loadConfig, type Config } from "../config.js";
 import { freshDatabase, type DialectName } from "./databases.js";
@@ -60,7 +61,7 @@ export interface Harness {
 export async function startHarness(
   kind: DialectName,
   env: Record<string, string> = {},
-  options: { bootstrap?: boolean; now?: () => Date } = {},
+  options: { bootstrap?: boolean; now?: () => Date; limits?: Partial<ListenerLimits>; logStream?: { write(line: string): void } } = {},
 ): Promise<Harness> {
   const db = await freshDatabase(kind);
   const bootstrap =
@@ -76,7 +77,11 @@ export async function startHarness(
     ...bootstrap,
     ...env,
   });
-  const { app, services, routes } = await buildApp(config, options.now ? { logger: false, now: options.now } : { logger: false });
+  const { app, services, routes } = await buildApp(config, {
+    ...(options.logStream ? { logStream: options.logStream } : { logger: false }),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
   const first = await services.accounts.bootstrap();
 
   const client = (auth: { cookie?: string; csrf?: string; bearer?: string }, userId = ""): Client => {

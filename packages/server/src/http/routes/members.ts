@@ -33,6 +33,7 @@ export function memberRoutes(router: Router, { members }: Services): void {
       params: Params,
       body: MemberInvite,
       reply: InviteReply,
+      secret: true,
       handler: ({ principal, params, body }) => members.invite(principal, type, entityId(params, key, principal), body),
     });
     router.add({

@@ -1,4 +1,4 @@
-import { DomainError, InvitationAccept, SessionCreate, SessionReply, SetupCreate, User } from "@latchkey/core";
+import { DomainError, InvitationAccept, PasswordChange, SessionCreate, SessionReply, SetupCreate, User } from "@latchkey/core";
 import { z } from "zod";
 import type { Services } from "../../app-services.js";
 import type { Authenticator } from "../authenticate.js";
@@ -17,6 +17,7 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     auth: "none",
     body: SessionCreate,
     reply: SessionReply,
+    secret: true,
     handler: async ({ body, request, reply }) => {
       const { sessionId, csrfToken, user } = await sessions.signIn(body.email, body.password, request.ip);
       setSessionCookie(reply, config, sessionId);
@@ -54,6 +55,24 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
   });
 
   router.add({
+    method: "POST",
+    url: "/v1/session/password",
+    summary: "Change your password: every session of yours ends, and this one is replaced by a new one",
+    tags: ["session"],
+    body: PasswordChange,
+    reply: SessionReply,
+    secret: true,
+    handler: async ({ body, request, reply, principal }) => {
+      if (principal.kind !== "session") throw new DomainError("FORBIDDEN", "an API token cannot change a password");
+      const session = await auth.session(request);
+      if (!session) throw new DomainError("UNAUTHENTICATED", "not signed in");
+      const { sessionId, csrfToken } = await sessions.changePassword(session, body, request.ip);
+      setSessionCookie(reply, config, sessionId);
+      return { user: session.user, csrfToken };
+    },
+  });
+
+  router.add({
     method: "GET",
     url: "/v1/setup",
     summary: "Whether the instance still waits for its first account",
@@ -71,6 +90,7 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     auth: "none",
     body: SetupCreate,
     reply: SessionReply,
+    secret: true,
     handler: async ({ body, reply }) => {
       const user = await accounts.setup(body);
       const { sessionId, csrfToken } = await sessions.start(user.id);
@@ -87,8 +107,9 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     auth: "none",
     body: InvitationAccept,
     reply: SessionReply,
-    handler: async ({ body, reply }) => {
-      const user = await accounts.acceptInvitation(body);
+    secret: true,
+    handler: async ({ body, request, reply }) => {
+      const user = await accounts.acceptInvitation(body, request.ip);
       const { sessionId, csrfToken } = await sessions.start(user.id);
       setSessionCookie(reply, config, sessionId);
       return { user, csrfToken };

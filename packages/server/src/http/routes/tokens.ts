@@ -28,6 +28,7 @@ export function tokenRoutes(router: Router, { tokens }: Services): void {
       params: Params,
       body: TokenCreate,
       reply: TokenCreated,
+      secret: true,
       handler: ({ principal, params, body }) => {
         const e = at(params, principal);
         return tokens.create(principal, e.type, e.id, body);
@@ -97,6 +98,7 @@ export function tokenRoutes(router: Router, { tokens }: Services): void {
       params: TokenParams,
       body: KeyRotate,
       reply: KeyRotated,
+      secret: true,
       handler: ({ principal, params, body }) => {
         const e = at(params, principal);
         return tokens.rotate(principal, e.type, e.id, String(params["tokenId"]), body.otherKeysExpiresAt);
