@@ -64,6 +64,7 @@ describe("the web console at /", () => {
     expect(gone.statusCode).toBe(404);
     expect(gone.json()).toMatchObject({ error: { code: "NOT_FOUND" } });
     expect((await built.app.inject({ method: "GET", url: "/../package.json" })).body).not.toContain('"dependencies"');
+    expect((await built.app.inject({ method: "GET", url: "/assets/../../package.json" })).body).not.toContain('"dependencies"');
   });
 
   it("leaves the API, health, readiness and docs as they were", async () => {
@@ -76,6 +77,9 @@ describe("the web console at /", () => {
     expect((await built.app.inject({ method: "GET", url: "/docs" })).body).toContain("Latchkey API v1");
     expect((await built.app.inject({ method: "GET", url: "/v1/permissions" })).statusCode).toBe(200);
     expect((await built.app.inject({ method: "POST", url: "/somewhere" })).statusCode).toBe(404);
+    // Paths that are not the console's keep the API's own answers.
+    expect((await built.app.inject({ method: "GET", url: "/somewhere" })).json()).toMatchObject({ error: { code: "NOT_FOUND" } });
+    expect((await built.app.inject({ method: "GET", url: `/v1/teams/${"a".repeat(200)}` })).statusCode).toBe(414);
   });
 
   it("starts without a build and says how to make one", async () => {

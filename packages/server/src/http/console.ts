@@ -32,8 +32,11 @@ const PAGE_HEADERS = {
   "referrer-policy": "no-referrer",
 };
 
-/** Paths that belong to the API or the server, never to the console's client-side routes. */
-const SERVER_PATHS = /^\/(v1|\.well-known)(\/|$)|^\/(healthz|readyz|docs)$/;
+/**
+ * The console's client-side routes. Only these (and its assets) are the console's: every other path keeps the API's
+ * own answers (404 and 414 from the router, the JSON error envelope).
+ */
+const PAGES = ["/", "/index.html", "/sign-in", "/setup", "/invite", "/cli-login", "/teams/*", "/orgs/*"];
 
 interface Asset {
   body: Buffer;
@@ -65,9 +68,9 @@ const notBuilt = (dir: string) => `<!doctype html><html lang="en"><head><meta ch
 the server.</p></body></html>`;
 
 /**
- * Serves the web console at `/`: hashed assets with a year's cache, and index.html (never cached) for every other GET
- * outside the API, so client-side routes such as `/cli-login?sessionToken=...` load the app. Without a build the
- * server still starts and those pages say how to build it.
+ * Serves the web console at `/`: hashed assets with a year's cache, and index.html (never cached) for the console's
+ * client-side routes, so that `/cli-login?sessionToken=...` or a reload of `/teams/acme/settings/roles` loads the app.
+ * Without a build the server still starts and those pages say how to build it.
  */
 export function consoleRoutes(app: FastifyInstance, dir = DEFAULT_CONSOLE_DIR): void {
   const built = existsSync(join(dir, "index.html"));
@@ -80,19 +83,17 @@ export function consoleRoutes(app: FastifyInstance, dir = DEFAULT_CONSOLE_DIR): 
     return reply.type(index.type).send(index.body);
   };
 
-  app.get("/", (_request, reply) => page(reply));
-  app.get("/*", (request, reply) => {
-    const path = request.url.split("?")[0] ?? "/";
-    if (SERVER_PATHS.test(path)) return sendError(reply, request, new DomainError("NOT_FOUND", `no route for GET ${path}`));
-    if (path === "/index.html") return page(reply);
+  for (const url of PAGES) app.get(url, (_request, reply) => page(reply));
+  app.get("/assets/*", (request, reply) => {
+    const path = request.url.split("?")[0] ?? "";
     const asset = assets.get(path);
-    if (asset) {
-      // Vite names every file under /assets by its content hash: it never changes, so browsers keep it.
-      const cache = path.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "public, max-age=300";
-      return reply.header("cache-control", cache).header("x-content-type-options", "nosniff").type(asset.type).send(asset.body);
-    }
     // A missing file (an old hashed asset) is a 404, not the app: a script tag must not receive HTML.
-    if (/\.[a-z0-9]+$/i.test(path)) return sendError(reply, request, new DomainError("NOT_FOUND", `no file ${path}`));
-    return page(reply);
+    if (!asset) return sendError(reply, request, new DomainError("NOT_FOUND", `no file ${path}`));
+    // Vite names every file under /assets by its content hash: it never changes, so browsers keep it.
+    return reply
+      .header("cache-control", "public, max-age=31536000, immutable")
+      .header("x-content-type-options", "nosniff")
+      .type(asset.type)
+      .send(asset.body);
   });
 }
