@@ -119,6 +119,8 @@ export interface ServerOptions {
   applicationName?: string;
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** `false` starts without the bootstrap owner: the process prints a one-time setup link instead. */
+  bootstrap?: boolean;
 }
 
 const MAX_OUTPUT = 200_000;
@@ -136,8 +138,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     ...(options.databaseUrl ? { LATCHKEY_DATABASE_URL: options.databaseUrl } : {}),
     ...(options.masterKey ? { LATCHKEY_MASTER_KEY: options.masterKey } : {}),
     LATCHKEY_PUBLIC_URL: options.publicUrl,
-    LATCHKEY_BOOTSTRAP_EMAIL: OWNER_EMAIL,
-    LATCHKEY_BOOTSTRAP_PASSWORD: OWNER_PASSWORD,
+    ...(options.bootstrap === false ? {} : { LATCHKEY_BOOTSTRAP_EMAIL: OWNER_EMAIL, LATCHKEY_BOOTSTRAP_PASSWORD: OWNER_PASSWORD }),
     LATCHKEY_LOG_LEVEL: "silent",
     ...(options.applicationName ? { PGAPPNAME: options.applicationName } : {}),
     ...options.env,

@@ -1,4 +1,6 @@
 export * from "./errors.js";
 export * from "./client.js";
 export * from "./cli-login.js";
+export * from "./http.js";
+export * from "./latchkey-client.js";
 export type * from "./types.js";

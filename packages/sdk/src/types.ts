@@ -1,34 +1,74 @@
-import type {
-  AuditEvent as AuditEventSchema,
-  AuthInfo as AuthInfoSchema,
-  InviteReply as InviteReplySchema,
-  KeyRotated as KeyRotatedSchema,
-  Member as MemberSchema,
-  OrgRole,
-  Project as ProjectSchema,
-  TeamRole,
-  TokenCreated as TokenCreatedSchema,
-  TokenMetadata as TokenMetadataSchema,
-} from "@latchkey/core";
+import type * as core from "@latchkey/core";
 import type { z } from "zod";
 
-// The replies' types come from the zod schemas the server validates with: one source for the API.
+// Every type comes from the zod schemas the server validates with: the API and its client cannot drift apart.
 
-/** `GET /v1/auth`: what a credential may do now. */
-export type AuthInfo = z.output<typeof AuthInfoSchema>;
-/** An API token's metadata (never its secret). */
-export type TokenMetadata = z.output<typeof TokenMetadataSchema>;
-/** The reply that creates a token: the only one, with key rotation, that holds its secret. */
-export type TokenCreated = z.output<typeof TokenCreatedSchema>;
-/** The reply to a key rotation, with the new secret. */
-export type KeyRotated = z.output<typeof KeyRotatedSchema>;
+/** A person who can sign in to the console. */
+export type User = z.output<typeof core.User>;
+/** The reply to sign-in, setup and accepting an invitation. */
+export type SessionReply = z.output<typeof core.SessionReply>;
+/** An organisation. */
+export type Org = z.output<typeof core.Org>;
+/** A team. */
+export type Team = z.output<typeof core.Team>;
+/** A team role. */
+export type TeamRole = z.output<typeof core.TeamRole>;
+/** An organisation role. */
+export type OrgRole = z.output<typeof core.OrgRole>;
 /** A team or organisation role. */
-export type Role = z.output<typeof TeamRole> | z.output<typeof OrgRole>;
-/** A member of a team or organisation. */
-export type Member = z.output<typeof MemberSchema>;
+export type Role = TeamRole | OrgRole;
+/** A member with the roles they hold. */
+export type Member = z.output<typeof core.Member>;
 /** The reply to an invitation. */
-export type InviteReply = z.output<typeof InviteReplySchema>;
+export type InviteReply = z.output<typeof core.InviteReply>;
 /** A project. */
-export type Project = z.output<typeof ProjectSchema>;
-/** One audit log entry. */
-export type AuditEvent = z.output<typeof AuditEventSchema>;
+export type Project = z.output<typeof core.Project>;
+/** An entry of the permission catalogue. */
+export type PermissionInfo = z.output<typeof core.PermissionInfo>;
+/** A role's permissions in the three scopes. */
+export type PermissionSet = z.output<typeof core.PermissionSetSchema>;
+/** A team role's project restrictions. */
+export type ProjectRestrictions = z.output<typeof core.ProjectRestrictionsSchema>;
+/** An organisation role's team restrictions. */
+export type OrgRestrictions = z.output<typeof core.OrgRestrictionsSchema>;
+/** Token metadata: everything but the secret. */
+export type TokenMetadata = z.output<typeof core.TokenMetadata>;
+/** The reply that creates a token, with its secret. */
+export type TokenCreated = z.output<typeof core.TokenCreated>;
+/** The reply to a key rotation, with the new secret. */
+export type KeyRotated = z.output<typeof core.KeyRotated>;
+/** What a credential may do right now. */
+export type AuthInfo = z.output<typeof core.AuthInfo>;
+/** One audit event. */
+export type AuditEvent = z.output<typeof core.AuditEvent>;
+/** The result of a chain check. */
+export type AuditVerification = z.output<typeof core.AuditVerification>;
+
+/** Request bodies, as the server accepts them (defaults may be left out). */
+export type OrgCreate = z.input<typeof core.OrgCreate>;
+export type TeamCreate = z.input<typeof core.TeamCreate>;
+export type TeamUpdate = z.input<typeof core.TeamUpdate>;
+export type TeamRoleCreate = z.input<typeof core.TeamRoleCreate>;
+export type OrgRoleCreate = z.input<typeof core.OrgRoleCreate>;
+export type TeamRoleUpdate = z.input<typeof core.TeamRoleUpdate>;
+export type OrgRoleUpdate = z.input<typeof core.OrgRoleUpdate>;
+export type MemberInvite = z.input<typeof core.MemberInvite>;
+export type TokenCreate = z.input<typeof core.TokenCreate>;
+export type TokenUpdate = z.input<typeof core.TokenUpdate>;
+export type SetupCreate = z.input<typeof core.SetupCreate>;
+export type InvitationAccept = z.input<typeof core.InvitationAccept>;
+export type ProjectCreate = z.input<typeof core.ProjectCreate>;
+
+/** Audit feed filters (API.md). */
+export type AuditFilters = Partial<Omit<z.input<typeof core.AuditQuery>, "format" | "per_page" | "cursor">>;
+
+/** Where a resource lives: a team or an organisation. */
+export interface Entity {
+  type: "team" | "org";
+  id: string;
+}
+
+/** `POST /v1/cli-login/approve`: a team role or an organisation role, a name and a lifetime. */
+export type CliLoginApprove = { sessionToken: string; roleId: string; name: string; expiresAt: string | null } & (
+  { teamId: string; orgId?: never } | { orgId: string; teamId?: never }
+);

@@ -7,6 +7,7 @@ import { usesWriterThread } from "./audit/writer.js";
 import type { Config } from "./config.js";
 import { createAuthenticator, type BearerAuthenticator } from "./http/authenticate.js";
 import { installAuditHooks } from "./http/audit-hooks.js";
+import { consoleRoutes } from "./http/console.js";
 import { installErrorHandling } from "./http/errors.js";
 import { DEFAULT_LISTENER_LIMITS, installJsonLimits, MAX_HEADER_BYTES, type ListenerLimits } from "./http/limits.js";
 import { createRouter, type RouteDoc } from "./http/route.js";
@@ -42,7 +43,10 @@ const serializers = {
 /** The server: Fastify, the services and every route, over an open store. */
 export async function buildApp(
   config: Config,
-  /** `auditRequests: false` exists only for the benchmark that measures what request auditing costs. */
+  /**
+   * `auditRequests: false` exists only for the benchmark that measures what request auditing costs; `consoleDir` is
+   * where the web console's build is (packages/web/dist by default).
+   */
   options: {
     logger?: boolean;
     /** Where log lines go instead of stdout (tests read them to prove that no secret is ever logged). */
@@ -50,6 +54,7 @@ export async function buildApp(
     now?: () => Date;
     auditRequests?: boolean;
     limits?: Partial<ListenerLimits>;
+    consoleDir?: string;
   } = {},
 ): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
   // With a writer thread, that thread's connection runs SQLite's checkpoints, off the event loop.
@@ -109,6 +114,7 @@ export async function buildApp(
   cliLoginRoutes(app, router, services);
   identityRoutes(app, router, services);
   metaRoutes(app, router, services);
+  consoleRoutes(app, options.consoleDir);
   app.addHook("onClose", async () => {
     await services.close();
     await feed.close();

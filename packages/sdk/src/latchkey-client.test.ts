@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// The server's own test harness, listening on a real port: the sdk is tested over real HTTP with the real fetch.
+import { OWNER_EMAIL, OWNER_PASSWORD, startHarness, type Harness } from "../../server/src/test-support/harness.js";
+import { ApiError, LatchkeyClient, TransportError } from "./index.js";
+
+describe("LatchkeyClient against a listening server", () => {
+  let h: Harness;
+  let baseUrl: string;
+  let owner: LatchkeyClient;
+  let teamId: string;
+
+  beforeAll(async () => {
+    h = await startHarness("sqlite");
+    baseUrl = await h.app.listen({ port: 0, host: "127.0.0.1" });
+    owner = new LatchkeyClient({ baseUrl, origin: "cli" });
+    await owner.session.signIn(OWNER_EMAIL, OWNER_PASSWORD);
+    teamId = (await owner.teams.create({ name: "SDK team" })).id;
+  });
+  afterAll(() => h.close());
+
+  it("signs in with a cookie session and sends the CSRF token on unsafe requests", async () => {
+    expect((await owner.session.get()).user.email).toBe(OWNER_EMAIL);
+    expect(owner.csrfToken).toBeTruthy();
+    const role = await owner.teamRoles(teamId).create({ name: "Readers", permissions: { teamScope: ["team.read"] } });
+    expect(role).toMatchObject({ id: "readers", restrictions: { enabled: false } });
+
+    const noCsrf = new LatchkeyClient({ baseUrl });
+    await noCsrf.session.signIn(OWNER_EMAIL, OWNER_PASSWORD);
+    noCsrf.csrfToken = undefined;
+    const refused = await noCsrf.teams.create({ name: "No CSRF" }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused).toMatchObject({ status: 403, code: "CSRF_FAILED" });
+  });
+
+  it("creates a token whose secret authenticates as a bearer, and revokes it", async () => {
+    const created = await owner.tokens({ type: "team", id: teamId }).create({ name: "ci", roleId: "readers", expiresAt: null });
+    expect(created.apiToken).toMatchObject({ name: "ci", role: { roleId: "readers" }, active: true });
+    const bearer = new LatchkeyClient({ baseUrl, token: created.token });
+    expect(await bearer.isValid()).toBe(true);
+    expect(await bearer.auth()).toMatchObject({ tokenKind: "api", entityType: "team", entityId: teamId, role: { id: "readers" } });
+
+    await owner.tokens({ type: "team", id: teamId }).revoke(created.apiToken.id);
+    expect(await bearer.isValid()).toBe(false);
+    const error = await bearer.auth().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    const e = error as ApiError;
+    expect(e.status).toBe(401);
+    expect(e.code).toMatch(/^TOKEN_/);
+    expect(e.requestId).toMatch(/^req_/);
+  });
+
+  it("carries the API's error envelope: status, code, message, id and details", async () => {
+    const error = (await owner
+      .teamRoles(teamId)
+      .create({ name: "", permissions: {} })
+      .catch((e: unknown) => e)) as ApiError;
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.status).toBe(400);
+    expect(error.code).toBe("VALIDATION_FAILED");
+    expect(error.message).toContain("name");
+    expect(error.details).toHaveProperty("fields.name");
+    const missing = (await owner.teams.get("no-such-team").catch((e: unknown) => e)) as ApiError;
+    expect([403, 404]).toContain(missing.status);
+  });
+
+  it("follows cursors across pages until the last one", async () => {
+    const tokens = owner.tokens({ type: "team", id: teamId });
+    for (let i = 0; i < 5; i++) await tokens.create({ name: `page-${i}`, roleId: "readers" });
+    const first = await tokens.list({ per_page: 2 });
+    expect(first.items).toHaveLength(2);
+    expect(first.pagination).toMatchObject({ hasNextPage: true, count: 2 });
+    const names: string[] = [];
+    for await (const token of owner.paginate<{ name: string }>(`/v1/teams/${teamId}/tokens`, "apiTokens", { per_page: 2 })) {
+      names.push(token.name);
+    }
+    expect(names.filter((n) => n.startsWith("page-")).sort()).toEqual(["page-0", "page-1", "page-2", "page-3", "page-4"]);
+    const everything = await tokens.all(true);
+    expect(everything.map((t) => t.name)).toContain("ci");
+  });
+
+  it("signs out: the session is gone", async () => {
+    const client = new LatchkeyClient({ baseUrl });
+    await client.session.signIn(OWNER_EMAIL, OWNER_PASSWORD);
+    await client.session.signOut();
+    await expect(client.session.get()).rejects.toMatchObject({ status: 401, code: "UNAUTHENTICATED" });
+  });
+
+  it("reports a server that does not answer as a TransportError", async () => {
+    const nowhere = new LatchkeyClient({ baseUrl: "http://127.0.0.1:9" });
+    await expect(nowhere.permissions()).rejects.toBeInstanceOf(TransportError);
+  });
+});

@@ -1,0 +1,231 @@
+import { HttpClient, type LatchkeyClientOptions, type Page } from "./http.js";
+import type {
+  AuditEvent,
+  AuditFilters,
+  AuditVerification,
+  AuthInfo,
+  CliLoginApprove,
+  Entity,
+  InvitationAccept,
+  InviteReply,
+  KeyRotated,
+  Member,
+  Org,
+  OrgCreate,
+  OrgRole,
+  OrgRoleCreate,
+  OrgRoleUpdate,
+  PermissionInfo,
+  Project,
+  ProjectCreate,
+  Role,
+  SessionReply,
+  SetupCreate,
+  Team,
+  TeamCreate,
+  TeamRole,
+  TeamRoleCreate,
+  TeamRoleUpdate,
+  TeamUpdate,
+  TokenCreate,
+  TokenCreated,
+  TokenMetadata,
+  TokenUpdate,
+  User,
+} from "./types.js";
+
+const enc = encodeURIComponent;
+
+/** The path prefix of a team or organisation. */
+export function entityPath(entity: Entity): string {
+  return `/v1/${entity.type === "team" ? "teams" : "orgs"}/${enc(entity.id)}`;
+}
+
+type PageOptions = { per_page?: number; cursor?: string };
+type Deleted = { id: string; deleted: true };
+
+/** Roles of a team or an organisation; the role type follows the entity. */
+export interface RolesApi<R, C, U> {
+  list(options?: PageOptions): Promise<Page<R>>;
+  all(): Promise<R[]>;
+  get(roleId: string): Promise<R>;
+  create(body: C): Promise<R>;
+  update(roleId: string, body: U): Promise<R>;
+  delete(roleId: string): Promise<Deleted>;
+  members(roleId: string, options?: PageOptions): Promise<Page<Member>>;
+  addMember(roleId: string, userId: string): Promise<Member>;
+  removeMember(roleId: string, userId: string): Promise<Member>;
+}
+
+/**
+ * A typed client of Latchkey's public API, for the browser (the console's cookie session) and Node (an API token,
+ * or a session it signs in itself). Every method returns the reply's `data` and throws ApiError (or TransportError) otherwise.
+ */
+export class LatchkeyClient extends HttpClient {
+  constructor(options: LatchkeyClientOptions = {}) {
+    super(options);
+  }
+
+  /** Console sessions. Signing in stores the CSRF token on this client. */
+  readonly session = {
+    signIn: async (email: string, password: string): Promise<SessionReply> => {
+      const reply = await this.request<SessionReply>("POST", "/v1/session", { body: { email, password } });
+      this.csrfToken = reply.csrfToken;
+      return reply;
+    },
+    get: () => this.request<{ user: User }>("GET", "/v1/session"),
+    signOut: async (): Promise<void> => {
+      await this.request("DELETE", "/v1/session");
+      this.csrfToken = undefined;
+    },
+  };
+
+  /** First-run setup through the one-time link the server printed. */
+  readonly setup = {
+    status: () => this.request<{ needsSetup: boolean }>("GET", "/v1/setup"),
+    create: async (body: SetupCreate): Promise<SessionReply> => {
+      const reply = await this.request<SessionReply>("POST", "/v1/setup", { body });
+      this.csrfToken = reply.csrfToken;
+      return reply;
+    },
+  };
+
+  /** Accepts an invitation (sets a name and password) and signs in. */
+  async acceptInvitation(body: InvitationAccept): Promise<SessionReply> {
+    const reply = await this.request<SessionReply>("POST", "/v1/invitations/accept", { body });
+    this.csrfToken = reply.csrfToken;
+    return reply;
+  }
+
+  /** What the credential may do right now (`GET /v1/auth`). */
+  auth(): Promise<AuthInfo> {
+    return this.request<AuthInfo>("GET", "/v1/auth");
+  }
+
+  /** Whether the credential is valid (`GET /v1/login`): true, or false on a 401. */
+  async isValid(): Promise<boolean> {
+    try {
+      await this.request("GET", "/v1/login");
+      return true;
+    } catch (error) {
+      if ((error as { status?: number }).status === 401) return false;
+      throw error;
+    }
+  }
+
+  /** The permission catalogue. */
+  permissions(): Promise<PermissionInfo[]> {
+    return this.request<PermissionInfo[]>("GET", "/v1/permissions");
+  }
+
+  /** Organisations you belong to, and their teams. */
+  readonly orgs = {
+    list: (options: PageOptions = {}) => this.page<Org>("/v1/orgs", "orgs", options),
+    all: () => this.all<Org>("/v1/orgs", "orgs"),
+    get: (orgId: string) => this.request<Org>("GET", `/v1/orgs/${enc(orgId)}`),
+    create: (body: OrgCreate) => this.request<Org>("POST", "/v1/orgs", { body }),
+    update: (orgId: string, body: { name?: string }) => this.request<Org>("PATCH", `/v1/orgs/${enc(orgId)}`, { body }),
+    delete: (orgId: string) => this.request<Deleted>("DELETE", `/v1/orgs/${enc(orgId)}`),
+    teams: (orgId: string) => this.all<Team>(`/v1/orgs/${enc(orgId)}/teams`, "teams"),
+    createTeam: (orgId: string, body: TeamCreate) => this.request<Team>("POST", `/v1/orgs/${enc(orgId)}/teams`, { body }),
+  };
+
+  /** Teams you reach, as a member or through an organisation role. */
+  readonly teams = {
+    list: (options: PageOptions = {}) => this.page<Team>("/v1/teams", "teams", options),
+    all: () => this.all<Team>("/v1/teams", "teams"),
+    get: (teamId: string) => this.request<Team>("GET", `/v1/teams/${enc(teamId)}`),
+    create: (body: TeamCreate) => this.request<Team>("POST", "/v1/teams", { body }),
+    update: (teamId: string, body: TeamUpdate) => this.request<Team>("PATCH", `/v1/teams/${enc(teamId)}`, { body }),
+    delete: (teamId: string) => this.request<Deleted>("DELETE", `/v1/teams/${enc(teamId)}`),
+  };
+
+  /** Roles of a team. */
+  teamRoles(teamId: string): RolesApi<TeamRole, TeamRoleCreate, TeamRoleUpdate> {
+    return this.rolesOf<TeamRole, TeamRoleCreate, TeamRoleUpdate>({ type: "team", id: teamId });
+  }
+
+  /** Roles of an organisation. */
+  orgRoles(orgId: string): RolesApi<OrgRole, OrgRoleCreate, OrgRoleUpdate> {
+    return this.rolesOf<OrgRole, OrgRoleCreate, OrgRoleUpdate>({ type: "org", id: orgId });
+  }
+
+  /** Roles of a team or an organisation, when the caller handles both alike (the console). */
+  roles(entity: Entity): RolesApi<Role, TeamRoleCreate | OrgRoleCreate, TeamRoleUpdate | OrgRoleUpdate> {
+    return this.rolesOf(entity);
+  }
+
+  /** Members of a team or organisation. */
+  members(entity: Entity) {
+    const base = `${entityPath(entity)}/members`;
+    return {
+      list: (options: PageOptions = {}) => this.page<Member>(base, "members", options),
+      all: () => this.all<Member>(base, "members"),
+      invite: (email: string, roles: string[]) => this.request<InviteReply>("POST", base, { body: { email, roles } }),
+      setRoles: (userId: string, roles: string[]) => this.request<Member>("PATCH", `${base}/${enc(userId)}`, { body: { roles } }),
+      remove: (userId: string) => this.request<{ userId: string; deleted: true }>("DELETE", `${base}/${enc(userId)}`),
+    };
+  }
+
+  /** API tokens of a team or organisation. Only `create` and `rotate` ever return a secret. */
+  tokens(entity: Entity) {
+    const base = `${entityPath(entity)}/tokens`;
+    const one = (tokenId: string) => `${base}/${enc(tokenId)}`;
+    return {
+      /** `all: true` includes revoked and expired tokens. */
+      list: (options: PageOptions & { all?: boolean } = {}) => this.page<TokenMetadata>(base, "apiTokens", options),
+      all: (includeInactive = false) => this.all<TokenMetadata>(base, "apiTokens", { all: includeInactive }),
+      get: (tokenId: string) => this.request<TokenMetadata>("GET", one(tokenId)),
+      create: (body: TokenCreate) => this.request<TokenCreated>("POST", base, { body }),
+      update: (tokenId: string, body: TokenUpdate) => this.request<TokenMetadata>("PATCH", one(tokenId), { body }),
+      revoke: (tokenId: string) => this.request<TokenMetadata>("DELETE", one(tokenId)),
+      /** Regenerate: a new secret; the other keys stop at `otherKeysExpiresAt` (default now). */
+      rotate: (tokenId: string, otherKeysExpiresAt?: string) =>
+        this.request<KeyRotated>("POST", `${one(tokenId)}/keys`, { body: otherKeysExpiresAt ? { otherKeysExpiresAt } : {} }),
+      deleteKey: (tokenId: string, keyId: string) => this.request<Deleted>("DELETE", `${one(tokenId)}/keys/${enc(keyId)}`),
+    };
+  }
+
+  /** Audit feeds of a team or organisation, and of one of its tokens. */
+  audit(entity: Entity) {
+    const base = entityPath(entity);
+    const feed = (tokenId?: string) => (tokenId ? `${base}/tokens/${enc(tokenId)}/audit-logs` : `${base}/audit-logs`);
+    return {
+      list: (filters: AuditFilters & PageOptions = {}, tokenId?: string) => this.page<AuditEvent>(feed(tokenId), "auditLogs", filters),
+      verify: (tokenId?: string) => this.request<AuditVerification>("GET", `${feed(tokenId)}/verify`),
+    };
+  }
+
+  /** Projects of a team. */
+  projects(teamId: string) {
+    const base = `/v1/teams/${enc(teamId)}/projects`;
+    return {
+      list: (options: PageOptions = {}) => this.page<Project>(base, "projects", options),
+      all: () => this.all<Project>(base, "projects"),
+      create: (body: ProjectCreate) => this.request<Project>("POST", base, { body }),
+      delete: (projectId: string) => this.request<Deleted>("DELETE", `${base}/${enc(projectId)}`),
+    };
+  }
+
+  /** The browser half of `latchkey login` (session credential only). */
+  readonly cliLogin = {
+    approve: (body: CliLoginApprove) => this.request<Record<string, unknown>>("POST", "/v1/cli-login/approve", { body }),
+    deny: (sessionToken: string) => this.request<Record<string, unknown>>("POST", "/v1/cli-login/deny", { body: { sessionToken } }),
+  };
+
+  private rolesOf<R, C, U>(entity: Entity): RolesApi<R, C, U> {
+    const base = `${entityPath(entity)}/roles`;
+    const one = (roleId: string) => `${base}/${enc(roleId)}`;
+    return {
+      list: (options = {}) => this.page<R>(base, "roles", options),
+      all: () => this.all<R>(base, "roles"),
+      get: (roleId) => this.request<R>("GET", one(roleId)),
+      create: (body) => this.request<R>("POST", base, { body }),
+      update: (roleId, body) => this.request<R>("PATCH", one(roleId), { body }),
+      delete: (roleId) => this.request<Deleted>("DELETE", one(roleId)),
+      members: (roleId, options = {}) => this.page<Member>(`${one(roleId)}/members`, "members", options),
+      addMember: (roleId, userId) => this.request<Member>("POST", `${one(roleId)}/members`, { body: { userId } }),
+      removeMember: (roleId, userId) => this.request<Member>("DELETE", `${one(roleId)}/members/${enc(userId)}`),
+    };
+  }
+}

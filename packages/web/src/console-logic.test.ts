@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { match } from "./router";
+import { safeNext, settingsPath } from "./session";
+import { expiryOf } from "./ui";
+import { tokenStatus } from "./pages/tokens";
+import type { TokenMetadata } from "@latchkey/sdk";
+
+const ORIGIN = "https://latchkey.example.com";
+
+describe("safeNext: after sign-in, only pages of this console", () => {
+  it.each([
+    ["/cli-login?sessionToken=abc", "/cli-login?sessionToken=abc"],
+    ["/teams/acme/settings/roles", "/teams/acme/settings/roles"],
+    [null, "/"],
+    ["", "/"],
+    ["https://evil.example/", "/"],
+    ["//evil.example/x", "/"],
+    ["/\\evil.example/x", "/"],
+    ["javascript:alert(1)", "/"],
+    ["/sign-in?next=%2Fsign-in", "/"],
+  ])("%s -> %s", (next, expected) => expect(safeNext(next, ORIGIN)).toBe(expected));
+});
+
+describe("match: client-side routes", () => {
+  it("reads parameters, decoded, and refuses other shapes", () => {
+    expect(match("/teams/:id/settings/roles/:roleId", "/teams/acme/settings/roles/read%20only")).toEqual({
+      id: "acme",
+      roleId: "read only",
+    });
+    expect(match("/teams/:id/settings/roles", "/teams/acme/settings/roles/x")).toBeNull();
+    expect(match("/teams/:id/settings/roles", "/orgs/acme/settings/roles")).toBeNull();
+    expect(settingsPath({ type: "org", id: "acme" }, "/api/tokens")).toBe("/orgs/acme/settings/api/tokens");
+  });
+});
+
+describe("token lifetimes and status", () => {
+  it("turns a lifetime choice into expiresAt", () => {
+    const in7 = Date.parse(expiryOf("7", "") ?? "");
+    expect(Math.abs(in7 - (Date.now() + 7 * 86_400_000))).toBeLessThan(5_000);
+    expect(expiryOf("never", "")).toBeNull();
+    const custom = new Date(expiryOf("custom", "2031-05-17") ?? "");
+    expect([custom.getFullYear(), custom.getMonth(), custom.getDate(), custom.getHours()]).toEqual([2031, 4, 17, 23]);
+  });
+
+  it("shows revoked before expired, and active otherwise", () => {
+    const token = (t: Partial<TokenMetadata>) => ({ revoked: false, expiresAt: null, ...t }) as TokenMetadata;
+    expect(tokenStatus(token({}))).toBe("Active");
+    expect(tokenStatus(token({ expiresAt: new Date(Date.now() + 60_000).toISOString() }))).toBe("Active");
+    expect(tokenStatus(token({ expiresAt: new Date(Date.now() - 1).toISOString() }))).toBe("Expired");
+    expect(tokenStatus(token({ revoked: true, expiresAt: new Date(Date.now() - 1).toISOString() }))).toBe("Revoked");
+  });
+});

@@ -1,0 +1,165 @@
+import type { Entity } from "@latchkey/sdk";
+import { useState, type FormEvent } from "react";
+import { client } from "../api";
+import { useLocation } from "../router";
+import { ErrorBox, expiryOf, Field, LifetimeField, Loading, useAction, useLoad, type Lifetime } from "../ui";
+
+/**
+ * The browser half of `latchkey login`: the signed-in person picks a team role or an organisation role, a name and a
+ * lifetime, and approves (the CLI receives the token over its socket) or denies.
+ */
+export function CliLoginPage() {
+  const { query } = useLocation();
+  const sessionToken = query.get("sessionToken") ?? "";
+  const places = useLoad(() => Promise.all([client.teams.all(), client.orgs.all()]), []);
+  const [kind, setKind] = useState<"team" | "org">("team");
+  const [entityId, setEntityId] = useState("");
+  const [roleId, setRoleId] = useState("");
+  const [name, setName] = useState(`CLI on ${navigator.platform || "this computer"}, ${new Date().toISOString().slice(0, 10)}`);
+  const [lifetime, setLifetime] = useState<Lifetime>("30");
+  const [customDate, setCustomDate] = useState("");
+  const [done, setDone] = useState<"approved" | "denied" | null>(null);
+  const action = useAction();
+  const entity: Entity | null = entityId ? { type: kind, id: entityId } : null;
+  const roles = useLoad(() => (entity ? client.roles(entity).all() : Promise.resolve([])), [kind, entityId]);
+
+  if (!sessionToken) {
+    return (
+      <div className="page narrow-page">
+        <h1>Command-line login</h1>
+        <p className="error" role="alert">
+          This page needs the link that <code>latchkey login</code> printed or opened (it carries a session token).
+        </p>
+      </div>
+    );
+  }
+  if (done) {
+    return (
+      <div className="page narrow-page">
+        <div className="card done" role="status">
+          <h1>{done === "approved" ? "Command-line login approved" : "Command-line login denied"}</h1>
+          <p>
+            {done === "approved"
+              ? "The CLI has its token now. You can close this tab and go back to your terminal."
+              : "The CLI was told no. You can close this tab."}
+          </p>
+        </div>
+      </div>
+    );
+  }
+
+  const approve = async (event: FormEvent) => {
+    event.preventDefault();
+    const expiresAt = expiryOf(lifetime, customDate);
+    const body =
+      kind === "team"
+        ? { sessionToken, teamId: entityId, roleId, name, expiresAt }
+        : { sessionToken, orgId: entityId, roleId, name, expiresAt };
+    if (await action.run(() => client.cliLogin.approve(body))) setDone("approved");
+  };
+  const deny = async () => {
+    if (await action.run(() => client.cliLogin.deny(sessionToken))) setDone("denied");
+  };
+
+  const [teams, orgs] = places.data ?? [[], []];
+  const choices = kind === "team" ? teams : orgs;
+  return (
+    <div className="page narrow-page">
+      <h1>Approve a command-line login</h1>
+      <p className="notice">
+        A <code>latchkey login</code> is waiting for an API token. Approve only if you started it yourself, just now. The token acts with
+        the role you choose.
+      </p>
+      {places.data === undefined ? <Loading /> : null}
+      <ErrorBox error={places.error} onRetry={places.reload} />
+      <form className="card" onSubmit={(e) => void approve(e)}>
+        <fieldset className="field">
+          <legend>Grant a role of</legend>
+          <div className="choices">
+            <label className="choice">
+              <input
+                type="radio"
+                name="kind"
+                checked={kind === "team"}
+                onChange={() => {
+                  setKind("team");
+                  setEntityId("");
+                  setRoleId("");
+                }}
+              />
+              A team
+            </label>
+            <label className="choice">
+              <input
+                type="radio"
+                name="kind"
+                checked={kind === "org"}
+                onChange={() => {
+                  setKind("org");
+                  setEntityId("");
+                  setRoleId("");
+                }}
+              />
+              An organisation
+            </label>
+          </div>
+        </fieldset>
+        <Field label={kind === "team" ? "Team" : "Organisation"}>
+          {(id) => (
+            <select
+              id={id}
+              required
+              value={entityId}
+              onChange={(e) => {
+                setEntityId(e.target.value);
+                setRoleId("");
+              }}
+            >
+              <option value="">{choices.length ? "Choose…" : kind === "team" ? "You are in no team" : "You are in no organisation"}</option>
+              {choices.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name} ({c.id})
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Role">
+          {(id) => (
+            <select id={id} required value={roleId} onChange={(e) => setRoleId(e.target.value)} disabled={!entityId}>
+              <option value="">
+                {entityId ? (roles.data ? "Choose a role…" : "Loading roles…") : "Choose the team or organisation first"}
+              </option>
+              {(roles.data ?? []).map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name} ({r.id})
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <ErrorBox error={roles.error} />
+        <Field label="Token name">
+          {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
+        </Field>
+        <LifetimeField
+          lifetime={lifetime}
+          customDate={customDate}
+          onChange={(l, d) => {
+            setLifetime(l);
+            setCustomDate(d);
+          }}
+        />
+        <ErrorBox error={action.error} />
+        <div className="form-actions">
+          <button type="submit" className="button primary" disabled={action.busy}>
+            Approve
+          </button>
+          <button type="button" className="button danger" disabled={action.busy} onClick={() => void deny()}>
+            Deny
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,239 @@
+import type { Entity, InviteReply, Member, Role } from "@latchkey/sdk";
+import { useState, type FormEvent } from "react";
+import { client } from "../api";
+import { useSession } from "../session";
+import { CopyButton, Dialog, ErrorBox, Field, PageHead, Status, Time, useAction, useLoad } from "../ui";
+
+function RoleChoices({ roles, value, onChange }: { roles: Role[]; value: string[]; onChange: (v: string[]) => void }) {
+  return (
+    <fieldset className="field">
+      <legend>Roles</legend>
+      <div className="choices">
+        {roles.map((r) => (
+          <label key={r.id} className="choice">
+            <input
+              type="checkbox"
+              checked={value.includes(r.id)}
+              onChange={(e) => onChange(e.target.checked ? [...value, r.id] : value.filter((id) => id !== r.id))}
+            />
+            {r.name}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+function InviteDialog({ entity, roles, onClose, onDone }: { entity: Entity; roles: Role[]; onClose: () => void; onDone: () => void }) {
+  const [email, setEmail] = useState("");
+  // New people start with the least role there is: `default` in a team, `member` in an organisation.
+  const least = roles.find((r) => r.id === "default" || r.id === "member");
+  const [chosen, setChosen] = useState<string[]>(least ? [least.id] : []);
+  const [reply, setReply] = useState<InviteReply | null>(null);
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const result = await action.run(async () => {
+      if (chosen.length === 0) throw new Error("Choose at least one role.");
+      return client.members(entity).invite(email, chosen);
+    });
+    if (result) {
+      setReply(result);
+      onDone();
+    }
+  };
+  if (reply) {
+    return (
+      <Dialog title="Invitation ready" onClose={onClose}>
+        {reply.invitation ? (
+          <>
+            <p>
+              Send this link to <strong>{reply.invitation.email}</strong>. It works once, until <Time at={reply.invitation.expiresAt} />.
+            </p>
+            <Field label="Invitation link">
+              {(id) => (
+                <div className="secret-row">
+                  <input id={id} readOnly value={reply.invitation!.inviteUrl} onFocus={(e) => e.target.select()} />
+                  <CopyButton text={reply.invitation!.inviteUrl} />
+                </div>
+              )}
+            </Field>
+          </>
+        ) : (
+          <p>{reply.member?.email} already has an account and is now a member.</p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button primary" onClick={onClose}>
+            Done
+          </button>
+        </div>
+      </Dialog>
+    );
+  }
+  return (
+    <Dialog title="Invite a member" onClose={onClose}>
+      <form onSubmit={(e) => void submit(e)}>
+        <Field label="E-mail">
+          {(id) => <input id={id} type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />}
+        </Field>
+        <RoleChoices roles={roles} value={chosen} onChange={setChosen} />
+        <ErrorBox error={action.error} />
+        <div className="dialog-actions">
+          <button type="button" className="button subtle" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" disabled={action.busy}>
+            Invite
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function RolesDialog({
+  entity,
+  member,
+  roles,
+  onClose,
+  onDone,
+}: {
+  entity: Entity;
+  member: Member;
+  roles: Role[];
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const [chosen, setChosen] = useState(member.roles);
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (await action.run(() => client.members(entity).setRoles(member.userId, chosen))) {
+      onDone();
+      onClose();
+    }
+  };
+  return (
+    <Dialog title={`Roles of ${member.name || member.email}`} onClose={onClose}>
+      <form onSubmit={(e) => void submit(e)}>
+        <RoleChoices roles={roles} value={chosen} onChange={setChosen} />
+        <ErrorBox error={action.error} />
+        <div className="dialog-actions">
+          <button type="button" className="button subtle" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" disabled={action.busy}>
+            Save roles
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function RemoveDialog({ entity, member, onClose, onDone }: { entity: Entity; member: Member; onClose: () => void; onDone: () => void }) {
+  const action = useAction();
+  const remove = async () => {
+    if (await action.run(() => client.members(entity).remove(member.userId))) {
+      onDone();
+      onClose();
+    }
+  };
+  return (
+    <Dialog title={`Remove ${member.name || member.email}?`} onClose={onClose}>
+      <p>They lose every role here. API tokens they made stay until revoked.</p>
+      <ErrorBox error={action.error} />
+      <div className="dialog-actions">
+        <button type="button" className="button subtle" onClick={onClose} autoFocus>
+          Cancel
+        </button>
+        <button type="button" className="button danger" disabled={action.busy} onClick={() => void remove()}>
+          Remove member
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+type Open = { kind: "invite" } | { kind: "roles" | "remove"; member: Member } | null;
+
+/** Members of a team or organisation. */
+export function MembersPage({ entity }: { entity: Entity }) {
+  const { user } = useSession();
+  const members = useLoad(() => client.members(entity).all(), [entity.type, entity.id]);
+  const roles = useLoad(() => client.roles(entity).all(), [entity.type, entity.id]);
+  const [open, setOpen] = useState<Open>(null);
+  const roleName = (id: string) => roles.data?.find((r) => r.id === id)?.name ?? id;
+  return (
+    <div className="page">
+      <PageHead title="Members" description="People who can sign in here, and the roles they hold.">
+        <button type="button" className="button primary" disabled={!roles.data} onClick={() => setOpen({ kind: "invite" })}>
+          Invite member
+        </button>
+      </PageHead>
+      <ErrorBox error={roles.error} />
+      <Status state={members} empty="No members.">
+        {(list) => (
+          <div className="table-wrap">
+            <table>
+              <caption className="sr-only">Members</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">E-mail</th>
+                  <th scope="col">Roles</th>
+                  <th scope="col">Joined</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((m) => (
+                  <tr key={m.userId}>
+                    <th scope="row">
+                      {m.name} {m.userId === user?.id ? <span className="muted">(you)</span> : null}
+                    </th>
+                    <td>{m.email}</td>
+                    <td>{m.roles.map(roleName).join(", ")}</td>
+                    <td>
+                      <Time at={m.joinedAt} />
+                    </td>
+                    <td className="row-actions">
+                      <button
+                        type="button"
+                        className="button small"
+                        disabled={!roles.data}
+                        aria-label={`Change roles of ${m.email}`}
+                        onClick={() => setOpen({ kind: "roles", member: m })}
+                      >
+                        Change roles
+                      </button>
+                      <button
+                        type="button"
+                        className="button small danger"
+                        aria-label={`Remove ${m.email}`}
+                        onClick={() => setOpen({ kind: "remove", member: m })}
+                      >
+                        Remove
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Status>
+      {open?.kind === "invite" && roles.data ? (
+        <InviteDialog entity={entity} roles={roles.data} onClose={() => setOpen(null)} onDone={members.reload} />
+      ) : null}
+      {open?.kind === "roles" && roles.data ? (
+        <RolesDialog entity={entity} member={open.member} roles={roles.data} onClose={() => setOpen(null)} onDone={members.reload} />
+      ) : null}
+      {open?.kind === "remove" ? (
+        <RemoveDialog entity={entity} member={open.member} onClose={() => setOpen(null)} onDone={members.reload} />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,314 @@
+import type { Entity, OrgRestrictions, PermissionInfo, PermissionSet, ProjectRestrictions, Role } from "@latchkey/sdk";
+import { useEffect, useState, type FormEvent } from "react";
+import { client } from "../api";
+import { Link, navigate } from "../router";
+import { settingsPath } from "../session";
+import { Badge, ErrorBox, Field, Loading, PageHead, Status, useAction, useLoad } from "../ui";
+import { RoleMembers } from "./role-members";
+import { DeleteRoleDialog } from "./roles";
+
+const SCOPES = [
+  { scope: "org", key: "orgScope", title: "Organisation" },
+  { scope: "team", key: "teamScope", title: "Team" },
+  { scope: "project", key: "projectScope", title: "Projects" },
+] as const;
+
+const EMPTY: PermissionSet = { orgScope: [], teamScope: [], projectScope: [] };
+
+function PermissionPicker({
+  catalogue,
+  entity,
+  value,
+  onChange,
+}: {
+  catalogue: PermissionInfo[];
+  entity: Entity;
+  value: PermissionSet;
+  onChange: (value: PermissionSet) => void;
+}) {
+  const scopes = SCOPES.filter((s) => entity.type === "org" || s.scope !== "org");
+  return (
+    <div className="permissions">
+      {scopes.map(({ scope, key, title }) => {
+        const entries = catalogue.filter((p) => p.scope === scope);
+        const groups = [...new Set(entries.map((p) => p.group))];
+        return (
+          <fieldset key={scope} className="scope">
+            <legend>
+              {title} scope <code className="muted">{key}</code>
+            </legend>
+            {groups.map((group) => (
+              <div key={group} className="perm-group" role="group" aria-label={`${title}: ${group}`}>
+                <h4>{group}</h4>
+                {entries
+                  .filter((p) => p.group === group)
+                  .map((p) => {
+                    const checked = value[key].includes(p.id);
+                    return (
+                      <label key={p.id} className={p.sensitive ? "perm sensitive" : "perm"}>
+                        <input
+                          type="checkbox"
+                          checked={checked}
+                          aria-label={p.sensitive ? `${p.label} (sensitive)` : p.label}
+                          aria-describedby={p.sensitive ? "sensitive-note" : undefined}
+                          onChange={(e) =>
+                            onChange({
+                              ...value,
+                              [key]: e.target.checked ? [...value[key], p.id] : value[key].filter((id) => id !== p.id),
+                            })
+                          }
+                        />
+                        <span>
+                          {p.label} <code className="muted">{p.id}</code>
+                        </span>
+                        {p.sensitive ? <Badge tone="warn">sensitive</Badge> : null}
+                      </label>
+                    );
+                  })}
+              </div>
+            ))}
+          </fieldset>
+        );
+      })}
+      <p id="sensitive-note" className="hint">
+        Sensitive permissions give power over access itself (tokens, roles, members) or destroy data.
+      </p>
+    </div>
+  );
+}
+
+const split = (text: string) =>
+  text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function ProjectRestrictionEditor({
+  teamId,
+  value,
+  onChange,
+  legend,
+}: {
+  teamId: string;
+  value: ProjectRestrictions;
+  onChange: (v: ProjectRestrictions) => void;
+  legend: string;
+}) {
+  const projects = useLoad(() => client.projects(teamId).all(), [teamId]);
+  return (
+    <fieldset className="field restriction">
+      <legend>{legend}</legend>
+      <label className="choice block">
+        <input type="checkbox" checked={value.enabled} onChange={(e) => onChange({ ...value, enabled: e.target.checked })} />
+        Limit to chosen projects
+      </label>
+      {value.enabled ? (
+        <>
+          <div className="inline-field">
+            <label htmlFor={`${teamId}-mode`}>The role applies to</label>
+            <select
+              id={`${teamId}-mode`}
+              value={value.restrictionMode}
+              onChange={(e) => onChange({ ...value, restrictionMode: e.target.value as "in" | "notIn" })}
+            >
+              <option value="in">only these projects</option>
+              <option value="notIn">every project except these</option>
+            </select>
+          </div>
+          {projects.error !== undefined ? (
+            <Field label="Project ids (comma-separated)" hint="The project list could not be read; type the ids.">
+              {(id) => (
+                <input
+                  id={id}
+                  value={value.projects.join(", ")}
+                  onChange={(e) => onChange({ ...value, projects: split(e.target.value) })}
+                />
+              )}
+            </Field>
+          ) : projects.data === undefined ? (
+            <Loading label="Loading projects…" />
+          ) : projects.data.length === 0 ? (
+            <p className="muted">This team has no projects yet.</p>
+          ) : (
+            <div className="choices">
+              {projects.data.map((p) => (
+                <label key={p.id} className="choice">
+                  <input
+                    type="checkbox"
+                    checked={value.projects.includes(p.id)}
+                    onChange={(e) =>
+                      onChange({
+                        ...value,
+                        projects: e.target.checked ? [...value.projects, p.id] : value.projects.filter((id) => id !== p.id),
+                      })
+                    }
+                  />
+                  {p.name}
+                </label>
+              ))}
+            </div>
+          )}
+        </>
+      ) : null}
+    </fieldset>
+  );
+}
+
+function OrgRestrictionEditor({
+  orgId,
+  value,
+  onChange,
+}: {
+  orgId: string;
+  value: OrgRestrictions;
+  onChange: (v: OrgRestrictions) => void;
+}) {
+  const teams = useLoad(() => client.orgs.teams(orgId), [orgId]);
+  const noProjects: ProjectRestrictions = { enabled: false, projects: [], restrictionMode: "in" };
+  return (
+    <fieldset className="field restriction">
+      <legend>Team restrictions</legend>
+      <label className="choice block">
+        <input type="checkbox" checked={value.enabled} onChange={(e) => onChange({ ...value, enabled: e.target.checked })} />
+        Limit to chosen teams of the organisation
+      </label>
+      {value.enabled ? (
+        <Status state={teams} empty="The organisation has no teams yet.">
+          {(list) => (
+            <div className="team-restrictions">
+              {list.map((t) => {
+                const chosen = value.teams.find((x) => x.teamId === t.id);
+                return (
+                  <div key={t.id} className="team-restriction">
+                    <label className="choice block">
+                      <input
+                        type="checkbox"
+                        checked={chosen !== undefined}
+                        onChange={(e) =>
+                          onChange({
+                            ...value,
+                            teams: e.target.checked
+                              ? [...value.teams, { teamId: t.id, restrictions: noProjects }]
+                              : value.teams.filter((x) => x.teamId !== t.id),
+                          })
+                        }
+                      />
+                      {t.name} <code className="muted">{t.id}</code>
+                    </label>
+                    {chosen ? (
+                      <ProjectRestrictionEditor
+                        teamId={t.id}
+                        legend={`Projects of ${t.name}`}
+                        value={chosen.restrictions}
+                        onChange={(r) =>
+                          onChange({ ...value, teams: value.teams.map((x) => (x.teamId === t.id ? { teamId: t.id, restrictions: r } : x)) })
+                        }
+                      />
+                    ) : null}
+                  </div>
+                );
+              })}
+            </div>
+          )}
+        </Status>
+      ) : null}
+    </fieldset>
+  );
+}
+
+/** Create a role (`roleId` absent) or edit one: permissions by scope and group, restrictions, and who holds it. */
+export function RoleEditorPage({ entity, roleId }: { entity: Entity; roleId?: string | undefined }) {
+  const catalogue = useLoad(() => client.permissions(), []);
+  const existing = useLoad(() => (roleId ? client.roles(entity).get(roleId) : Promise.resolve(null)), [entity.type, entity.id, roleId]);
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [permissions, setPermissions] = useState<PermissionSet>(EMPTY);
+  const [projectRestrictions, setProjectRestrictions] = useState<ProjectRestrictions>({
+    enabled: false,
+    projects: [],
+    restrictionMode: "in",
+  });
+  const [orgRestrictions, setOrgRestrictions] = useState<OrgRestrictions>({ enabled: false, teams: [] });
+  const [saved, setSaved] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const action = useAction();
+
+  useEffect(() => {
+    const role = existing.data;
+    if (!role) return;
+    setName(role.name);
+    setDescription(role.description);
+    setPermissions(role.permissions);
+    if ("teams" in role.restrictions) setOrgRestrictions(role.restrictions);
+    else setProjectRestrictions(role.restrictions);
+  }, [existing.data]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSaved(false);
+    const restrictions = entity.type === "team" ? projectRestrictions : orgRestrictions;
+    const body = { name, description, permissions, restrictions };
+    const role = await action.run<Role>(() => (roleId ? client.roles(entity).update(roleId, body) : client.roles(entity).create(body)));
+    if (!role) return;
+    if (roleId) setSaved(true);
+    else navigate(settingsPath(entity, `/roles/${encodeURIComponent(role.id)}`), { replace: true });
+  };
+
+  if (catalogue.error !== undefined || existing.error !== undefined) {
+    return (
+      <div className="page">
+        <ErrorBox error={catalogue.error ?? existing.error} onRetry={catalogue.error ? catalogue.reload : existing.reload} />
+      </div>
+    );
+  }
+  if (!catalogue.data || existing.data === undefined) return <Loading />;
+  const role = existing.data;
+  return (
+    <div className="page">
+      <p className="crumbs">
+        <Link to={settingsPath(entity, "/roles")}>Roles</Link> / {role ? role.name : "New role"}
+      </p>
+      <PageHead title={role ? `Role: ${role.name}` : "New role"} description={role ? <code>{role.id}</code> : undefined}>
+        {role && role.id !== "owner" ? (
+          <button type="button" className="button danger" onClick={() => setDeleting(true)}>
+            Delete role
+          </button>
+        ) : null}
+      </PageHead>
+      <form className="card" onSubmit={(e) => void submit(e)}>
+        <div className="grid two">
+          <Field label="Role name">
+            {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
+          </Field>
+          <Field label="Description">
+            {(id) => <input id={id} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />}
+          </Field>
+        </div>
+        <h2>Permissions</h2>
+        <p className="hint">You can grant only what you hold yourself.</p>
+        <PermissionPicker catalogue={catalogue.data} entity={entity} value={permissions} onChange={setPermissions} />
+        {entity.type === "team" ? (
+          <ProjectRestrictionEditor
+            teamId={entity.id}
+            legend="Restrictions"
+            value={projectRestrictions}
+            onChange={setProjectRestrictions}
+          />
+        ) : (
+          <OrgRestrictionEditor orgId={entity.id} value={orgRestrictions} onChange={setOrgRestrictions} />
+        )}
+        <ErrorBox error={action.error} />
+        <div className="form-actions">
+          <button type="submit" className="button primary" disabled={action.busy}>
+            {role ? "Save role" : "Create role"}
+          </button>
+          <span role="status" aria-live="polite" className="saved">
+            {saved ? "Saved. Every member and token of this role has the new permissions now." : ""}
+          </span>
+        </div>
+      </form>
+      {role ? <RoleMembers entity={entity} roleId={role.id} /> : null}
+      {deleting && role ? <DeleteRoleDialog entity={entity} role={role} onClose={() => setDeleting(false)} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,137 @@
+import type { Entity, Role } from "@latchkey/sdk";
+import { useState } from "react";
+import { client } from "../api";
+import { Link, navigate } from "../router";
+import { settingsPath } from "../session";
+import { Badge, Dialog, ErrorBox, Loading, PageHead, Status, useAction, useLoad } from "../ui";
+
+const count = (role: Role) => role.permissions.orgScope.length + role.permissions.teamScope.length + role.permissions.projectScope.length;
+
+/** A role's restrictions in a few words. */
+export function restrictionSummary(role: Role): string {
+  const r = role.restrictions as { enabled: boolean; projects?: string[]; restrictionMode?: string; teams?: { teamId: string }[] };
+  if (!r.enabled) return "None";
+  if (r.teams) return `Teams: ${r.teams.map((t) => t.teamId).join(", ") || "none"}`;
+  return `${r.restrictionMode === "notIn" ? "All projects except" : "Only projects"} ${(r.projects ?? []).join(", ") || "(none)"}`;
+}
+
+/** Deleting a role revokes its tokens: the dialog counts them first. */
+export function DeleteRoleDialog({ entity, role, onClose }: { entity: Entity; role: Role; onClose: () => void }) {
+  const affected = useLoad(
+    async () => (await client.tokens(entity).all(false)).filter((t) => t.role.roleId === role.id && !t.revoked),
+    [entity.type, entity.id, role.id],
+  );
+  const action = useAction();
+  const remove = async () => {
+    if (await action.run(() => client.roles(entity).delete(role.id))) {
+      onClose();
+      navigate(settingsPath(entity, "/roles"));
+    }
+  };
+  const n = affected.data?.length;
+  return (
+    <Dialog title={`Delete the role “${role.name}”?`} onClose={onClose}>
+      {affected.data === undefined && affected.error === undefined ? <Loading label="Counting the role's tokens…" /> : null}
+      <ErrorBox error={affected.error} />
+      {n !== undefined ? (
+        <p className={n > 0 ? "warning" : undefined} data-testid="revoke-count">
+          {n === 0
+            ? "No API token was made from this role."
+            : `Deleting it revokes ${n} API token${n === 1 ? "" : "s"} made from it, at once: ${affected.data!.map((t) => t.name).join(", ")}.`}{" "}
+          Members lose the role.
+        </p>
+      ) : null}
+      <ErrorBox error={action.error} />
+      <div className="dialog-actions">
+        <button type="button" className="button subtle" onClick={onClose} autoFocus>
+          Cancel
+        </button>
+        <button type="button" className="button danger" disabled={action.busy || n === undefined} onClick={() => void remove()}>
+          {n ? `Delete role and revoke ${n} token${n === 1 ? "" : "s"}` : "Delete role"}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** The roles of a team or an organisation. */
+export function RolesPage({ entity }: { entity: Entity }) {
+  const roles = useLoad(() => client.roles(entity).all(), [entity.type, entity.id]);
+  const [deleting, setDeleting] = useState<Role | null>(null);
+  return (
+    <div className="page">
+      <PageHead
+        title={entity.type === "team" ? "Roles" : "Organisation roles"}
+        description="A role is a set of permissions. Members hold roles; API tokens are made from one role and follow its changes at once."
+      >
+        <Link className="button primary" to={settingsPath(entity, "/roles/new")}>
+          New role
+        </Link>
+      </PageHead>
+      <Status state={roles} empty="No roles.">
+        {(list) => (
+          <div className="table-wrap">
+            <table>
+              <caption className="sr-only">Roles</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Role</th>
+                  <th scope="col">Description</th>
+                  <th scope="col">Permissions</th>
+                  <th scope="col">Restrictions</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((r) => (
+                  <tr key={r.id}>
+                    <th scope="row">
+                      <Link to={settingsPath(entity, `/roles/${encodeURIComponent(r.id)}`)}>{r.name}</Link>{" "}
+                      <code className="muted">{r.id}</code>
+                    </th>
+                    <td className="desc">{r.description || <span className="muted">—</span>}</td>
+                    <td>
+                      <Badge tone="info">{count(r)}</Badge>
+                    </td>
+                    <td>{restrictionSummary(r)}</td>
+                    <td className="row-actions">
+                      <Link
+                        className="button small"
+                        to={settingsPath(entity, `/roles/${encodeURIComponent(r.id)}`)}
+                        aria-label={`Edit ${r.name}`}
+                      >
+                        Edit
+                      </Link>
+                      {r.id !== "owner" ? (
+                        <button
+                          type="button"
+                          className="button small danger"
+                          aria-label={`Delete ${r.name}`}
+                          onClick={() => setDeleting(r)}
+                        >
+                          Delete
+                        </button>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Status>
+      {deleting ? (
+        <DeleteRoleDialog
+          entity={entity}
+          role={deleting}
+          onClose={() => {
+            setDeleting(null);
+            roles.reload();
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,176 @@
+import { useState, type FormEvent } from "react";
+import { client } from "../api";
+import { navigate, useLocation } from "../router";
+import { safeNext, useSession } from "../session";
+import { ErrorBox, Field, useAction } from "../ui";
+
+export function SignInPage() {
+  const { query } = useLocation();
+  const { signedIn } = useSession();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const action = useAction();
+  const next = safeNext(query.get("next"));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const reply = await action.run(() => client.session.signIn(email, password));
+    if (reply) {
+      signedIn(reply.user, reply.csrfToken);
+      navigate(next, { replace: true });
+    }
+  };
+
+  return (
+    <form className="card narrow" onSubmit={(e) => void submit(e)} aria-labelledby="sign-in-title">
+      <h1 id="sign-in-title">Sign in</h1>
+      {next.startsWith("/cli-login") ? <p className="notice">Sign in to approve the command-line login.</p> : null}
+      <Field label="E-mail">
+        {(id) => (
+          <input id={id} type="email" autoComplete="username" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />
+        )}
+      </Field>
+      <Field label="Password">
+        {(id) => (
+          <input
+            id={id}
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        )}
+      </Field>
+      <ErrorBox error={action.error} />
+      <button type="submit" className="button primary block" disabled={action.busy}>
+        {action.busy ? "Signing in…" : "Sign in"}
+      </button>
+    </form>
+  );
+}
+
+function PasswordFields({
+  password,
+  setPassword,
+  confirm,
+  setConfirm,
+}: {
+  password: string;
+  setPassword: (v: string) => void;
+  confirm: string;
+  setConfirm: (v: string) => void;
+}) {
+  return (
+    <>
+      <Field label="Password" hint="At least 12 characters.">
+        {(id) => (
+          <input
+            id={id}
+            type="password"
+            autoComplete="new-password"
+            minLength={12}
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label="Repeat the password">
+        {(id) => (
+          <input
+            id={id}
+            type="password"
+            autoComplete="new-password"
+            minLength={12}
+            required
+            value={confirm}
+            onChange={(e) => setConfirm(e.target.value)}
+          />
+        )}
+      </Field>
+    </>
+  );
+}
+
+/** First run: the one-time link the server printed creates the owner account. */
+export function SetupPage() {
+  const { query } = useLocation();
+  const { signedIn } = useSession();
+  const token = query.get("token") ?? "";
+  const [email, setEmail] = useState("");
+  const [name, setName] = useState("");
+  const [password, setPassword] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const action = useAction();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const reply = await action.run(async () => {
+      if (password !== confirm) throw new Error("The two passwords differ.");
+      return client.setup.create({ token, email, name, password });
+    });
+    if (reply) {
+      signedIn(reply.user, reply.csrfToken);
+      navigate("/", { replace: true });
+    }
+  };
+
+  return (
+    <form className="card narrow" onSubmit={(e) => void submit(e)} aria-labelledby="setup-title">
+      <h1 id="setup-title">Set up Latchkey</h1>
+      <p className="muted">Create the first account. It owns this instance; invite everyone else from the console afterwards.</p>
+      {!token ? <p className="error">This page needs the one-time setup link the server printed when it first started.</p> : null}
+      <Field label="E-mail">
+        {(id) => <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />}
+      </Field>
+      <Field label="Your name">
+        {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+      <PasswordFields password={password} setPassword={setPassword} confirm={confirm} setConfirm={setConfirm} />
+      <ErrorBox error={action.error} />
+      <button type="submit" className="button primary block" disabled={action.busy || !token}>
+        Create the owner account
+      </button>
+    </form>
+  );
+}
+
+/** An invitee sets a name and password, joins with the invited roles and is signed in. */
+export function AcceptInvitePage() {
+  const { query } = useLocation();
+  const { signedIn } = useSession();
+  const token = query.get("token") ?? "";
+  const [name, setName] = useState("");
+  const [password, setPassword] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const action = useAction();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const reply = await action.run(async () => {
+      if (password !== confirm) throw new Error("The two passwords differ.");
+      return client.acceptInvitation({ token, name, password });
+    });
+    if (reply) {
+      signedIn(reply.user, reply.csrfToken);
+      navigate("/", { replace: true });
+    }
+  };
+
+  return (
+    <form className="card narrow" onSubmit={(e) => void submit(e)} aria-labelledby="invite-title">
+      <h1 id="invite-title">Accept your invitation</h1>
+      <p className="muted">Choose your name and a password to join.</p>
+      {!token ? <p className="error">This page needs the invitation link you were sent.</p> : null}
+      <Field label="Your name">
+        {(id) => <input id={id} required autoFocus maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+      <PasswordFields password={password} setPassword={setPassword} confirm={confirm} setConfirm={setConfirm} />
+      <ErrorBox error={action.error} />
+      <button type="submit" className="button primary block" disabled={action.busy || !token}>
+        Join
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,209 @@
+import type { Entity, Role, TokenMetadata } from "@latchkey/sdk";
+import { useState, type FormEvent } from "react";
+import { client } from "../api";
+import { CopyButton, Dialog, ErrorBox, expiryOf, Field, LifetimeField, useAction, useLoad, type Lifetime } from "../ui";
+
+/** The only place a secret is ever shown: right after creation or regeneration, once. */
+function Reveal({ secret, what, onDone }: { secret: string; what: string; onDone: () => void }) {
+  return (
+    <div className="reveal">
+      <p className="warning" role="alert">
+        <strong>Copy this token now.</strong> It will not be shown again: Latchkey keeps only a hash of it. If you lose it, regenerate the
+        token.
+      </p>
+      <Field label={what}>
+        {(id) => (
+          <div className="secret-row">
+            <input id={id} className="secret" readOnly value={secret} onFocus={(e) => e.target.select()} spellCheck={false} />
+            <CopyButton text={secret} />
+          </div>
+        )}
+      </Field>
+      <div className="dialog-actions">
+        <button type="button" className="button primary" onClick={onDone}>
+          I have copied it
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function CreateTokenDialog({ entity, onClose, onCreated }: { entity: Entity; onClose: () => void; onCreated: () => void }) {
+  const roles = useLoad(() => client.roles(entity).all(), [entity.type, entity.id]);
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [roleId, setRoleId] = useState("");
+  const [lifetime, setLifetime] = useState<Lifetime>("30");
+  const [customDate, setCustomDate] = useState("");
+  const [secret, setSecret] = useState<string | null>(null);
+  const action = useAction();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const created = await action.run(() =>
+      client.tokens(entity).create({ name, description, roleId, expiresAt: expiryOf(lifetime, customDate) }),
+    );
+    if (created) {
+      setSecret(created.token);
+      onCreated();
+    }
+  };
+
+  if (secret !== null) {
+    return (
+      <Dialog title="API token created" onClose={onClose}>
+        <Reveal secret={secret} what={`Token “${name}”`} onDone={onClose} />
+      </Dialog>
+    );
+  }
+  return (
+    <Dialog title="Create API token" onClose={onClose}>
+      <form onSubmit={(e) => void submit(e)}>
+        <Field label="Name">
+          {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
+        </Field>
+        <Field label="Description" hint="What uses this token, and who to ask about it.">
+          {(id) => <textarea id={id} rows={2} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
+        <Field
+          label="Role"
+          hint="The token can do what this role allows, read at each request: editing the role changes the token at once."
+        >
+          {(id) => (
+            <select id={id} required value={roleId} onChange={(e) => setRoleId(e.target.value)}>
+              <option value="">{roles.data ? "Choose a role…" : "Loading roles…"}</option>
+              {(roles.data ?? []).map((r: Role) => (
+                <option key={r.id} value={r.id}>
+                  {r.name} ({r.id})
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <ErrorBox error={roles.error} />
+        <LifetimeField
+          lifetime={lifetime}
+          customDate={customDate}
+          onChange={(l, d) => {
+            setLifetime(l);
+            setCustomDate(d);
+          }}
+        />
+        <ErrorBox error={action.error} />
+        <div className="dialog-actions">
+          <button type="button" className="button subtle" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" disabled={action.busy}>
+            {action.busy ? "Creating…" : "Create API token"}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+const GRACE: [string, string][] = [
+  ["0", "Stop the old key now"],
+  ["3600000", "Keep the old key for 1 hour"],
+  ["86400000", "Keep the old key for 1 day"],
+  ["604800000", "Keep the old key for 7 days"],
+];
+
+export function RegenerateDialog({
+  entity,
+  token,
+  onClose,
+  onDone,
+}: {
+  entity: Entity;
+  token: TokenMetadata;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const [grace, setGrace] = useState("0");
+  const [secret, setSecret] = useState<string | null>(null);
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const ms = Number(grace);
+    const rotated = await action.run(() =>
+      client.tokens(entity).rotate(token.id, ms > 0 ? new Date(Date.now() + ms).toISOString() : undefined),
+    );
+    if (rotated) {
+      setSecret(rotated.token);
+      onDone();
+    }
+  };
+  if (secret !== null) {
+    return (
+      <Dialog title="Token regenerated" onClose={onClose}>
+        <Reveal secret={secret} what={`New secret of “${token.name}”`} onDone={onClose} />
+      </Dialog>
+    );
+  }
+  return (
+    <Dialog title={`Regenerate “${token.name}”`} onClose={onClose}>
+      <form onSubmit={(e) => void submit(e)}>
+        <p>
+          A new secret is made for this token; its name, role and audit log stay. Whatever uses the old secret must switch to the new one.
+        </p>
+        <fieldset className="field">
+          <legend>The old key</legend>
+          {GRACE.map(([value, label]) => (
+            <label key={value} className="choice block">
+              <input type="radio" name="grace" value={value} checked={grace === value} onChange={() => setGrace(value)} />
+              {label}
+            </label>
+          ))}
+        </fieldset>
+        <ErrorBox error={action.error} />
+        <div className="dialog-actions">
+          <button type="button" className="button subtle" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" disabled={action.busy}>
+            Regenerate
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+export function RevokeDialog({
+  entity,
+  token,
+  onClose,
+  onDone,
+}: {
+  entity: Entity;
+  token: TokenMetadata;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const action = useAction();
+  const revoke = async () => {
+    if (await action.run(() => client.tokens(entity).revoke(token.id))) {
+      onDone();
+      onClose();
+    }
+  };
+  return (
+    <Dialog title={`Revoke “${token.name}”?`} onClose={onClose}>
+      <p>
+        Everything that uses this token is refused from now on, on every server. Revoking cannot be undone; the token stays listed as
+        revoked, with its audit log.
+      </p>
+      <ErrorBox error={action.error} />
+      <div className="dialog-actions">
+        <button type="button" className="button subtle" onClick={onClose} autoFocus>
+          Cancel
+        </button>
+        <button type="button" className="button danger" disabled={action.busy} onClick={() => void revoke()}>
+          Revoke token
+        </button>
+      </div>
+    </Dialog>
+  );
+}
