@@ -50,6 +50,8 @@ export async function openServer({ databaseUrl, dataDir, ...options }) {
     LATCHKEY_LOG_LEVEL: "silent",
     // Counted on every request as usual, but high enough that a benchmark's load is never refused with 429.
     LATCHKEY_RATE_LIMIT_PER_HOUR: "100000000",
+    // The audit writer thread (default on) can be compared with writes on the event loop: LATCHKEY_AUDIT_THREAD=off.
+    ...(process.env.LATCHKEY_AUDIT_THREAD ? { LATCHKEY_AUDIT_THREAD: process.env.LATCHKEY_AUDIT_THREAD } : {}),
   });
   const { app, services } = await buildApp(config, { logger: false, ...options });
   return { app, services, config };

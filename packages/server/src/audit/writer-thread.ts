@@ -2,7 +2,6 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { Config } from "../config.js";
 import { openDatabase } from "../store/database.js";
 import { createRepositories } from "../store/store.js";
-import type { AuditDraft } from "./chain.js";
 import type { WriterReply, WriterRequest } from "./writer.js";
 
 // The audit writer thread (see writer.ts): one batch at a time, in the order they come, each in one transaction.
@@ -11,8 +10,6 @@ if (!port) throw new Error("writer-thread.ts runs only as a worker thread");
 const { database } = workerData as { database: Config["database"] };
 const opened = openDatabase(database, { migrate: false, checkpoints: true, poolSize: 2 });
 
-const decoder = new TextDecoder();
-
 let queue = Promise.resolve();
 port.on("message", (message: WriterRequest) => {
   queue = queue.then(async () => {
@@ -20,10 +17,7 @@ port.on("message", (message: WriterRequest) => {
     try {
       const db = await opened;
       if ("close" in message) await db.close();
-      else {
-        const batch = JSON.parse(decoder.decode(message.batch)) as AuditDraft[];
-        await db.transaction((trx) => createRepositories(trx, db.kind, db.bulkInsert).audit.append(batch));
-      }
+      else await db.transaction((trx) => createRepositories(trx, db.kind, db.bulkInsert).audit.append(message.batch));
     } catch (error) {
       reply.error = error instanceof Error ? error.message : String(error);
     }

@@ -97,16 +97,11 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
     head: (feed: string) => db.selectFrom("audit_feed_heads").selectAll().where("feed", "=", feed).executeTakeFirst(),
 
     /** The stored events of a feed in chain order, `limit` at a time after `afterSeq` (and up to `uptoSeq`). */
-    chunk: (feed: string, afterSeq: number, limit: number, uptoSeq = Number.MAX_SAFE_INTEGER) =>
-      db
-        .selectFrom("audit_events")
-        .selectAll()
-        .where("feed", "=", feed)
-        .where("seq", ">", afterSeq)
-        .where("seq", "<=", uptoSeq)
-        .orderBy("seq")
-        .limit(limit)
-        .execute(),
+    chunk: (feed: string, afterSeq: number, limit: number, uptoSeq?: number) => {
+      let q = db.selectFrom("audit_events").selectAll().where("feed", "=", feed).where("seq", ">", afterSeq);
+      if (uptoSeq !== undefined) q = q.where("seq", "<=", uptoSeq);
+      return q.orderBy("seq").limit(limit).execute();
+    },
 
     /** The feeds an entity's events live in (its own and its tokens'). */
     feedsOf: async (entityType: EntityType, entityId: string) =>
