@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { cpuNow, fmt, openServer, pgAdmin, POSTGRES_ADMIN_URL, serverModule, TEAM_ID, tick } from "./lib.mjs";
+import { openServer, pgAdmin, POSTGRES_ADMIN_URL, serverModule, TEAM_ID } from "./lib.mjs";
+import { cpuNow, fmt, tick } from "./timing.mjs";
 
 /** Token feeds the measured events are spread over. */
 export const FEEDS = 10;

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
-import { cpuNow, fmt, openServer, seedFixture } from "./lib.mjs";
+import { openServer, seedFixture } from "./lib.mjs";
+import { cpuNow, fmt } from "./timing.mjs";
 
 const ENTRY = fileURLToPath(new URL("./audit.mjs", import.meta.url));
 const { fetch } = globalThis; // Node >= 18

@@ -7,7 +7,8 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import process from "node:process";
 import { draftMaker, FEEDS, GOAL_SQLITE_EVENTS_PER_SEC, nowMs, produce } from "./audit-events.mjs";
-import { cpuNow, fmt, ROOT, serverModule } from "./lib.mjs";
+import { ROOT, serverModule } from "./lib.mjs";
+import { cpuNow, fmt } from "./timing.mjs";
 
 // A frame of native code (no script: better-sqlite3's Statement#run, V8 builtins) counts where its nearest caller with
 // a script is, so that SQLite's own work shows as SQLite and not as "other".

@@ -7,7 +7,8 @@
 import { Buffer } from "node:buffer";
 import crypto, { createHash, verify } from "node:crypto";
 import process from "node:process";
-import { compare, consume, opsPerSec, printComparison, printHeader, serverModule, startFixture, TEAM_ID, writeResult } from "./lib.mjs";
+import { printHeader, serverModule, startFixture, TEAM_ID, writeResult } from "./lib.mjs";
+import { compare, consume, opsPerSec, printComparison } from "./timing.mjs";
 
 const IP = "127.0.0.1";
 const PERMISSION = "project.read";
