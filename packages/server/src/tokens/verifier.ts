@@ -65,9 +65,10 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
   // Bumped by every invalidation: a snapshot read before one may be stale and is not kept.
   let generation = 0;
 
+  // Events for other caches (projects, CLI logins) share the feed; they neither empty nor invalidate these.
+  const OURS = new Set<ChangeEvent["t"]>(["token", "role", "signing-keys", "limits", "resync"]);
   const onChange = (event: ChangeEvent) => {
-    // CLI-login wake-ups share the feed but say nothing about tokens or roles: they must not empty the caches.
-    if (event.t === "cli-login") return;
+    if (!OURS.has(event.t)) return;
     generation++;
     if (event.t === "token") tokens.delete(event.id);
     else if (event.t === "role") roles.delete(roleKeyOf(event.entityType, event.entityId, event.roleId));
@@ -79,7 +80,6 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
       tokens.clear();
       roles.clear();
     }
-    // Other events (projects) concern other caches.
   };
   const unsubscribe = store.feed.subscribe(onChange);
 
