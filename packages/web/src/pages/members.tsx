@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { useSession } from "../session";
 import { CopyButton, Dialog, ErrorBox, Field, PageHead, Status, Time, useAction, useLoad } from "../ui";
+import { ConfirmActions, SubmitActions } from "../dialog-actions";
 
 function RoleChoices({ roles, value, onChange }: { roles: Role[]; value: string[]; onChange: (v: string[]) => void }) {
   return (
@@ -78,14 +79,9 @@ function InviteDialog({ entity, roles, onClose, onDone }: { entity: Entity; role
         </Field>
         <RoleChoices roles={roles} value={chosen} onChange={setChosen} />
         <ErrorBox error={action.error} />
-        <div className="dialog-actions">
-          <button type="button" className="button subtle" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={action.busy}>
-            Invite
-          </button>
-        </div>
+        <SubmitActions onCancel={onClose} busy={action.busy}>
+          Invite
+        </SubmitActions>
       </form>
     </Dialog>
   );
@@ -118,14 +114,9 @@ function RolesDialog({
       <form onSubmit={(e) => void submit(e)}>
         <RoleChoices roles={roles} value={chosen} onChange={setChosen} />
         <ErrorBox error={action.error} />
-        <div className="dialog-actions">
-          <button type="button" className="button subtle" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={action.busy}>
-            Save roles
-          </button>
-        </div>
+        <SubmitActions onCancel={onClose} busy={action.busy}>
+          Save roles
+        </SubmitActions>
       </form>
     </Dialog>
   );
@@ -143,14 +134,9 @@ function RemoveDialog({ entity, member, onClose, onDone }: { entity: Entity; mem
     <Dialog title={`Remove ${member.name || member.email}?`} onClose={onClose}>
       <p>They lose every role here. API tokens they made stay until revoked.</p>
       <ErrorBox error={action.error} />
-      <div className="dialog-actions">
-        <button type="button" className="button subtle" onClick={onClose} autoFocus>
-          Cancel
-        </button>
-        <button type="button" className="button danger" disabled={action.busy} onClick={() => void remove()}>
-          Remove member
-        </button>
-      </div>
+      <ConfirmActions onCancel={onClose} onConfirm={() => void remove()} disabled={action.busy}>
+        Remove member
+      </ConfirmActions>
     </Dialog>
   );
 }

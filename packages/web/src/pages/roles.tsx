@@ -4,6 +4,7 @@ import { client } from "../api";
 import { Link, navigate } from "../router";
 import { settingsPath } from "../session";
 import { Badge, Dialog, ErrorBox, Loading, PageHead, Status, useAction, useLoad } from "../ui";
+import { ConfirmActions } from "../dialog-actions";
 
 const count = (role: Role) => role.permissions.orgScope.length + role.permissions.teamScope.length + role.permissions.projectScope.length;
 
@@ -42,14 +43,9 @@ export function DeleteRoleDialog({ entity, role, onClose }: { entity: Entity; ro
         </p>
       ) : null}
       <ErrorBox error={action.error} />
-      <div className="dialog-actions">
-        <button type="button" className="button subtle" onClick={onClose} autoFocus>
-          Cancel
-        </button>
-        <button type="button" className="button danger" disabled={action.busy || n === undefined} onClick={() => void remove()}>
-          {n ? `Delete role and revoke ${n} token${n === 1 ? "" : "s"}` : "Delete role"}
-        </button>
-      </div>
+      <ConfirmActions onCancel={onClose} onConfirm={() => void remove()} disabled={action.busy || n === undefined}>
+        {n ? `Delete role and revoke ${n} token${n === 1 ? "" : "s"}` : "Delete role"}
+      </ConfirmActions>
     </Dialog>
   );
 }

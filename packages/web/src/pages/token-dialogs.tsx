@@ -2,6 +2,7 @@ import type { Entity, Role, TokenMetadata } from "@latchkey/sdk";
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { CopyButton, Dialog, ErrorBox, expiryOf, Field, LifetimeField, useAction, useLoad, type Lifetime } from "../ui";
+import { ConfirmActions, SubmitActions } from "../dialog-actions";
 
 /** The only place a secret is ever shown: right after creation or regeneration, once. */
 function Reveal({ secret, what, onDone }: { secret: string; what: string; onDone: () => void }) {
@@ -90,14 +91,9 @@ export function CreateTokenDialog({ entity, onClose, onCreated }: { entity: Enti
           }}
         />
         <ErrorBox error={action.error} />
-        <div className="dialog-actions">
-          <button type="button" className="button subtle" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={action.busy}>
-            {action.busy ? "Creating…" : "Create API token"}
-          </button>
-        </div>
+        <SubmitActions onCancel={onClose} busy={action.busy}>
+          {action.busy ? "Creating…" : "Create API token"}
+        </SubmitActions>
       </form>
     </Dialog>
   );
@@ -158,14 +154,9 @@ export function RegenerateDialog({
           ))}
         </fieldset>
         <ErrorBox error={action.error} />
-        <div className="dialog-actions">
-          <button type="button" className="button subtle" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={action.busy}>
-            Regenerate
-          </button>
-        </div>
+        <SubmitActions onCancel={onClose} busy={action.busy}>
+          Regenerate
+        </SubmitActions>
       </form>
     </Dialog>
   );
@@ -196,14 +187,9 @@ export function RevokeDialog({
         revoked, with its audit log.
       </p>
       <ErrorBox error={action.error} />
-      <div className="dialog-actions">
-        <button type="button" className="button subtle" onClick={onClose} autoFocus>
-          Cancel
-        </button>
-        <button type="button" className="button danger" disabled={action.busy} onClick={() => void revoke()}>
-          Revoke token
-        </button>
-      </div>
+      <ConfirmActions onCancel={onClose} onConfirm={() => void revoke()} disabled={action.busy}>
+        Revoke token
+      </ConfirmActions>
     </Dialog>
   );
 }
