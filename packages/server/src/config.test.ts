@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.js";
@@ -135,6 +135,13 @@ describe("loadConfig values", () => {
     expect(loadConfig({ ...base(), LATCHKEY_CLI_LOGIN_MINUTES: "3" }).cliLoginMs).toBe(3 * 60_000);
   });
 
+  it("starts the audit writer thread when told, and by default only with 4 or more cores", () => {
+    expect(loadConfig(base()).audit.writerThread).toBe(availableParallelism() >= 4);
+    expect(loadConfig({ ...base(), LATCHKEY_AUDIT_THREAD: "auto" }).audit.writerThread).toBe(availableParallelism() >= 4);
+    expect(loadConfig({ ...base(), LATCHKEY_AUDIT_THREAD: "on" }).audit.writerThread).toBe(true);
+    expect(loadConfig({ ...base(), LATCHKEY_AUDIT_THREAD: "off" }).audit.writerThread).toBe(false);
+  });
+
   it("accepts PostgreSQL with a master key", () => {
     const config = loadConfig({ ...base(), LATCHKEY_DATABASE_URL: "postgres://db/latchkey" });
     expect(config.database.kind).toBe("postgres");
@@ -199,6 +206,7 @@ describe("loadConfig refuses bad values, naming the variable", () => {
     ["LATCHKEY_CLI_LOGIN_MINUTES", "0"],
     ["LATCHKEY_CLI_LOGIN_MINUTES", "61"],
     ["LATCHKEY_SESSION_MAX_HOURS", "721"],
+    ["LATCHKEY_AUDIT_THREAD", "yes"],
   ])("%s=%j", (name, value) => {
     expect(configError({ ...base(), [name]: value }).message).toContain(name);
   });

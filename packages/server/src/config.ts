@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
 
@@ -9,6 +10,9 @@ const Port = z
   .transform(Number)
   .pipe(z.number().int().min(0).max(65535));
 const Url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
+/** The fewest cores on which LATCHKEY_AUDIT_THREAD=auto starts the audit writer thread. */
+const THREAD_MIN_CORES = 4;
+
 const MasterKey = z.string().refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 random bytes, base64-encoded");
 
 const Env = z.object({
@@ -30,7 +34,7 @@ const Env = z.object({
   LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
   LATCHKEY_CLI_LOGIN_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
   LATCHKEY_AUDIT_BUFFER_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
-  LATCHKEY_AUDIT_THREAD: z.enum(["on", "off"]).default("on"),
+  LATCHKEY_AUDIT_THREAD: z.enum(["on", "off", "auto"]).default("auto"),
   LATCHKEY_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).default(1000),
   LATCHKEY_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(100),
 });
@@ -48,7 +52,11 @@ export interface Config {
   session: { idleMs: number; maxMs: number };
   /** The longest an API token may live; null allows tokens without expiry. */
   tokenMaxLifetimeMs: number | null;
-  /** `writerThread`: request events are hashed and written by a worker thread (compiled server only). */
+  /**
+   * `writerThread`: request events are hashed and written by a worker thread (compiled server only). "auto" (the
+   * default) uses one only with 4 or more cores: on fewer, the thread competes with the event loop for the same cores
+   * and the crossing (structured clone, a second connection) costs more CPU than it moves (bench/audit.mjs).
+   */
   audit: { retentionDays: number; bufferMax: number; writerThread: boolean };
   /**
    * Requests an API token may make per hour (a team's or organisation's own setting overrides it), and failed
@@ -116,7 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     audit: {
       retentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
       bufferMax: e.LATCHKEY_AUDIT_BUFFER_MAX,
-      writerThread: e.LATCHKEY_AUDIT_THREAD === "on",
+      writerThread: e.LATCHKEY_AUDIT_THREAD === "auto" ? availableParallelism() >= THREAD_MIN_CORES : e.LATCHKEY_AUDIT_THREAD === "on",
     },
     rateLimit: { perHour: e.LATCHKEY_RATE_LIMIT_PER_HOUR, authFailuresPerAddress: e.LATCHKEY_AUTH_FAILURES_PER_ADDRESS },
     cliLoginMs: e.LATCHKEY_CLI_LOGIN_MINUTES * 60_000,

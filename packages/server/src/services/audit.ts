@@ -77,6 +77,7 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
       const draft: AuditDraft = {
         id: newSortableId("evt"),
         feed: `${entity.type}:${entity.id}`,
+        seq: 0,
         entity_type: entity.type,
         entity_id: entity.id,
         at: now().toISOString(),
@@ -93,6 +94,8 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
         user_agent: c.userAgent,
         duration_ms: null,
         details: JSON.stringify(change),
+        prev_hash: "",
+        hash: "",
       };
       await tx.audit.append([draft]);
     },
@@ -112,6 +115,7 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
       return {
         id: newSortableId("evt"),
         feed: `token:${input.tokenId}`,
+        seq: 0,
         entity_type: input.entityType,
         entity_id: input.entityId,
         at: now().toISOString(),
@@ -131,6 +135,8 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
         user_agent: input.context.userAgent,
         duration_ms: Math.round(input.durationMs),
         details: "{}",
+        prev_hash: "",
+        hash: "",
       };
     },
 
