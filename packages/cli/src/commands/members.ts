@@ -31,7 +31,7 @@ export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
 
   members
     .command("invite <email>")
-    .description("Invite someone by e-mail with roles (someone with an account joins at once)")
+    .description("Invite someone by e-mail with roles: prints a single-use link they accept to join")
     .requiredOption("--role <roleIds>", "a role to give (repeat, or separate with commas)", collect, [])
     .addHelpText("after", `${needs("manage")}\nYou can only give roles that grant no more than you hold.`)
     .action(async (email: string, opts: { role: string[] }, command: Command) => {
@@ -43,9 +43,9 @@ export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
         })
       ).data;
       if (rt.format !== "table") return rt.print(reply);
-      if (reply.member) return rt.print(reply.member, COLUMNS);
       rt.io.out(
-        `Invited ${email}. Send them this link (valid until ${reply.invitation?.expiresAt ?? "?"}):\n${reply.invitation?.inviteUrl ?? ""}\n`,
+        `Invited ${email}. Send them this link (valid once, until ${reply.invitation.expiresAt}); ` +
+          `someone who already has an account accepts it with their password:\n${reply.invitation.inviteUrl}\n`,
       );
     });
 

@@ -101,12 +101,11 @@ export const Member = z.object({
 export const MemberInvite = z.strictObject({ email: Email, roles: z.array(Slug).min(1).max(20) });
 /** `PATCH .../members/{userId}`: change roles. */
 export const MemberUpdate = z.strictObject({ roles: z.array(Slug).min(1).max(20) });
-/** The reply to an invitation: the member when the person already has an account, else a link for them. */
+/** The reply to an invitation: a single-use link for the person, whether or not they have an account yet. */
 export const InviteReply = z.object({
-  member: Member.optional(),
-  invitation: z.object({ id: z.string(), email: z.string(), inviteUrl: z.string(), expiresAt: IsoTime }).optional(),
+  invitation: z.object({ id: z.string(), email: z.string(), inviteUrl: z.string(), expiresAt: IsoTime }),
 });
-/** `POST /v1/invitations/accept`: the invitee sets a password. */
+/** `POST /v1/invitations/accept`: the invitee sets a password (or gives the one of their existing account). */
 export const InvitationAccept = z.strictObject({ token: z.string().min(16).max(256), name: Name, password: z.string().min(12).max(1024) });
 /** `POST /v1/setup`: the first-run owner account through the printed one-time link. */
 export const SetupCreate = z.strictObject({

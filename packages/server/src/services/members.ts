@@ -55,22 +55,20 @@ export function createMemberService(deps: { store: Store; config: Config; now: (
       return store.members.page(entity.type, entity.id, page, roleId);
     },
 
-    /** Adds a person with an account at once; for anyone else, an invitation link shown to the inviter. */
+    /**
+     * Invites by e-mail: always a link to pass on, whether or not the address has an account. Nobody is added
+     * without accepting (with their own password when they have an account), and the reply is the same either way,
+     * so that inviting is no way to learn who has an account here.
+     */
     async invite(principal: Principal, type: Entity["type"], id: string, input: { email: string; roles: string[] }) {
       const at = now();
       return store.transaction(async (tx) => {
         const entity = await manage(tx, principal, type, id);
         await assertAssignable(tx, principal, entity, input.roles);
         const user = await tx.users.byEmail(input.email);
-        if (user) {
-          if (await tx.members.get(entity.type, entity.id, user.id))
-            throw new DomainError("CONFLICT", `${input.email} is already a member`);
-          await tx.members.add(entity.type, entity.id, user.id, at.toISOString());
-          await tx.members.setRoles(entity.type, entity.id, user.id, [...new Set(input.roles)]);
-          const member = await memberOf(tx, entity, user.id);
-          await record(tx, principal, entity, "members.add", { type: "members", id: user.id }, { after: member });
-          return { member };
-        }
+        // The inviter can list the members anyway: saying that one already is reveals nothing more.
+        if (user && (await tx.members.get(entity.type, entity.id, user.id)))
+          throw new DomainError("CONFLICT", `${input.email} is already a member`);
         const secret = randomSecret(32);
         const invitation = {
           id: newId("inv"),

@@ -46,23 +46,18 @@ function InviteDialog({ entity, roles, onClose, onDone }: { entity: Entity; role
   if (reply) {
     return (
       <Dialog title="Invitation ready" onClose={onClose}>
-        {reply.invitation ? (
-          <>
-            <p>
-              Send this link to <strong>{reply.invitation.email}</strong>. It works once, until <Time at={reply.invitation.expiresAt} />.
-            </p>
-            <Field label="Invitation link">
-              {(id) => (
-                <div className="secret-row">
-                  <input id={id} readOnly value={reply.invitation!.inviteUrl} onFocus={(e) => e.target.select()} />
-                  <CopyButton text={reply.invitation!.inviteUrl} />
-                </div>
-              )}
-            </Field>
-          </>
-        ) : (
-          <p>{reply.member?.email} already has an account and is now a member.</p>
-        )}
+        <p>
+          Send this link to <strong>{reply.invitation.email}</strong>. It works once, until <Time at={reply.invitation.expiresAt} />.
+          Someone who already has an account joins by accepting it with their password.
+        </p>
+        <Field label="Invitation link">
+          {(id) => (
+            <div className="secret-row">
+              <input id={id} readOnly value={reply.invitation.inviteUrl} onFocus={(e) => e.target.select()} />
+              <CopyButton text={reply.invitation.inviteUrl} />
+            </div>
+          )}
+        </Field>
         <div className="dialog-actions">
           <button type="button" className="button primary" onClick={onClose}>
             Done

@@ -136,7 +136,7 @@ export function SetupPage() {
   );
 }
 
-/** An invitee sets a name and password, joins with the invited roles and is signed in. */
+/** An invitee sets a name and password (or gives their existing account's), joins with the invited roles and is signed in. */
 export function AcceptInvitePage() {
   const { query } = useLocation();
   const { signedIn } = useSession();
@@ -161,7 +161,7 @@ export function AcceptInvitePage() {
   return (
     <form className="card narrow" onSubmit={(e) => void submit(e)} aria-labelledby="invite-title">
       <h1 id="invite-title">Accept your invitation</h1>
-      <p className="muted">Choose your name and a password to join.</p>
+      <p className="muted">Choose your name and a password to join. Already have an account with this e-mail? Give its password.</p>
       {!token ? <p className="error">This page needs the invitation link you were sent.</p> : null}
       <Field label="Your name">
         {(id) => <input id={id} required autoFocus maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}

@@ -75,18 +75,42 @@ describe.each(dialects())("members on %s", (kind) => {
   });
 
   describe("inviting", () => {
-    it("adds a person who already has an account at once", async () => {
+    it("invites a person who already has an account like anyone else: they join only by accepting with their password", async () => {
       await h.owner.ok("POST", "/v1/teams", { name: "Solo" });
-      const existing = await h.newMember(h.owner, "/v1/teams/platform", ["default"]);
-      const address = (await membersOf("/v1/teams/platform")).find((m) => m.userId === existing.userId)?.email ?? "";
-      const reply = await h.owner.ok<{ member?: Member; invitation?: Invitation }>("POST", "/v1/teams/solo/members", {
+      // An account with a known password: joined Platform through an invitation.
+      const address = email();
+      const first = await h.owner.ok<{ invitation: Invitation }>("POST", "/v1/teams/platform/members", {
+        email: address,
+        roles: ["default"],
+      });
+      expect((await accept(tokenOf(first.invitation), "Existing", "the existing password")).statusCode).toBe(200);
+      const existing = await h.signIn(address, "the existing password");
+
+      const reply = await h.owner.ok<Record<string, unknown>>("POST", "/v1/teams/solo/members", {
         email: `  ${address.toUpperCase()} `,
         roles: ["default", "admin", "default"],
       });
-      expect(reply.invitation).toBeUndefined();
-      expect(reply.member).toMatchObject({ userId: existing.userId, email: address, roles: ["admin", "default"] });
-      expect(reply.member?.joinedAt).toMatch(ISO);
-      expect((await membersOf("/v1/teams/solo")).map((m) => m.userId)).toContain(existing.userId);
+      const fresh = await h.owner.ok<Record<string, unknown>>("POST", "/v1/teams/solo/members", { email: email(), roles: ["default"] });
+      // The same reply for an address with an account as for one without: inviting tells nobody who has one.
+      expect(Object.keys(reply)).toEqual(["invitation"]);
+      expect(Object.keys(reply.invitation as object).sort()).toEqual(Object.keys(fresh.invitation as object).sort());
+      const invitation = reply.invitation as Invitation;
+      expect(invitation.email).toBe(address);
+      // Not a member until they accept.
+      expect((await membersOf("/v1/teams/solo")).map((m) => m.userId)).not.toContain(existing.userId);
+      expect((await existing.get("/v1/teams/solo/members")).status).toBe(404);
+
+      // Accepting needs the account's own password; a wrong one leaves the link usable.
+      const wrong = await accept(tokenOf(invitation), "Someone", "not the existing password");
+      expect(wrong.statusCode).toBe(409);
+      expect((await membersOf("/v1/teams/solo")).map((m) => m.userId)).not.toContain(existing.userId);
+      const right = await accept(tokenOf(invitation), "Ignored", "the existing password");
+      expect(right.statusCode, right.body).toBe(200);
+      expect((await membersOf("/v1/teams/solo")).find((m) => m.userId === existing.userId)).toMatchObject({
+        email: address,
+        name: "Existing",
+        roles: ["admin", "default"],
+      });
       // The new membership works on the person's very next request.
       expect((await existing.get("/v1/teams/solo/members")).status).toBe(200);
 
@@ -98,12 +122,11 @@ describe.each(dialects())("members on %s", (kind) => {
     it("returns an invitation link for a new e-mail that works exactly once", async () => {
       const address = email();
       const before = Date.now();
-      const reply = await h.owner.ok<{ member?: Member; invitation?: Invitation }>("POST", "/v1/teams/platform/members", {
+      const reply = await h.owner.ok<{ invitation: Invitation }>("POST", "/v1/teams/platform/members", {
         email: address,
         roles: ["default"],
       });
-      expect(reply.member).toBeUndefined();
-      const invitation = reply.invitation as Invitation;
+      const invitation = reply.invitation;
       expect(invitation).toMatchObject({ email: address });
       expect(typeof invitation.id).toBe("string");
       expect(invitation.inviteUrl.startsWith("http://latchkey.test/invite?token=")).toBe(true);
@@ -303,11 +326,18 @@ describe.each(dialects())("members on %s", (kind) => {
       expect((await person.get("/v1/orgs/acme/members")).status).toBe(404);
     });
 
-    it("adds an existing account to an organisation team directly through the organisation's owner", async () => {
-      const person = await h.newMember(h.owner, "/v1/teams/platform", ["default"]);
-      const address = (await membersOf("/v1/teams/platform")).find((m) => m.userId === person.userId)?.email ?? "";
-      const reply = await h.owner.ok<{ member?: Member }>("POST", "/v1/teams/web/members", { email: address, roles: ["admin"] });
-      expect(reply.member).toMatchObject({ userId: person.userId, roles: ["admin"] });
+    it("invites an existing account to an organisation team through the organisation's owner", async () => {
+      const address = email();
+      const first = await h.owner.ok<{ invitation: Invitation }>("POST", "/v1/teams/platform/members", {
+        email: address,
+        roles: ["default"],
+      });
+      expect((await accept(tokenOf(first.invitation), "Existing", "the existing password")).statusCode).toBe(200);
+      const person = await h.signIn(address, "the existing password");
+      const reply = await h.owner.ok<{ invitation: Invitation }>("POST", "/v1/teams/web/members", { email: address, roles: ["admin"] });
+      expect((await person.get("/v1/teams/web/roles")).status).toBe(404);
+      expect((await accept(tokenOf(reply.invitation), "Existing", "the existing password")).statusCode).toBe(200);
+      expect((await membersOf("/v1/teams/web")).find((m) => m.userId === person.userId)?.roles).toEqual(["admin"]);
       expect((await person.get("/v1/teams/web/roles")).status).toBe(200);
       expect((await person.get("/v1/orgs/acme/roles")).status).toBe(404);
     });

@@ -27,7 +27,7 @@ export function memberRoutes(router: Router, { members }: Services): void {
     router.add({
       method: "POST",
       url: [`${prefix}/members`, `${implied("members")}`],
-      summary: "Invite by e-mail: adds a person who has an account, else returns an invite link to pass on",
+      summary: "Invite by e-mail: returns a single-use link to pass on; the person joins by accepting it",
       tags,
       permission: `${type}.members.manage`,
       params: Params,
