@@ -31,7 +31,6 @@ import type {
   TokenCreated,
   TokenMetadata,
   TokenUpdate,
-  User,
 } from "./types.js";
 
 const enc = encodeURIComponent;
@@ -66,14 +65,18 @@ export class LatchkeyClient extends HttpClient {
     super(options);
   }
 
-  /** Console sessions. Signing in stores the CSRF token on this client. */
+  /** Console sessions. Signing in, or reading the session, stores its CSRF token on this client. */
   readonly session = {
     signIn: async (email: string, password: string): Promise<SessionReply> => {
       const reply = await this.request<SessionReply>("POST", "/v1/session", { body: { email, password } });
       this.csrfToken = reply.csrfToken;
       return reply;
     },
-    get: () => this.request<{ user: User }>("GET", "/v1/session"),
+    get: async (): Promise<SessionReply> => {
+      const reply = await this.request<SessionReply>("GET", "/v1/session");
+      this.csrfToken = reply.csrfToken;
+      return reply;
+    },
     signOut: async (): Promise<void> => {
       await this.request("DELETE", "/v1/session");
       this.csrfToken = undefined;

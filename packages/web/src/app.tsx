@@ -1,6 +1,6 @@
 import type { Entity, Org, Team, User } from "@latchkey/sdk";
 import { useEffect, useRef, useState, type ReactNode } from "react";
-import { client, rememberCsrf } from "./api";
+import { client } from "./api";
 import { AuditPage } from "./pages/audit";
 import { CliLoginPage } from "./pages/cli-login";
 import { HomePage } from "./pages/home";
@@ -21,9 +21,9 @@ export function App() {
   const { path, query } = useLocation();
 
   useEffect(() => {
+    // The reply carries the session's CSRF token too; the client keeps it for the requests that change things.
     client.session.get().then(
-      // Without the CSRF token of this session nothing can be changed: sign in again for a fresh one.
-      ({ user }) => setUser(client.csrfToken ? user : null),
+      ({ user }) => setUser(user),
       () => setUser(null),
     );
   }, []);
@@ -31,12 +31,12 @@ export function App() {
   const session: Session = {
     user: user ?? null,
     signedIn: (u, csrf) => {
-      rememberCsrf(csrf);
+      client.csrfToken = csrf;
       setUser(u);
     },
     signOut: async () => {
       await client.session.signOut().catch(() => undefined);
-      rememberCsrf(undefined);
+      client.csrfToken = undefined;
       setUser(null);
       navigate("/sign-in");
     },

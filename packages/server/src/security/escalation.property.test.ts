@@ -154,6 +154,7 @@ const body = (id: string, r: RoleSpec) => ({ id, name: id, permissions: r.permis
 describe.each(dialects())("no escalation over random roles on %s", (kind) => {
   let h: Harness;
   let person: Client;
+  const PERSON = { email: "person@escalation.example", password: "the person's password" };
   let n = 0;
   const nextId = (prefix: string) => `${prefix}-${++n}`;
 
@@ -162,7 +163,7 @@ describe.each(dialects())("no escalation over random roles on %s", (kind) => {
     await h.owner.ok("POST", "/v1/orgs", { name: "Acme" });
     for (const t of TEAMS) await h.owner.ok("POST", `/v1/orgs/${ORG}/teams`, { id: t, name: t });
     for (const p of PROJECTS) await h.owner.ok("POST", "/v1/teams/t1/projects", { name: p });
-    person = await h.newMember(h.owner, "/v1/teams/t1", ["default"]);
+    person = await h.newMember(h.owner, "/v1/teams/t1", ["default"], PERSON.email, PERSON.password);
   });
   afterAll(() => h.close());
 
@@ -180,8 +181,7 @@ describe.each(dialects())("no escalation over random roles on %s", (kind) => {
       const res = await h.owner.delete(`${p}/members/${person.userId}`);
       expect([200, 404]).toContain(res.status);
     }
-    const email = (await h.services.store.users.byId(person.userId))?.email ?? "";
-    await h.owner.ok("POST", `${path}/members`, { email, roles: [id] });
+    await h.join(h.owner, path, [id], PERSON.email, PERSON.password);
     return person;
   }
 

@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from "node:crypto";
 import { DomainError } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
@@ -15,6 +16,10 @@ export interface ActiveSession {
 /** Sign-in, sign-out and session lookup for the console. */
 export function createSessionService(deps: { store: Store; config: Config; throttle: Throttle; now: () => Date }) {
   const { store, config, throttle, now } = deps;
+  // A session's CSRF token is derived from its id under a key of the master key's: the console can read it again
+  // (GET /v1/session) instead of keeping it in the browser's storage, and the store still keeps only its hash.
+  const csrfKey = Buffer.from(hkdfSync("sha256", config.masterKey, "", "latchkey session csrf", 32));
+  const csrfFor = (sessionId: string): string => createHmac("sha256", csrfKey).update(sessionId).digest("base64url");
 
   return {
     /** Checks e-mail and password; on success a new session (new id: sessions are never reused across sign-ins). */
@@ -34,7 +39,7 @@ export function createSessionService(deps: { store: Store; config: Config; throt
     /** Opens a session for a user who has just proved who they are. */
     async start(userId: string): Promise<{ sessionId: string; csrfToken: string }> {
       const sessionId = randomSecret(32);
-      const csrfToken = randomSecret(24);
+      const csrfToken = csrfFor(sessionId);
       const at = now();
       await store.sessions.insert({
         id_hash: sha256(sessionId),
@@ -87,6 +92,15 @@ export function createSessionService(deps: { store: Store; config: Config; throt
         await tx.sessions.removeForUser(user.id);
       });
       return this.start(user.id);
+    },
+
+    /**
+     * The CSRF token of the session behind a cookie value, for the console to read on load; null for a session
+     * whose token was not derived from its id (one opened before tokens were), which must sign in again.
+     */
+    csrfTokenOf(session: ActiveSession, sessionId: string): string | null {
+      const token = csrfFor(sessionId);
+      return this.csrfMatches(session, token) ? token : null;
     },
 
     /** Whether the CSRF header matches the session's token. */

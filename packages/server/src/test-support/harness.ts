@@ -49,7 +49,9 @@ export interface Harness {
   /** Signs in as someone; the account must exist. */
   signIn(email: string, password: string): Promise<Client>;
   /** A new person, invited by `inviter` to a team or organisation with roles, who accepts and is signed in. */
-  newMember(inviter: Client, path: string, roles: string[], email?: string): Promise<Client>;
+  newMember(inviter: Client, path: string, roles: string[], email?: string, password?: string): Promise<Client>;
+  /** Invites someone and accepts as them: a new account, or an existing one giving its password. */
+  join(inviter: Client, path: string, roles: string[], email: string, password: string): Promise<void>;
   client(auth: { cookie?: string; csrf?: string; bearer?: string }, userId?: string): Client;
   close(): Promise<void>;
 }
@@ -124,23 +126,27 @@ export async function startHarness(
     return client({ cookie: `latchkey_session=${cookie?.value ?? ""}`, csrf: data.csrfToken }, data.user.id);
   };
 
-  const newMember = async (
-    inviter: Client,
-    path: string,
-    roles: string[],
-    email = `p${randomBytes(4).toString("hex")}@example.com`,
-  ): Promise<Client> => {
-    const invited = await inviter.ok<{ invitation?: { inviteUrl: string } }>("POST", `${path}/members`, { email, roles });
-    const url = invited.invitation?.inviteUrl;
-    if (!url) throw new Error(`expected an invitation for ${email}`);
-    const token = new URL(url).searchParams.get("token") ?? "";
-    const password = `pw-${randomBytes(8).toString("hex")}`;
+  /** Invites `email` with `roles` and accepts as them: a new account, or an existing one proving `password`. */
+  const join = async (inviter: Client, path: string, roles: string[], email: string, password: string): Promise<void> => {
+    const invited = await inviter.ok<{ invitation: { inviteUrl: string } }>("POST", `${path}/members`, { email, roles });
+    const token = new URL(invited.invitation.inviteUrl).searchParams.get("token") ?? "";
     const res = await app.inject({
       method: "POST",
       url: "/v1/invitations/accept",
       payload: { token, name: email.split("@")[0], password },
     });
     if (res.statusCode !== 200) throw new Error(`accept failed: ${res.statusCode} ${res.body}`);
+  };
+
+  /** A new account that joined `path` with `roles`, signed in. */
+  const newMember = async (
+    inviter: Client,
+    path: string,
+    roles: string[],
+    email = `p${randomBytes(4).toString("hex")}@example.com`,
+    password = `pw-${randomBytes(8).toString("hex")}`,
+  ): Promise<Client> => {
+    await join(inviter, path, roles, email, password);
     return signIn(email, password);
   };
 
@@ -153,6 +159,7 @@ export async function startHarness(
     owner: options.bootstrap === false ? client({}) : await signIn(OWNER_EMAIL, OWNER_PASSWORD),
     setupUrl: first && "setupUrl" in first ? first.setupUrl : null,
     signIn,
+    join,
     newMember,
     client,
     close: async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialects } from "../../test-support/databases.js";
 import { OWNER_EMAIL, OWNER_PASSWORD, startHarness, type Harness } from "../../test-support/harness.js";
@@ -84,6 +84,48 @@ describe.each(dialects())("console sessions on %s", (kind) => {
       .where("window_minute", "=", minute)
       .executeTakeFirst();
     expect(row?.count).toBe(3);
+  });
+
+  it("gives the session's CSRF token again on GET /v1/session, so that the console keeps it nowhere", async () => {
+    const first = await signIn(h, OWNER_EMAIL, OWNER_PASSWORD);
+    const other = await signIn(h, OWNER_EMAIL, OWNER_PASSWORD);
+    const cookieOf = (res: typeof first) => `latchkey_session=${res.cookies.find((c) => c.name === "latchkey_session")?.value ?? ""}`;
+    const csrfOf = (res: typeof first) => (JSON.parse(res.body) as { data: { csrfToken: string } }).data.csrfToken;
+    const read = await h.app.inject({ method: "GET", url: "/v1/session", headers: { cookie: cookieOf(first) } });
+    expect(read.statusCode).toBe(200);
+    expect(read.headers["cache-control"]).toBe("no-store");
+    const data = (JSON.parse(read.body) as { data: { user: { email: string }; csrfToken: string } }).data;
+    expect(data).toEqual({ user: expect.objectContaining({ email: OWNER_EMAIL }) as unknown, csrfToken: csrfOf(first) });
+    // Each session has its own: one session's token is refused with another's cookie.
+    expect(csrfOf(other)).not.toBe(csrfOf(first));
+    const crossed = await h.app.inject({
+      method: "POST",
+      url: "/v1/teams",
+      headers: { cookie: cookieOf(other), "x-csrf-token": data.csrfToken },
+      payload: { name: "Crossed" },
+    });
+    expect(crossed.statusCode).toBe(403);
+    const made = await h.app.inject({
+      method: "POST",
+      url: "/v1/teams",
+      headers: { cookie: cookieOf(first), "x-csrf-token": data.csrfToken },
+      payload: { name: "Read Again" },
+    });
+    expect(made.statusCode, made.body).toBe(200);
+  });
+
+  it("ends a session whose CSRF token was not derived from its id (opened by an earlier version)", async () => {
+    const res = await signIn(h, OWNER_EMAIL, OWNER_PASSWORD);
+    const id = res.cookies.find((c) => c.name === "latchkey_session")?.value ?? "";
+    const cookie = `latchkey_session=${id}`;
+    await h.services.store.db.kysely
+      .updateTable("sessions")
+      .set({ csrf_hash: "0".repeat(64) })
+      .where("id_hash", "=", createHash("sha256").update(id).digest("hex"))
+      .execute();
+    const read = await h.app.inject({ method: "GET", url: "/v1/session", headers: { cookie } });
+    expect(read.statusCode).toBe(401);
+    expect((await h.app.inject({ method: "GET", url: "/v1/teams", headers: { cookie } })).statusCode).toBe(401);
   });
 
   it("shows the signed-in person and signs out for good", async () => {

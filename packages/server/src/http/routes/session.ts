@@ -1,9 +1,9 @@
-import { DomainError, InvitationAccept, PasswordChange, SessionCreate, SessionReply, SetupCreate, User } from "@latchkey/core";
+import { DomainError, InvitationAccept, PasswordChange, SessionCreate, SessionReply, SetupCreate } from "@latchkey/core";
 import { z } from "zod";
 import type { Services } from "../../app-services.js";
 import type { Authenticator } from "../authenticate.js";
 import type { Router } from "../route.js";
-import { clearSessionCookie, setSessionCookie } from "../session-cookie.js";
+import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "../session-cookie.js";
 
 /** Console sign-in, first-run setup and accepting invitations. */
 export function sessionRoutes(router: Router, services: Services, auth: Authenticator): void {
@@ -28,14 +28,21 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
   router.add({
     method: "GET",
     url: "/v1/session",
-    summary: "The signed-in person",
+    summary: "The signed-in person, and the session's CSRF token (readable by the console's own pages only)",
     tags: ["session"],
     auth: "none",
-    reply: z.object({ user: User }),
-    handler: async ({ request }) => {
+    reply: SessionReply,
+    secret: true,
+    handler: async ({ request, reply }) => {
       const session = await auth.session(request);
       if (!session) throw new DomainError("UNAUTHENTICATED", "not signed in");
-      return { user: session.user };
+      const csrfToken = sessions.csrfTokenOf(session, request.cookies[SESSION_COOKIE] ?? "");
+      if (csrfToken === null) {
+        await sessions.signOut(session);
+        clearSessionCookie(reply, config);
+        throw new DomainError("UNAUTHENTICATED", "this session is from an earlier version: sign in again");
+      }
+      return { user: session.user, csrfToken };
     },
   });
 
