@@ -13,7 +13,7 @@
 //   node bench/audit.mjs --cpu-prof      # also write V8 CPU profiles of both HTTP servers to a temp dir
 //   node bench/audit.mjs --no-postgres   # without PostgreSQL (--no-http: without the HTTP comparison)
 //   BENCH_AUDIT_SQLITE_EVENTS=200000 BENCH_AUDIT_PG_EVENTS=50000 BENCH_AUDIT_EVENT_SECONDS=12 \
-//   BENCH_AUDIT_HTTP_SECONDS=3 BENCH_AUDIT_HTTP_ROUNDS=4 BENCH_AUDIT_CONNECTIONS=10 \
+//   BENCH_AUDIT_HTTP_SECONDS=2 BENCH_AUDIT_HTTP_ROUNDS=8 BENCH_AUDIT_CONNECTIONS=10 \
 //   LATCHKEY_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres node bench/audit.mjs
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -32,8 +32,8 @@ const SQLITE_EVENTS = num("BENCH_AUDIT_SQLITE_EVENTS", 200_000);
 const PG_EVENTS = num("BENCH_AUDIT_PG_EVENTS", 50_000);
 /** Each dialect's timed run stops producing after this long, whatever was asked (the count check uses what was made). */
 const EVENT_SECONDS = num("BENCH_AUDIT_EVENT_SECONDS", 12);
-const HTTP_SECONDS = num("BENCH_AUDIT_HTTP_SECONDS", 3);
-const HTTP_ROUNDS = num("BENCH_AUDIT_HTTP_ROUNDS", 4); // each round: one run per server, order alternating (ABBA)
+const HTTP_SECONDS = num("BENCH_AUDIT_HTTP_SECONDS", 2);
+const HTTP_ROUNDS = num("BENCH_AUDIT_HTTP_ROUNDS", 8); // each round: one run per server, order alternating (ABBA); many short rounds average out this machine's drift
 const CONNECTIONS = num("BENCH_AUDIT_CONNECTIONS", 10);
 const PROFILE = process.argv.includes("--profile");
 const out = (s) => process.stdout.write(s);
