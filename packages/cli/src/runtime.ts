@@ -1,4 +1,4 @@
-import { createClient, type AuthInfo, type Client } from "@latchkey/sdk";
+import { HttpClient, normalizeHost, type AuthInfo } from "@latchkey/sdk";
 import type { Command } from "commander";
 import { configPath, readContexts, writeContexts, type Context, type ContextFile } from "./contexts.js";
 import { UsageError } from "./failure.js";
@@ -47,9 +47,15 @@ export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io
     return { host, token, known };
   };
 
-  let client: Client | undefined;
-  const clientFor = (host: string, token?: string): Client =>
-    createClient({ host, ...(token ? { token } : {}), origin: "cli", userAgent: `latchkey-cli/${VERSION}` });
+  let client: HttpClient | undefined;
+  const clientFor = (host: string, token?: string): HttpClient =>
+    new HttpClient({
+      baseUrl: normalizeHost(host),
+      ...(token ? { token } : {}),
+      origin: "cli",
+      userAgent: `latchkey-cli/${VERSION}`,
+      keepCookies: false,
+    });
 
   return {
     env,
@@ -61,7 +67,7 @@ export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io
     clientFor,
 
     /** The client of the current credential (LATCHKEY_TOKEN / LATCHKEY_HOST over the saved context). */
-    client(): Client {
+    client(): HttpClient {
       if (!client) {
         const { host, token } = credential();
         client = clientFor(host, token);
@@ -83,7 +89,7 @@ export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io
       const { known } = credential();
       let entity = known;
       if (!entity) {
-        const auth = (await this.client().get<AuthInfo>("/v1/auth")).data;
+        const auth = await this.client().get<AuthInfo>("/v1/auth");
         if (!auth.entityType || !auth.entityId)
           throw new UsageError("this credential belongs to no team or organisation: use --team or --org");
         entity = { type: auth.entityType, id: auth.entityId };

@@ -1,5 +1,11 @@
 import { ApiError, TransportError } from "./errors.js";
-import type { Pagination } from "./client.js";
+
+/** The pagination block of a list reply; `cursor` is absent on the last page. */
+export interface Pagination {
+  hasNextPage: boolean;
+  count: number;
+  cursor?: string;
+}
 
 /** One page of a list. */
 export interface Page<T> {
@@ -20,6 +26,8 @@ export interface LatchkeyClientOptions {
   csrfToken?: string;
   /** Marks requests for the audit log as coming from the console or the CLI (`x-latchkey-origin`). */
   origin?: "ui" | "cli";
+  /** Sent as `user-agent` (outside a browser, e.g. `latchkey-cli/0.1.0`). */
+  userAgent?: string;
   /** Another fetch (tests, proxies); the global one by default. */
   fetch?: typeof fetch;
   /**
@@ -47,6 +55,7 @@ export class HttpClient {
   token: string | undefined;
   csrfToken: string | undefined;
   private readonly origin: "ui" | "cli" | undefined;
+  private readonly userAgent: string | undefined;
   private readonly fetchImpl: typeof fetch;
   private readonly keepCookies: boolean;
   private cookie: string | undefined;
@@ -56,6 +65,7 @@ export class HttpClient {
     this.token = options.token;
     this.csrfToken = options.csrfToken;
     this.origin = options.origin;
+    this.userAgent = options.userAgent;
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
     this.keepCookies = options.keepCookies ?? typeof document === "undefined";
   }
@@ -65,6 +75,12 @@ export class HttpClient {
     const reply = await this.send(method, path, options);
     return (reply as { data: T }).data;
   }
+
+  /** The same for each method, by path: `data` of the reply. */
+  get = <T>(path: string, query?: Query): Promise<T> => this.request<T>("GET", path, query ? { query } : {});
+  post = <T>(path: string, body: unknown = {}): Promise<T> => this.request<T>("POST", path, { body });
+  patch = <T>(path: string, body: unknown): Promise<T> => this.request<T>("PATCH", path, { body });
+  delete = <T>(path: string): Promise<T> => this.request<T>("DELETE", path);
 
   /** One page of a list: `key` is the plural under `data` (`apiTokens`, `roles`...). */
   async page<T>(path: string, key: string, query: Query = {}): Promise<Page<T>> {
@@ -98,6 +114,7 @@ export class HttpClient {
     if (this.token) headers["authorization"] = `Bearer ${this.token}`;
     if (this.csrfToken && UNSAFE.has(method)) headers["x-csrf-token"] = this.csrfToken;
     if (this.origin) headers["x-latchkey-origin"] = this.origin;
+    if (this.userAgent) headers["user-agent"] = this.userAgent;
     if (this.keepCookies && this.cookie) headers["cookie"] = this.cookie;
     let response: Response;
     try {
@@ -109,7 +126,7 @@ export class HttpClient {
       });
     } catch (error) {
       const why = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-      throw new TransportError(`the server did not answer: ${why}`, { cause: error });
+      throw new TransportError(`cannot reach ${this.baseUrl || "the server"}: ${why}`, { cause: error });
     }
     if (this.keepCookies) this.rememberCookie(response);
     const text = await response.text();
@@ -119,7 +136,8 @@ export class HttpClient {
     } catch {
       body = undefined;
     }
-    if (body === undefined) throw new TransportError(`the server answered ${response.status} with something that is not the Latchkey API`);
+    if (body === undefined)
+      throw new TransportError(`${this.baseUrl || "the server"} answered ${response.status} with something that is not the Latchkey API`);
     const error = (body as { error?: { code?: string; message?: string; id?: string; details?: Record<string, unknown> } }).error;
     if (response.status !== 200 || error) {
       const e = error ?? {};

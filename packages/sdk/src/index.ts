@@ -1,5 +1,5 @@
 export * from "./errors.js";
-export * from "./client.js";
+export * from "./host.js";
 export * from "./cli-login.js";
 export * from "./http.js";
 export * from "./latchkey-client.js";

@@ -70,7 +70,7 @@ export function auditCommands(program: Command, runtimeOf: RuntimeOf): void {
   withFilters(audit.command("list").description("List audit events, newest first")).action(async (f: Filters, command: Command) => {
     const rt = runtimeOf(command);
     const limit = positive(f.limit, "--limit");
-    rt.print(await rt.client().list<AuditEvent>(await path(rt), "auditLogs", queryOf(f), limit), COLUMNS);
+    rt.print(await rt.client().all<AuditEvent>(await path(rt), "auditLogs", queryOf(f), limit), COLUMNS);
   });
 
   withFilters(audit.command("tail").description("Follow new audit events as they are written (polls; Ctrl-C stops)"))
@@ -88,14 +88,14 @@ export function auditCommands(program: Command, runtimeOf: RuntimeOf): void {
           rt.io.out(rt.format === "table" ? `${COLUMNS.map(([, read]) => cell(read(e))).join("  ")}\n` : `${JSON.stringify(e)}\n`);
         }
       };
-      show(await rt.client().list<AuditEvent>(url, "auditLogs", filters, positive(f.limit, "--limit")));
+      show(await rt.client().all<AuditEvent>(url, "auditLogs", filters, positive(f.limit, "--limit")));
       let stopped = false;
       process.once("SIGINT", () => (stopped = true));
       while (!stopped) {
         await new Promise((resolve) => setTimeout(resolve, everyMs));
         const newest = Math.max(0, ...seen.values());
         const after = newest > 0 ? new Date(newest - LOOKBACK_MS).toISOString() : filters.after;
-        show(await rt.client().list<AuditEvent>(url, "auditLogs", { ...filters, after }, 1000));
+        show(await rt.client().all<AuditEvent>(url, "auditLogs", { ...filters, after }, 1000));
         const horizon = newest - 2 * LOOKBACK_MS;
         for (const [id, at] of seen) if (at < horizon) seen.delete(id);
       }

@@ -24,7 +24,7 @@ async function openBrowser(url: string): Promise<void> {
 async function saveChecked(rt: Runtime, host: string, token: string, name: string | undefined): Promise<string> {
   const client = rt.clientFor(host, token);
   await client.get("/v1/login");
-  const auth = (await client.get<AuthInfo>("/v1/auth")).data;
+  const auth = await client.get<AuthInfo>("/v1/auth");
   const contextName = name ?? auth.entityId ?? new URL(host).host;
   const file = rt.contexts();
   file.contexts[contextName] = { host, token, entityType: auth.entityType, entityId: auth.entityId, savedAt: new Date().toISOString() };
@@ -105,7 +105,7 @@ export function loginCommands(program: Command, runtimeOf: RuntimeOf): void {
     .description("Show what the current credential is and may do now (GET /v1/auth; needs only a valid token)")
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      const auth = (await rt.client().get<AuthInfo>("/v1/auth")).data;
+      const auth = await rt.client().get<AuthInfo>("/v1/auth");
       if (rt.format !== "table") return rt.print(auth);
       rt.print(auth, [
         ["token", (a) => `${a.name} (${a.id})`],

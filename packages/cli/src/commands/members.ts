@@ -26,7 +26,7 @@ export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().list<Member>(await path(rt), "members"), COLUMNS);
+      rt.print(await rt.client().all<Member>(await path(rt), "members"), COLUMNS);
     });
 
   members
@@ -36,12 +36,7 @@ export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", `${needs("manage")}\nYou can only give roles that grant no more than you hold.`)
     .action(async (email: string, opts: { role: string[] }, command: Command) => {
       const rt = runtimeOf(command);
-      const reply = (
-        await rt.client().post<InviteReply>(await path(rt), {
-          email,
-          roles: opts.role,
-        })
-      ).data;
+      const reply = await rt.client().post<InviteReply>(await path(rt), { email, roles: opts.role });
       if (rt.format !== "table") return rt.print(reply);
       rt.io.out(
         `Invited ${email}. Send them this link (valid once, until ${reply.invitation.expiresAt}); ` +
@@ -56,6 +51,6 @@ export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
     .action(async (userId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
       await confirm(`Remove member ${userId}?`, rt.yes);
-      rt.print((await rt.client().delete<Record<string, unknown>>(await path(rt, userId))).data);
+      rt.print(await rt.client().delete<Record<string, unknown>>(await path(rt, userId)));
     });
 }

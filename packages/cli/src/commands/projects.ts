@@ -22,7 +22,7 @@ export function projectCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", "\nNeeds permission: project.read.")
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().list<Project>(await path(rt), "projects"), COLUMNS);
+      rt.print(await rt.client().all<Project>(await path(rt), "projects"), COLUMNS);
     });
 
   projects
@@ -31,7 +31,7 @@ export function projectCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", "\nNeeds permission: project.read.")
     .action(async (projectId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print((await rt.client().get<Project>(await path(rt, projectId))).data, COLUMNS);
+      rt.print(await rt.client().get<Project>(await path(rt, projectId)), COLUMNS);
     });
 
   projects
@@ -43,7 +43,7 @@ export function projectCommands(program: Command, runtimeOf: RuntimeOf): void {
     .action(async (name: string, opts: { id?: string; description: string }, command: Command) => {
       const rt = runtimeOf(command);
       const body = { name, description: opts.description, ...(opts.id ? { id: opts.id } : {}) };
-      rt.print((await rt.client().post<Project>(await path(rt), body)).data, COLUMNS);
+      rt.print(await rt.client().post<Project>(await path(rt), body), COLUMNS);
     });
 
   projects
@@ -53,6 +53,6 @@ export function projectCommands(program: Command, runtimeOf: RuntimeOf): void {
     .action(async (projectId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
       await confirm(`Delete project ${projectId}? This cannot be undone.`, rt.yes);
-      rt.print((await rt.client().delete<Record<string, unknown>>(await path(rt, projectId))).data);
+      rt.print(await rt.client().delete<Record<string, unknown>>(await path(rt, projectId)));
     });
 }

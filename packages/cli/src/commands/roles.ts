@@ -61,7 +61,7 @@ export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().list<Role>(await path(rt), "roles"), COLUMNS);
+      rt.print(await rt.client().all<Role>(await path(rt), "roles"), COLUMNS);
     });
 
   roles
@@ -70,7 +70,7 @@ export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (roleId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print((await rt.client().get<Role>(await path(rt, roleId))).data, DETAIL);
+      rt.print(await rt.client().get<Role>(await path(rt, roleId)), DETAIL);
     });
 
   roles
@@ -91,7 +91,7 @@ export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
           ...(opts.id ? { id: opts.id } : {}),
           ...restrictionsFrom(opts.restrictions),
         };
-        rt.print((await rt.client().post<Role>(await path(rt), body)).data, DETAIL);
+        rt.print(await rt.client().post<Role>(await path(rt), body), DETAIL);
       },
     );
 
@@ -118,7 +118,7 @@ export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
         };
         if (Object.keys(body).length === 0)
           throw new UsageError("nothing to change: give --name, --description, --permission or --restrictions");
-        rt.print((await rt.client().patch<Role>(await path(rt, roleId), body)).data, DETAIL);
+        rt.print(await rt.client().patch<Role>(await path(rt, roleId), body), DETAIL);
       },
     );
 
@@ -129,6 +129,6 @@ export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
     .action(async (roleId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
       await confirm(`Delete role ${roleId}? Every token generated from it is revoked. This cannot be undone.`, rt.yes);
-      rt.print((await rt.client().delete<Record<string, unknown>>(await path(rt, roleId))).data);
+      rt.print(await rt.client().delete<Record<string, unknown>>(await path(rt, roleId)));
     });
 }

@@ -45,7 +45,7 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (opts: { all?: boolean }, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().list<TokenMetadata>(await path(rt), "apiTokens", opts.all ? { all: true } : {}), COLUMNS);
+      rt.print(await rt.client().all<TokenMetadata>(await path(rt), "apiTokens", opts.all ? { all: true } : {}), COLUMNS);
     });
 
   tokens
@@ -54,7 +54,7 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (tokenId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print((await rt.client().get<TokenMetadata>(await path(rt, tokenId))).data, DETAIL);
+      rt.print(await rt.client().get<TokenMetadata>(await path(rt, tokenId)), DETAIL);
     });
 
   tokens
@@ -73,7 +73,7 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
         description: opts.description,
         ...(opts.expires ? { expiresAt: timeFrom(opts.expires, "--expires") } : {}),
       };
-      const reply = (await rt.client().post<TokenCreated>(await path(rt), body)).data;
+      const reply = await rt.client().post<TokenCreated>(await path(rt), body);
       printSecret(rt, reply, (r) => `Created token ${r.apiToken.id} '${r.apiToken.name}' from role ${r.apiToken.role.roleId}.`);
     });
 
@@ -87,7 +87,7 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
       const until = opts.keepOld ? timeFrom(opts.keepOld, "--keep-old") : undefined;
       await confirm(`Regenerate token ${tokenId}? Its current secret stops ${until ? `at ${until}` : "at once"}.`, rt.yes);
       const body = until ? { otherKeysExpiresAt: until } : {};
-      const reply = (await rt.client().post<KeyRotated>(`${await path(rt, tokenId)}/keys`, body)).data;
+      const reply = await rt.client().post<KeyRotated>(`${await path(rt, tokenId)}/keys`, body);
       printSecret(rt, reply, (r) => `Regenerated token ${tokenId}: new key ${r.key.id}.`);
     });
 
@@ -99,6 +99,6 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
       const rt = runtimeOf(command);
       if (!tokenId.trim()) throw new UsageError("give the token id");
       await confirm(`Revoke token ${tokenId}? This cannot be undone.`, rt.yes);
-      rt.print((await rt.client().delete<TokenMetadata>(await path(rt, tokenId))).data, DETAIL);
+      rt.print(await rt.client().delete<TokenMetadata>(await path(rt, tokenId)), DETAIL);
     });
 }

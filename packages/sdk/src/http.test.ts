@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, TransportError } from "./errors.js";
-import { createClient, normalizeHost } from "./client.js";
+import { normalizeHost } from "./host.js";
+import { HttpClient } from "./http.js";
 import { cliLoginUrl, parseCliLoginMessage } from "./cli-login.js";
 
 /** A fetch that answers from a table and remembers what it was asked. */
@@ -26,29 +27,34 @@ describe("normalizeHost", () => {
   it("refuses other schemes", () => expect(() => normalizeHost("file:///etc/passwd")).toThrow(TypeError));
 });
 
-describe("createClient", () => {
+describe("HttpClient", () => {
   it("sends the bearer token, origin and JSON body, and returns data", async () => {
     const f = fakeFetch(() => ({ status: 200, body: '{"data":{"id":"p"}}' }));
-    const client = createClient({ host: "http://h", token: "T", origin: "cli", fetch: f.fetch });
-    expect(await client.post("/v1/projects", { name: "P" })).toEqual({ data: { id: "p" } });
+    const client = new HttpClient({ baseUrl: "http://h", token: "T", origin: "cli", userAgent: "latchkey-cli/1", fetch: f.fetch });
+    expect(await client.post("/v1/projects", { name: "P" })).toEqual({ id: "p" });
     const headers = f.calls[0]!.init.headers as Record<string, string>;
-    expect(headers).toMatchObject({ authorization: "Bearer T", "x-latchkey-origin": "cli", "content-type": "application/json" });
+    expect(headers).toMatchObject({
+      authorization: "Bearer T",
+      "x-latchkey-origin": "cli",
+      "content-type": "application/json",
+      "user-agent": "latchkey-cli/1",
+    });
     expect(f.calls[0]!.init.body).toBe('{"name":"P"}');
   });
 
   it("turns the error envelope into an ApiError", async () => {
     const body =
       '{"error":{"status":403,"code":"FORBIDDEN","message":"missing permission project.create","id":"req_1","details":{"permission":"project.create"}}}';
-    const client = createClient({ host: "http://h", fetch: fakeFetch(() => ({ status: 403, body })).fetch });
+    const client = new HttpClient({ baseUrl: "http://h", fetch: fakeFetch(() => ({ status: 403, body })).fetch });
     const error = await client.get("/v1/projects").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 403, code: "FORBIDDEN", message: "missing permission project.create", requestId: "req_1" });
   });
 
   it("reports a reply that is not the API, and an unreachable host, as TransportError", async () => {
-    const html = createClient({ host: "http://h", fetch: fakeFetch(() => ({ status: 502, body: "<html>" })).fetch });
+    const html = new HttpClient({ baseUrl: "http://h", fetch: fakeFetch(() => ({ status: 502, body: "<html>" })).fetch });
     await expect(html.get("/v1/auth")).rejects.toBeInstanceOf(TransportError);
-    const down = createClient({ host: "http://h", fetch: () => Promise.reject(new Error("ECONNREFUSED")) });
+    const down = new HttpClient({ baseUrl: "http://h", fetch: () => Promise.reject(new Error("ECONNREFUSED")) });
     await expect(down.get("/v1/auth")).rejects.toThrow(/cannot reach http:\/\/h: ECONNREFUSED/);
   });
 
@@ -65,11 +71,11 @@ describe("createClient", () => {
         }),
       };
     });
-    const client = createClient({ host: "http://h", fetch: f.fetch });
-    expect(await client.list<number>("/v1/x", "items", { all: true })).toEqual([1, 2, 3]);
+    const client = new HttpClient({ baseUrl: "http://h", fetch: f.fetch });
+    expect(await client.all<number>("/v1/x", "items", { all: true })).toEqual([1, 2, 3]);
     expect(f.calls[0]!.url.searchParams.get("all")).toBe("true");
     expect(f.calls.every((c) => c.url.searchParams.get("per_page") === "100")).toBe(true);
-    expect(await client.list<number>("/v1/x", "items", {}, 2)).toEqual([1, 2]);
+    expect(await client.all<number>("/v1/x", "items", {}, 2)).toEqual([1, 2]);
   });
 });
 
