@@ -49,7 +49,7 @@ export async function openServer({ databaseUrl, dataDir, ...options }) {
     LATCHKEY_LOG_LEVEL: "silent",
     // Counted on every request as usual, but high enough that a benchmark's load is never refused with 429.
     LATCHKEY_RATE_LIMIT_PER_HOUR: "100000000",
-    // The audit writer: LATCHKEY_AUDIT_THREAD=on|off|auto (default auto: the thread only with 4 or more cores).
+    // The audit writer: LATCHKEY_AUDIT_THREAD=on|off|auto (default auto: the thread on PostgreSQL, and on SQLite with 4 or more cores).
     ...(process.env.LATCHKEY_AUDIT_THREAD ? { LATCHKEY_AUDIT_THREAD: process.env.LATCHKEY_AUDIT_THREAD } : {}),
   });
   const { app, services } = await buildApp(config, { logger: false, ...options });

@@ -135,8 +135,11 @@ describe("loadConfig values", () => {
     expect(loadConfig({ ...base(), LATCHKEY_CLI_LOGIN_MINUTES: "3" }).cliLoginMs).toBe(3 * 60_000);
   });
 
-  it("starts the audit writer thread when told, and by default only with 4 or more cores", () => {
+  it("starts the audit writer thread when told, and by default on PostgreSQL, and on SQLite with 4 or more cores", () => {
     expect(loadConfig(base()).audit.writerThread).toBe(availableParallelism() >= 4);
+    const postgres = { ...base(), LATCHKEY_DATABASE_URL: "postgres://db/latchkey", LATCHKEY_MASTER_KEY: KEY };
+    expect(loadConfig(postgres).audit.writerThread).toBe(true);
+    expect(loadConfig({ ...postgres, LATCHKEY_AUDIT_THREAD: "off" }).audit.writerThread).toBe(false);
     expect(loadConfig({ ...base(), LATCHKEY_AUDIT_THREAD: "auto" }).audit.writerThread).toBe(availableParallelism() >= 4);
     expect(loadConfig({ ...base(), LATCHKEY_AUDIT_THREAD: "on" }).audit.writerThread).toBe(true);
     expect(loadConfig({ ...base(), LATCHKEY_AUDIT_THREAD: "off" }).audit.writerThread).toBe(false);
