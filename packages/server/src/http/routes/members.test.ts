@@ -79,12 +79,7 @@ describe.each(dialects())("members on %s", (kind) => {
       await h.owner.ok("POST", "/v1/teams", { name: "Solo" });
       // An account with a known password: joined Platform through an invitation.
       const address = email();
-      const first = await h.owner.ok<{ invitation: Invitation }>("POST", "/v1/teams/platform/members", {
-        email: address,
-        roles: ["default"],
-      });
-      expect((await accept(tokenOf(first.invitation), "Existing", "the existing password")).statusCode).toBe(200);
-      const existing = await h.signIn(address, "the existing password");
+      const existing = await h.newMember(h.owner, "/v1/teams/platform", ["default"], address, "the existing password");
 
       const reply = await h.owner.ok<Record<string, unknown>>("POST", "/v1/teams/solo/members", {
         email: `  ${address.toUpperCase()} `,
@@ -108,7 +103,7 @@ describe.each(dialects())("members on %s", (kind) => {
       expect(right.statusCode, right.body).toBe(200);
       expect((await membersOf("/v1/teams/solo")).find((m) => m.userId === existing.userId)).toMatchObject({
         email: address,
-        name: "Existing",
+        name: address.split("@")[0],
         roles: ["admin", "default"],
       });
       // The new membership works on the person's very next request.
@@ -328,12 +323,7 @@ describe.each(dialects())("members on %s", (kind) => {
 
     it("invites an existing account to an organisation team through the organisation's owner", async () => {
       const address = email();
-      const first = await h.owner.ok<{ invitation: Invitation }>("POST", "/v1/teams/platform/members", {
-        email: address,
-        roles: ["default"],
-      });
-      expect((await accept(tokenOf(first.invitation), "Existing", "the existing password")).statusCode).toBe(200);
-      const person = await h.signIn(address, "the existing password");
+      const person = await h.newMember(h.owner, "/v1/teams/platform", ["default"], address, "the existing password");
       const reply = await h.owner.ok<{ invitation: Invitation }>("POST", "/v1/teams/web/members", { email: address, roles: ["admin"] });
       expect((await person.get("/v1/teams/web/roles")).status).toBe(404);
       expect((await accept(tokenOf(reply.invitation), "Existing", "the existing password")).statusCode).toBe(200);
