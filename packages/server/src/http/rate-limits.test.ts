@@ -116,6 +116,24 @@ describe.each(dialects())("rate limits on %s", (kind) => {
     expect((await client.get("/v1/projects")).status).toBe(429);
   });
 
+  it("a sync asked for while another is under way also sends what was counted meanwhile", async () => {
+    const limits = h.services.rateLimits;
+    const ip = "203.0.113.77";
+    limits.failed(ip);
+    const underWay = limits.sync(); // has taken the 1 so far, and waits for the store
+    limits.failed(ip);
+    limits.failed(ip);
+    await limits.sync(); // must not just hand back the sync under way, which left without these two
+    await underWay;
+    const row = await h.services.store.db.kysely
+      .selectFrom("rate_limits")
+      .selectAll()
+      .where("key", "=", `ip:${ip}`)
+      .where("window_minute", "=", Math.floor(clock / (15 * 60_000)) * 15)
+      .executeTakeFirst();
+    expect(row?.count).toBe(3);
+  });
+
   it("refuses an address with 429 after too many failed token authentications, before looking at its token", async () => {
     const from = (remoteAddress: string, token: string) =>
       h.app.inject({ method: "GET", url: "/v1/projects", remoteAddress, headers: { authorization: `Bearer ${token}` } });

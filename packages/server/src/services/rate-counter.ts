@@ -92,13 +92,21 @@ export function createRateCounter(deps: {
       deps.onError?.(error);
     }
   };
-  const sync = (): Promise<void> => {
-    syncing ??= syncOnce().finally(() => {
+  /**
+   * Sends everything counted so far and reads the totals back. One sync at a time: a caller who finds one under way
+   * waits for it and then sends what was counted meanwhile (that sync may have left before it was counted).
+   */
+  const sync = async (): Promise<void> => {
+    while (syncing) await syncing;
+    syncing = syncOnce().finally(() => {
       syncing = null;
     });
-    return syncing;
+    await syncing;
   };
-  const timer = setInterval(() => void sync(), deps.syncMs ?? 1000);
+  // The timer never queues behind a sync under way: the next tick is soon enough.
+  const timer = setInterval(() => {
+    if (!syncing) void sync();
+  }, deps.syncMs ?? 1000);
   timer.unref();
 
   return {
