@@ -96,7 +96,8 @@ export function createSessionService(deps: { store: Store; config: Config; throt
 
     /**
      * The CSRF token of the session behind a cookie value, for the console to read on load; null for a session
-     * whose token was not derived from its id (one opened before tokens were), which must sign in again.
+     * whose token was not derived from its id (one opened by a version that drew it at random), which must sign in
+     * again.
      */
     csrfTokenOf(session: ActiveSession, sessionId: string): string | null {
       const token = csrfFor(sessionId);
