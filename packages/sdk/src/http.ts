@@ -98,7 +98,7 @@ export class HttpClient {
     } while (cursor);
   }
 
-  /** Every item of a list, collected (stops at `limit` items). */
+  /** Every item of a list, collected (stops at `limit` items: 10,000 unless told, `Infinity` for every one). */
   async all<T>(path: string, key: string, query: Query = {}, limit = 10_000): Promise<T[]> {
     const items: T[] = [];
     for await (const item of this.paginate<T>(path, key, { per_page: 100, ...query })) {

@@ -26,7 +26,7 @@ export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().all<Member>(await path(rt), "members"), COLUMNS);
+      rt.print(await rt.client().all<Member>(await path(rt), "members", {}, Infinity), COLUMNS);
     });
 
   members

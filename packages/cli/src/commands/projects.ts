@@ -22,7 +22,7 @@ export function projectCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", "\nNeeds permission: project.read.")
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().all<Project>(await path(rt), "projects"), COLUMNS);
+      rt.print(await rt.client().all<Project>(await path(rt), "projects", {}, Infinity), COLUMNS);
     });
 
   projects

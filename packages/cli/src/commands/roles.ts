@@ -61,7 +61,7 @@ export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().all<Role>(await path(rt), "roles"), COLUMNS);
+      rt.print(await rt.client().all<Role>(await path(rt), "roles", {}, Infinity), COLUMNS);
     });
 
   roles

@@ -45,7 +45,7 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (opts: { all?: boolean }, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().all<TokenMetadata>(await path(rt), "apiTokens", opts.all ? { all: true } : {}), COLUMNS);
+      rt.print(await rt.client().all<TokenMetadata>(await path(rt), "apiTokens", opts.all ? { all: true } : {}, Infinity), COLUMNS);
     });
 
   tokens
