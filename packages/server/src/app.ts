@@ -24,6 +24,7 @@ import { MAX_FRAME_BYTES } from "./http/cli-login-socket.js";
 import { identityRoutes } from "./http/routes/identity.js";
 import { tokenRoutes } from "./http/routes/tokens.js";
 import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js";
+import { startCheckpointer, usesCheckpointThread } from "./store/checkpointer.js";
 import { openDatabase } from "./store/database.js";
 import { createStore } from "./store/store.js";
 
@@ -57,8 +58,12 @@ export async function buildApp(
     consoleDir?: string;
   } = {},
 ): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
-  // With a writer thread, that thread's connection runs SQLite's checkpoints, off the event loop.
-  const db = await openDatabase(config.database, { checkpoints: !usesWriterThread(config) });
+  // SQLite's checkpoints run off the event loop: on the audit writer thread's connection when there is one, else on a
+  // thread of their own; on this connection only where neither can start (the test runner's TypeScript sources).
+  const writerThread = usesWriterThread(config);
+  const checkpointThread = usesCheckpointThread(config, writerThread);
+  const db = await openDatabase(config.database, { checkpoints: !writerThread && !checkpointThread });
+  const checkpointer = checkpointThread && config.database.kind === "sqlite" ? startCheckpointer(config.database.path) : null;
   const feed = config.database.kind === "postgres" ? await createPostgresFeed(config.database.url) : createInProcessFeed();
   const limits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
   const app = Fastify({
@@ -118,6 +123,7 @@ export async function buildApp(
   app.addHook("onClose", async () => {
     await services.close();
     await feed.close();
+    await checkpointer?.close();
     await db.close();
   });
   return { app, services, routes: router.docs };
