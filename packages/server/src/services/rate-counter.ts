@@ -1,4 +1,5 @@
 import type { Store } from "../store/store.js";
+import { oneAtATime } from "./one-at-a-time.js";
 
 /** A request counted (or not) against a limit. */
 export interface RateDecision {
@@ -41,7 +42,6 @@ export function createRateCounter(deps: {
   const windowMinutes = windowMs / 60_000;
   const counters = new Map<string, Counter>();
   const touched = new Set<string>();
-  let syncing: Promise<void> | null = null;
 
   const minuteOf = (ms: number) => Math.floor(ms / windowMs) * windowMinutes;
   const counterOf = (key: string, ms: number): Counter => {
@@ -92,20 +92,12 @@ export function createRateCounter(deps: {
       deps.onError?.(error);
     }
   };
-  /**
-   * Sends everything counted so far and reads the totals back. One sync at a time: a caller who finds one under way
-   * waits for it and then sends what was counted meanwhile (that sync may have left before it was counted).
-   */
-  const sync = async (): Promise<void> => {
-    while (syncing) await syncing;
-    syncing = syncOnce().finally(() => {
-      syncing = null;
-    });
-    await syncing;
-  };
+  /** Sends everything counted so far and reads the totals back (one sync at a time: see one-at-a-time.ts). */
+  const syncs = oneAtATime(syncOnce);
+  const sync = syncs.run;
   // The timer never queues behind a sync under way: the next tick is soon enough.
   const timer = setInterval(() => {
-    if (!syncing) void sync();
+    if (!syncs.busy()) void sync();
   }, deps.syncMs ?? 1000);
   timer.unref();
 

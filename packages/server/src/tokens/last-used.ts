@@ -1,3 +1,4 @@
+import { oneAtATime } from "../services/one-at-a-time.js";
 import type { Store } from "../store/store.js";
 
 /**
@@ -9,8 +10,6 @@ export function createLastUsed(deps: { store: Store; intervalMs?: number; onErro
   // Per request only a number and a string are stored; ISO strings are made when a batch is written.
   let pending = new Map<string, { atMs: number; ip: string }>();
   const seen = new Map<string, { atMs: number; ip: string }>();
-
-  let writing: Promise<void> | null = null;
 
   const writeOnce = async (): Promise<void> => {
     if (pending.size === 0) return;
@@ -25,13 +24,7 @@ export function createLastUsed(deps: { store: Store; intervalMs?: number; onErro
     }
   };
   /** Writes what is pending; a caller during a write waits for it, then for its own uses to be written. */
-  const flush = async (): Promise<void> => {
-    while (writing) await writing;
-    writing = writeOnce().finally(() => {
-      writing = null;
-    });
-    await writing;
-  };
+  const flush = oneAtATime(writeOnce).run;
   const timer = setInterval(() => void flush(), deps.intervalMs ?? 1000);
   timer.unref();
 
