@@ -4,6 +4,7 @@ import { client } from "../api";
 import { Link } from "../router";
 import { settingsPath } from "../session";
 import { Badge, ErrorBox, Field, Loading, PageHead, Time, useAction } from "../ui";
+import { Table } from "../table";
 
 const EMPTY = { eventType: "", actor: "", outcome: "", origin: "", tokenId: "", after: "", before: "" };
 type Form = typeof EMPTY;
@@ -129,64 +130,52 @@ export function AuditPage({ entity, tokenId }: { entity: Entity; tokenId?: strin
       ) : events.length === 0 ? (
         <div className="empty">No events match.</div>
       ) : (
-        <div className="table-wrap">
-          <table className="audit">
-            <caption className="sr-only">Audit events, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Event</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Resource</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Request</th>
-                <th scope="col">Origin</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((e) => (
-                <tr key={e.id} data-event-type={e.eventType}>
-                  <td>
-                    <Time at={e.at} />
-                  </td>
-                  <th scope="row">
-                    <code>{e.eventType}</code>
-                  </th>
-                  <td>
-                    {e.actor.email ?? e.actor.id}
-                    {e.actor.type === "apiToken" ? <span className="muted small"> (token)</span> : null}
-                  </td>
-                  <td>
-                    {e.resource.type ? <span className="muted">{e.resource.type} </span> : null}
-                    {e.resource.id ?? ""}
-                    {tokenOf(e) && !tokenId ? (
-                      <>
-                        {" "}
-                        <Link
-                          to={settingsPath(entity, `/api/tokens/${encodeURIComponent(tokenOf(e) ?? "")}/audit`)}
-                          aria-label={`Audit log of token ${tokenOf(e) ?? ""}`}
-                        >
-                          token feed
-                        </Link>
-                      </>
-                    ) : null}
-                  </td>
-                  <td>
-                    <Badge tone={e.outcome === "allowed" ? "ok" : e.outcome === "denied" ? "bad" : "warn"}>{e.outcome}</Badge>{" "}
-                    <span className="muted small">{e.status}</span>
-                  </td>
-                  <td className="small">
-                    <code>
-                      {e.method} {e.path}
-                    </code>
-                    <div className="muted">{e.ip}</div>
-                  </td>
-                  <td>{e.origin}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          caption="Audit events, newest first"
+          columns={["When", "Event", "Actor", "Resource", "Outcome", "Request", "Origin"]}
+          className="audit"
+        >
+          {events.map((e) => (
+            <tr key={e.id} data-event-type={e.eventType}>
+              <td>
+                <Time at={e.at} />
+              </td>
+              <th scope="row">
+                <code>{e.eventType}</code>
+              </th>
+              <td>
+                {e.actor.email ?? e.actor.id}
+                {e.actor.type === "apiToken" ? <span className="muted small"> (token)</span> : null}
+              </td>
+              <td>
+                {e.resource.type ? <span className="muted">{e.resource.type} </span> : null}
+                {e.resource.id ?? ""}
+                {tokenOf(e) && !tokenId ? (
+                  <>
+                    {" "}
+                    <Link
+                      to={settingsPath(entity, `/api/tokens/${encodeURIComponent(tokenOf(e) ?? "")}/audit`)}
+                      aria-label={`Audit log of token ${tokenOf(e) ?? ""}`}
+                    >
+                      token feed
+                    </Link>
+                  </>
+                ) : null}
+              </td>
+              <td>
+                <Badge tone={e.outcome === "allowed" ? "ok" : e.outcome === "denied" ? "bad" : "warn"}>{e.outcome}</Badge>{" "}
+                <span className="muted small">{e.status}</span>
+              </td>
+              <td className="small">
+                <code>
+                  {e.method} {e.path}
+                </code>
+                <div className="muted">{e.ip}</div>
+              </td>
+              <td>{e.origin}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       {cursor ? (
         <button type="button" className="button" disabled={action.busy} onClick={() => void load(applied, cursor)}>

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { useSession } from "../session";
 import { CopyButton, Dialog, ErrorBox, Field, PageHead, Status, Time, useAction, useLoad } from "../ui";
+import { RowButton, Table } from "../table";
 import { ConfirmActions, SubmitActions } from "../dialog-actions";
 
 function RoleChoices({ roles, value, onChange }: { roles: Role[]; value: string[]; onChange: (v: string[]) => void }) {
@@ -155,55 +156,29 @@ export function MembersPage({ entity }: { entity: Entity }) {
       <ErrorBox error={roles.error} />
       <Status state={members} empty="No members.">
         {(list) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Members</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">E-mail</th>
-                  <th scope="col">Roles</th>
-                  <th scope="col">Joined</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((m) => (
-                  <tr key={m.userId}>
-                    <th scope="row">
-                      {m.name} {m.userId === user?.id ? <span className="muted">(you)</span> : null}
-                    </th>
-                    <td>{m.email}</td>
-                    <td>{m.roles.map(roleName).join(", ")}</td>
-                    <td>
-                      <Time at={m.joinedAt} />
-                    </td>
-                    <td className="row-actions">
-                      <button
-                        type="button"
-                        className="button small"
-                        disabled={!roles.data}
-                        aria-label={`Change roles of ${m.email}`}
-                        onClick={() => setOpen({ kind: "roles", member: m })}
-                      >
-                        Change roles
-                      </button>
-                      <button
-                        type="button"
-                        className="button small danger"
-                        aria-label={`Remove ${m.email}`}
-                        onClick={() => setOpen({ kind: "remove", member: m })}
-                      >
-                        Remove
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table caption="Members" columns={["Name", "E-mail", "Roles", "Joined"]} actions>
+            {list.map((m) => (
+              <tr key={m.userId}>
+                <th scope="row">
+                  {m.name} {m.userId === user?.id ? <span className="muted">(you)</span> : null}
+                </th>
+                <td>{m.email}</td>
+                <td>{m.roles.map(roleName).join(", ")}</td>
+                <td>
+                  <Time at={m.joinedAt} />
+                </td>
+                <td className="row-actions">
+                  <RowButton
+                    label="Change roles"
+                    name={`Change roles of ${m.email}`}
+                    disabled={!roles.data}
+                    onClick={() => setOpen({ kind: "roles", member: m })}
+                  />
+                  <RowButton label="Remove" name={`Remove ${m.email}`} danger onClick={() => setOpen({ kind: "remove", member: m })} />
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Status>
       {open?.kind === "invite" && roles.data ? (

@@ -4,6 +4,7 @@ import { client } from "../api";
 import { Link } from "../router";
 import { settingsPath } from "../session";
 import { ErrorBox, Field, PageHead, Status, Time, useAction, useLoad } from "../ui";
+import { DescriptionCell, Table } from "../table";
 
 /** The teams of an organisation, and a new one. */
 export function OrgTeamsPage({ org }: { org: Entity }) {
@@ -24,32 +25,19 @@ export function OrgTeamsPage({ org }: { org: Entity }) {
       <PageHead title="Teams" description="Organisation roles reach these teams (all of them, or the ones a role is limited to)." />
       <Status state={teams} empty="This organisation has no teams yet.">
         {(list) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Teams of the organisation</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Team</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((t) => (
-                  <tr key={t.id}>
-                    <th scope="row">
-                      <Link to={settingsPath({ type: "team", id: t.id }, "/api/tokens")}>{t.name}</Link>{" "}
-                      <code className="muted">{t.id}</code>
-                    </th>
-                    <td className="desc">{t.description || <span className="muted">—</span>}</td>
-                    <td>
-                      <Time at={t.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table caption="Teams of the organisation" columns={["Team", "Description", "Created"]}>
+            {list.map((t) => (
+              <tr key={t.id}>
+                <th scope="row">
+                  <Link to={settingsPath({ type: "team", id: t.id }, "/api/tokens")}>{t.name}</Link> <code className="muted">{t.id}</code>
+                </th>
+                <DescriptionCell text={t.description} />
+                <td>
+                  <Time at={t.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Status>
       <form className="card inline-form" onSubmit={(e) => void submit(e)} aria-label="New team">

@@ -4,6 +4,7 @@ import { client } from "../api";
 import { Link, navigate } from "../router";
 import { settingsPath } from "../session";
 import { Badge, Dialog, ErrorBox, Loading, PageHead, Status, useAction, useLoad } from "../ui";
+import { DescriptionCell, RowButton, Table } from "../table";
 import { ConfirmActions } from "../dialog-actions";
 
 const count = (role: Role) => role.permissions.orgScope.length + role.permissions.teamScope.length + role.permissions.projectScope.length;
@@ -66,56 +67,31 @@ export function RolesPage({ entity }: { entity: Entity }) {
       </PageHead>
       <Status state={roles} empty="No roles.">
         {(list) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Roles</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Role</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">Permissions</th>
-                  <th scope="col">Restrictions</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((r) => (
-                  <tr key={r.id}>
-                    <th scope="row">
-                      <Link to={settingsPath(entity, `/roles/${encodeURIComponent(r.id)}`)}>{r.name}</Link>{" "}
-                      <code className="muted">{r.id}</code>
-                    </th>
-                    <td className="desc">{r.description || <span className="muted">—</span>}</td>
-                    <td>
-                      <Badge tone="info">{count(r)}</Badge>
-                    </td>
-                    <td>{restrictionSummary(r)}</td>
-                    <td className="row-actions">
-                      <Link
-                        className="button small"
-                        to={settingsPath(entity, `/roles/${encodeURIComponent(r.id)}`)}
-                        aria-label={`Edit ${r.name}`}
-                      >
-                        Edit
-                      </Link>
-                      {r.id !== "owner" ? (
-                        <button
-                          type="button"
-                          className="button small danger"
-                          aria-label={`Delete ${r.name}`}
-                          onClick={() => setDeleting(r)}
-                        >
-                          Delete
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table caption="Roles" columns={["Role", "Description", "Permissions", "Restrictions"]} actions>
+            {list.map((r) => (
+              <tr key={r.id}>
+                <th scope="row">
+                  <Link to={settingsPath(entity, `/roles/${encodeURIComponent(r.id)}`)}>{r.name}</Link>{" "}
+                  <code className="muted">{r.id}</code>
+                </th>
+                <DescriptionCell text={r.description} />
+                <td>
+                  <Badge tone="info">{count(r)}</Badge>
+                </td>
+                <td>{restrictionSummary(r)}</td>
+                <td className="row-actions">
+                  <Link
+                    className="button small"
+                    to={settingsPath(entity, `/roles/${encodeURIComponent(r.id)}`)}
+                    aria-label={`Edit ${r.name}`}
+                  >
+                    Edit
+                  </Link>
+                  {r.id !== "owner" ? <RowButton label="Delete" name={`Delete ${r.name}`} danger onClick={() => setDeleting(r)} /> : null}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Status>
       {deleting ? (

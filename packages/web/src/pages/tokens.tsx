@@ -4,6 +4,7 @@ import { client } from "../api";
 import { Link } from "../router";
 import { settingsPath } from "../session";
 import { Badge, PageHead, Status, Time, useLoad } from "../ui";
+import { DescriptionCell, RowButton, Table } from "../table";
 import { CreateTokenDialog, RegenerateDialog, RevokeDialog } from "./token-dialogs";
 
 /** Active, Revoked or Expired, as the list shows it. */
@@ -37,80 +38,54 @@ export function TokensPage({ entity }: { entity: Entity }) {
       </label>
       <Status state={tokens} empty={showAll ? "No tokens yet." : "No active tokens. Create one to call the API."}>
         {(list) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">API tokens</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Creator</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
+          <Table
+            caption="API tokens"
+            columns={["Name", "Description", "Role", "Creator", "Created", "Expires", "Last used", "Status"]}
+            actions
+          >
+            {list.map((t) => {
+              const status = tokenStatus(t);
+              return (
+                <tr key={t.id} className={status === "Active" ? undefined : "inactive"} data-token-id={t.id}>
+                  <th scope="row">
+                    <Link to={settingsPath(entity, `/api/tokens/${encodeURIComponent(t.id)}/audit`)} title="This token's audit log">
+                      {t.name}
+                    </Link>
                   </th>
+                  <DescriptionCell text={t.description} />
+                  <td>
+                    {t.role.name ?? <span className="muted">deleted role</span>} <code className="muted">{t.role.roleId}</code>
+                  </td>
+                  <td>{t.creatorEmail}</td>
+                  <td>
+                    <Time at={t.createdAt} />
+                  </td>
+                  <td>
+                    <Time at={t.expiresAt} never="No expiry" />
+                  </td>
+                  <td>
+                    <Time at={t.lastUsedAt} />
+                    {t.lastUsedIp ? <span className="muted small"> from {t.lastUsedIp}</span> : null}
+                  </td>
+                  <td>
+                    <Badge tone={status === "Active" ? "ok" : status === "Revoked" ? "bad" : "warn"}>{status}</Badge>
+                  </td>
+                  <td className="row-actions">
+                    {status === "Active" ? (
+                      <>
+                        <RowButton
+                          label="Regenerate"
+                          name={`Regenerate ${t.name}`}
+                          onClick={() => setOpen({ kind: "regenerate", token: t })}
+                        />
+                        <RowButton label="Revoke" name={`Revoke ${t.name}`} danger onClick={() => setOpen({ kind: "revoke", token: t })} />
+                      </>
+                    ) : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {list.map((t) => {
-                  const status = tokenStatus(t);
-                  return (
-                    <tr key={t.id} className={status === "Active" ? undefined : "inactive"} data-token-id={t.id}>
-                      <th scope="row">
-                        <Link to={settingsPath(entity, `/api/tokens/${encodeURIComponent(t.id)}/audit`)} title="This token's audit log">
-                          {t.name}
-                        </Link>
-                      </th>
-                      <td className="desc">{t.description || <span className="muted">—</span>}</td>
-                      <td>
-                        {t.role.name ?? <span className="muted">deleted role</span>} <code className="muted">{t.role.roleId}</code>
-                      </td>
-                      <td>{t.creatorEmail}</td>
-                      <td>
-                        <Time at={t.createdAt} />
-                      </td>
-                      <td>
-                        <Time at={t.expiresAt} never="No expiry" />
-                      </td>
-                      <td>
-                        <Time at={t.lastUsedAt} />
-                        {t.lastUsedIp ? <span className="muted small"> from {t.lastUsedIp}</span> : null}
-                      </td>
-                      <td>
-                        <Badge tone={status === "Active" ? "ok" : status === "Revoked" ? "bad" : "warn"}>{status}</Badge>
-                      </td>
-                      <td className="row-actions">
-                        {status === "Active" ? (
-                          <>
-                            <button
-                              type="button"
-                              className="button small"
-                              aria-label={`Regenerate ${t.name}`}
-                              onClick={() => setOpen({ kind: "regenerate", token: t })}
-                            >
-                              Regenerate
-                            </button>
-                            <button
-                              type="button"
-                              className="button small danger"
-                              aria-label={`Revoke ${t.name}`}
-                              onClick={() => setOpen({ kind: "revoke", token: t })}
-                            >
-                              Revoke
-                            </button>
-                          </>
-                        ) : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </Table>
         )}
       </Status>
       {open?.kind === "create" ? <CreateTokenDialog entity={entity} onClose={() => setOpen(null)} onCreated={tokens.reload} /> : null}
