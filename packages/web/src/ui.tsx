@@ -265,6 +265,23 @@ export function LifetimeField({
   );
 }
 
+/** A lifetime choice (30 days to begin with): the picker to show, and the `expiresAt` it stands for. */
+export function useLifetime(): { field: ReactNode; expiresAt: () => string | null } {
+  const [lifetime, setLifetime] = useState<Lifetime>("30");
+  const [customDate, setCustomDate] = useState("");
+  const field = (
+    <LifetimeField
+      lifetime={lifetime}
+      customDate={customDate}
+      onChange={(l, d) => {
+        setLifetime(l);
+        setCustomDate(d);
+      }}
+    />
+  );
+  return { field, expiresAt: () => expiryOf(lifetime, customDate) };
+}
+
 /** A page's title row, with its actions on the right. */
 export function PageHead({ title, description, children }: { title: string; description?: ReactNode; children?: ReactNode }) {
   useEffect(() => {

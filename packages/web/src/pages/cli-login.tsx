@@ -2,7 +2,7 @@ import type { Entity } from "@latchkey/sdk";
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { useLocation } from "../router";
-import { ErrorBox, expiryOf, Field, LifetimeField, Loading, useAction, useLoad, type Lifetime } from "../ui";
+import { ErrorBox, Field, Loading, useAction, useLoad, useLifetime } from "../ui";
 
 /**
  * The browser half of `latchkey login`: the signed-in person picks a team role or an organisation role, a name and a
@@ -16,8 +16,7 @@ export function CliLoginPage() {
   const [entityId, setEntityId] = useState("");
   const [roleId, setRoleId] = useState("");
   const [name, setName] = useState(`CLI on ${navigator.platform || "this computer"}, ${new Date().toISOString().slice(0, 10)}`);
-  const [lifetime, setLifetime] = useState<Lifetime>("30");
-  const [customDate, setCustomDate] = useState("");
+  const lifetime = useLifetime();
   const [done, setDone] = useState<"approved" | "denied" | null>(null);
   const action = useAction();
   const entity: Entity | null = entityId ? { type: kind, id: entityId } : null;
@@ -50,7 +49,7 @@ export function CliLoginPage() {
 
   const approve = async (event: FormEvent) => {
     event.preventDefault();
-    const expiresAt = expiryOf(lifetime, customDate);
+    const expiresAt = lifetime.expiresAt();
     const body =
       kind === "team"
         ? { sessionToken, teamId: entityId, roleId, name, expiresAt }
@@ -142,14 +141,7 @@ export function CliLoginPage() {
         <Field label="Token name">
           {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
-        <LifetimeField
-          lifetime={lifetime}
-          customDate={customDate}
-          onChange={(l, d) => {
-            setLifetime(l);
-            setCustomDate(d);
-          }}
-        />
+        {lifetime.field}
         <ErrorBox error={action.error} />
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={action.busy}>

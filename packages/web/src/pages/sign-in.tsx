@@ -1,3 +1,4 @@
+import type { SessionReply } from "@latchkey/sdk";
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { navigate, useLocation } from "../router";
@@ -93,31 +94,39 @@ function PasswordFields({
   );
 }
 
-/** First run: the one-time link the server printed creates the owner account. */
-export function SetupPage() {
-  const { query } = useLocation();
+/**
+ * What the forms that create an account and sign it in share (first-run setup, accepting an invitation): name,
+ * password twice, and a submit that checks the two passwords agree, signs in and goes home.
+ */
+function useNewAccount(create: (name: string, password: string) => Promise<SessionReply>) {
   const { signedIn } = useSession();
-  const token = query.get("token") ?? "";
-  const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
   const action = useAction();
-
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const reply = await action.run(async () => {
       if (password !== confirm) throw new Error("The two passwords differ.");
-      return client.setup.create({ token, email, name, password });
+      return create(name, password);
     });
     if (reply) {
       signedIn(reply.user, reply.csrfToken);
       navigate("/", { replace: true });
     }
   };
+  const passwordFields = <PasswordFields password={password} setPassword={setPassword} confirm={confirm} setConfirm={setConfirm} />;
+  return { name, setName, passwordFields, action, submit };
+}
+
+/** First run: the one-time link the server printed creates the owner account. */
+export function SetupPage() {
+  const token = useLocation().query.get("token") ?? "";
+  const [email, setEmail] = useState("");
+  const form = useNewAccount((name, password) => client.setup.create({ token, email, name, password }));
 
   return (
-    <form className="card narrow" onSubmit={(e) => void submit(e)} aria-labelledby="setup-title">
+    <form className="card narrow" onSubmit={(e) => void form.submit(e)} aria-labelledby="setup-title">
       <h1 id="setup-title">Set up Latchkey</h1>
       <p className="muted">Create the first account. It owns this instance; invite everyone else from the console afterwards.</p>
       {!token ? <p className="error">This page needs the one-time setup link the server printed when it first started.</p> : null}
@@ -125,11 +134,11 @@ export function SetupPage() {
         {(id) => <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />}
       </Field>
       <Field label="Your name">
-        {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
+        {(id) => <input id={id} required maxLength={100} value={form.name} onChange={(e) => form.setName(e.target.value)} />}
       </Field>
-      <PasswordFields password={password} setPassword={setPassword} confirm={confirm} setConfirm={setConfirm} />
-      <ErrorBox error={action.error} />
-      <button type="submit" className="button primary block" disabled={action.busy || !token}>
+      {form.passwordFields}
+      <ErrorBox error={form.action.error} />
+      <button type="submit" className="button primary block" disabled={form.action.busy || !token}>
         Create the owner account
       </button>
     </form>
@@ -138,37 +147,20 @@ export function SetupPage() {
 
 /** An invitee sets a name and password (or gives their existing account's), joins with the invited roles and is signed in. */
 export function AcceptInvitePage() {
-  const { query } = useLocation();
-  const { signedIn } = useSession();
-  const token = query.get("token") ?? "";
-  const [name, setName] = useState("");
-  const [password, setPassword] = useState("");
-  const [confirm, setConfirm] = useState("");
-  const action = useAction();
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const reply = await action.run(async () => {
-      if (password !== confirm) throw new Error("The two passwords differ.");
-      return client.acceptInvitation({ token, name, password });
-    });
-    if (reply) {
-      signedIn(reply.user, reply.csrfToken);
-      navigate("/", { replace: true });
-    }
-  };
+  const token = useLocation().query.get("token") ?? "";
+  const form = useNewAccount((name, password) => client.acceptInvitation({ token, name, password }));
 
   return (
-    <form className="card narrow" onSubmit={(e) => void submit(e)} aria-labelledby="invite-title">
+    <form className="card narrow" onSubmit={(e) => void form.submit(e)} aria-labelledby="invite-title">
       <h1 id="invite-title">Accept your invitation</h1>
       <p className="muted">Choose your name and a password to join. Already have an account with this e-mail? Give its password.</p>
       {!token ? <p className="error">This page needs the invitation link you were sent.</p> : null}
       <Field label="Your name">
-        {(id) => <input id={id} required autoFocus maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
+        {(id) => <input id={id} required autoFocus maxLength={100} value={form.name} onChange={(e) => form.setName(e.target.value)} />}
       </Field>
-      <PasswordFields password={password} setPassword={setPassword} confirm={confirm} setConfirm={setConfirm} />
-      <ErrorBox error={action.error} />
-      <button type="submit" className="button primary block" disabled={action.busy || !token}>
+      {form.passwordFields}
+      <ErrorBox error={form.action.error} />
+      <button type="submit" className="button primary block" disabled={form.action.busy || !token}>
         Join
       </button>
     </form>

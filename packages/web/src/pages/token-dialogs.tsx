@@ -1,7 +1,7 @@
 import type { Entity, Role, TokenMetadata } from "@latchkey/sdk";
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
-import { CopyButton, Dialog, ErrorBox, expiryOf, Field, LifetimeField, useAction, useLoad, type Lifetime } from "../ui";
+import { CopyButton, Dialog, ErrorBox, Field, useAction, useLoad, useLifetime } from "../ui";
 import { ConfirmActions, SubmitActions } from "../dialog-actions";
 
 /** The only place a secret is ever shown: right after creation or regeneration, once. */
@@ -34,16 +34,13 @@ export function CreateTokenDialog({ entity, onClose, onCreated }: { entity: Enti
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [roleId, setRoleId] = useState("");
-  const [lifetime, setLifetime] = useState<Lifetime>("30");
-  const [customDate, setCustomDate] = useState("");
+  const lifetime = useLifetime();
   const [secret, setSecret] = useState<string | null>(null);
   const action = useAction();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const created = await action.run(() =>
-      client.tokens(entity).create({ name, description, roleId, expiresAt: expiryOf(lifetime, customDate) }),
-    );
+    const created = await action.run(() => client.tokens(entity).create({ name, description, roleId, expiresAt: lifetime.expiresAt() }));
     if (created) {
       setSecret(created.token);
       onCreated();
@@ -82,14 +79,7 @@ export function CreateTokenDialog({ entity, onClose, onCreated }: { entity: Enti
           )}
         </Field>
         <ErrorBox error={roles.error} />
-        <LifetimeField
-          lifetime={lifetime}
-          customDate={customDate}
-          onChange={(l, d) => {
-            setLifetime(l);
-            setCustomDate(d);
-          }}
-        />
+        {lifetime.field}
         <ErrorBox error={action.error} />
         <SubmitActions onCancel={onClose} busy={action.busy}>
           {action.busy ? "Creating…" : "Create API token"}
