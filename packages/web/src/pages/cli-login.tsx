@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { useLocation } from "../router";
 import { ErrorBox, Field, Loading, useAction, useLoad, useLifetime } from "../ui";
+import { RoleSelect } from "./role-select";
 
 /**
  * The browser half of `latchkey login`: the signed-in person picks a team role or an organisation role, a name and a
@@ -123,20 +124,13 @@ export function CliLoginPage() {
             </select>
           )}
         </Field>
-        <Field label="Role">
-          {(id) => (
-            <select id={id} required value={roleId} onChange={(e) => setRoleId(e.target.value)} disabled={!entityId}>
-              <option value="">
-                {entityId ? (roles.data ? "Choose a role…" : "Loading roles…") : "Choose the team or organisation first"}
-              </option>
-              {(roles.data ?? []).map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name} ({r.id})
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <RoleSelect
+          roles={roles.data}
+          value={roleId}
+          onChange={setRoleId}
+          disabled={!entityId}
+          placeholder={entityId ? (roles.data ? "Choose a role…" : "Loading roles…") : "Choose the team or organisation first"}
+        />
         <ErrorBox error={roles.error} />
         <Field label="Token name">
           {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}

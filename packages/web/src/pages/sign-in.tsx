@@ -62,34 +62,25 @@ function PasswordFields({
   confirm: string;
   setConfirm: (v: string) => void;
 }) {
+  const field = (label: string, value: string, set: (v: string) => void, hint?: string) => (
+    <Field label={label} hint={hint}>
+      {(id) => (
+        <input
+          id={id}
+          type="password"
+          autoComplete="new-password"
+          minLength={12}
+          required
+          value={value}
+          onChange={(e) => set(e.target.value)}
+        />
+      )}
+    </Field>
+  );
   return (
     <>
-      <Field label="Password" hint="At least 12 characters.">
-        {(id) => (
-          <input
-            id={id}
-            type="password"
-            autoComplete="new-password"
-            minLength={12}
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label="Repeat the password">
-        {(id) => (
-          <input
-            id={id}
-            type="password"
-            autoComplete="new-password"
-            minLength={12}
-            required
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-          />
-        )}
-      </Field>
+      {field("Password", password, setPassword, "At least 12 characters.")}
+      {field("Repeat the password", confirm, setConfirm)}
     </>
   );
 }

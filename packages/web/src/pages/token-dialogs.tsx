@@ -1,8 +1,9 @@
-import type { Entity, Role, TokenMetadata } from "@latchkey/sdk";
+import type { Entity, TokenMetadata } from "@latchkey/sdk";
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { CopyButton, Dialog, ErrorBox, Field, useAction, useLoad, useLifetime } from "../ui";
 import { ConfirmActions, SubmitActions } from "../dialog-actions";
+import { RoleSelect } from "./role-select";
 
 /** The only place a secret is ever shown: right after creation or regeneration, once. */
 function Reveal({ secret, what, onDone }: { secret: string; what: string; onDone: () => void }) {
@@ -63,21 +64,13 @@ export function CreateTokenDialog({ entity, onClose, onCreated }: { entity: Enti
         <Field label="Description" hint="What uses this token, and who to ask about it.">
           {(id) => <textarea id={id} rows={2} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </Field>
-        <Field
-          label="Role"
+        <RoleSelect
+          roles={roles.data}
+          value={roleId}
+          onChange={setRoleId}
+          placeholder={roles.data ? "Choose a role…" : "Loading roles…"}
           hint="The token can do what this role allows, read at each request: editing the role changes the token at once."
-        >
-          {(id) => (
-            <select id={id} required value={roleId} onChange={(e) => setRoleId(e.target.value)}>
-              <option value="">{roles.data ? "Choose a role…" : "Loading roles…"}</option>
-              {(roles.data ?? []).map((r: Role) => (
-                <option key={r.id} value={r.id}>
-                  {r.name} ({r.id})
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        />
         <ErrorBox error={roles.error} />
         {lifetime.field}
         <ErrorBox error={action.error} />
