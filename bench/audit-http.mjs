@@ -34,10 +34,9 @@ export async function serve(auditRequests) {
       await services.audit.buffer.flush();
       const { kysely } = services.store.db;
       const row = await kysely
-        .selectFrom("audit_events")
-        .select((eb) => eb.fn.countAll().as("n"))
-        .where("token_id", "=", tokenId)
-        .where("event_type", "=", "request")
+        .selectFrom("audit_segments")
+        .select((eb) => eb.fn.sum(eb(eb("last_seq", "-", eb.ref("first_seq")), "+", 1)).as("n"))
+        .where("feed", "=", `token:${tokenId}`)
         .executeTakeFirstOrThrow();
       const head = await services.store.audit.head(`token:${tokenId}`);
       const audit = { requestEvents: Number(row.n), feedHeadSeq: head?.seq ?? 0, bufferFailing: services.audit.buffer.failing() };

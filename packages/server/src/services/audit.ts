@@ -1,6 +1,7 @@
 import { DomainError } from "@latchkey/core";
 import type { AuditBuffer } from "../audit/buffer.js";
-import { hashEvent, type AuditDraft } from "../audit/chain.js";
+import type { AuditDraft } from "../audit/chain.js";
+import { verifyFeed, type ChainCheck } from "../audit/verify.js";
 import type { Config } from "../config.js";
 import type { AuditFilter, AuditRow } from "../store/repositories/audit.js";
 import type { PageRequest } from "../store/pagination.js";
@@ -172,35 +173,14 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
     },
 
     /** Recomputes the chains of the feeds shown by a team, organisation or token feed. */
-    async verify(
-      principal: Principal,
-      type: EntityType,
-      id: string,
-      tokenId?: string,
-    ): Promise<{ ok: boolean; checked: number; firstBrokenId?: string }> {
+    async verify(principal: Principal, type: EntityType, id: string, tokenId?: string): Promise<ChainCheck> {
       const filter = await filterFor(principal, type, id, tokenId);
       const feeds = tokenId !== undefined ? [`token:${tokenId}`] : await store.audit.feedsOf(type, filter.entity?.id ?? id);
       let checked = 0;
       for (const feed of feeds.sort()) {
-        const head = await store.audit.head(feed);
-        if (!head) continue;
-        let seq = head.anchor_seq;
-        let prev = head.anchor_hash;
-        for (;;) {
-          // Up to the head as read: events appended meanwhile belong to a later check.
-          const rows = await store.audit.chunk(feed, seq, 1000, head.seq);
-          for (const row of rows) {
-            checked++;
-            const { hash, ...rest } = row;
-            if (row.seq !== seq + 1 || row.prev_hash !== prev || hashEvent(rest) !== hash)
-              return { ok: false, checked, firstBrokenId: row.id };
-            seq = row.seq;
-            prev = hash;
-          }
-          if (rows.length < 1000) break;
-        }
-        // Events cut from the end of the chain leave the head pointing past what is stored.
-        if (seq !== head.seq || prev !== head.hash) return { ok: false, checked, firstBrokenId: `${feed}@${seq + 1}` };
+        const result = await verifyFeed(store.audit, feed);
+        checked += result.checked;
+        if (!result.ok) return { ...result, checked };
       }
       return { ok: true, checked };
     },

@@ -5,6 +5,7 @@ import * as audit from "./migrations/003-audit.js";
 import * as listIndexes from "./migrations/004-list-indexes.js";
 import * as rateLimits from "./migrations/005-rate-limits.js";
 import * as cliLogins from "./migrations/006-cli-logins.js";
+import * as auditSegments from "./migrations/007-audit-segments.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
@@ -13,13 +14,17 @@ const MIGRATIONS: Record<string, Migration> = {
   "004-list-indexes": listIndexes,
   "005-rate-limits": rateLimits,
   "006-cli-logins": cliLogins,
+  "007-audit-segments": auditSegments,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };
 
+/** Kysely's migrator over our migrations (the tests take the newest one down and up again with it). */
+export const migrator = (db: Kysely<unknown>): Migrator => new Migrator({ db, provider });
+
 /** Applies every migration not yet applied; safe to call from many processes at once (Kysely takes a lock). */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const { error, results } = await migrator(db).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });

@@ -163,6 +163,24 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/**
+ * The events of a token's feed (its requests), a write batch to a row: see audit/segments.ts. `prev_hash` is the
+ * chain's hash before the first event; `min_at`/`max_at` bound the events' times, so that lists skip whole segments.
+ */
+export interface AuditSegmentsTable {
+  feed: string;
+  first_seq: number;
+  last_seq: number;
+  entity_type: EntityType;
+  entity_id: string;
+  min_at: string;
+  max_at: string;
+  prev_hash: string;
+  last_hash: string;
+  /** JSON: one array per event, in seq order. */
+  events: string;
+}
+
 export interface AuditFeedHeadsTable {
   feed: string;
   seq: number;
@@ -204,6 +222,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   api_token_keys: ApiTokenKeysTable;
   audit_events: AuditEventsTable;
+  audit_segments: AuditSegmentsTable;
   audit_feed_heads: AuditFeedHeadsTable;
   tombstones: TombstonesTable;
   cli_logins: CliLoginsTable;

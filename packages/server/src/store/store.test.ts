@@ -6,12 +6,13 @@ import { dialects, freshDatabase } from "../test-support/databases.js";
 import { createInProcessFeed } from "./change-feed.js";
 import { openDatabase, type Db } from "./database.js";
 import { mapDriverError } from "./errors.js";
-import { migrateToLatest } from "./migrator.js";
+import { migrateToLatest, migrator } from "./migrator.js";
 import { decodeCursor, toPage } from "./pagination.js";
 import type { RoleRow } from "./repositories/roles.js";
 import type { TeamRow } from "./repositories/teams.js";
 import type { UserRow } from "./repositories/users.js";
-import type { EntityType, InvitationsTable } from "./schema.js";
+import type { AuditEventsTable, EntityType, InvitationsTable } from "./schema.js";
+import { hashEvent } from "../audit/chain.js";
 import { createStore, type Store } from "./store.js";
 
 /** A fixed, ordered clock: `at(n)` is n seconds after a fixed instant, as the ISO string the store keeps. */
@@ -577,6 +578,45 @@ describe.each(dialects())("store on %s", (kind) => {
       expect(await store.meta.get("k-migrate-2")).toBe("from the second handle");
       await migrateToLatest(db.kysely as Kysely<unknown>);
       expect(await store.meta.get("k-migrate")).toBe("kept");
+    });
+
+    it("007 moves a token feed's stored events into segments and back, every hash unchanged", async () => {
+      const request = (n: number): AuditEventsTable => ({
+        ...{ id: `evt_${String(n).padStart(4, "0")}`, feed: "token:tok-m", seq: 0, entity_type: "team", entity_id: "t-m", at: at(n) },
+        ...{ event_type: "request", actor_type: "apiToken", actor_id: "tok-m", actor_email: null, token_id: "tok-m", origin: "api" },
+        ...{ outcome: n % 2 ? "allowed" : "denied", status: n % 2 ? 200 : 403, method: "GET", path: `/v1/projects/${n}` },
+        ...{ resource_type: "projects", resource_id: String(n), ip: "10.0.0.1", user_agent: "ua", duration_ms: n, details: "{}" },
+        ...{ prev_hash: "", hash: "" },
+      });
+      for (const batch of [[1, 2, 3], [4], [5, 6]]) await store.transaction((tx) => tx.audit.append(batch.map(request)));
+      const kysely = db.kysely;
+      const chainOf = async () => {
+        const rows = await store.audit.chunk("token:tok-m", 0, 100);
+        rows.forEach(({ hash, ...rest }) => expect(hashEvent(rest)).toBe(hash));
+        return rows.map((r) => [r.seq, r.id, r.prev_hash, r.hash]);
+      };
+      const before = await chainOf();
+      expect(before).toHaveLength(6);
+      const segments = await kysely
+        .selectFrom("audit_segments")
+        .selectAll()
+        .where("feed", "=", "token:tok-m")
+        .orderBy("first_seq")
+        .execute();
+      expect(segments.map((s) => [s.first_seq, s.last_seq])).toEqual([
+        [1, 3],
+        [4, 4],
+        [5, 6],
+      ]);
+
+      const down = await migrator(kysely as Kysely<unknown>).migrateDown();
+      expect(down.error).toBeUndefined();
+      const rows = await kysely.selectFrom("audit_events").selectAll().where("feed", "=", "token:tok-m").orderBy("seq").execute();
+      expect(rows.map((r) => [Number(r.seq), r.id, r.prev_hash, r.hash])).toEqual(before);
+
+      await migrateToLatest(kysely as Kysely<unknown>);
+      expect(await kysely.selectFrom("audit_events").select("id").where("feed", "=", "token:tok-m").execute()).toEqual([]);
+      expect(await chainOf()).toEqual(before);
     });
   });
 });

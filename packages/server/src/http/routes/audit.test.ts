@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expandSegment } from "../../audit/segments.js";
 import { dialects } from "../../test-support/databases.js";
 import { startHarness, type Client, type Harness } from "../../test-support/harness.js";
 
@@ -102,7 +103,11 @@ describe.each(dialects())("audit logs on %s", (kind) => {
     const next = await h.owner.get(`/v1/teams/acme/audit-logs?per_page=2&cursor=${page.body.pagination?.cursor ?? ""}`);
     const ids = (r: typeof page) => (r.body.data as { auditLogs: Event[] }).auditLogs.map((e) => e.id);
     expect(ids(next)).not.toEqual(expect.arrayContaining(ids(page)));
-    const all = JSON.stringify(await h.services.store.db.kysely.selectFrom("audit_events").selectAll().execute());
+    const db = h.services.store.db.kysely;
+    const all = JSON.stringify([
+      await db.selectFrom("audit_events").selectAll().execute(),
+      await db.selectFrom("audit_segments").selectAll().execute(),
+    ]);
     expect(all).not.toContain(token);
     expect(all).not.toContain(token.split(".")[2]);
     expect(all).not.toContain("correct horse battery staple");
@@ -162,14 +167,27 @@ describe.each(dialects())("audit logs on %s", (kind) => {
     expect(await h.owner.ok("GET", "/v1/teams/acme/audit-logs/verify")).toMatchObject({ ok: true });
     const tokenFeed = await h.owner.ok<{ ok: boolean }>("GET", `/v1/teams/acme/tokens/${tokenId}/audit-logs/verify`);
     expect(tokenFeed.ok).toBe(true);
-    const last = await db
-      .selectFrom("audit_events")
-      .select("id")
+    // A request event is edited inside its segment: verify names it, and is content again once it is put back.
+    const segment = await db
+      .selectFrom("audit_segments")
+      .selectAll()
       .where("feed", "=", `token:${tokenId}`)
-      .orderBy("seq", "desc")
+      .orderBy("first_seq", "desc")
       .limit(1)
       .executeTakeFirstOrThrow();
-    await db.deleteFrom("audit_events").where("id", "=", last.id).execute();
+    const requests = expandSegment(segment);
+    const forged = segment.events.replace(",200,", ",204,");
+    expect(forged).not.toBe(segment.events);
+    const where = (q: typeof db) =>
+      q.updateTable("audit_segments").where("feed", "=", segment.feed).where("first_seq", "=", segment.first_seq);
+    await where(db).set({ events: forged }).execute();
+    const broken = await h.owner.ok<{ ok: boolean; firstBrokenId: string }>("GET", `/v1/teams/acme/tokens/${tokenId}/audit-logs/verify`);
+    expect(broken.ok).toBe(false);
+    expect(requests.map((r) => r.id)).toContain(broken.firstBrokenId);
+    await where(db).set({ events: segment.events }).execute();
+    expect((await h.owner.ok<{ ok: boolean }>("GET", `/v1/teams/acme/tokens/${tokenId}/audit-logs/verify`)).ok).toBe(true);
+    // The newest requests removed: the head points past what is stored.
+    await db.deleteFrom("audit_segments").where("feed", "=", segment.feed).where("first_seq", "=", segment.first_seq).execute();
     expect((await h.owner.ok<{ ok: boolean }>("GET", `/v1/teams/acme/tokens/${tokenId}/audit-logs/verify`)).ok).toBe(false);
   });
 });
@@ -191,7 +209,7 @@ describe.each(dialects())("audit durability on %s", (kind) => {
       const { token } = await h.owner.ok<{ token: string }>("POST", "/v1/teams/acme/tokens", { name: "ci", roleId: "default" });
       const t = h.client({ bearer: token });
       const db = h.services.store.db.kysely;
-      await db.schema.alterTable("audit_events").renameTo("audit_events_away").execute();
+      await db.schema.alterTable("audit_segments").renameTo("audit_segments_away").execute();
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {
         statuses.push((await t.get("/v1/projects")).status);
@@ -202,18 +220,13 @@ describe.each(dialects())("audit durability on %s", (kind) => {
       const refused = await t.get("/v1/projects");
       expect(refused.body.error?.code).toBe("AUDIT_UNAVAILABLE");
       expect(h.services.audit.buffer.failing()).toBe(true);
-      await db.schema.alterTable("audit_events_away").renameTo("audit_events").execute();
+      await db.schema.alterTable("audit_segments_away").renameTo("audit_segments").execute();
       await h.services.audit.buffer.flush();
       expect(h.services.audit.buffer.pending()).toBe(0);
       expect((await t.get("/v1/projects")).status).toBe(200);
       await h.services.audit.buffer.flush();
-      const stored = await db
-        .selectFrom("audit_events")
-        .select("status")
-        .where("event_type", "=", "request")
-        .where("status", "=", 200)
-        .execute();
-      expect(stored).toHaveLength(4);
+      const stored = (await db.selectFrom("audit_segments").selectAll().execute()).flatMap(expandSegment);
+      expect(stored.filter((e) => e.event_type === "request" && e.status === 200)).toHaveLength(4);
     } finally {
       await h.close();
     }
@@ -233,6 +246,80 @@ describe.each(dialects())("audit durability on %s", (kind) => {
       const left = await events(owner, "/v1/teams/acme/audit-logs");
       expect(left.map((e) => e.eventType)).toEqual(["projects.create"]);
       expect(await owner.ok("GET", "/v1/teams/acme/audit-logs/verify")).toEqual({ ok: true, checked: 1 });
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe.each(dialects())("request events in segments on %s", (kind) => {
+  it("pages a team feed newest first across many segments of two tokens and the changes between them", async () => {
+    const h = await startHarness(kind);
+    try {
+      await h.owner.ok("POST", "/v1/teams", { name: "Acme" });
+      const made = await Promise.all(
+        ["a", "b"].map((name) =>
+          h.owner.ok<{ token: string; apiToken: { id: string } }>("POST", "/v1/teams/acme/tokens", { name, roleId: "default" }),
+        ),
+      );
+      const [a, b] = made.map((m) => h.client({ bearer: m.token }));
+      if (!a || !b) throw new Error("two tokens");
+      // Each flush writes one segment per token feed: seven rounds of requests, with a change now and then.
+      for (let round = 0; round < 7; round++) {
+        for (let i = 0; i < 3; i++) expect((await a.get("/v1/projects")).status).toBe(200);
+        expect((await b.get(`/v1/projects/p${round}`)).status).toBe(404);
+        if (round % 3 === 0) await h.owner.ok("POST", "/v1/teams/acme/projects", { name: `Project ${round}` });
+        await h.services.audit.buffer.flush();
+      }
+      const segments = await h.services.store.db.kysely.selectFrom("audit_segments").select("feed").execute();
+      expect(segments.length).toBe(14);
+
+      const pages: Event[][] = [];
+      let cursor = "";
+      do {
+        const res = await h.owner.get(`/v1/teams/acme/audit-logs?per_page=4${cursor ? `&cursor=${cursor}` : ""}`);
+        pages.push((res.body.data as { auditLogs: Event[] }).auditLogs);
+        cursor = res.body.pagination?.cursor ?? "";
+      } while (cursor);
+      const paged = pages.flat();
+      const all = await events(h.owner, "/v1/teams/acme/audit-logs?per_page=100");
+      expect(paged.map((e) => e.id)).toEqual(all.map((e) => e.id));
+      expect(new Set(paged.map((e) => e.id)).size).toBe(paged.length);
+      expect(paged.filter((e) => e.eventType === "request")).toHaveLength(28);
+      const keys = paged.map((e) => `${(e as unknown as { at: string }).at} ${e.id}`);
+      expect(keys).toEqual([...keys].sort().reverse());
+
+      const denied = await events(h.owner, `/v1/teams/acme/audit-logs?per_page=100&outcome=failed&tokenId=${made[1]?.apiToken.id ?? ""}`);
+      expect(denied.map((e) => e.path)).toEqual([6, 5, 4, 3, 2, 1, 0].map((r) => `/v1/projects/p${r}`));
+      const one = await events(h.owner, `/v1/teams/acme/audit-logs?per_page=100&resourceId=p3`);
+      expect(one.map((e) => [e.status, e.resource])).toEqual([[404, { type: "projects", id: "p3" }]]);
+      expect(await h.owner.ok("GET", "/v1/teams/acme/audit-logs/verify")).toMatchObject({ ok: true, checked: all.length });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("prunes a token's old segments and its remaining chain still verifies", async () => {
+    let now = new Date("2025-01-01T00:00:00Z");
+    const h = await startHarness(kind, { LATCHKEY_AUDIT_RETENTION_DAYS: "30" }, { now: () => now });
+    try {
+      await h.owner.ok("POST", "/v1/teams", { name: "Acme" });
+      const made = await h.owner.ok<{ token: string; apiToken: { id: string } }>("POST", "/v1/teams/acme/tokens", {
+        name: "ci",
+        roleId: "default",
+        expiresAt: null,
+      });
+      const t = h.client({ bearer: made.token });
+      for (let i = 0; i < 3; i++) expect((await t.get("/v1/projects")).status).toBe(200);
+      await h.services.audit.buffer.flush();
+      now = new Date("2025-03-01T00:00:00Z");
+      for (let i = 0; i < 2; i++) expect((await t.get("/v1/projects/x")).status).toBe(404);
+      await h.services.audit.buffer.flush();
+      expect(await h.services.audit.prune()).toBe(3 + 2); // three old requests; the team's and the token's creation
+      const owner = await h.signIn("owner@example.com", "correct horse battery staple");
+      const left = await events(owner, `/v1/teams/acme/tokens/${made.apiToken.id}/audit-logs?eventType=request`);
+      expect(left.map((e) => e.status)).toEqual([404, 404]);
+      expect(await owner.ok("GET", `/v1/teams/acme/tokens/${made.apiToken.id}/audit-logs/verify`)).toEqual({ ok: true, checked: 2 });
     } finally {
       await h.close();
     }

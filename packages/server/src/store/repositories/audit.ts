@@ -1,8 +1,10 @@
+import { sql, type SqlBool, type Expression } from "kysely";
 import { chain, type AuditDraft } from "../../audit/chain.js";
+import { expandSegment, isSegmentFeed, toSegments } from "../../audit/segments.js";
 import type { Executor } from "../database.js";
 import type { BulkInsert } from "../dialects/sqlite.js";
-import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
-import type { AuditEventsTable, EntityType } from "../schema.js";
+import { after, decodeCursor, toPage, type Keyset, type PageRequest } from "../pagination.js";
+import type { AuditEventsTable, AuditSegmentsTable, EntityType } from "../schema.js";
 
 export type AuditRow = AuditEventsTable;
 
@@ -24,6 +26,36 @@ export interface AuditFilter {
 }
 
 const INSERT_CHUNK = 400;
+/** Segments read at a time by a list: the first read is small (a page is usually in the newest segment), then more. */
+const SEGMENTS_FIRST = 2;
+const SEGMENTS_MAX = 32;
+/** Segments read at a time by the chain check. */
+const SEGMENTS_PER_CHUNK = 4;
+
+/** Newest first, as lists are: by time, then id. */
+const newestFirst = (a: AuditRow, b: AuditRow): number => (a.at === b.at ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.at < b.at ? 1 : -1);
+
+/** The request events of a segment that a filter keeps (the segment-level conditions were asked of the store). */
+function matches(r: AuditRow, f: AuditFilter, key: Keyset | undefined): boolean {
+  return (
+    (f.after === undefined || r.at > f.after) &&
+    (f.before === undefined || r.at < f.before) &&
+    (f.eventType === undefined || r.event_type === f.eventType) &&
+    (f.actor === undefined || r.actor_id === f.actor || r.actor_email === f.actor) &&
+    (f.outcome === undefined || r.outcome === f.outcome) &&
+    (f.origin === undefined || r.origin === f.origin) &&
+    (f.resourceType === undefined || r.resource_type === f.resourceType) &&
+    (f.resourceId === undefined || r.resource_id === f.resourceId) &&
+    (key === undefined || r.at < key.createdAt || (r.at === key.createdAt && r.id < key.id))
+  );
+}
+
+type SegmentKey = Pick<AuditSegmentsTable, "max_at" | "feed" | "first_seq">;
+
+/** "Comes after `k`" in the order segments are listed: max_at, feed, first_seq, all descending. */
+function segmentAfter(k: SegmentKey): Expression<SqlBool> {
+  return sql<SqlBool>`(max_at < ${k.max_at} or (max_at = ${k.max_at} and (feed < ${k.feed} or (feed = ${k.feed} and first_seq < ${k.first_seq}))))`;
+}
 
 /** The audit log: hash-chained feeds, appended under a per-feed lock so that chains stay linear across processes. */
 export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres", bulkInsert: BulkInsert | null) {
@@ -36,6 +68,63 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
     let q = db.selectFrom("audit_feed_heads").selectAll().where("feed", "=", feed);
     if (kind === "postgres") q = q.forUpdate();
     return q.executeTakeFirstOrThrow();
+  };
+
+  /** Change events (team and organisation feeds) that match, newest first, up to `limit`. */
+  const changes = async (filter: AuditFilter, key: Keyset | undefined, limit: number): Promise<AuditRow[]> => {
+    if (filter.eventType === "request") return [];
+    let q = db.selectFrom("audit_events").selectAll();
+    if (filter.entity) q = q.where("entity_type", "=", filter.entity.type).where("entity_id", "=", filter.entity.id);
+    if (filter.tokenId) q = q.where("token_id", "=", filter.tokenId);
+    if (filter.tokenFeed) {
+      const id = filter.tokenFeed;
+      q = q.where((eb) =>
+        eb.or([eb("feed", "=", `token:${id}`), eb.and([eb("resource_type", "=", "apiTokens"), eb("resource_id", "=", id)])]),
+      );
+    }
+    if (filter.after) q = q.where("at", ">", filter.after);
+    if (filter.before) q = q.where("at", "<", filter.before);
+    if (filter.eventType) q = q.where("event_type", "=", filter.eventType);
+    if (filter.actor) {
+      const actor = filter.actor;
+      q = q.where((eb) => eb.or([eb("actor_id", "=", actor), eb("actor_email", "=", actor)]));
+    }
+    if (filter.outcome) q = q.where("outcome", "=", filter.outcome as AuditRow["outcome"]);
+    if (filter.origin) q = q.where("origin", "=", filter.origin as AuditRow["origin"]);
+    if (filter.resourceType) q = q.where("resource_type", "=", filter.resourceType);
+    if (filter.resourceId) q = q.where("resource_id", "=", filter.resourceId);
+    if (key) q = q.where(after("at", "id", key));
+    return q.orderBy("at", "desc").orderBy("id", "desc").limit(limit).execute();
+  };
+
+  /** Request events (token feeds, in segments) that match, newest first, up to `limit`. */
+  const requests = async (filter: AuditFilter, key: Keyset | undefined, limit: number): Promise<AuditRow[]> => {
+    // A token feed holds the requests made with that token, and nothing else.
+    if (filter.tokenFeed !== undefined && filter.tokenId !== undefined && filter.tokenFeed !== filter.tokenId) return [];
+    const feed = filter.tokenFeed ?? filter.tokenId;
+    let found: AuditRow[] = [];
+    let last: SegmentKey | null = null;
+    let batch = SEGMENTS_FIRST;
+    for (;;) {
+      let q = db.selectFrom("audit_segments").selectAll();
+      if (filter.entity) q = q.where("entity_type", "=", filter.entity.type).where("entity_id", "=", filter.entity.id);
+      if (feed !== undefined) q = q.where("feed", "=", `token:${feed}`);
+      if (filter.after) q = q.where("max_at", ">", filter.after);
+      if (filter.before) q = q.where("min_at", "<", filter.before);
+      if (key) q = q.where("min_at", "<=", key.createdAt);
+      if (last) q = q.where(segmentAfter(last));
+      const segments = await q.orderBy("max_at", "desc").orderBy("feed", "desc").orderBy("first_seq", "desc").limit(batch).execute();
+      for (const segment of segments) for (const r of expandSegment(segment)) if (matches(r, filter, key)) found.push(r);
+      const tail = segments[segments.length - 1];
+      if (!tail || segments.length < batch) break;
+      // Every segment not read yet ends at or before the tail's last event: the events after that are certain.
+      const bound = tail.max_at;
+      if (found.filter((r) => r.at > bound).length >= limit) break;
+      if (found.length > 4 * limit) found = found.sort(newestFirst).slice(0, limit);
+      last = tail;
+      batch = Math.min(batch * 2, SEGMENTS_MAX);
+    }
+    return found.sort(newestFirst).slice(0, limit);
   };
 
   return {
@@ -51,7 +140,11 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
       for (const feed of [...byFeed.keys()].sort()) {
         const head = await lockHead(feed);
         const { rows, head: next } = chain(byFeed.get(feed) ?? [], head);
-        if (bulkInsert) bulkInsert("audit_events", rows);
+        if (isSegmentFeed(feed)) {
+          const segments = toSegments(rows);
+          if (bulkInsert) bulkInsert("audit_segments", segments);
+          else await db.insertInto("audit_segments").values(segments).execute();
+        } else if (bulkInsert) bulkInsert("audit_events", rows);
         else
           for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
             await db
@@ -63,61 +156,50 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
       }
     },
 
+    /**
+     * A page of events, newest first: change events from their table, request events from the segments of token
+     * feeds, merged. Segments are read newest first, a few at a time, until the page is certain: every segment not
+     * yet read ends before the events kept.
+     */
     async page(filter: AuditFilter, page: PageRequest) {
       const key = decodeCursor(page.cursor);
-      let q = db.selectFrom("audit_events").selectAll();
-      if (filter.entity) q = q.where("entity_type", "=", filter.entity.type).where("entity_id", "=", filter.entity.id);
-      if (filter.tokenId) q = q.where("token_id", "=", filter.tokenId);
-      if (filter.tokenFeed) {
-        const id = filter.tokenFeed;
-        q = q.where((eb) =>
-          eb.or([eb("feed", "=", `token:${id}`), eb.and([eb("resource_type", "=", "apiTokens"), eb("resource_id", "=", id)])]),
-        );
-      }
-      if (filter.after) q = q.where("at", ">", filter.after);
-      if (filter.before) q = q.where("at", "<", filter.before);
-      if (filter.eventType) q = q.where("event_type", "=", filter.eventType);
-      if (filter.actor) {
-        const actor = filter.actor;
-        q = q.where((eb) => eb.or([eb("actor_id", "=", actor), eb("actor_email", "=", actor)]));
-      }
-      if (filter.outcome) q = q.where("outcome", "=", filter.outcome as AuditRow["outcome"]);
-      if (filter.origin) q = q.where("origin", "=", filter.origin as AuditRow["origin"]);
-      if (filter.resourceType) q = q.where("resource_type", "=", filter.resourceType);
-      if (filter.resourceId) q = q.where("resource_id", "=", filter.resourceId);
-      if (key) q = q.where(after("at", "id", key));
-      const rows = await q
-        .orderBy("at", "desc")
-        .orderBy("id", "desc")
-        .limit(page.perPage + 1)
-        .execute();
-      return toPage(rows, page.perPage, (r) => ({ createdAt: r.at, id: r.id }));
+      const need = page.perPage + 1;
+      const rows = [...(await changes(filter, key, need)), ...(await requests(filter, key, need))].sort(newestFirst);
+      return toPage(rows.slice(0, need), page.perPage, (r) => ({ createdAt: r.at, id: r.id }));
     },
 
     head: (feed: string) => db.selectFrom("audit_feed_heads").selectAll().where("feed", "=", feed).executeTakeFirst(),
 
-    /** The stored events of a feed in chain order, `limit` at a time after `afterSeq` (and up to `uptoSeq`). */
-    chunk: (feed: string, afterSeq: number, limit: number, uptoSeq?: number) => {
+    /**
+     * The stored events of a feed in chain order after `afterSeq` (and up to `uptoSeq`): about `limit` of them, or
+     * a few segments' worth; none once the feed is read to its end.
+     */
+    async chunk(feed: string, afterSeq: number, limit: number, uptoSeq?: number): Promise<AuditRow[]> {
+      if (isSegmentFeed(feed)) {
+        let q = db.selectFrom("audit_segments").selectAll().where("feed", "=", feed).where("last_seq", ">", afterSeq);
+        if (uptoSeq !== undefined) q = q.where("first_seq", "<=", uptoSeq);
+        const segments = await q.orderBy("first_seq").limit(SEGMENTS_PER_CHUNK).execute();
+        return segments.flatMap(expandSegment).filter((r) => r.seq > afterSeq && (uptoSeq === undefined || r.seq <= uptoSeq));
+      }
       let q = db.selectFrom("audit_events").selectAll().where("feed", "=", feed).where("seq", ">", afterSeq);
       if (uptoSeq !== undefined) q = q.where("seq", "<=", uptoSeq);
       return q.orderBy("seq").limit(limit).execute();
     },
 
     /** The feeds an entity's events live in (its own and its tokens'). */
-    feedsOf: async (entityType: EntityType, entityId: string) =>
-      (
-        await db
-          .selectFrom("audit_events")
-          .select("feed")
-          .distinct()
-          .where("entity_type", "=", entityType)
-          .where("entity_id", "=", entityId)
-          .execute()
-      ).map((r) => r.feed),
+    feedsOf: async (entityType: EntityType, entityId: string) => {
+      const [changed, requested] = await Promise.all(
+        (["audit_events", "audit_segments"] as const).map((table) =>
+          db.selectFrom(table).select("feed").distinct().where("entity_type", "=", entityType).where("entity_id", "=", entityId).execute(),
+        ),
+      );
+      return [...new Set([...(changed ?? []), ...(requested ?? [])].map((r) => r.feed))];
+    },
 
     /**
      * Deletes events older than `cutoff`, feed by feed; the last deleted event becomes the feed's anchor, so the
-     * chain that remains still verifies from there. Must run inside a transaction.
+     * chain that remains still verifies from there. A token feed's events go a segment at a time, once the newest of
+     * the segment is past the cutoff. Must run inside a transaction.
      */
     async prune(cutoff: string): Promise<number> {
       const feeds = await db
@@ -140,7 +222,39 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
         removed += Number(result.numDeletedRows);
         await db.updateTable("audit_feed_heads").set({ anchor_seq: lastSeq, anchor_hash: anchor.hash }).where("feed", "=", feed).execute();
       }
+      // Token feeds go a segment at a time: one whose last event is older than the cutoff, with those before it.
+      const segmentFeeds = await db
+        .selectFrom("audit_segments")
+        .select(["feed", (eb) => eb.fn.max("last_seq").as("last")])
+        .where("max_at", "<", cutoff)
+        .groupBy("feed")
+        .execute();
+      for (const { feed, last } of segmentFeeds) {
+        await lockHead(feed);
+        const lastSeq = Number(last);
+        const anchor = await db
+          .selectFrom("audit_segments")
+          .select("last_hash")
+          .where("feed", "=", feed)
+          .where("last_seq", "=", lastSeq)
+          .executeTakeFirstOrThrow();
+        const gone = await db
+          .selectFrom("audit_segments")
+          .select((eb) => eb.fn.sum<number>(eb(eb("last_seq", "-", eb.ref("first_seq")), "+", 1)).as("n"))
+          .where("feed", "=", feed)
+          .where("last_seq", "<=", lastSeq)
+          .executeTakeFirstOrThrow();
+        await db.deleteFrom("audit_segments").where("feed", "=", feed).where("last_seq", "<=", lastSeq).execute();
+        removed += Number(gone.n);
+        await db
+          .updateTable("audit_feed_heads")
+          .set({ anchor_seq: lastSeq, anchor_hash: anchor.last_hash })
+          .where("feed", "=", feed)
+          .execute();
+      }
       return removed;
     },
   };
 }
+
+export type AuditRepository = ReturnType<typeof createAuditRepository>;

@@ -1,0 +1,152 @@
+import type { AuditEventsTable, AuditSegmentsTable } from "../store/schema.js";
+
+/**
+ * A token's feed (`token:<id>`: the requests made with it) is stored as segments: the consecutive events of one
+ * write batch in one row, each event a JSON array of the fields that vary, the rest said once per segment. One row per
+ * feed per batch instead of one row (and its index entries) per request: storing a request event costs a third of
+ * what a row of its own did. Expanded, a segment gives back the very rows that were hashed, so the chain verifies
+ * as before and an edit of any stored byte breaks it.
+ */
+
+/** What varies from one event of a segment to the next, in this order. */
+type Packed = [
+  id: string,
+  at: string,
+  eventType: string,
+  actorEmail: string | null,
+  origin: AuditEventsTable["origin"],
+  outcome: AuditEventsTable["outcome"],
+  status: number,
+  method: string,
+  path: string,
+  resourceType: string | null,
+  resourceId: string | null,
+  ip: string,
+  userAgent: string,
+  durationMs: number | null,
+  details: string,
+  hash: string,
+];
+
+const TOKEN_FEED = "token:";
+
+/** True for the feeds kept as segments. */
+export const isSegmentFeed = (feed: string): boolean => feed.startsWith(TOKEN_FEED);
+
+/**
+ * Segments of chained rows of one token feed, in seq order; a new segment wherever the entity changes (it never
+ * does for one token, but a segment says its entity once). Every row must be the token's own request: its actor.
+ */
+export function toSegments(rows: readonly AuditEventsTable[]): AuditSegmentsTable[] {
+  const segments: AuditSegmentsTable[] = [];
+  let current: { segment: AuditSegmentsTable; events: Packed[] } | null = null;
+  const close = () => {
+    if (current) current.segment.events = JSON.stringify(current.events);
+  };
+  for (const r of rows) {
+    const tokenId = r.feed.slice(TOKEN_FEED.length);
+    if (!isSegmentFeed(r.feed) || r.token_id !== tokenId || r.actor_id !== tokenId || r.actor_type !== "apiToken")
+      throw new Error(`audit: event ${r.id} of feed ${r.feed} is not a request of that token`);
+    const s = current?.segment;
+    if (!current || !s || s.feed !== r.feed || s.entity_type !== r.entity_type || s.entity_id !== r.entity_id || r.seq !== s.last_seq + 1) {
+      close();
+      current = {
+        segment: {
+          feed: r.feed,
+          first_seq: r.seq,
+          last_seq: r.seq,
+          entity_type: r.entity_type,
+          entity_id: r.entity_id,
+          min_at: r.at,
+          max_at: r.at,
+          prev_hash: r.prev_hash,
+          last_hash: r.hash,
+          events: "",
+        },
+        events: [],
+      };
+      segments.push(current.segment);
+    }
+    const seg = current.segment;
+    seg.last_seq = r.seq;
+    seg.last_hash = r.hash;
+    if (r.at < seg.min_at) seg.min_at = r.at;
+    if (r.at > seg.max_at) seg.max_at = r.at;
+    current.events.push([
+      r.id,
+      r.at,
+      r.event_type,
+      r.actor_email,
+      r.origin,
+      r.outcome,
+      r.status,
+      r.method,
+      r.path,
+      r.resource_type,
+      r.resource_id,
+      r.ip,
+      r.user_agent,
+      r.duration_ms,
+      r.details,
+      r.hash,
+    ]);
+  }
+  close();
+  return segments;
+}
+
+/** The rows of a segment, in seq order, each with its prev_hash (the hash of the one before it). */
+export function expandSegment(segment: AuditSegmentsTable): AuditEventsTable[] {
+  const tokenId = segment.feed.slice(TOKEN_FEED.length);
+  const packed = JSON.parse(segment.events) as Packed[];
+  const rows: AuditEventsTable[] = new Array<AuditEventsTable>(packed.length);
+  let prev = segment.prev_hash;
+  for (let i = 0; i < packed.length; i++) {
+    const [
+      id,
+      at,
+      eventType,
+      actorEmail,
+      origin,
+      outcome,
+      status,
+      method,
+      path,
+      resourceType,
+      resourceId,
+      ip,
+      userAgent,
+      durationMs,
+      details,
+      hash,
+    ] = packed[i] as Packed;
+    rows[i] = {
+      id,
+      feed: segment.feed,
+      seq: Number(segment.first_seq) + i,
+      entity_type: segment.entity_type,
+      entity_id: segment.entity_id,
+      at,
+      event_type: eventType,
+      actor_type: "apiToken",
+      actor_id: tokenId,
+      actor_email: actorEmail,
+      token_id: tokenId,
+      origin,
+      outcome,
+      status,
+      method,
+      path,
+      resource_type: resourceType,
+      resource_id: resourceId,
+      ip,
+      user_agent: userAgent,
+      duration_ms: durationMs,
+      details,
+      prev_hash: prev,
+      hash,
+    };
+    prev = hash;
+  }
+  return rows;
+}
