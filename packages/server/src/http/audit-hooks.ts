@@ -18,17 +18,31 @@ declare module "fastify" {
   }
 }
 
-/** The resource a route acts on, from its pattern: `/v1/teams/:teamId/projects/:projectId` -> projects, <id>. */
-function resourceOf(request: FastifyRequest): { type: string | null; id: string | null } {
-  const parts = (request.routeOptions.url ?? "").split("/").filter(Boolean);
-  const params = request.params as Record<string, string | undefined>;
+/** What a route pattern says of its resource: `/v1/teams/:teamId/projects/:projectId` -> projects, projectId. */
+function resourcePattern(url: string): { type: string | null; param: string | null } {
+  const parts = url.split("/").filter(Boolean);
   for (let i = parts.length - 1; i >= 0; i--) {
     const part = parts[i] ?? "";
     if (part.startsWith(":")) continue;
     const next = parts[i + 1];
-    return { type: part, id: next?.startsWith(":") ? (params[next.slice(1)] ?? null) : null };
+    return { type: part, param: next?.startsWith(":") ? next.slice(1) : null };
   }
-  return { type: null, id: null };
+  return { type: null, param: null };
+}
+
+/** Read once per route pattern (a bounded set: the registered routes), not once per request. */
+const patterns = new Map<string, { type: string | null; param: string | null }>();
+
+/** The resource a request acts on: its route's resource type and the id it was given. */
+function resourceOf(request: FastifyRequest): { type: string | null; id: string | null } {
+  const url = request.routeOptions.url ?? "";
+  let pattern = patterns.get(url);
+  if (!pattern) {
+    pattern = resourcePattern(url);
+    patterns.set(url, pattern);
+  }
+  const params = request.params as Record<string, string | undefined>;
+  return { type: pattern.type, id: pattern.param === null ? null : (params[pattern.param] ?? null) };
 }
 
 /**

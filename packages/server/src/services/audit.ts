@@ -62,6 +62,19 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
     return { entity: { type: entity.type, id: entity.id }, ...(tokenId === undefined ? {} : { tokenFeed: tokenId }) };
   };
 
+  // An event's time as stored, made once per millisecond: a busy server audits many requests in one.
+  let stampMs = Number.NaN;
+  let stamp = "";
+  const nowIso = (): string => {
+    const at = now();
+    const ms = at.getTime();
+    if (ms !== stampMs) {
+      stampMs = ms;
+      stamp = at.toISOString();
+    }
+    return stamp;
+  };
+
   return {
     buffer,
 
@@ -119,7 +132,7 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
         seq: 0,
         entity_type: input.entityType,
         entity_id: input.entityId,
-        at: now().toISOString(),
+        at: nowIso(),
         event_type: "request",
         actor_type: "apiToken",
         actor_id: input.tokenId,

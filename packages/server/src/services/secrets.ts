@@ -19,8 +19,16 @@ const processTag = randomBytes(4).toString("hex");
  */
 export function newSortableId(prefix: string): string {
   sequence = (sequence + 1) % 1_679_616;
-  return `${prefix}_${Date.now().toString(36).padStart(9, "0")}${sequence.toString(36).padStart(4, "0")}${processTag}`;
+  const ms = Date.now();
+  // A busy server makes many ids in one millisecond (one per audited request): the time part is made once for it.
+  if (ms !== stampMs) {
+    stampMs = ms;
+    stamp = ms.toString(36).padStart(9, "0");
+  }
+  return `${prefix}_${stamp}${sequence.toString(36).padStart(4, "0")}${processTag}`;
 }
+let stampMs = -1;
+let stamp = "";
 
 /** SHA-256 of a secret, hex: what the store keeps instead of the secret. */
 export function sha256(value: string): string {
