@@ -5,7 +5,7 @@
 //   (2) HTTP throughput of authenticated `GET /v1/projects` (Bearer API token) on a server with request auditing on,
 //       against the same server built with `auditRequests: false`, same run (goal: ratio >= 0.85), with no non-2xx
 //       reply (a 503 AUDIT_UNAVAILABLE would mean the buffer was full) and every served request in the audit log.
-// Writes bench/results/audit.json and prints a summary. 127.0.0.1 only; bounded to about 90 s.
+// Writes bench/results/audit.json and prints a summary. 127.0.0.1 only; bounded to about two minutes.
 // This file: the settings, the order of the parts (audit-events, audit-profile, audit-http .mjs) and the result file.
 //   node bench/audit.mjs                 # exit 1 only when it cannot measure or a check fails (count, chain, non-2xx)
 //   node bench/audit.mjs --check         # also exit 1 when a goal is missed
@@ -13,7 +13,7 @@
 //   node bench/audit.mjs --cpu-prof      # also write V8 CPU profiles of both HTTP servers to a temp dir
 //   node bench/audit.mjs --no-postgres   # without PostgreSQL (--no-http: without the HTTP comparison)
 //   BENCH_AUDIT_SQLITE_EVENTS=200000 BENCH_AUDIT_PG_EVENTS=50000 BENCH_AUDIT_EVENT_SECONDS=12 \
-//   BENCH_AUDIT_HTTP_SECONDS=2 BENCH_AUDIT_HTTP_ROUNDS=8 BENCH_AUDIT_CONNECTIONS=10 \
+//   BENCH_AUDIT_HTTP_SECONDS=2 BENCH_AUDIT_HTTP_ROUNDS=16 BENCH_AUDIT_CONNECTIONS=10 \
 //   LATCHKEY_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres node bench/audit.mjs
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -33,7 +33,7 @@ const PG_EVENTS = num("BENCH_AUDIT_PG_EVENTS", 50_000);
 /** Each dialect's timed run stops producing after this long, whatever was asked (the count check uses what was made). */
 const EVENT_SECONDS = num("BENCH_AUDIT_EVENT_SECONDS", 12);
 const HTTP_SECONDS = num("BENCH_AUDIT_HTTP_SECONDS", 2);
-const HTTP_ROUNDS = num("BENCH_AUDIT_HTTP_ROUNDS", 8); // each round: one run per server, order alternating (ABBA); many short rounds average out this machine's drift
+const HTTP_ROUNDS = num("BENCH_AUDIT_HTTP_ROUNDS", 16); // each round: one run per server, order alternating (ABBA); many short rounds average out this machine's drift
 const CONNECTIONS = num("BENCH_AUDIT_CONNECTIONS", 10);
 const PROFILE = process.argv.includes("--profile");
 const out = (s) => process.stdout.write(s);
