@@ -70,6 +70,10 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
     return q.executeTakeFirstOrThrow();
   };
 
+  /** Where a pruned feed's stored chain now starts: after the last pruned event. */
+  const setAnchor = (feed: string, seq: number, hash: string) =>
+    db.updateTable("audit_feed_heads").set({ anchor_seq: seq, anchor_hash: hash }).where("feed", "=", feed).execute();
+
   /** Change events (team and organisation feeds) that match, newest first, up to `limit`. */
   const changes = async (filter: AuditFilter, key: Keyset | undefined, limit: number): Promise<AuditRow[]> => {
     if (filter.eventType === "request") return [];
@@ -220,7 +224,7 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
           .executeTakeFirstOrThrow();
         const result = await db.deleteFrom("audit_events").where("feed", "=", feed).where("seq", "<=", lastSeq).executeTakeFirst();
         removed += Number(result.numDeletedRows);
-        await db.updateTable("audit_feed_heads").set({ anchor_seq: lastSeq, anchor_hash: anchor.hash }).where("feed", "=", feed).execute();
+        await setAnchor(feed, lastSeq, anchor.hash);
       }
       // Token feeds go a segment at a time: one whose last event is older than the cutoff, with those before it.
       const segmentFeeds = await db
@@ -246,11 +250,7 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
           .executeTakeFirstOrThrow();
         await db.deleteFrom("audit_segments").where("feed", "=", feed).where("last_seq", "<=", lastSeq).execute();
         removed += Number(gone.n);
-        await db
-          .updateTable("audit_feed_heads")
-          .set({ anchor_seq: lastSeq, anchor_hash: anchor.last_hash })
-          .where("feed", "=", feed)
-          .execute();
+        await setAnchor(feed, lastSeq, anchor.last_hash);
       }
       return removed;
     },
