@@ -1,6 +1,6 @@
 // Audit benchmark, part (2): HTTP throughput of authenticated `GET /v1/projects` on a server with request auditing on
-// against the same server built with `auditRequests: false`, each in a child process, alternating. Run by
-// bench/audit.mjs, whose `--serve on|off` starts one such child.
+// against the same server built with `auditRequests: false`, alternating; both in one child process (or, with
+// `--separate`, one each). Run by bench/audit.mjs, whose `--serve on off` starts such a child.
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
-import { openServer, seedFixture } from "./lib.mjs";
+import { openServer, seedFixture, SERVER_NODE_FLAGS } from "./lib.mjs";
 import { cpuNow, fmt } from "./timing.mjs";
 
 const ENTRY = fileURLToPath(new URL("./audit.mjs", import.meta.url));
@@ -18,47 +18,59 @@ const out = (s) => process.stdout.write(s);
 export const GOAL_HTTP_RATIO = 0.85;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Child: one HTTP server (auditing "on" or "off") on its own SQLite database, with the owner, team "acme", three
-// projects and one API token of the team's "default" role (as bench/lib.mjs startFixture, plus `auditRequests`).
-export async function serve(auditRequests) {
-  const dir = mkdtempSync(join(os.tmpdir(), `latchkey-bench-audit-http-${auditRequests ? "on" : "off"}-`));
-  const { app, services } = await openServer({ databaseUrl: `sqlite:${join(dir, "latchkey.db")}`, dataDir: dir, auditRequests });
-  const { token, tokenId } = await seedFixture(app, services, { projects: 3 });
-  if (typeof tokenId !== "string") throw new Error("no token in the reply of POST /v1/teams/acme/tokens");
-  const address = await app.listen({ port: 0, host: "127.0.0.1" });
+// Child: HTTP servers (auditing "on", "off" or both, one per port) each on its own SQLite database, with the owner,
+// team "acme", three projects and one API token of the team's "default" role (as bench/lib.mjs startFixture, plus
+// `auditRequests`). Both in one process by default: they then share the process's place on the machine (its
+// thread, its heap, its scheduling), so that what differs between their runs is what auditing costs.
+export async function serve(modes) {
+  const servers = {};
+  for (const mode of modes) {
+    const dir = mkdtempSync(join(os.tmpdir(), `latchkey-bench-audit-http-${mode}-`));
+    const { app, services } = await openServer({
+      databaseUrl: `sqlite:${join(dir, "latchkey.db")}`,
+      dataDir: dir,
+      auditRequests: mode === "on",
+    });
+    const { token, tokenId } = await seedFixture(app, services, { projects: 3 });
+    if (typeof tokenId !== "string") throw new Error("no token in the reply of POST /v1/teams/acme/tokens");
+    servers[mode] = { app, services, dir, token, tokenId, address: await app.listen({ port: 0, host: "127.0.0.1" }) };
+  }
   process.on("message", async (message) => {
     if (message === "cpu") {
       process.send?.({ cpuUs: cpuNow() });
     } else if (message === "stop") {
       // Everything served must be in the token's feed once the buffer is written out.
-      await services.audit.buffer.flush();
-      const { kysely } = services.store.db;
-      const row = await kysely
-        .selectFrom("audit_segments")
-        .select((eb) => eb.fn.sum(eb(eb("last_seq", "-", eb.ref("first_seq")), "+", 1)).as("n"))
-        .where("feed", "=", `token:${tokenId}`)
-        .executeTakeFirstOrThrow();
-      const head = await services.store.audit.head(`token:${tokenId}`);
-      const audit = { requestEvents: Number(row.n), feedHeadSeq: head?.seq ?? 0, bufferFailing: services.audit.buffer.failing() };
-      await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      const audit = {};
+      for (const [mode, { app, services, dir, tokenId }] of Object.entries(servers)) {
+        await services.audit.buffer.flush();
+        const row = await services.store.db.kysely
+          .selectFrom("audit_segments")
+          .select((eb) => eb.fn.sum(eb(eb("last_seq", "-", eb.ref("first_seq")), "+", 1)).as("n"))
+          .where("feed", "=", `token:${tokenId}`)
+          .executeTakeFirstOrThrow();
+        const head = await services.store.audit.head(`token:${tokenId}`);
+        audit[mode] = { requestEvents: Number(row.n), feedHeadSeq: head?.seq ?? 0, bufferFailing: services.audit.buffer.failing() };
+        await app.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
       process.send?.({ stopped: true, audit }, () => process.exit(0));
     }
   });
-  process.send?.({ address, token });
+  process.send?.({ servers: Object.fromEntries(Object.entries(servers).map(([mode, { address, token }]) => [mode, { address, token }])) });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Parent: both servers, autocannon against each in turn.
 
-function startChild(mode, profileDir) {
-  const child = fork(ENTRY, ["--serve", mode], {
-    execArgv: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, mode)}`] : [],
+function startChild(modes, profileDir) {
+  const name = modes.join("+");
+  const child = fork(ENTRY, ["--serve", ...modes], {
+    execArgv: [...SERVER_NODE_FLAGS, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, name)}`] : [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const ready = new Promise((resolve, reject) => {
     child.once("message", resolve);
-    child.once("exit", (code) => reject(new Error(`the "${mode}" server exited early (${code})`)));
+    child.once("exit", (code) => reject(new Error(`the "${name}" server process exited early (${code})`)));
   });
   const ask = (message) =>
     new Promise((resolve) => {
@@ -76,19 +88,25 @@ function startChild(mode, profileDir) {
       clearTimeout(timer);
     }
   };
-  return { mode, child, ready, ask, stop };
+  return { child, ready, ask, stop };
 }
 
-/** Settings: `seconds` per run, `rounds` of one run per server, `connections`; `cpuProfile` also profiles both servers. */
-export async function httpCompare({ seconds, rounds, connections, cpuProfile }) {
+/**
+ * Settings: `seconds` per run, `rounds` of one run per server, `connections`; `cpuProfile` also profiles the servers;
+ * `separate` puts each server in a process of its own.
+ */
+export async function httpCompare({ seconds, rounds, connections, cpuProfile, separate }) {
   const { default: autocannon } = await import("autocannon");
   const profileDir = cpuProfile ? mkdtempSync(join(os.tmpdir(), "latchkey-audit-prof-")) : null;
-  if (profileDir) out(`  server CPU profiles: ${profileDir}/{on,off}\n`);
-  const servers = { on: startChild("on", profileDir), off: startChild("off", profileDir) };
+  const both = separate ? null : startChild(["on", "off"], profileDir);
+  const servers = both ? { on: both, off: both } : { on: startChild(["on"], profileDir), off: startChild(["off"], profileDir) };
+  if (profileDir) out(`  server CPU profiles: ${profileDir}/${separate ? "{on,off}" : "on+off"}\n`);
+  const children = [...new Set(Object.values(servers))];
   const label = { on: "auditing on ", off: "auditing off" };
   const served = { on: 0, off: 0 };
   try {
-    const ready = { on: await servers.on.ready, off: await servers.off.ready };
+    const ready = {};
+    for (const c of children) Object.assign(ready, (await c.ready).servers);
     for (const mode of ["on", "off"]) {
       const res = await fetch(`${ready[mode].address}/v1/projects`, { headers: { authorization: `Bearer ${ready[mode].token}` } });
       const body = await res.json();
@@ -139,7 +157,8 @@ export async function httpCompare({ seconds, rounds, connections, cpuProfile }) 
         );
       }
     }
-    const stopped = { on: await servers.on.stop(), off: await servers.off.stop() };
+    const stopped = {};
+    for (const c of children) Object.assign(stopped, (await c.stop())?.audit);
 
     const side = (mode) => {
       const rs = runs.filter((r) => r.mode === mode);
@@ -178,8 +197,8 @@ export async function httpCompare({ seconds, rounds, connections, cpuProfile }) 
     // Every 2xx answered by the audited server must be in its token's feed (a few more may be there: requests
     // served after autocannon stopped waiting); the other server must have written none.
     const requestsIncludingWarmup = { on: sum("on", "requests"), off: sum("off", "requests") }; // for per-request profiles
-    const auditOn = stopped.on?.audit ?? null;
-    const auditOff = stopped.off?.audit ?? null;
+    const auditOn = stopped.on ?? null;
+    const auditOff = stopped.off ?? null;
     const everyRequestAudited = auditOn !== null && auditOn.requestEvents >= served.on && auditOn.feedHeadSeq === auditOn.requestEvents;
     const baselineUnaudited = auditOff !== null && auditOff.requestEvents === 0;
     const clean = refused.non2xx === 0 && refused.errors === 0 && refused.timeouts === 0;
@@ -198,13 +217,13 @@ export async function httpCompare({ seconds, rounds, connections, cpuProfile }) 
       verified: clean && everyRequestAudited && baselineUnaudited,
       pass: ratio >= GOAL_HTTP_RATIO && clean && everyRequestAudited && baselineUnaudited,
       method:
-        `two child processes on their own SQLite databases, one built with auditRequests: false; autocannon ${connections} connections, ` +
+        `${separate ? "two child processes" : "two servers in one child process, on two ports"}, each on its own SQLite database, one built with auditRequests: false; autocannon ${connections} connections, ` +
         `pipelining 1, ${rounds} rounds of ${seconds} s per server, order alternating (on off off on ...), after 2 s warm-up each; ` +
         "ratio = total requests / total seconds (on) over the same (off); pairRatios = adjacent runs; serverCpuRatio = off/on server CPU per request; " +
         "pass needs the ratio, zero non-2xx/errors/timeouts (incl. warm-up), every 2xx of the audited server in its feed, no event on the other",
     };
   } finally {
-    await Promise.all([servers.on.stop().catch(() => undefined), servers.off.stop().catch(() => undefined)]);
+    await Promise.all(children.map((c) => c.stop().catch(() => undefined)));
   }
 }
 

@@ -12,6 +12,7 @@
 //   node bench/audit.mjs --profile       # profile the event path on both dialects (SQLite: done anyway when its goal is missed)
 //   node bench/audit.mjs --cpu-prof      # also write V8 CPU profiles of both HTTP servers to a temp dir
 //   node bench/audit.mjs --no-postgres   # without PostgreSQL (--no-http: without the HTTP comparison)
+//   node bench/audit.mjs --separate      # the two HTTP servers in two processes instead of one
 //   BENCH_AUDIT_SQLITE_EVENTS=200000 BENCH_AUDIT_PG_EVENTS=50000 BENCH_AUDIT_EVENT_SECONDS=12 \
 //   BENCH_AUDIT_HTTP_SECONDS=2 BENCH_AUDIT_HTTP_ROUNDS=16 BENCH_AUDIT_CONNECTIONS=10 \
 //   LATCHKEY_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres node bench/audit.mjs
@@ -101,12 +102,16 @@ async function main() {
     if (results.some((r) => !r.verified)) process.exitCode = 1;
     return;
   }
-  out(`\nHTTP: ${CONNECTIONS} connections, ${HTTP_ROUNDS} rounds of ${HTTP_SECONDS} s per server, alternating, after 2 s warm-up each\n`);
+  out(
+    `\nHTTP: ${CONNECTIONS} connections, ${HTTP_ROUNDS} rounds of ${HTTP_SECONDS} s per server, alternating, after 2 s warm-up each, ` +
+      `${process.argv.includes("--separate") ? "a process per server" : "both servers in one process"}\n`,
+  );
   const http = await httpCompare({
     seconds: HTTP_SECONDS,
     rounds: HTTP_ROUNDS,
     connections: CONNECTIONS,
     cpuProfile: process.argv.includes("--cpu-prof"),
+    separate: process.argv.includes("--separate"),
   });
   results.push(http);
   printHttp(http);
@@ -132,6 +137,6 @@ async function main() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The child processes of the HTTP comparison run this file with `--serve on|off` (bench/audit-http.mjs).
-if (process.argv[2] === "--serve") await serve(process.argv[3] === "on");
+// The child processes of the HTTP comparison run this file with `--serve on off`, `--serve on` or `--serve off` (bench/audit-http.mjs).
+if (process.argv[2] === "--serve") await serve(process.argv.slice(3));
 else await main();

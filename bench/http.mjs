@@ -13,7 +13,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
-import { ensureBuilt, printHeader, startFixture, writeResult } from "./lib.mjs";
+import { ensureBuilt, printHeader, SERVER_NODE_FLAGS, startFixture, writeResult } from "./lib.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const { fetch } = globalThis; // Node >= 18
@@ -51,7 +51,7 @@ async function main() {
   ensureBuilt();
   const profileDir = profile ? mkdtempSync(join(os.tmpdir(), "latchkey-http-prof-")) : null;
   const child = fork(SELF, ["--serve"], {
-    execArgv: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    execArgv: [...SERVER_NODE_FLAGS, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const ready = await new Promise((resolve, reject) => {

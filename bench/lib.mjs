@@ -3,7 +3,7 @@
 // TypeScript loader.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, relative } from "node:path";
 import process from "node:process";
@@ -11,6 +11,11 @@ import { fileURLToPath, pathToFileURL, URL } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const RESULTS_DIR = join(ROOT, "bench", "results");
+
+/** Node's flags for a server process, as `npm start` runs it (package.json's start script is where they are set). */
+export const SERVER_NODE_FLAGS = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"))
+  .scripts.start.split(/\s+/)
+  .filter((word) => word.startsWith("--"));
 
 /** Builds core and server when dist is missing or older than the sources (the same check as `npm start`). */
 export function ensureBuilt() {

@@ -25,6 +25,7 @@ import process from "node:process";
 import { clearTimeout, setImmediate, setTimeout } from "node:timers";
 import { URL, fileURLToPath } from "node:url";
 import pg from "pg";
+import { SERVER_NODE_FLAGS } from "./lib.mjs";
 
 const { fetch } = globalThis;
 
@@ -73,7 +74,7 @@ async function admin(text) {
 /** Spawns one server and resolves once it listens and /readyz answers 200. */
 async function startServer(name, port, env) {
   const dataDir = mkdtempSync(join(tmpdir(), `latchkey-bench-${name}-`));
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, MAIN], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
