@@ -12,6 +12,9 @@ export function newId(prefix: string): string {
 
 let sequence = 0;
 const processTag = randomBytes(4).toString("hex");
+/** The time part of the ids made in the millisecond `stampMs`. */
+let stampMs = -1;
+let stamp = "";
 
 /**
  * A new id that sorts by creation time ("evt_0mi3k2x1c0001a1b2c3d4"): appended at the end of an index instead of at
@@ -27,8 +30,6 @@ export function newSortableId(prefix: string): string {
   }
   return `${prefix}_${stamp}${sequence.toString(36).padStart(4, "0")}${processTag}`;
 }
-let stampMs = -1;
-let stamp = "";
 
 /** SHA-256 of a secret, hex: what the store keeps instead of the secret. */
 export function sha256(value: string): string {
