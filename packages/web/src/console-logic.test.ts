@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { match } from "./router";
 import { safeNext, settingsPath } from "./session";
-import { expiryOf } from "./ui";
+import { expiryOf } from "./lifetime";
 import { tokenStatus } from "./pages/tokens";
 import type { TokenMetadata } from "@latchkey/sdk";
 

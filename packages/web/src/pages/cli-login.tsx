@@ -2,7 +2,8 @@ import type { Entity } from "@latchkey/sdk";
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { useLocation } from "../router";
-import { ErrorBox, Field, Loading, useAction, useLoad, useLifetime } from "../ui";
+import { useLifetime } from "../lifetime";
+import { ErrorBox, Field, Loading, useAction, useLoad } from "../ui";
 import { RoleSelect } from "./role-select";
 
 /**

@@ -1,7 +1,8 @@
 import type { Entity, TokenMetadata } from "@latchkey/sdk";
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
-import { CopyButton, Dialog, ErrorBox, Field, useAction, useLoad, useLifetime } from "../ui";
+import { useLifetime } from "../lifetime";
+import { CopyButton, Dialog, ErrorBox, Field, useAction, useLoad } from "../ui";
 import { ConfirmActions, SubmitActions } from "../dialog-actions";
 import { RoleSelect } from "./role-select";
 
