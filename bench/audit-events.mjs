@@ -122,12 +122,7 @@ export async function eventsRun({ dialect, databaseUrl, dataDir, events, timeCap
     if (buffer.pending() !== 0 || buffer.failing()) throw new Error(`${dialect}: the buffer did not drain (pending ${buffer.pending()})`);
 
     // Checks: the stored count, and every feed's chain recomputed from the store.
-    const row = await store.db.kysely
-      .selectFrom("audit_segments")
-      .select((eb) => eb.fn.sum(eb(eb("last_seq", "-", eb.ref("first_seq")), "+", 1)).as("n"))
-      .where("feed", "in", feeds)
-      .executeTakeFirstOrThrow();
-    const stored = Number(row.n);
+    const stored = await store.audit.requestsStored(feeds);
     const v0 = nowMs();
     let checked = 0;
     let chainOk = true;

@@ -43,13 +43,9 @@ export async function serve(modes) {
       const audit = {};
       for (const [mode, { app, services, dir, tokenId }] of Object.entries(servers)) {
         await services.audit.buffer.flush();
-        const row = await services.store.db.kysely
-          .selectFrom("audit_segments")
-          .select((eb) => eb.fn.sum(eb(eb("last_seq", "-", eb.ref("first_seq")), "+", 1)).as("n"))
-          .where("feed", "=", `token:${tokenId}`)
-          .executeTakeFirstOrThrow();
+        const requestEvents = await services.store.audit.requestsStored([`token:${tokenId}`]);
         const head = await services.store.audit.head(`token:${tokenId}`);
-        audit[mode] = { requestEvents: Number(row.n), feedHeadSeq: head?.seq ?? 0, bufferFailing: services.audit.buffer.failing() };
+        audit[mode] = { requestEvents, feedHeadSeq: head?.seq ?? 0, bufferFailing: services.audit.buffer.failing() };
         await app.close();
         rmSync(dir, { recursive: true, force: true });
       }

@@ -74,6 +74,17 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
   const setAnchor = (feed: string, seq: number, hash: string) =>
     db.updateTable("audit_feed_heads").set({ anchor_seq: seq, anchor_hash: hash }).where("feed", "=", feed).execute();
 
+  /** How many request events the segments of these token feeds hold (up to `uptoSeq`). */
+  const requestsStored = async (feeds: string[], uptoSeq?: number): Promise<number> => {
+    if (feeds.length === 0) return 0;
+    let q = db
+      .selectFrom("audit_segments")
+      .select((eb) => eb.fn.sum<number>(eb(eb("last_seq", "-", eb.ref("first_seq")), "+", 1)).as("n"))
+      .where("feed", "in", feeds);
+    if (uptoSeq !== undefined) q = q.where("last_seq", "<=", uptoSeq);
+    return Number((await q.executeTakeFirstOrThrow()).n ?? 0);
+  };
+
   /** Change events (team and organisation feeds) that match, newest first, up to `limit`. */
   const changes = async (filter: AuditFilter, key: Keyset | undefined, limit: number): Promise<AuditRow[]> => {
     if (filter.eventType === "request") return [];
@@ -172,6 +183,8 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
       return toPage(rows.slice(0, need), page.perPage, (r) => ({ createdAt: r.at, id: r.id }));
     },
 
+    requestsStored,
+
     head: (feed: string) => db.selectFrom("audit_feed_heads").selectAll().where("feed", "=", feed).executeTakeFirst(),
 
     /**
@@ -242,14 +255,8 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
           .where("feed", "=", feed)
           .where("last_seq", "=", lastSeq)
           .executeTakeFirstOrThrow();
-        const gone = await db
-          .selectFrom("audit_segments")
-          .select((eb) => eb.fn.sum<number>(eb(eb("last_seq", "-", eb.ref("first_seq")), "+", 1)).as("n"))
-          .where("feed", "=", feed)
-          .where("last_seq", "<=", lastSeq)
-          .executeTakeFirstOrThrow();
+        removed += await requestsStored([feed], lastSeq);
         await db.deleteFrom("audit_segments").where("feed", "=", feed).where("last_seq", "<=", lastSeq).execute();
-        removed += Number(gone.n);
         await setAnchor(feed, lastSeq, anchor.last_hash);
       }
       return removed;
