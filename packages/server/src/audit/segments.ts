@@ -38,34 +38,31 @@ export const isSegmentFeed = (feed: string): boolean => feed.startsWith(TOKEN_FE
  * does for one token, but a segment says its entity once). Every row must be the token's own request: its actor.
  */
 export function toSegments(rows: readonly AuditEventsTable[]): AuditSegmentsTable[] {
-  const segments: AuditSegmentsTable[] = [];
-  let current: { segment: AuditSegmentsTable; events: Packed[] } | null = null;
-  const close = () => {
-    if (current) current.segment.events = JSON.stringify(current.events);
-  };
+  const segments: { segment: AuditSegmentsTable; events: Packed[] }[] = [];
+  let current: (typeof segments)[number] | undefined;
   for (const r of rows) {
     const tokenId = r.feed.slice(TOKEN_FEED.length);
     if (!isSegmentFeed(r.feed) || r.token_id !== tokenId || r.actor_id !== tokenId || r.actor_type !== "apiToken")
       throw new Error(`audit: event ${r.id} of feed ${r.feed} is not a request of that token`);
     const s = current?.segment;
     if (!current || !s || s.feed !== r.feed || s.entity_type !== r.entity_type || s.entity_id !== r.entity_id || r.seq !== s.last_seq + 1) {
-      close();
+      const { feed, seq, entity_type, entity_id, at, prev_hash, hash } = r;
       current = {
         segment: {
-          feed: r.feed,
-          first_seq: r.seq,
-          last_seq: r.seq,
-          entity_type: r.entity_type,
-          entity_id: r.entity_id,
-          min_at: r.at,
-          max_at: r.at,
-          prev_hash: r.prev_hash,
-          last_hash: r.hash,
+          feed,
+          first_seq: seq,
+          last_seq: seq,
+          entity_type,
+          entity_id,
+          min_at: at,
+          max_at: at,
+          prev_hash,
+          last_hash: hash,
           events: "",
         },
         events: [],
       };
-      segments.push(current.segment);
+      segments.push(current);
     }
     const seg = current.segment;
     seg.last_seq = r.seq;
@@ -91,8 +88,7 @@ export function toSegments(rows: readonly AuditEventsTable[]): AuditSegmentsTabl
       r.hash,
     ]);
   }
-  close();
-  return segments;
+  return segments.map(({ segment, events }) => ({ ...segment, events: JSON.stringify(events) }));
 }
 
 /** The rows of a segment, in seq order, each with its prev_hash (the hash of the one before it). */
