@@ -1,4 +1,5 @@
 import type { AuditEventsTable, AuditSegmentsTable } from "../store/schema.js";
+import { hashRequest, requestPlace, requestText, type AuditDraft } from "./chain.js";
 
 /**
  * A token's feed (`token:<id>`: the requests made with it) is stored as segments: the consecutive events of one
@@ -36,11 +37,12 @@ export const isSegmentFeed = (feed: string): boolean => feed.startsWith(TOKEN_FE
 /**
  * Segments of chained rows of one token feed, in seq order; a new segment wherever the entity changes (it never
  * does for one token, but a segment says its entity once). Every row must be the token's own request: its actor.
+ * `texts[i]` is `requestText(rows[i])`: an event is stored as that JSON with its hash added at the end.
  */
-export function toSegments(rows: readonly AuditEventsTable[]): AuditSegmentsTable[] {
-  const segments: { segment: AuditSegmentsTable; events: Packed[] }[] = [];
+function segmentsOf(rows: readonly AuditEventsTable[], texts: readonly string[]): AuditSegmentsTable[] {
+  const segments: { segment: AuditSegmentsTable; events: string[] }[] = [];
   let current: (typeof segments)[number] | undefined;
-  for (const r of rows) {
+  rows.forEach((r, i) => {
     const tokenId = r.feed.slice(TOKEN_FEED.length);
     if (!isSegmentFeed(r.feed) || r.token_id !== tokenId || r.actor_id !== tokenId || r.actor_type !== "apiToken")
       throw new Error(`audit: event ${r.id} of feed ${r.feed} is not a request of that token`);
@@ -69,26 +71,44 @@ export function toSegments(rows: readonly AuditEventsTable[]): AuditSegmentsTabl
     seg.last_hash = r.hash;
     if (r.at < seg.min_at) seg.min_at = r.at;
     if (r.at > seg.max_at) seg.max_at = r.at;
-    current.events.push([
-      r.id,
-      r.at,
-      r.event_type,
-      r.actor_email,
-      r.origin,
-      r.outcome,
-      r.status,
-      r.method,
-      r.path,
-      r.resource_type,
-      r.resource_id,
-      r.ip,
-      r.user_agent,
-      r.duration_ms,
-      r.details,
-      r.hash,
-    ]);
-  }
-  return segments.map(({ segment, events }) => ({ ...segment, events: JSON.stringify(events) }));
+    // A hash is hex or base64url: nothing in it needs escaping in JSON.
+    current.events.push(`${(texts[i] ?? "").slice(0, -1)},"${r.hash}"]`);
+  });
+  return segments.map(({ segment, events }) => ({ ...segment, events: `[${events.join(",")}]` }));
+}
+
+/** Segments of rows already chained (the events migration 007 moved, with the hashes they had). */
+export function toSegments(rows: readonly AuditEventsTable[]): AuditSegmentsTable[] {
+  return segmentsOf(rows, rows.map(requestText));
+}
+
+/**
+ * Places a token feed's drafts after (seq, hash) and returns them as segments, with the new head: each event is
+ * serialized once, for its hash and for its segment. The drafts get their seq, prev_hash and hash.
+ */
+export function chainSegments(
+  drafts: AuditDraft[],
+  head: { seq: number; hash: string },
+): { segments: AuditSegmentsTable[]; head: { seq: number; hash: string } } {
+  let { seq, hash } = head;
+  const texts: string[] = new Array<string>(drafts.length);
+  let place = "";
+  let placeOf: AuditDraft | undefined;
+  drafts.forEach((row, i) => {
+    // One feed's drafts share their place: serialized again only where it differs from the draft it was made for.
+    if (!placeOf || placeOf.feed !== row.feed || placeOf.entity_type !== row.entity_type || placeOf.entity_id !== row.entity_id) {
+      place = requestPlace(row);
+      placeOf = row;
+    }
+    seq += 1;
+    row.seq = seq;
+    row.prev_hash = hash;
+    const text = requestText(row);
+    hash = hashRequest(hash, seq, place, text);
+    row.hash = hash;
+    texts[i] = text;
+  });
+  return { segments: segmentsOf(drafts, texts), head: { seq, hash } };
 }
 
 /** The rows of a segment, in seq order, each with its prev_hash (the hash of the one before it). */

@@ -1,5 +1,5 @@
 import type { AuditRepository } from "../store/repositories/audit.js";
-import { hashEvent } from "./chain.js";
+import { expectedHash } from "./chain.js";
 
 /** What a chain check found: `firstBrokenId` names the first event that does not follow from the one before it. */
 export interface ChainCheck {
@@ -23,10 +23,10 @@ export async function verifyFeed(audit: Pick<AuditRepository, "head" | "chunk">,
     if (rows.length === 0) break;
     for (const row of rows) {
       checked++;
-      const { hash, ...rest } = row;
-      if (row.seq !== seq + 1 || row.prev_hash !== prev || hashEvent(rest) !== hash) return { ok: false, checked, firstBrokenId: row.id };
+      if (row.seq !== seq + 1 || row.prev_hash !== prev || expectedHash(row) !== row.hash)
+        return { ok: false, checked, firstBrokenId: row.id };
       seq = row.seq;
-      prev = hash;
+      prev = row.hash;
     }
   }
   // Events cut from the end of the chain leave the head pointing past what is stored.

@@ -1,6 +1,6 @@
 import { sql, type SqlBool, type Expression } from "kysely";
 import { chain, type AuditDraft } from "../../audit/chain.js";
-import { expandSegment, isSegmentFeed, toSegments } from "../../audit/segments.js";
+import { chainSegments, expandSegment, isSegmentFeed } from "../../audit/segments.js";
 import type { Executor } from "../database.js";
 import type { BulkInsert } from "../dialects/sqlite.js";
 import { after, decodeCursor, toPage, type Keyset, type PageRequest } from "../pagination.js";
@@ -142,6 +142,28 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
     return found.sort(newestFirst).slice(0, limit);
   };
 
+  type Head = { seq: number; hash: string };
+  /** A token feed's requests: the batch is one segment. */
+  const appendRequests = async (drafts: AuditDraft[], head: Head): Promise<Head> => {
+    const { segments, head: next } = chainSegments(drafts, head);
+    if (bulkInsert) bulkInsert("audit_segments", segments);
+    else await db.insertInto("audit_segments").values(segments).execute();
+    return next;
+  };
+  /** A team's or organisation's changes: a row per event. */
+  const appendChanges = async (drafts: AuditDraft[], head: Head): Promise<Head> => {
+    const { rows, head: next } = chain(drafts, head);
+    if (bulkInsert) bulkInsert("audit_events", rows);
+    else
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await db
+          .insertInto("audit_events")
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .execute();
+      }
+    return next;
+  };
+
   return {
     /** Appends events to their feeds' chains; must run inside a transaction. */
     async append(drafts: AuditDraft[]): Promise<void> {
@@ -154,19 +176,8 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
       // Feeds locked in a fixed order: two batches never wait on each other in a cycle.
       for (const feed of [...byFeed.keys()].sort()) {
         const head = await lockHead(feed);
-        const { rows, head: next } = chain(byFeed.get(feed) ?? [], head);
-        if (isSegmentFeed(feed)) {
-          const segments = toSegments(rows);
-          if (bulkInsert) bulkInsert("audit_segments", segments);
-          else await db.insertInto("audit_segments").values(segments).execute();
-        } else if (bulkInsert) bulkInsert("audit_events", rows);
-        else
-          for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-            await db
-              .insertInto("audit_events")
-              .values(rows.slice(i, i + INSERT_CHUNK))
-              .execute();
-          }
+        const drafts = byFeed.get(feed) ?? [];
+        const next = isSegmentFeed(feed) ? await appendRequests(drafts, head) : await appendChanges(drafts, head);
         await db.updateTable("audit_feed_heads").set({ seq: next.seq, hash: next.hash }).where("feed", "=", feed).execute();
       }
     },
