@@ -5,11 +5,18 @@ import type { Principal, RequestContext } from "../services/principal.js";
 import { TokenRefusal } from "../tokens/verifier.js";
 import { requestContext } from "./authenticate.js";
 
+/** What a route pattern says of its resource: its type, and the path parameter that holds its id. */
+export interface ResourcePattern {
+  type: string | null;
+  param: string | null;
+}
+
 interface TokenRequest {
   token: { id: string; entityType: "team" | "org"; entityId: string; email: string | null };
   /** False for a refused credential: it holds no place in the buffer. */
   reserved: boolean;
-  context?: RequestContext;
+  resource: ResourcePattern;
+  context?: RequestContext | undefined;
 }
 
 declare module "fastify" {
@@ -18,8 +25,8 @@ declare module "fastify" {
   }
 }
 
-/** What a route pattern says of its resource: `/v1/teams/:teamId/projects/:projectId` -> projects, projectId. */
-function resourcePattern(url: string): { type: string | null; param: string | null } {
+/** Read once per route when it is registered: `/v1/teams/:teamId/projects/:projectId` -> projects, projectId. */
+export function resourcePattern(url: string): ResourcePattern {
   const parts = url.split("/").filter(Boolean);
   for (let i = parts.length - 1; i >= 0; i--) {
     const part = parts[i] ?? "";
@@ -28,21 +35,6 @@ function resourcePattern(url: string): { type: string | null; param: string | nu
     return { type: part, param: next?.startsWith(":") ? next.slice(1) : null };
   }
   return { type: null, param: null };
-}
-
-/** Read once per route pattern (a bounded set: the registered routes), not once per request. */
-const patterns = new Map<string, { type: string | null; param: string | null }>();
-
-/** The resource a request acts on: its route's resource type and the id it was given. */
-function resourceOf(request: FastifyRequest): { type: string | null; id: string | null } {
-  const url = request.routeOptions.url ?? "";
-  let pattern = patterns.get(url);
-  if (!pattern) {
-    pattern = resourcePattern(url);
-    patterns.set(url, pattern);
-  }
-  const params = request.params as Record<string, string | undefined>;
-  return { type: pattern.type, id: pattern.param === null ? null : (params[pattern.param] ?? null) };
 }
 
 /**
@@ -62,7 +54,10 @@ export function installAuditHooks(app: FastifyInstance, audit: AuditService): vo
         context: mark.context ?? requestContext(request),
         status: reply.statusCode,
         durationMs: reply.elapsedTime,
-        resource: resourceOf(request),
+        resource: {
+          type: mark.resource.type,
+          id: mark.resource.param === null ? null : ((request.params as Record<string, string | undefined>)[mark.resource.param] ?? null),
+        },
       });
       if (mark.reserved) audit.buffer.record(draft);
       else audit.buffer.offer(draft);
@@ -72,17 +67,18 @@ export function installAuditHooks(app: FastifyInstance, audit: AuditService): vo
 }
 
 /** Called once the credential is known: an API-token request must hold a place in the audit buffer to be served. */
-export function admitTokenRequest(request: FastifyRequest, principal: Principal, audit: AuditService): void {
+export function admitTokenRequest(request: FastifyRequest, principal: Principal, audit: AuditService, resource: ResourcePattern): void {
   if (principal.kind !== "api" || !principal.tokenId || !principal.scope) return;
   if (!audit.buffer.reserve()) throw new DomainError("AUDIT_UNAVAILABLE", "the audit log cannot take events now; retry shortly");
   request.latchkeyAudit = {
     token: { id: principal.tokenId, entityType: principal.scope.entityType, entityId: principal.scope.entityId, email: principal.email },
     reserved: true,
-    ...(principal.context ? { context: principal.context } : {}),
+    resource,
+    context: principal.context,
   };
 }
 
 /** A refusal of a token we issued is recorded on that token too. */
-export function noteRefusal(request: FastifyRequest, error: unknown): void {
-  if (error instanceof TokenRefusal) request.latchkeyAudit = { token: error.token, reserved: false };
+export function noteRefusal(request: FastifyRequest, error: unknown, resource: ResourcePattern): void {
+  if (error instanceof TokenRefusal) request.latchkeyAudit = { token: error.token, reserved: false, resource };
 }

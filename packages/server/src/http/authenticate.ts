@@ -12,6 +12,12 @@ export type BearerAuthenticator = (token: string, request: FastifyRequest) => Pr
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const ORIGINS = new Set(["ui", "cli"]);
 
+/** A request URL without its query string (which may carry anything, and is never recorded). */
+const pathOf = (url: string): string => {
+  const q = url.indexOf("?");
+  return q === -1 ? url : url.slice(0, q);
+};
+
 /** Where a request came from: the console and the CLI say so in `x-latchkey-origin`; anything else is the API. */
 export function requestContext(request: FastifyRequest): RequestContext {
   const origin = request.headers["x-latchkey-origin"];
@@ -21,7 +27,7 @@ export function requestContext(request: FastifyRequest): RequestContext {
     userAgent: userAgent.slice(0, 512),
     origin: typeof origin === "string" && ORIGINS.has(origin) ? (origin as "ui" | "cli") : "api",
     method: request.method,
-    path: (request.url.split("?")[0] ?? "").slice(0, 2048),
+    path: pathOf(request.url).slice(0, 2048),
   };
 }
 const MAX_TOKEN_BYTES = 8 * 1024;

@@ -5,7 +5,7 @@ import type { Principal } from "../services/principal.js";
 import type { Page } from "../store/pagination.js";
 import type { AuditService } from "../services/audit.js";
 import type { RateLimits } from "../services/rate-limits.js";
-import { admitTokenRequest, noteRefusal } from "./audit-hooks.js";
+import { admitTokenRequest, noteRefusal, resourcePattern, type ResourcePattern } from "./audit-hooks.js";
 import type { Authenticator } from "./authenticate.js";
 
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -74,7 +74,7 @@ function parse<T extends ZodType>(schema: T | undefined, value: unknown, where: 
 /** Registers routes on one Fastify instance and remembers them for the OpenAPI document. */
 export function createRouter(app: FastifyInstance, auth: Authenticator, audit: AuditService | null, limits: RateLimits) {
   const docs: RouteDoc[] = [];
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<Principal> => {
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply, resource: ResourcePattern): Promise<Principal> => {
     const bearer = request.headers.authorization !== undefined;
     // An address that keeps presenting bad tokens is refused before its tokens cost a signature check.
     if (bearer) limits.checkAddress(request.ip);
@@ -82,11 +82,11 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, audit: A
     try {
       principal = await auth.principal(request);
     } catch (error) {
-      noteRefusal(request, error);
+      noteRefusal(request, error, resource);
       if (bearer && error instanceof DomainError && error.status === 401) limits.failed(request.ip);
       throw error;
     }
-    if (audit) admitTokenRequest(request, principal, audit);
+    if (audit) admitTokenRequest(request, principal, audit, resource);
     const rate = limits.take(principal);
     if (rate) {
       void reply.header("x-ratelimit-limit", rate.limit);
@@ -104,12 +104,14 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, audit: A
       const mode: AuthMode = spec.auth ?? "credential";
       for (const url of Array.isArray(spec.url) ? spec.url : [spec.url]) {
         docs.push({ ...spec, url, auth: mode });
+        // What an audited request acts on, read from the route once here rather than on every request.
+        const resource = resourcePattern(url);
         app.route({
           method: spec.method,
           url,
           handler: async (request, reply) => {
             // The credential first: an unauthenticated caller learns nothing, not even whether its input was valid.
-            const principal = mode === "none" ? null : await authenticate(request, reply);
+            const principal = mode === "none" ? null : await authenticate(request, reply, resource);
             const ctx = {
               params: parse(spec.params, request.params, "path"),
               query: parse(spec.query, request.query, "query"),

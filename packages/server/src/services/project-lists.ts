@@ -11,9 +11,10 @@ const MAX_ENTRIES = 10_000;
  * A read that overlapped a change is not kept (the generation moved). With PostgreSQL other processes write too, and
  * a list must show a project created a millisecond ago on another process: there every list reads the database.
  */
-export function createProjectLists(store: Store) {
+export function createProjectLists<T>(store: Store, toItem: (row: ProjectRow) => T) {
   const enabled = store.db.kind === "sqlite";
-  const pages = new Map<string, Page<ProjectRow>>();
+  /** Kept as the API shows them: a cached page is not mapped again on every request. */
+  const pages = new Map<string, Page<T>>();
   let generation = 0;
   const keyOf = (teamId: string, perPage: number) => `${teamId}\u0000${perPage}`;
 
@@ -26,12 +27,13 @@ export function createProjectLists(store: Store) {
 
   return {
     /** The team's unfiltered first page of `perPage` projects. */
-    async firstPage(teamId: string, perPage: number): Promise<Page<ProjectRow>> {
+    async firstPage(teamId: string, perPage: number): Promise<Page<T>> {
       const key = keyOf(teamId, perPage);
       const known = enabled ? pages.get(key) : undefined;
       if (known) return known;
       const start = generation;
-      const page = await store.projects.page(teamId, { perPage });
+      const rows = await store.projects.page(teamId, { perPage });
+      const page = { ...rows, items: rows.items.map(toItem) };
       if (enabled && generation === start) {
         if (pages.size >= MAX_ENTRIES) pages.delete(pages.keys().next().value ?? "");
         pages.set(key, page);
@@ -41,5 +43,3 @@ export function createProjectLists(store: Store) {
     close: unsubscribe,
   };
 }
-
-export type ProjectLists = ReturnType<typeof createProjectLists>;

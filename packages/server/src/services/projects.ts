@@ -16,7 +16,7 @@ export function toProject(row: ProjectRow) {
 /** Projects: the resource a team's roles protect, guarded by projectScope permissions and project restrictions. */
 export function createProjectService(deps: { store: Store; now: () => Date; record: Recorder }) {
   const { store, now, record } = deps;
-  const lists = createProjectLists(store);
+  const lists = createProjectLists(store, toProject);
   /** Every change to a team's projects says so on the change feed, in its transaction. */
   const changed = (tx: Repositories, teamId: string) => tx.publish({ t: "projects", teamId });
   const find = async (teamId: string, projectId: string) => {
@@ -31,14 +31,12 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
       const team = await teamRefFor(store, principal, teamId);
       authorize(principal, "project.read", teamResource(team));
       const filter = projectFilter(principal.grants, "project.read", teamResource(team));
-      const result =
-        filter.all && page.cursor === undefined
-          ? await lists.firstPage(team.id, page.perPage)
-          : await store.projects.page(
-              team.id,
-              page,
-              filter.all ? {} : "only" in filter ? { only: filter.only } : { except: filter.except },
-            );
+      if (filter.all && page.cursor === undefined) return lists.firstPage(team.id, page.perPage);
+      const result = await store.projects.page(
+        team.id,
+        page,
+        filter.all ? {} : "only" in filter ? { only: filter.only } : { except: filter.except },
+      );
       return { ...result, items: result.items.map(toProject) };
     },
 
