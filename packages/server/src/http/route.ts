@@ -74,18 +74,15 @@ function parse<T extends ZodType>(schema: T | undefined, value: unknown, where: 
 /** Registers routes on one Fastify instance and remembers them for the OpenAPI document. */
 export function createRouter(app: FastifyInstance, auth: Authenticator, audit: AuditService | null, limits: RateLimits) {
   const docs: RouteDoc[] = [];
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply, resource: ResourcePattern): Promise<Principal> => {
+  /** A refused credential: recorded on its token if we issued it, and counted against its address. */
+  const refused = (request: FastifyRequest, error: unknown, resource: ResourcePattern): unknown => {
+    noteRefusal(request, error, resource);
     const bearer = request.headers.authorization !== undefined;
-    // An address that keeps presenting bad tokens is refused before its tokens cost a signature check.
-    if (bearer) limits.checkAddress(request.ip);
-    let principal: Principal;
-    try {
-      principal = await auth.principal(request);
-    } catch (error) {
-      noteRefusal(request, error, resource);
-      if (bearer && error instanceof DomainError && error.status === 401) limits.failed(request.ip);
-      throw error;
-    }
+    if (bearer && error instanceof DomainError && error.status === 401) limits.failed(request.ip);
+    return error;
+  };
+  /** An accepted credential takes its place in the audit log and its share of the rate limit. */
+  const admit = (request: FastifyRequest, reply: FastifyReply, resource: ResourcePattern, principal: Principal): Principal => {
     if (audit) admitTokenRequest(request, principal, audit, resource);
     const rate = limits.take(principal);
     if (rate) {
@@ -95,6 +92,24 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, audit: A
       if (!rate.allowed) throw limits.refusal(rate);
     }
     return principal;
+  };
+  /** The credential, from memory when this process knows it (no wait), else looked up. */
+  const authenticate = (request: FastifyRequest, reply: FastifyReply, resource: ResourcePattern): Principal | Promise<Principal> => {
+    // An address that keeps presenting bad tokens is refused before its tokens cost a signature check.
+    if (request.headers.authorization !== undefined) limits.checkAddress(request.ip);
+    let known: Principal | undefined;
+    try {
+      known = auth.known(request);
+    } catch (error) {
+      throw refused(request, error, resource);
+    }
+    if (known) return admit(request, reply, resource, known);
+    return auth.principal(request).then(
+      (principal) => admit(request, reply, resource, principal),
+      (error: unknown) => {
+        throw refused(request, error, resource);
+      },
+    );
   };
   return {
     docs,
@@ -111,7 +126,8 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, audit: A
           url,
           handler: async (request, reply) => {
             // The credential first: an unauthenticated caller learns nothing, not even whether its input was valid.
-            const principal = mode === "none" ? null : await authenticate(request, reply, resource);
+            const pending = mode === "none" ? null : authenticate(request, reply, resource);
+            const principal = pending instanceof Promise ? await pending : pending;
             const ctx = {
               params: parse(spec.params, request.params, "path"),
               query: parse(spec.query, request.query, "query"),
