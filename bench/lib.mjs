@@ -77,12 +77,13 @@ export async function seedFixture(app, services, { projects = 1 } = {}) {
 
 /**
  * A server on a fresh SQLite database in a temp dir, with the bootstrap owner, team "acme", one project and one API
- * token of the team's "default" role. Returns { app, services, config, token, close }.
+ * token of the team's "default" role; `server` goes to buildApp (e.g. `{ auditRequests: false }`). Returns
+ * { app, services, config, token, close }.
  */
-export async function startFixture({ projects = 1, build = true } = {}) {
+export async function startFixture({ projects = 1, build = true, server = {} } = {}) {
   if (build) ensureBuilt();
   const dir = mkdtempSync(join(os.tmpdir(), "latchkey-bench-"));
-  const { app, services, config } = await openServer({ databaseUrl: `sqlite:${join(dir, "latchkey.db")}`, dataDir: dir });
+  const { app, services, config } = await openServer({ databaseUrl: `sqlite:${join(dir, "latchkey.db")}`, dataDir: dir, ...server });
   try {
     const { token } = await seedFixture(app, services, { projects });
     return {

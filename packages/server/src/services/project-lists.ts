@@ -33,7 +33,8 @@ export function createProjectLists<T>(store: Store, toItem: (row: ProjectRow) =>
       if (known) return known;
       const start = generation;
       const rows = await store.projects.page(teamId, { perPage });
-      const page = { ...rows, items: rows.items.map(toItem) };
+      const items = rows.items.map(toItem);
+      const page = { ...rows, items, itemsJson: JSON.stringify(items) };
       if (enabled && generation === start) {
         if (pages.size >= MAX_ENTRIES) pages.delete(pages.keys().next().value ?? "");
         pages.set(key, page);

@@ -12,6 +12,8 @@ export interface Page<T> {
   items: T[];
   hasNextPage: boolean;
   cursor?: string;
+  /** `items` as JSON text, where a cache serves the same page many times: serialized once, not for every reply. */
+  itemsJson?: string;
 }
 
 /** What a list call asks for. */

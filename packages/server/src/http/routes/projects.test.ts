@@ -18,6 +18,11 @@ describe.each(dialects())("projects on %s", (kind) => {
     expect(list.status).toBe(200);
     expect((list.body.data as { projects: { id: string }[] }).projects.map((p) => p.id)).toEqual(["search", "billing-api"]);
     expect(list.body.pagination).toEqual({ hasNextPage: false, count: 2 });
+    // Read again (with SQLite, from the cache of first pages, whose items were serialized once): the same bytes.
+    const again = await h.owner.get("/v1/teams/platform/projects");
+    expect(again.raw).toBe(list.raw);
+    expect(again.raw).toBe(JSON.stringify(again.body));
+    expect(again.headers["content-type"]).toBe("application/json; charset=utf-8");
     expect(await h.owner.ok("PATCH", "/v1/teams/platform/projects/search", { description: "find" })).toMatchObject({ description: "find" });
     expect(await h.owner.ok("DELETE", "/v1/teams/platform/projects/search")).toEqual({ id: "search", deleted: true });
     expect((await h.owner.get("/v1/teams/platform/projects/search")).status).toBe(404);
