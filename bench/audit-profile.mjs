@@ -22,8 +22,8 @@ const CATEGORIES = [
   ["PostgreSQL driver (pg)", (f) => /node_modules\/pg(-[a-z]+)?\//.test(f.url)],
   ["Kysely: building and compiling queries", (f) => f.url.includes("/kysely/")],
   [
-    "hash chain: chain() + hashEvent (JSON.stringify + SHA-256)",
-    (f) => f.url.includes("/dist/audit/chain.js") || f.url.startsWith("node:internal/crypto/hash"),
+    "hash chain and segments: chainSegments() (each event's JSON, its SHA-256, the segment's text)",
+    (f) => /\/dist\/audit\/(chain|segments)\.js/.test(f.url) || f.url.startsWith("node:internal/crypto/hash"),
   ],
   ["event ids (randomBytes)", (f) => f.url.startsWith("node:internal/crypto/random") || f.url.includes("/dist/services/secrets.js")],
   ["requestDraft() object building", (f) => f.url.includes("/dist/services/audit.js")],
@@ -127,32 +127,31 @@ function usPerBatch(setup, run, n) {
  */
 export async function piecesSqlite(services, dataDir) {
   const { audit, store } = services;
-  const { chain, hashEvent } = await serverModule("audit/chain.js");
-  const { toSegments } = await serverModule("audit/segments.js");
+  const { chainSegments } = await serverModule("audit/segments.js");
   const n = 20_000;
   const make = draftMaker(audit, ["tok_piecesAAAAAAAAAAAAAAAA"]);
-  const { rows } = chain(
-    Array.from({ length: n }, (_, i) => make(i)),
-    { seq: 0, hash: "" },
-  );
+  const drafts = () => Array.from({ length: n }, (_, i) => make(i));
+  /** One segment per 500 events, as a busy server's write batches are. chainSegments() takes over its drafts. */
+  const segmentsOf = (batch, seq) => chainSegments(batch, { seq, hash: "" }).segments;
+  const segments = [];
+  const rows = drafts();
+  for (let i = 0; i < n; i += 500) segments.push(...segmentsOf(rows.slice(i, i + 500), i));
   const { kysely } = store.db;
   const pieces = {
     "requestDraft() (id, timestamp, the object)": usPer(make, n),
-    "hashEvent(row)": usPer((i) => hashEvent(rows[i]), n),
-    "chain(): per event, in batches of 50": usPerBatch(
-      () => Array.from({ length: n }, (_, i) => make(i)), // chain() may take over its drafts: fresh ones each pass, untimed
+    "chainSegments(): per event, in batches of 500 (JSON, SHA-256, the segment's text)": usPerBatch(
+      drafts, // fresh drafts each pass, untimed
       (copies) => {
-        for (let i = 0; i < copies.length; i += 50) chain(copies.slice(i, i + 50), { seq: i, hash: "x" });
+        for (let i = 0; i < copies.length; i += 500) segmentsOf(copies.slice(i, i + 500), i);
       },
       n,
     ),
-    "toSegments(): per event, in batches of 500 (one segment each)": usPer((i) => i % 500 === 0 && toSegments(rows.slice(i, i + 500)), n),
     "Kysely insertInto(audit_segments).values(segment of 500).compile(): per event (PostgreSQL's path)": usPer(
       (i) =>
         i % 500 === 0 &&
         kysely
           .insertInto("audit_segments")
-          .values(toSegments(rows.slice(i, i + 500)))
+          .values(segments[i / 500])
           .compile(),
       n,
     ),
@@ -164,7 +163,7 @@ export async function piecesSqlite(services, dataDir) {
     await kysely.selectFrom("sqlite_master").select(["name", "type", "sql"]).where("tbl_name", "=", "audit_segments").execute()
   ).filter((r) => r.sql);
   const indexes = ddl.filter((r) => r.type === "index").map((r) => r.name);
-  const columns = Object.keys(toSegments(rows.slice(0, 1))[0]);
+  const columns = Object.keys(segments[0]);
   const floor = (withIndexes) => {
     const file = join(dataDir, `floor-${withIndexes ? "all" : "min"}.db`);
     const db = new SQLite(file);
@@ -173,13 +172,14 @@ export async function piecesSqlite(services, dataDir) {
       db.pragma("synchronous = NORMAL");
       for (const r of ddl) if (r.type === "table" || withIndexes) db.exec(r.sql);
       const insert = db.prepare(`insert into audit_segments (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})`);
-      const write = db.transaction((batch) => {
-        for (const r of toSegments(batch)) insert.run(columns.map((c) => r[c]));
+      const write = db.transaction((batch, seq) => {
+        for (const r of segmentsOf(batch, seq)) insert.run(columns.map((c) => r[c]));
       });
+      const fresh = drafts();
       const t0 = nowMs();
       const c0 = cpuNow();
-      for (let i = 0; i < rows.length; i += 500) write(rows.slice(i, i + 500));
-      return { wall: ((nowMs() - t0) * 1000) / rows.length, cpu: (cpuNow() - c0) / rows.length };
+      for (let i = 0; i < fresh.length; i += 500) write(fresh.slice(i, i + 500), i);
+      return { wall: ((nowMs() - t0) * 1000) / fresh.length, cpu: (cpuNow() - c0) / fresh.length };
     } finally {
       db.close();
       for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
@@ -192,7 +192,7 @@ export async function piecesSqlite(services, dataDir) {
   }
   const pick = (xs) => xs.reduce((a, b) => (b.wall < a.wall ? b : a));
   const [all, min] = [pick(best.all), pick(best.min)];
-  pieces[`SQLite floor: toSegments() and the insert, schema as is (PK, ${indexes.join(", ")}): wall`] = +all.wall.toFixed(2);
+  pieces[`SQLite floor: chainSegments() and the insert, schema as is (PK, ${indexes.join(", ")}): wall`] = +all.wall.toFixed(2);
   pieces["SQLite floor, schema as is: CPU"] = +all.cpu.toFixed(2);
   pieces["SQLite floor without the secondary indexes (PK only): wall"] = +min.wall.toFixed(2);
   pieces["SQLite floor without the secondary indexes: CPU"] = +min.cpu.toFixed(2);
