@@ -2,10 +2,9 @@
 // same server, same connections and duration, alternating after a warm-up. Goal: ratio >= 0.6.
 // Two servers run in one child process (autocannon in this one), each on its own SQLite database and port:
 //   - "audited": the server as it is served, every request made with a token written to its audit feed;
-//   - "unaudited": the same server built with `auditRequests: false`, which is the token path alone (issue 3).
-// Issue 3 set its goal before issue 4 added request auditing, and issue 4 gives auditing its own goal (at least 0.85
-// of the same call without it). The goal is therefore checked on the unaudited server. The audited server is checked
-// against both goals together (0.6 x 0.85 = 0.51), and its ratio is printed with the other.
+//   - "unaudited": the same server built with `auditRequests: false`: the token path alone, without the audit write
+//     that issue 4 added after this goal was set (bench/audit.mjs measures what auditing costs, against its own goal).
+// The goal is checked on both; the README says which is met.
 // Writes bench/results/http.json.
 //   node bench/http.mjs                  # the benchmark (exit 1 only when it cannot measure, e.g. non-2xx replies)
 //   node bench/http.mjs --check          # also exit 1 when a goal is missed
@@ -23,11 +22,9 @@ import { ensureBuilt, printHeader, SERVER_NODE_FLAGS, startFixture, writeResult 
 const SELF = fileURLToPath(import.meta.url);
 const { fetch } = globalThis; // Node >= 18
 const GOAL = 0.6;
-/** Issue 4's goal for what auditing may cost an authenticated call. */
-const AUDIT_GOAL = 0.85;
 const SERVERS = {
   unaudited: { label: "request auditing off (the token path)", goal: GOAL, options: { auditRequests: false } },
-  audited: { label: "request auditing on (as served)", goal: +(GOAL * AUDIT_GOAL).toFixed(2), options: {} },
+  audited: { label: "request auditing on (as served)", goal: GOAL, options: {} },
 };
 
 // ---------------------------------------------------------------------------------------------------------------
