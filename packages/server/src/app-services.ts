@@ -19,20 +19,18 @@ import { createSigningKeys } from "./tokens/signing-keys.js";
 import { createVerifier } from "./tokens/verifier.js";
 
 /** Every service, built once per process over one store. Call `init` before serving and `close` after. */
-export function createServices(
-  config: Config,
-  store: Store,
-  now: () => Date = () => new Date(),
-  onError: (error: unknown) => void = () => undefined,
-) {
+export function createServices(config: Config, store: Store, clock?: () => Date, onError: (error: unknown) => void = () => undefined) {
+  const now = clock ?? (() => new Date());
+  // The hot path reads the time as a number: without a Date to make on every request, unless a test set the clock.
+  const nowMs = clock ? () => clock().getTime() : Date.now;
   const buffer = createAuditBuffer({ writer: createAuditWriter(config, store), max: config.audit.bufferMax, onError });
-  const audit = createAuditService({ store, config, buffer, now });
+  const audit = createAuditService({ store, config, buffer, now, nowMs });
   const deps = { store, config, now, record: audit.change };
   const keys = createSigningKeys({ store, masterKey: config.masterKey, now });
   const lastUsed = createLastUsed({ store, onError });
-  const verifier = createVerifier({ ...deps, keys, lastUsed });
+  const verifier = createVerifier({ store, config, nowMs, keys, lastUsed });
   const tokens = createTokenService({ ...deps, keys, lastUsed });
-  const rateLimits = createRateLimits({ store, config, now, onError });
+  const rateLimits = createRateLimits({ store, config, nowMs, onError });
   const projects = createProjectService(deps);
   const cliLogins = createCliLoginService({ store, config, tokens, now });
   // One throttle for every password check: sign-in, invitations to an existing account, password changes.

@@ -43,8 +43,8 @@ export interface Change {
 }
 
 /** The audit log: change events in the change's transaction, request events through the buffer, reading and checks. */
-export function createAuditService(deps: { store: Store; config: Config; buffer: AuditBuffer; now: () => Date }) {
-  const { store, config, buffer, now } = deps;
+export function createAuditService(deps: { store: Store; config: Config; buffer: AuditBuffer; now: () => Date; nowMs: () => number }) {
+  const { store, config, buffer, now, nowMs } = deps;
 
   const actorOf = (p: Principal) => ({
     actor_type: p.kind === "api" ? ("apiToken" as const) : ("user" as const),
@@ -66,11 +66,10 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
   let stampMs = Number.NaN;
   let stamp = "";
   const nowIso = (): string => {
-    const at = now();
-    const ms = at.getTime();
+    const ms = nowMs();
     if (ms !== stampMs) {
       stampMs = ms;
-      stamp = at.toISOString();
+      stamp = new Date(ms).toISOString();
     }
     return stamp;
   };

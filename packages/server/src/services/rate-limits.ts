@@ -15,9 +15,9 @@ const limited = (message: string, waitMs: number) =>
  * failed token authentications per address per quarter hour. Both are counted in memory and shared through the
  * store once a second, so they hold across processes.
  */
-export function createRateLimits(deps: { store: Store; config: Config; now: () => Date; onError?: (error: unknown) => void }) {
+export function createRateLimits(deps: { store: Store; config: Config; nowMs: () => number; onError?: (error: unknown) => void }) {
   const { store, config } = deps;
-  const now = () => deps.now().getTime();
+  const now = deps.nowMs;
   const common = { store, now, ...(deps.onError ? { onError: deps.onError } : {}) };
   const tokens = createRateCounter({ ...common, prefix: "tok:", windowMs: HOUR_MS });
   const addresses = createRateCounter({ ...common, prefix: "ip:", windowMs: ADDRESS_WINDOW_MS });

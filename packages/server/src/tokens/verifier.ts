@@ -55,8 +55,8 @@ const roleKeyOf = (entityType: string, entityId: string, roleId: string) => `${e
  * The hot path. A token seen before costs one SHA-256 and a few map lookups: no database query, no signature check.
  * Caches are dropped by the change feed; while the feed is down nothing is cached and every check reads the store.
  */
-export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed: LastUsed; config: Config; now: () => Date }) {
-  const { store, keys, lastUsed, config, now } = deps;
+export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed: LastUsed; config: Config; nowMs: () => number }) {
+  const { store, keys, lastUsed, config, nowMs } = deps;
   const expected = { iss: config.publicUrl, aud: `${config.publicUrl}/v1` };
   const defaultRateLimit = config.rateLimit.perHour;
   const verified = new Map<string, Verified>();
@@ -155,7 +155,7 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
     if (!t) return undefined;
     const grant = roles.get(t.roleKey);
     if (grant === undefined && !t.revoked) return undefined;
-    const atMs = now().getTime();
+    const atMs = nowMs();
     const principal = decide(hash, v, t, grant, atMs);
     lastUsed.record(t.id, atMs, ip);
     return principal;
@@ -188,9 +188,9 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
         tokens.set(t.id, t);
         roles.set(t.roleKey, grant ?? null);
       }
-      const at = now();
-      const principal = decide(hash, v, t, grant, at.getTime());
-      lastUsed.record(v.tokenId, at, ip);
+      const atMs = nowMs();
+      const principal = decide(hash, v, t, grant, atMs);
+      lastUsed.record(v.tokenId, atMs, ip);
       return principal;
     },
 
