@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { createServices, type Services } from "./app-services.js";
 import { usesWriterThread } from "./audit/writer.js";
 import type { Config } from "./config.js";
-import { createAuthenticator, type BearerAuthenticator, type KnownBearer } from "./http/authenticate.js";
+import { createAuthenticator, type BearerAuthenticator } from "./http/authenticate.js";
 import { installAuditHooks } from "./http/audit-hooks.js";
 import { consoleRoutes } from "./http/console.js";
 import { installErrorHandling } from "./http/errors.js";
@@ -104,8 +104,7 @@ export async function buildApp(
   installJsonLimits(app);
 
   const bearer: BearerAuthenticator = (token, request) => services.verifier.authenticate(token, request.ip);
-  const known: KnownBearer = (token, request) => services.verifier.cached(token, request.ip);
-  const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer, known });
+  const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer });
   const auditRequests = options.auditRequests ?? true;
   if (auditRequests) installAuditHooks(app, services.audit);
   const router = createRouter(app, auth, auditRequests ? services.audit : null, services.rateLimits);

@@ -6,10 +6,11 @@ import type { ActiveSession, SessionService } from "../services/sessions.js";
 import type { Store } from "../store/store.js";
 import { SESSION_COOKIE } from "./session-cookie.js";
 
-/** Turns a bearer token into a principal; throws TOKEN_* errors for anything it refuses. */
-export type BearerAuthenticator = (token: string, request: FastifyRequest) => Promise<Principal>;
-/** The same from memory alone, for a token this process has verified before; undefined when it must be looked up. */
-export type KnownBearer = (token: string, request: FastifyRequest) => Principal | undefined;
+/**
+ * Turns a bearer token into a principal, at once when it is known (no promise), else once looked up; throws (or
+ * rejects with) TOKEN_* errors for anything it refuses.
+ */
+export type BearerAuthenticator = (token: string, request: FastifyRequest) => Principal | Promise<Principal>;
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const ORIGINS = new Set(["ui", "cli"]);
@@ -43,8 +44,8 @@ function bearerToken(authorization: string): string {
 }
 
 /** How a request proves who it is: a bearer token, or the console's session cookie with its CSRF header. */
-export function createAuthenticator(deps: { store: Store; sessions: SessionService; bearer: BearerAuthenticator; known: KnownBearer }) {
-  const { store, sessions, bearer, known } = deps;
+export function createAuthenticator(deps: { store: Store; sessions: SessionService; bearer: BearerAuthenticator }) {
+  const { store, sessions, bearer } = deps;
 
   const fromSession = async (request: FastifyRequest, session: ActiveSession): Promise<Principal> => {
     if (UNSAFE.has(request.method)) {
@@ -63,38 +64,34 @@ export function createAuthenticator(deps: { store: Store; sessions: SessionServi
     };
   };
 
+  /** The live console session behind the request's cookie, if any. */
+  const sessionOf = async (request: FastifyRequest): Promise<ActiveSession | null> => {
+    const cookie = request.cookies[SESSION_COOKIE];
+    return cookie ? sessions.resolve(cookie) : null;
+  };
+  const fromCookie = async (request: FastifyRequest): Promise<Principal> => {
+    const session = await sessionOf(request);
+    if (!session) throw new DomainError("UNAUTHENTICATED", "sign in or send Authorization: Bearer <token>");
+    return fromSession(request, session);
+  };
+
   return {
     /** The live console session behind the request's cookie, if any (no CSRF check: for reads of the session itself). */
-    async session(request: FastifyRequest): Promise<ActiveSession | null> {
-      const cookie = request.cookies[SESSION_COOKIE];
-      return cookie ? sessions.resolve(cookie) : null;
-    },
+    session: sessionOf,
 
     /**
-     * The principal of a bearer token this process already knows, without a wait: most requests are served so. Undefined
-     * when there is no bearer token or it must be looked up (then `principal` decides); throws as `principal` would.
+     * The credential is checked before anything else; no credential or a bad one is a 401 (thrown, or a rejection). A
+     * bearer token this process already knows is answered at once, without a promise: most requests are served so.
      */
-    known(request: FastifyRequest): Principal | undefined {
+    principal(request: FastifyRequest): Principal | Promise<Principal> {
+      const withContext = (principal: Principal): Principal => {
+        principal.context = requestContext(request);
+        return principal;
+      };
       const authorization = request.headers.authorization;
-      if (authorization === undefined) return undefined;
-      const principal = known(bearerToken(authorization), request);
-      if (principal) principal.context = requestContext(request);
-      return principal;
-    },
-
-    /** The credential is checked before anything else; no credential or a bad one is a 401. */
-    async principal(request: FastifyRequest): Promise<Principal> {
-      const authorization = request.headers.authorization;
-      let principal: Principal;
-      if (authorization !== undefined) {
-        principal = await bearer(bearerToken(authorization), request);
-      } else {
-        const session = await this.session(request);
-        if (!session) throw new DomainError("UNAUTHENTICATED", "sign in or send Authorization: Bearer <token>");
-        principal = await fromSession(request, session);
-      }
-      principal.context = requestContext(request);
-      return principal;
+      if (authorization === undefined) return fromCookie(request).then(withContext);
+      const principal = bearer(bearerToken(authorization), request);
+      return principal instanceof Promise ? principal.then(withContext) : withContext(principal);
     },
   };
 }

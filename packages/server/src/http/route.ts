@@ -97,14 +97,14 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, audit: A
   const authenticate = (request: FastifyRequest, reply: FastifyReply, resource: ResourcePattern): Principal | Promise<Principal> => {
     // An address that keeps presenting bad tokens is refused before its tokens cost a signature check.
     if (request.headers.authorization !== undefined) limits.checkAddress(request.ip);
-    let known: Principal | undefined;
+    let pending: Principal | Promise<Principal>;
     try {
-      known = auth.known(request);
+      pending = auth.principal(request);
     } catch (error) {
       throw refused(request, error, resource);
     }
-    if (known) return admit(request, reply, resource, known);
-    return auth.principal(request).then(
+    if (!(pending instanceof Promise)) return admit(request, reply, resource, pending);
+    return pending.then(
       (principal) => admit(request, reply, resource, principal),
       (error: unknown) => {
         throw refused(request, error, resource);

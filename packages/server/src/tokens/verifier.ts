@@ -161,37 +161,43 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
     return principal;
   };
 
+  /** Full check: signature (first time), then token, key and role from the store, cached when the feed is healthy. */
+  const lookUp = async (token: string, hash: string, ip: string): Promise<Principal> => {
+    const trusted = store.feed.healthy();
+    const startGeneration = generation;
+    let v = trusted ? verified.get(hash) : undefined;
+    if (!v) {
+      const claims = await verifyWithReload(token);
+      v = { tokenId: claims.sub, keyId: claims.jti, expMs: claims.exp === undefined ? null : claims.exp * 1000 };
+    }
+    const t = (trusted ? tokens.get(v.tokenId) : undefined) ?? (await loadToken(v.tokenId));
+    const grant = t ? ((trusted ? roles.get(t.roleKey) : undefined) ?? (await loadRole(t))) : undefined;
+    // Cache before deciding, so that a revoked or expired token is refused from memory next time too.
+    if (t && trusted && generation === startGeneration && store.feed.healthy()) {
+      if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value ?? "");
+      verified.set(hash, v);
+      tokens.set(t.id, t);
+      roles.set(t.roleKey, grant ?? null);
+    }
+    const atMs = nowMs();
+    const principal = decide(hash, v, t, grant, atMs);
+    lastUsed.record(v.tokenId, atMs, ip);
+    return principal;
+  };
+
   return {
     /** The principal for a token seen before, from memory alone; undefined when the slow path is needed. */
     cached(token: string, ip: string): Principal | undefined {
       return fromMemory(sha256(token), ip);
     },
 
-    /** Full check: signature (first time), then token, key and role from the store, cached when the feed is healthy. */
-    async authenticate(token: string, ip: string): Promise<Principal> {
+    /**
+     * The principal for a token: a token this process has seen is answered from memory at once, without a promise (most
+     * requests are served so); any other is looked up.
+     */
+    authenticate(token: string, ip: string): Principal | Promise<Principal> {
       const hash = sha256(token);
-      const fast = fromMemory(hash, ip);
-      if (fast) return fast;
-      const trusted = store.feed.healthy();
-      const startGeneration = generation;
-      let v = trusted ? verified.get(hash) : undefined;
-      if (!v) {
-        const claims = await verifyWithReload(token);
-        v = { tokenId: claims.sub, keyId: claims.jti, expMs: claims.exp === undefined ? null : claims.exp * 1000 };
-      }
-      const t = (trusted ? tokens.get(v.tokenId) : undefined) ?? (await loadToken(v.tokenId));
-      const grant = t ? ((trusted ? roles.get(t.roleKey) : undefined) ?? (await loadRole(t))) : undefined;
-      // Cache before deciding, so that a revoked or expired token is refused from memory next time too.
-      if (t && trusted && generation === startGeneration && store.feed.healthy()) {
-        if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value ?? "");
-        verified.set(hash, v);
-        tokens.set(t.id, t);
-        roles.set(t.roleKey, grant ?? null);
-      }
-      const atMs = nowMs();
-      const principal = decide(hash, v, t, grant, atMs);
-      lastUsed.record(v.tokenId, atMs, ip);
-      return principal;
+      return fromMemory(hash, ip) ?? lookUp(token, hash, ip);
     },
 
     /** How much is cached (for tests and metrics). */
