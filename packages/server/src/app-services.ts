@@ -3,6 +3,9 @@ import { createAuditWriter } from "./audit/writer.js";
 import type { Config } from "./config.js";
 import { createAuditService } from "./services/audit.js";
 import { createAccountService } from "./services/accounts.js";
+import { createInvitationAcceptance } from "./services/invitation-acceptance.js";
+import { createInvitationService } from "./services/invitations.js";
+import type { Mailer } from "./services/mailer.js";
 import { createCliLoginService } from "./services/cli-logins.js";
 import { createMemberService } from "./services/members.js";
 import { createOrgService } from "./services/orgs.js";
@@ -19,7 +22,13 @@ import { createSigningKeys } from "./tokens/signing-keys.js";
 import { createVerifier } from "./tokens/verifier.js";
 
 /** Every service, built once per process over one store. Call `init` before serving and `close` after. */
-export function createServices(config: Config, store: Store, clock?: () => Date, onError: (error: unknown) => void = () => undefined) {
+export function createServices(
+  config: Config,
+  store: Store,
+  mailer: Mailer,
+  clock?: () => Date,
+  onError: (error: unknown) => void = () => undefined,
+) {
   const now = clock ?? (() => new Date());
   // The hot path reads the time as a number: without a Date to make on every request, unless a test set the clock.
   const nowMs = clock ? () => clock().getTime() : Date.now;
@@ -35,6 +44,7 @@ export function createServices(config: Config, store: Store, clock?: () => Date,
   const cliLogins = createCliLoginService({ store, config, tokens, now });
   // One throttle for every password check: sign-in, invitations to an existing account, password changes.
   const throttle = createThrottle({ store, max: 10, windowMs: 15 * 60_000, now, onError });
+  const invitations = createInvitationService({ ...deps, mailer });
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -47,7 +57,10 @@ export function createServices(config: Config, store: Store, clock?: () => Date,
     throttle,
     cliLogins,
     sessions: createSessionService({ ...deps, throttle }),
-    accounts: createAccountService({ ...deps, throttle }),
+    accounts: createAccountService(deps),
+    mailer,
+    invitations,
+    acceptance: createInvitationAcceptance({ ...deps, throttle, invitations }),
     orgs: createOrgService(deps),
     teams: createTeamService(deps),
     roles: createRoleService({
@@ -57,7 +70,7 @@ export function createServices(config: Config, store: Store, clock?: () => Date,
         if (deleted) await tokens.revokeRoleTokens(tx, entity, roleId);
       },
     }),
-    members: createMemberService(deps),
+    members: createMemberService({ ...deps, invitations }),
     projects,
     audit,
     async init(): Promise<void> {
@@ -82,6 +95,7 @@ export function createServices(config: Config, store: Store, clock?: () => Date,
       cliLogins.close();
       await lastUsed.close();
       await buffer.close();
+      mailer.close();
     },
   };
 }

@@ -27,6 +27,7 @@ import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js"
 import { startCheckpointer, usesCheckpointThread } from "./store/checkpointer.js";
 import { openDatabase } from "./store/database.js";
 import { createStore } from "./store/store.js";
+import { createMailer, type Mailer } from "./services/mailer.js";
 
 const BODY_LIMIT = 1024 * 1024;
 const processTag = randomBytes(6).toString("base64url");
@@ -56,6 +57,8 @@ export async function buildApp(
     auditRequests?: boolean;
     limits?: Partial<ListenerLimits>;
     consoleDir?: string;
+    /** Where e-mail goes instead of what the configuration says (tests read an outbox). */
+    mailer?: Mailer;
   } = {},
 ): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
   // SQLite's checkpoints run off the event loop: on the audit writer thread's connection when there is one, else on a
@@ -90,7 +93,8 @@ export async function buildApp(
     trustProxy: false,
     return503OnClosing: true,
   });
-  const services = createServices(config, createStore(db, feed), options.now, (error) =>
+  const mailer = options.mailer ?? createMailer(config, (fields, text) => app.log.warn(fields, text));
+  const services = createServices(config, createStore(db, feed), mailer, options.now, (error) =>
     app.log.error({ err: error }, "background write failed"),
   );
   await services.init();

@@ -37,6 +37,11 @@ const Env = z.object({
   LATCHKEY_AUDIT_THREAD: z.enum(["on", "off", "auto"]).default("auto"),
   LATCHKEY_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).default(1000),
   LATCHKEY_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  LATCHKEY_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, "must be smtp://[user:password@]host[:port] or smtps://...")
+    .optional(),
+  LATCHKEY_MAIL_FROM: z.string().min(3).max(320).optional(),
 });
 
 /** Everything the server needs to know about its surroundings, parsed once at start-up. */
@@ -67,6 +72,11 @@ export interface Config {
   rateLimit: { perHour: number; authFailuresPerAddress: number };
   /** How long a CLI login's session token stays valid. */
   cliLoginMs: number;
+  /**
+   * Outgoing e-mail (invitations, address confirmations): through `smtpUrl`, or, when it is null, written to the
+   * server's log for the operator to pass on (README: "E-mail").
+   */
+  mail: { smtpUrl: string | null; from: string };
 }
 
 /** A configuration value that stops the process: names the variable and what is wrong with it. */
@@ -109,12 +119,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   else if (database.kind === "postgres") {
     throw new ConfigError("LATCHKEY_MASTER_KEY: required with PostgreSQL so that every process shares it");
   } else masterKey = masterKeyFile(dataDir);
+  const publicUrl = e.LATCHKEY_PUBLIC_URL ?? `http://localhost:${e.LATCHKEY_PORT}`;
   return {
     port: e.LATCHKEY_PORT,
     host: e.LATCHKEY_HOST,
     dataDir,
     database,
-    publicUrl: e.LATCHKEY_PUBLIC_URL ?? `http://localhost:${e.LATCHKEY_PORT}`,
+    publicUrl,
     bootstrap:
       e.LATCHKEY_BOOTSTRAP_EMAIL && e.LATCHKEY_BOOTSTRAP_PASSWORD
         ? { email: e.LATCHKEY_BOOTSTRAP_EMAIL.toLowerCase(), password: e.LATCHKEY_BOOTSTRAP_PASSWORD }
@@ -133,5 +144,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     rateLimit: { perHour: e.LATCHKEY_RATE_LIMIT_PER_HOUR, authFailuresPerAddress: e.LATCHKEY_AUTH_FAILURES_PER_ADDRESS },
     cliLoginMs: e.LATCHKEY_CLI_LOGIN_MINUTES * 60_000,
+    mail: { smtpUrl: e.LATCHKEY_SMTP_URL ?? null, from: e.LATCHKEY_MAIL_FROM ?? `Latchkey <latchkey@${new URL(publicUrl).hostname}>` },
   };
 }

@@ -101,12 +101,45 @@ export const Member = z.object({
 export const MemberInvite = z.strictObject({ email: Email, roles: z.array(Slug).min(1).max(20) });
 /** `PATCH .../members/{userId}`: change roles. */
 export const MemberUpdate = z.strictObject({ roles: z.array(Slug).min(1).max(20) });
-/** The reply to an invitation: a single-use link for the person, whether or not they have an account yet. */
+/**
+ * The reply to an invitation, the same whether or not the address has an account: a single-use link to pass on
+ * (an account that exists accepts it with its password), and what became of the message sent to the address, whose
+ * own link is the only way to create an account for it: `sent` by SMTP, `logged` for the operator to pass on (no
+ * SMTP configured), or `failed` (the invitation stands; a later attempt to accept sends it again).
+ */
 export const InviteReply = z.object({
-  invitation: z.object({ id: z.string(), email: z.string(), inviteUrl: z.string(), expiresAt: IsoTime }),
+  invitation: z.object({
+    id: z.string(),
+    email: z.string(),
+    inviteUrl: z.string(),
+    expiresAt: IsoTime,
+    mail: z.enum(["sent", "logged", "failed"]),
+  }),
 });
-/** `POST /v1/invitations/accept`: the invitee sets a password (or gives the one of their existing account). */
+/** A pending invitation as its team or organisation lists it (never its links). */
+export const Invitation = z.object({
+  id: z.string(),
+  email: z.string(),
+  roles: z.array(Slug),
+  invitedBy: z.string(),
+  createdAt: IsoTime,
+  expiresAt: IsoTime,
+});
+/**
+ * `POST /v1/invitations/accept` with the link given to the inviter: the password of the account the address already
+ * has. Anything else is answered 403 CONFIRMATION_REQUIRED (the same whether or not an account exists) and the link
+ * that proves the address is sent to it again.
+ */
 export const InvitationAccept = z.strictObject({ token: z.string().min(16).max(256), name: Name, password: z.string().min(12).max(1024) });
+/**
+ * `POST /v1/invitations/confirm` with the link sent to the address (which proves it): a new account's name and
+ * password, or the password of the account the address already has.
+ */
+export const InvitationConfirm = z.strictObject({
+  token: z.string().min(16).max(256),
+  name: Name.optional(),
+  password: z.string().min(12).max(1024),
+});
 /** `POST /v1/setup`: the first-run owner account through the printed one-time link. */
 export const SetupCreate = z.strictObject({
   token: z.string().min(16).max(256),

@@ -89,10 +89,19 @@ describe.each(dialects())("secret hygiene on %s", (kind) => {
     keep("an invitation token", inviteToken);
     const firstPassword = "Invitee's first passphrase, 7 words!";
     keep("the invitee's first password", firstPassword, -1);
-    const accepted = await h.app.inject({
+    // The inviter's link makes no account; the link e-mailed to the address does (no reply ever holds it).
+    const refused = await h.app.inject({
       method: "POST",
       url: "/v1/invitations/accept",
       payload: { token: inviteToken, name: "Invitee", password: firstPassword },
+    });
+    expect(refused.statusCode).toBe(403);
+    const confirmToken = h.outbox.confirmTokenFor(email);
+    keep("an address's confirmation token", confirmToken, -1);
+    const accepted = await h.app.inject({
+      method: "POST",
+      url: "/v1/invitations/confirm",
+      payload: { token: confirmToken, name: "Invitee", password: firstPassword },
     });
     expect(accepted.statusCode).toBe(200);
     keep("the invitee's first session id", accepted.cookies.find((c) => c.name === "latchkey_session")?.value ?? "");
@@ -172,6 +181,7 @@ describe.each(dialects())("secret hygiene on %s", (kind) => {
       roles: ["member"],
     });
     keep("a pending invitation token", new URL(pending.invitation.inviteUrl).searchParams.get("token") ?? "");
+    keep("a pending confirmation token", h.outbox.confirmTokenFor("pending@example.com"), -1);
     await h.services.audit.buffer.flush();
     for (const path of [
       "/v1/teams/alpha/audit-logs?per_page=100",

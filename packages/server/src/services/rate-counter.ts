@@ -116,6 +116,11 @@ export function createRateCounter(deps: {
     add(key: string): void {
       counterOf(key, now()).local++;
     },
+    /** Takes back one event counted for `key` in this window (never below what this process counted). */
+    remove(key: string): void {
+      const c = counterOf(key, now());
+      if (used(c) > 0) c.local--;
+    },
     /** Takes `key`'s count back to zero, here and (at the next sync) in the store. */
     forget(key: string): void {
       const c = counterOf(key, now());

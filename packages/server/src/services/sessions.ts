@@ -3,7 +3,7 @@ import { DomainError } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
 import { DUMMY_PASSWORD_HASH, hashPassword, randomSecret, safeEqual, sha256, verifyPassword } from "./secrets.js";
-import { assertNotThrottled, type Throttle } from "./throttle.js";
+import type { Throttle } from "./throttle.js";
 import { toUser, type User } from "./users.js";
 
 /** A signed-in console session as the HTTP layer sees it. */
@@ -24,15 +24,11 @@ export function createSessionService(deps: { store: Store; config: Config; throt
   return {
     /** Checks e-mail and password; on success a new session (new id: sessions are never reused across sign-ins). */
     async signIn(email: string, password: string, ip: string): Promise<{ sessionId: string; csrfToken: string; user: User }> {
-      const keys = [`account:${email}`, `ip:${ip}`];
-      assertNotThrottled(throttle, keys);
+      const attempt = throttle.begin([`account:${email}`, `ip:${ip}`]);
       const user = await store.users.byEmail(email);
       const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
-      if (!user || !ok) {
-        for (const k of keys) throttle.fail(k);
-        throw new DomainError("UNAUTHENTICATED", "e-mail or password is wrong");
-      }
-      throttle.reset(`account:${email}`);
+      if (!user || !ok) throw new DomainError("UNAUTHENTICATED", "e-mail or password is wrong");
+      throttle.succeeded(attempt);
       return { ...(await this.start(user.id)), user: toUser(user) };
     },
 
@@ -79,13 +75,12 @@ export function createSessionService(deps: { store: Store; config: Config; throt
       input: { currentPassword: string; newPassword: string },
       ip: string,
     ): Promise<{ sessionId: string; csrfToken: string }> {
-      const keys = [`account:${session.user.email}`, `ip:${ip}`];
-      assertNotThrottled(throttle, keys);
+      const attempt = throttle.begin([`account:${session.user.email}`, `ip:${ip}`]);
       const user = await store.users.byId(session.user.id);
       if (!user || !(await verifyPassword(input.currentPassword, user.password_hash))) {
-        for (const k of keys) throttle.fail(k);
         throw new DomainError("VALIDATION_FAILED", "the current password is wrong", { fields: { currentPassword: "is wrong" } });
       }
+      throttle.succeeded(attempt);
       const passwordHash = await hashPassword(input.newPassword);
       await store.transaction(async (tx) => {
         await tx.users.setPassword(user.id, passwordHash, now().toISOString());

@@ -19,17 +19,31 @@ function slidingWindow(options: { max: number; windowMs: number; now: () => numb
       if (list.length < options.max) return 0;
       return Math.max(1, (list[list.length - options.max] ?? now()) + options.windowMs - now());
     },
-    fail(key: string): void {
+    fail(key: string): number {
       const list = recent(key);
-      list.push(now());
+      const at = now();
+      list.push(at);
       failures.set(key, list);
       // Bounded memory under a flood of distinct keys: forget the oldest entries.
       if (failures.size > 100_000) failures.delete(failures.keys().next().value ?? "");
+      return at;
+    },
+    /** Takes back one failure counted at `at` (an attempt that turned out to succeed). */
+    undo(key: string, at: number): void {
+      const list = failures.get(key);
+      const i = list?.lastIndexOf(at) ?? -1;
+      if (list && i >= 0) list.splice(i, 1);
     },
     reset(key: string): void {
       failures.delete(key);
     },
   };
+}
+
+/** An attempt counted against its keys before the slow check; see `Throttle.begin`. */
+export interface Attempt {
+  keys: string[];
+  at: number;
 }
 
 /**
@@ -48,19 +62,41 @@ export function createThrottle(deps: { store: Store; max: number; windowMs: numb
     now: nowMs,
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
+  /** Milliseconds until `key` may try again; 0 when it may now. */
+  const retryAfterMs = (key: string): number => {
+    shared.watch(key);
+    return Math.max(local.retryAfterMs(key), shared.retryAfterMs(key, deps.max));
+  };
   return {
-    /** Milliseconds until `key` may try again; 0 when it may now. */
-    retryAfterMs(key: string): number {
-      shared.watch(key);
-      return Math.max(local.retryAfterMs(key), shared.retryAfterMs(key, deps.max));
+    retryAfterMs,
+    /**
+     * Counts an attempt against every key before the password is checked (throws 429 when any key must wait). The
+     * check takes tens of milliseconds: were the attempt counted after it, a parallel burst would pass the check
+     * together and every guess in it would be tried. An attempt that succeeds is taken back (`succeeded`).
+     */
+    begin(keys: string[]): Attempt {
+      const wait = Math.max(...keys.map(retryAfterMs));
+      if (wait > 0) {
+        throw new DomainError("RATE_LIMITED", "too many failed attempts; try again later", { retryAfterSeconds: Math.ceil(wait / 1000) });
+      }
+      let at = 0;
+      for (const key of keys) {
+        at = local.fail(key);
+        shared.add(key);
+      }
+      return { keys, at };
     },
-    fail(key: string): void {
-      local.fail(key);
-      shared.add(key);
-    },
-    reset(key: string): void {
-      local.reset(key);
-      shared.forget(key);
+    /** The attempt succeeded: its first key (the account) starts afresh, and the others no longer count it. */
+    succeeded(attempt: Attempt): void {
+      const [account, ...others] = attempt.keys;
+      if (account !== undefined) {
+        local.reset(account);
+        shared.forget(account);
+      }
+      for (const key of others) {
+        local.undo(key, attempt.at);
+        shared.remove(key);
+      }
     },
     sync: () => shared.sync(),
     close: () => shared.close(),
@@ -68,11 +104,3 @@ export function createThrottle(deps: { store: Store; max: number; windowMs: numb
 }
 
 export type Throttle = ReturnType<typeof createThrottle>;
-
-/** Throws 429 while any of `keys` must wait: every check of a password (sign-in, invitation, change) shares one throttle. */
-export function assertNotThrottled(throttle: Throttle, keys: string[]): void {
-  const wait = Math.max(...keys.map((k) => throttle.retryAfterMs(k)));
-  if (wait > 0) {
-    throw new DomainError("RATE_LIMITED", "too many failed attempts; try again later", { retryAfterSeconds: Math.ceil(wait / 1000) });
-  }
-}

@@ -92,6 +92,9 @@ export interface InvitationsTable {
   created_at: string;
   expires_at: string;
   accepted_at: string | null;
+  revoked_at: string | null;
+  confirm_hash: string | null;
+  confirm_sent_at: string | null;
 }
 
 export interface MetaTable {

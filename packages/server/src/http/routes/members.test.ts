@@ -14,6 +14,7 @@ interface Invitation {
   email: string;
   inviteUrl: string;
   expiresAt: string;
+  mail: string;
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -24,6 +25,9 @@ describe.each(dialects())("members on %s", (kind) => {
   const email = () => `person${++seq}@example.com`;
   const accept = (token: string, name = "Invitee", password = "a long enough password") =>
     h.app.inject({ method: "POST", url: "/v1/invitations/accept", payload: { token, name, password } });
+  /** With the link sent to the invited address (the outbox holds it): what creates an account. */
+  const confirm = (address: string, name = "Invitee", password = "a long enough password") =>
+    h.app.inject({ method: "POST", url: "/v1/invitations/confirm", payload: { token: h.outbox.confirmTokenFor(address), name, password } });
   const tokenOf = (invitation: Invitation) => new URL(invitation.inviteUrl).searchParams.get("token") ?? "";
   const membersOf = async (path: string) => (await h.owner.ok<{ members: Member[] }>("GET", `${path}/members`)).members;
 
@@ -95,9 +99,11 @@ describe.each(dialects())("members on %s", (kind) => {
       expect((await membersOf("/v1/teams/solo")).map((m) => m.userId)).not.toContain(existing.userId);
       expect((await existing.get("/v1/teams/solo/members")).status).toBe(404);
 
-      // Accepting needs the account's own password; a wrong one leaves the link usable.
+      // Accepting needs the account's own password; a wrong one leaves the link usable, and is answered like an
+      // address without an account: confirm the address through the link sent to it.
       const wrong = await accept(tokenOf(invitation), "Someone", "not the existing password");
-      expect(wrong.statusCode).toBe(409);
+      expect(wrong.statusCode).toBe(403);
+      expect((JSON.parse(wrong.body) as { error: { code: string } }).error.code).toBe("CONFIRMATION_REQUIRED");
       expect((await membersOf("/v1/teams/solo")).map((m) => m.userId)).not.toContain(existing.userId);
       const right = await accept(tokenOf(invitation), "Ignored", "the existing password");
       expect(right.statusCode, right.body).toBe(200);
@@ -114,7 +120,7 @@ describe.each(dialects())("members on %s", (kind) => {
       expect(again.body.error?.code).toBe("CONFLICT");
     });
 
-    it("returns an invitation link for a new e-mail that works exactly once", async () => {
+    it("returns an invitation link for a new e-mail; the account is made through the link sent to it, exactly once", async () => {
       const address = email();
       const before = Date.now();
       const reply = await h.owner.ok<{ invitation: Invitation }>("POST", "/v1/teams/platform/members", {
@@ -122,7 +128,7 @@ describe.each(dialects())("members on %s", (kind) => {
         roles: ["default"],
       });
       const invitation = reply.invitation;
-      expect(invitation).toMatchObject({ email: address });
+      expect(invitation).toMatchObject({ email: address, mail: "sent" });
       expect(typeof invitation.id).toBe("string");
       expect(invitation.inviteUrl.startsWith("http://latchkey.test/invite?token=")).toBe(true);
       expect(invitation.expiresAt).toMatch(ISO);
@@ -131,7 +137,11 @@ describe.each(dialects())("members on %s", (kind) => {
       expect(ttl).toBeLessThanOrEqual(8 * 24 * 3_600_000);
       expect((await membersOf("/v1/teams/platform")).map((m) => m.email)).not.toContain(address);
 
-      const first = await accept(tokenOf(invitation), "Newcomer");
+      // The inviter's link makes no account: whoever holds it has not shown that the address is theirs.
+      const squat = await accept(tokenOf(invitation), "Newcomer");
+      expect(squat.statusCode, squat.body).toBe(403);
+      expect((await membersOf("/v1/teams/platform")).map((m) => m.email)).not.toContain(address);
+      const first = await confirm(address, "Newcomer");
       expect(first.statusCode, first.body).toBe(200);
       const session = (JSON.parse(first.body) as { data: { user: { id: string; email: string; name: string }; csrfToken: string } }).data;
       expect(session.user).toMatchObject({ email: address, name: "Newcomer" });
@@ -140,7 +150,8 @@ describe.each(dialects())("members on %s", (kind) => {
       const member = (await membersOf("/v1/teams/platform")).find((m) => m.email === address);
       expect(member).toMatchObject({ userId: session.user.id, name: "Newcomer", roles: ["default"] });
 
-      const second = await accept(tokenOf(invitation), "Impostor");
+      expect((await accept(tokenOf(invitation), "Impostor")).statusCode).toBe(404);
+      const second = await confirm(address, "Impostor");
       expect(second.statusCode).toBe(404);
       expect((await membersOf("/v1/teams/platform")).filter((m) => m.email === address)).toHaveLength(1);
       expect((await accept("x".repeat(43))).statusCode).toBe(404);
@@ -152,7 +163,7 @@ describe.each(dialects())("members on %s", (kind) => {
         await h.owner.ok<{ invitation: Invitation }>("POST", "/v1/teams/platform/members", { email: email(), roles: ["temp", "default"] })
       ).invitation;
       await h.owner.ok("DELETE", "/v1/teams/platform/roles/temp");
-      expect((await accept(tokenOf(invitation))).statusCode).toBe(200);
+      expect((await confirm(invitation.email)).statusCode).toBe(200);
       expect((await membersOf("/v1/teams/platform")).find((m) => m.email === invitation.email)?.roles).toEqual(["default"]);
     });
 
@@ -163,6 +174,7 @@ describe.each(dialects())("members on %s", (kind) => {
       ).invitation;
       await h.owner.ok("DELETE", "/v1/teams/short-lived");
       expect((await accept(tokenOf(invitation))).statusCode).toBe(404);
+      expect((await confirm(invitation.email)).statusCode).toBe(404);
     });
 
     it("refuses bad input with 400 naming the field, and unknown roles", async () => {
@@ -291,7 +303,7 @@ describe.each(dialects())("members on %s", (kind) => {
   describe("organisation members", () => {
     it("invites, changes, removes, and protects the last owner, like a team", async () => {
       const reply = await h.owner.ok<{ invitation: Invitation }>("POST", "/v1/orgs/acme/members", { email: email(), roles: ["member"] });
-      const accepted = await accept(tokenOf(reply.invitation));
+      const accepted = await confirm(reply.invitation.email);
       expect(accepted.statusCode).toBe(200);
       const person = (await membersOf("/v1/orgs/acme")).find((m) => m.email === reply.invitation.email);
       expect(person?.roles).toEqual(["member"]);

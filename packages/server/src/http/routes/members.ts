@@ -1,14 +1,15 @@
-import { InviteReply, Member, MemberInvite, MemberUpdate, PageQuery, Slug } from "@latchkey/core";
+import { Invitation, InviteReply, Member, MemberInvite, MemberUpdate, PageQuery, Slug } from "@latchkey/core";
 import { z } from "zod";
 import type { Services } from "../../app-services.js";
 import type { Router } from "../route.js";
 import { ENTITY_PREFIXES, entityId, UserId } from "./params.js";
 
 /** Members of teams and organisations. */
-export function memberRoutes(router: Router, { members }: Services): void {
+export function memberRoutes(router: Router, { members, invitations }: Services): void {
   for (const { type, prefix, key, implied } of ENTITY_PREFIXES) {
     const Params = z.strictObject({ [key]: Slug.optional() });
     const MemberParams = z.strictObject({ [key]: Slug.optional(), userId: UserId });
+    const InvitationParams = z.strictObject({ [key]: Slug.optional(), invitationId: z.string().regex(/^inv_[A-Za-z0-9_-]{1,64}$/) });
     const tags = [type === "team" ? "team members" : "organisation members"];
 
     router.add({
@@ -27,14 +28,40 @@ export function memberRoutes(router: Router, { members }: Services): void {
     router.add({
       method: "POST",
       url: [`${prefix}/members`, `${implied("members")}`],
-      summary: "Invite by e-mail: returns a single-use link to pass on; the person joins by accepting it",
+      summary:
+        "Invite by e-mail: sends the address its own link (the only way to create an account for it) and returns a " +
+        "single-use link to pass on, which an existing account accepts with its password",
       tags,
       permission: `${type}.members.manage`,
       params: Params,
       body: MemberInvite,
       reply: InviteReply,
       secret: true,
-      handler: ({ principal, params, body }) => members.invite(principal, type, entityId(params, key, principal), body),
+      handler: ({ principal, params, body }) => invitations.invite(principal, type, entityId(params, key, principal), body),
+    });
+    router.add({
+      method: "GET",
+      url: [`${prefix}/invitations`, `${implied("invitations")}`],
+      summary: `List the ${type}'s pending invitations (never their links)`,
+      tags,
+      permission: `${type}.members.read`,
+      params: Params,
+      query: PageQuery,
+      reply: Invitation,
+      list: "invitations",
+      handler: ({ principal, params, query }) =>
+        invitations.list(principal, type, entityId(params, key, principal), { perPage: query.per_page, cursor: query.cursor }),
+    });
+    router.add({
+      method: "DELETE",
+      url: [`${prefix}/invitations/:invitationId`, `${implied("invitations")}/:invitationId`],
+      summary: "Revoke a pending invitation: both of its links stop working",
+      tags,
+      permission: `${type}.members.manage`,
+      params: InvitationParams,
+      reply: z.object({ id: z.string(), revoked: z.literal(true) }),
+      handler: ({ principal, params }) =>
+        invitations.revoke(principal, type, entityId(params, key, principal), String(params["invitationId"])),
     });
     router.add({
       method: "PATCH",

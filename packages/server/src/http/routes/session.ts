@@ -1,4 +1,4 @@
-import { DomainError, InvitationAccept, PasswordChange, SessionCreate, SessionReply, SetupCreate } from "@latchkey/core";
+import { DomainError, InvitationAccept, InvitationConfirm, PasswordChange, SessionCreate, SessionReply, SetupCreate } from "@latchkey/core";
 import { z } from "zod";
 import type { Services } from "../../app-services.js";
 import type { Authenticator } from "../authenticate.js";
@@ -7,7 +7,7 @@ import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "../session
 
 /** Console sign-in, first-run setup and accepting invitations. */
 export function sessionRoutes(router: Router, services: Services, auth: Authenticator): void {
-  const { sessions, accounts, config } = services;
+  const { sessions, accounts, acceptance, config } = services;
 
   router.add({
     method: "POST",
@@ -109,14 +109,35 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
   router.add({
     method: "POST",
     url: "/v1/invitations/accept",
-    summary: "Accept an invitation: set a name and password, join with the invited roles, and sign in",
+    summary:
+      "Accept an invitation with the link given to the inviter: the password of the address's existing account joins it " +
+      "and signs in; anything else is 403 CONFIRMATION_REQUIRED and the address is sent its own link",
     tags: ["members"],
     auth: "none",
     body: InvitationAccept,
     reply: SessionReply,
     secret: true,
     handler: async ({ body, request, reply }) => {
-      const user = await accounts.acceptInvitation(body, request.ip);
+      const user = await acceptance.accept(body, request.ip);
+      const { sessionId, csrfToken } = await sessions.start(user.id);
+      setSessionCookie(reply, config, sessionId);
+      return { user, csrfToken };
+    },
+  });
+
+  router.add({
+    method: "POST",
+    url: "/v1/invitations/confirm",
+    summary:
+      "Accept an invitation with the link sent to the invited address (which proves it): a new account's name and " +
+      "password, or the existing account's password; joins and signs in",
+    tags: ["members"],
+    auth: "none",
+    body: InvitationConfirm,
+    reply: SessionReply,
+    secret: true,
+    handler: async ({ body, request, reply }) => {
+      const user = await acceptance.confirm(body, request.ip);
       const { sessionId, csrfToken } = await sessions.start(user.id);
       setSessionCookie(reply, config, sessionId);
       return { user, csrfToken };
