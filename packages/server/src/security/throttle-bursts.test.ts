@@ -1,0 +1,114 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { dialects } from "../test-support/databases.js";
+import { startHarness, type Harness } from "../test-support/harness.js";
+import { remote } from "./support.js";
+
+// Issue #20, item 1, from the attacker's side: a burst of guesses sent at once, the right password last. A password
+// check takes tens of milliseconds; a throttle that counted an attempt only after it let every guess of the burst
+// through the check (199 wrong and the right one: signed in). Each attempt is now counted before the check, so at
+// most the throttle's 10 are ever checked and the right password, arriving after them, is refused.
+
+const MAX = 10;
+const counts = (statuses: number[]) => statuses.reduce<Record<number, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {});
+
+describe.each(dialects())("password throttles under a parallel burst on %s", (kind) => {
+  let h: Harness;
+  let team = "";
+  // The harness signs people in from 127.0.0.1, which a stolen session's guesses also come from: each case starts
+  // in a quarter hour of its own, on the injected clock.
+  let clockMs = Date.now();
+  beforeAll(async () => {
+    h = await startHarness(kind, {}, { now: () => new Date(clockMs) });
+    team = (await h.owner.ok<{ id: string }>("POST", "/v1/teams", { name: "Burst" })).id;
+  });
+  afterEach(() => {
+    clockMs += 16 * 60_000;
+  });
+  afterAll(() => h.close());
+
+  const person = async () => {
+    const email = `burst-${randomBytes(4).toString("hex")}@example.com`;
+    const password = `right-${randomBytes(8).toString("hex")}`;
+    const client = await h.newMember(h.owner, `/v1/teams/${team}`, ["default"], email, password);
+    return { email, password, client };
+  };
+
+  it("sign-in: 199 wrong guesses and the right password at once check at most 10, and the right one is refused", async () => {
+    const { email, password } = await person();
+    const burst = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        h.app.inject({
+          method: "POST",
+          url: "/v1/session",
+          payload: { email, password: i === 199 ? password : `wrong guess ${i}` },
+          remoteAddress: remote(0x0a0000 + i),
+        }),
+      ),
+    );
+    const c = counts(burst.map((r) => r.statusCode));
+    // Every checked guess is a 401 (or the one 200): no more than the throttle allows were checked.
+    expect((c[401] ?? 0) + (c[200] ?? 0), JSON.stringify(c)).toBeLessThanOrEqual(MAX);
+    expect(c[429], JSON.stringify(c)).toBeGreaterThanOrEqual(200 - MAX);
+    expect(burst[199]?.statusCode).toBe(429);
+    expect(burst.every((r) => r.statusCode !== 200 || r.cookies.length === 0)).toBe(true);
+  });
+
+  it("password change: a stolen session's burst of guesses checks at most 10, and the right one is refused", async () => {
+    const { password, client } = await person();
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        client.post("/v1/session/password", {
+          currentPassword: i === 59 ? password : `wrong guess ${i}`,
+          newPassword: "the thief's new password",
+        }),
+      ),
+    );
+    const c = counts(burst.map((r) => r.status));
+    expect((c[400] ?? 0) + (c[200] ?? 0), JSON.stringify(c)).toBeLessThanOrEqual(MAX);
+    expect(burst[59]?.status).toBe(429);
+  });
+
+  it("password change: failures count at all (one at a time, the 11th attempt waits even with the right password)", async () => {
+    const { password, client } = await person();
+    for (let i = 0; i < MAX; i++) {
+      expect((await client.post("/v1/session/password", { currentPassword: `wrong ${i}`, newPassword: "x".repeat(16) })).status).toBe(400);
+    }
+    const right = await client.post("/v1/session/password", { currentPassword: password, newPassword: "a new long password" });
+    expect(right.status).toBe(429);
+  });
+
+  it("accepting an invitation with an existing account's password: a burst through the inviter's link checks at most 10", async () => {
+    const { email, password } = await person();
+    const other = (await h.owner.ok<{ id: string }>("POST", "/v1/teams", { name: `Other ${randomBytes(3).toString("hex")}` })).id;
+    const invited = await h.owner.ok<{ invitation: { inviteUrl: string } }>("POST", `/v1/teams/${other}/members`, {
+      email,
+      roles: ["default"],
+    });
+    const token = new URL(invited.invitation.inviteUrl).searchParams.get("token") ?? "";
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        h.app.inject({
+          method: "POST",
+          url: "/v1/invitations/accept",
+          payload: { token, name: "Guesser", password: i === 59 ? password : `wrong guess ${i}` },
+          remoteAddress: remote(0x0b0000 + i),
+        }),
+      ),
+    );
+    const c = counts(burst.map((r) => r.statusCode));
+    // A wrong guess is answered 403 CONFIRMATION_REQUIRED, as for an address without an account.
+    expect((c[403] ?? 0) + (c[200] ?? 0), JSON.stringify(c)).toBeLessThanOrEqual(MAX);
+    expect(burst[59]?.statusCode).toBe(429);
+    const members = await h.owner.ok<{ members: { email: string }[] }>("GET", `/v1/teams/${other}/members`);
+    expect(members.members.map((m) => m.email)).not.toContain(email);
+  });
+
+  it("a successful sign-in does not count against its address", async () => {
+    const { email, password } = await person();
+    for (let i = 0; i < MAX + 5; i++) {
+      const res = await h.app.inject({ method: "POST", url: "/v1/session", payload: { email, password }, remoteAddress: "10.77.0.1" });
+      expect(res.statusCode).toBe(200);
+    }
+  });
+});
