@@ -7,6 +7,7 @@ export interface SocketMessage {
   apiToken?: string;
   contextName?: string;
   message?: string;
+  retryAfterSeconds?: number;
 }
 
 /** Reads a WebSocket's messages in order and its close code, with deadlines instead of sleeps. */
