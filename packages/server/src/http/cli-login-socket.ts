@@ -107,8 +107,9 @@ export function createCliLoginSockets(deps: {
     const admission = slots.admit(ip, Date.now() + limits.initTimeoutMs, displace);
     if (!admission.admitted) {
       state = "done";
-      send(busy(admission));
-      socket.close(TRY_AGAIN_LATER, "busy");
+      const refusal = busy(admission);
+      send(refusal);
+      socket.close(TRY_AGAIN_LATER, `busy; retry in ${refusal.retryAfterSeconds ?? 1} s`);
       return;
     }
     const { slot, displaced } = admission;

@@ -112,6 +112,7 @@ describe.each(dialects())("CLI login sockets under a flood on %s", (kind) => {
       expect(refused.first.retryAfterSeconds).toBeGreaterThan(590);
       expect(refused.first.retryAfterSeconds).toBeLessThanOrEqual(600);
       expect(await refused.reader.closed()).toBe(1013);
+      expect(refused.reader.closeReason()).toBe(`busy; retry in ${refused.first.retryAfterSeconds} s`);
     }
     await completes(person);
   });
@@ -137,6 +138,7 @@ describe.each(dialects())("CLI login sockets under a flood on %s", (kind) => {
     for (const gone of admitted.filter((l) => l.reader.closeCode() !== null)) {
       expect(await gone.reader.next()).toEqual({ type: "login-failure", message: DISPLACED });
       expect(gone.reader.closeCode()).toBe(1013);
+      expect(gone.reader.closeReason()).toBe("displaced by newer logins");
     }
     expect(refused + admitted.length).toBe(12);
     await completes(person);
