@@ -135,6 +135,24 @@ describe("loadConfig values", () => {
     expect(loadConfig({ ...base(), LATCHKEY_CLI_LOGIN_MINUTES: "3" }).cliLoginMs).toBe(3 * 60_000);
   });
 
+  it("reads the CLI login caps and the silence allowed before init, and refuses nonsense", () => {
+    expect(loadConfig(base()).cliLoginLimits).toEqual({ maxPending: 1000, maxPerAddress: 20, initTimeoutMs: 10_000 });
+    const set = {
+      ...base(),
+      LATCHKEY_CLI_LOGIN_MAX_PENDING: "50",
+      LATCHKEY_CLI_LOGIN_MAX_PER_ADDRESS: "3",
+      LATCHKEY_CLI_LOGIN_INIT_SECONDS: "2",
+    };
+    expect(loadConfig(set).cliLoginLimits).toEqual({ maxPending: 50, maxPerAddress: 3, initTimeoutMs: 2000 });
+    for (const [name, value] of [
+      ["LATCHKEY_CLI_LOGIN_MAX_PENDING", "0"],
+      ["LATCHKEY_CLI_LOGIN_MAX_PER_ADDRESS", "many"],
+      ["LATCHKEY_CLI_LOGIN_INIT_SECONDS", "600"],
+    ] as const) {
+      expect(() => loadConfig({ ...base(), [name]: value })).toThrow(name);
+    }
+  });
+
   it("starts the audit writer thread when told, and by default on PostgreSQL, and on SQLite with 4 or more cores", () => {
     expect(loadConfig(base()).audit.writerThread).toBe(availableParallelism() >= 4);
     const postgres = { ...base(), LATCHKEY_DATABASE_URL: "postgres://db/latchkey", LATCHKEY_MASTER_KEY: KEY };

@@ -33,6 +33,9 @@ const Env = z.object({
   LATCHKEY_TOKEN_MAX_LIFETIME_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   LATCHKEY_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
   LATCHKEY_CLI_LOGIN_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+  LATCHKEY_CLI_LOGIN_MAX_PENDING: z.coerce.number().int().min(1).max(100_000).default(1000),
+  LATCHKEY_CLI_LOGIN_MAX_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
+  LATCHKEY_CLI_LOGIN_INIT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
   LATCHKEY_AUDIT_BUFFER_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   LATCHKEY_AUDIT_THREAD: z.enum(["on", "off", "auto"]).default("auto"),
   LATCHKEY_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).default(1000),
@@ -77,6 +80,11 @@ export interface Config {
    * server's log for the operator to pass on (README: "E-mail").
    */
   mail: { smtpUrl: string | null; from: string };
+  /**
+   * Login sockets one process holds open (from connection to outcome, idle ones included), in total and per client
+   * address (an IPv6 /64 counts as one), and how long a socket may stay silent before its `init`.
+   */
+  cliLoginLimits: { maxPending: number; maxPerAddress: number; initTimeoutMs: number };
 }
 
 /** A configuration value that stops the process: names the variable and what is wrong with it. */
@@ -145,5 +153,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimit: { perHour: e.LATCHKEY_RATE_LIMIT_PER_HOUR, authFailuresPerAddress: e.LATCHKEY_AUTH_FAILURES_PER_ADDRESS },
     cliLoginMs: e.LATCHKEY_CLI_LOGIN_MINUTES * 60_000,
     mail: { smtpUrl: e.LATCHKEY_SMTP_URL ?? null, from: e.LATCHKEY_MAIL_FROM ?? `Latchkey <latchkey@${new URL(publicUrl).hostname}>` },
+    cliLoginLimits: {
+      maxPending: e.LATCHKEY_CLI_LOGIN_MAX_PENDING,
+      maxPerAddress: e.LATCHKEY_CLI_LOGIN_MAX_PER_ADDRESS,
+      initTimeoutMs: e.LATCHKEY_CLI_LOGIN_INIT_SECONDS * 1000,
+    },
   };
 }

@@ -1,18 +1,35 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
+import type { Config } from "../config.js";
 import type { CliLoginOutcome, CliLoginService } from "../services/cli-logins.js";
+import { createLoginSlots, type Admission } from "./cli-login-slots.js";
 
 /** The largest frame a CLI may send; the protocol's messages are a few dozen bytes. */
 export const MAX_FRAME_BYTES = 4096;
-/** A socket that has not said `init` by then is closed. */
-const INIT_TIMEOUT_MS = 10_000;
 /** More messages than this from one socket is abuse: the protocol needs two at most. */
 const MAX_MESSAGES = 8;
-/** Open login sockets per process and per address (idle ones are closed after INIT_TIMEOUT_MS). */
-const MAX_SOCKETS = 1000;
-const MAX_SOCKETS_PER_IP = 20;
+/** RFC 6455 close code "Try Again Later": the server is busy, not the client wrong. */
+export const TRY_AGAIN_LATER = 1013;
 
-type ServerMessage = { type: "init-ack"; loginPage: string } | CliLoginOutcome;
+/** A failure that tells the CLI when a retry may work (the field is extra: older clients read `message` only). */
+type Failure = { type: "login-failure"; message: string; retryAfterSeconds?: number };
+type ServerMessage = { type: "init-ack"; loginPage: string } | CliLoginOutcome | Failure;
+
+const DISPLACED: Failure = {
+  type: "login-failure",
+  message: "the server is busy: this login was ended to make room for newer ones; start it again",
+};
+
+/** The refusal of a socket that found no place, with the time until one should free (rounded up, at least 1 s). */
+function busy(refusal: Extract<Admission, { admitted: false }>): Failure {
+  const seconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+  const where = refusal.reason === "address" ? "from your address" : "on this server";
+  return {
+    type: "login-failure",
+    message: `the server is busy: too many CLI logins are waiting ${where}; try again in ${seconds} s`,
+    retryAfterSeconds: seconds,
+  };
+}
 
 const textOf = (data: RawData): string =>
   (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString("utf8");
@@ -29,12 +46,17 @@ function typeOf(data: RawData): string | null {
 
 /**
  * Speaks the CLI login protocol on one socket: `init` -> `init-ack` with the login page, then `login-success` or
- * `login-failure` and close. Only this socket ever learns its session token's outcome.
+ * `login-failure` and close. Only this socket ever learns its session token's outcome. Every socket holds a place in a
+ * capped table from the moment it connects (cli-login-slots.ts); one that finds none is told when to retry.
  */
-export function createCliLoginSockets(deps: { cliLogins: CliLoginService; publicUrl: string; log: FastifyBaseLogger }) {
-  const { cliLogins, publicUrl, log } = deps;
-  const socketsByIp = new Map<string, number>();
-  let sockets = 0;
+export function createCliLoginSockets(deps: {
+  cliLogins: CliLoginService;
+  publicUrl: string;
+  log: FastifyBaseLogger;
+  limits: Config["cliLoginLimits"];
+}) {
+  const { cliLogins, publicUrl, log, limits } = deps;
+  const slots = createLoginSlots(limits);
 
   return function handle(socket: WebSocket, ip: string): void {
     let messages = 0;
@@ -45,25 +67,54 @@ export function createCliLoginSockets(deps: { cliLogins: CliLoginService; public
     let checking = false;
     let recheck = false;
 
+    // A function, so that checks after an await are not narrowed away by the compiler.
+    const isDone = () => state === "done";
     const send = (message: ServerMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     };
-    const finish = (outcome: CliLoginOutcome | null, code = 1000, reason = "") => {
+    const finish = (outcome: ServerMessage | null, code = 1000, reason = "") => {
       if (state === "done") return;
       state = "done";
       clearTimeout(initTimer);
       clearTimeout(expiry);
       stopWatching();
-      sockets--;
-      const n = (socketsByIp.get(ip) ?? 1) - 1;
-      if (n > 0) socketsByIp.set(ip, n);
-      else socketsByIp.delete(ip);
+      if (admission.admitted) slots.release(admission.slot);
       if (outcome) send(outcome);
       if (login && outcome?.type !== "login-success") {
         void cliLogins.cancel(login.idHash).catch((error: unknown) => log.warn({ err: error }, "could not cancel a CLI login"));
       }
       socket.close(code, reason);
     };
+
+    /** A newer socket took this one's place: end, unless a person is approving this login right now. */
+    const displace = async (): Promise<void> => {
+      if (state === "waiting" && login) {
+        let ended = true;
+        try {
+          ended = await cliLogins.displace(login.idHash);
+        } catch (error) {
+          log.warn({ err: error }, "could not end a displaced CLI login");
+        }
+        if (!ended) {
+          // Its approval may also have ended the socket meanwhile; a socket still waiting takes its place back.
+          if (!isDone() && admission.admitted) slots.restore(admission.slot);
+          return;
+        }
+      }
+      finish(DISPLACED, TRY_AGAIN_LATER, "displaced by newer logins");
+    };
+
+    const admission = slots.admit(ip, Date.now() + limits.initTimeoutMs, displace);
+    if (!admission.admitted) {
+      state = "done";
+      const refusal = busy(admission);
+      send(refusal);
+      socket.close(TRY_AGAIN_LATER, `busy; retry in ${refusal.retryAfterSeconds ?? 1} s`);
+      return;
+    }
+    const { slot, displaced } = admission;
+    // A socket that never speaks holds its place only this long.
+    const initTimer = setTimeout(() => finish(null, 1008, "init expected"), limits.initTimeoutMs);
 
     const check = async (): Promise<void> => {
       if (state !== "waiting" || !login) return;
@@ -90,6 +141,9 @@ export function createCliLoginSockets(deps: { cliLogins: CliLoginService; public
 
     const start = async () => {
       state = "starting";
+      // The login this socket displaced must be gone (or kept for its approval) first: rows never outnumber places.
+      await displaced;
+      if (state !== "starting") return;
       const started = await cliLogins.start();
       if (state !== "starting") {
         await cliLogins.cancel(started.idHash);
@@ -98,19 +152,12 @@ export function createCliLoginSockets(deps: { cliLogins: CliLoginService; public
       login = started;
       state = "waiting";
       clearTimeout(initTimer);
+      slot.freesAt = Date.now() + started.expiresInMs;
       stopWatching = cliLogins.watch(started.idHash, () => void check());
       expiry = setTimeout(() => finish({ type: "login-failure", message: "the login session expired" }), started.expiresInMs);
       const page = `${publicUrl}/cli-login?sessionToken=${encodeURIComponent(started.sessionToken)}`;
       send({ type: "init-ack", loginPage: page });
     };
-
-    const initTimer = setTimeout(() => finish(null, 1008, "init expected"), INIT_TIMEOUT_MS);
-    sockets++;
-    socketsByIp.set(ip, (socketsByIp.get(ip) ?? 0) + 1);
-    if (sockets > MAX_SOCKETS || (socketsByIp.get(ip) ?? 0) > MAX_SOCKETS_PER_IP) {
-      finish({ type: "login-failure", message: "too many logins are waiting; try again later" }, 1013);
-      return;
-    }
 
     socket.on("message", (data) => {
       if (++messages > MAX_MESSAGES) return finish(null, 1008, "too many messages");

@@ -127,6 +127,12 @@ export function createCliLoginService(deps: { store: Store; config: Config; toke
     /** Forgets a login whose socket went away: a later approval finds nothing. */
     cancel: (idHash: string) => store.cliLogins.remove(idHash),
 
+    /**
+     * Ends a login to make room for a newer one, unless a person is approving it (claimed) or has approved it: those
+     * are about to end anyway, and cutting one off would waste the approval. True when the login was ended.
+     */
+    displace: (idHash: string) => store.cliLogins.removePending(idHash),
+
     removeExpired: () => store.cliLogins.removeExpired(now().toISOString()),
 
     close(): void {

@@ -7,6 +7,7 @@ export interface SocketMessage {
   apiToken?: string;
   contextName?: string;
   message?: string;
+  retryAfterSeconds?: number;
 }
 
 /** Reads a WebSocket's messages in order and its close code, with deadlines instead of sleeps. */
@@ -14,9 +15,11 @@ export function readSocket(ws: WebSocket) {
   const queue: SocketMessage[] = [];
   const waiting: ((m: SocketMessage) => void)[] = [];
   let closeCode: number | null = null;
+  let closeReason = "";
   const closed = new Promise<number>((resolve) =>
-    ws.on("close", (code) => {
+    ws.on("close", (code, reason) => {
       closeCode = code;
+      closeReason = reason.toString("utf8");
       resolve(code);
     }),
   );
@@ -35,6 +38,7 @@ export function readSocket(ws: WebSocket) {
     },
     closed: (ms = 5000) => deadline(closed, ms, "close"),
     closeCode: () => closeCode,
+    closeReason: () => closeReason,
     pending: () => queue.length,
   };
 }

@@ -188,37 +188,36 @@ describe.each(dialects())("CLI login on %s", (kind) => {
     expect(await chatty.closed()).toBe(1008);
   });
 
-  it("caps the login sockets one address may hold open, and frees the places when they close", async () => {
+  it("caps the login sockets one address may hold open, tells the refused one when to retry, and frees places", async () => {
     // Read from the first moment: a refused socket is told and closed before injectWS resolves.
     const connect = async () => {
       let reader: ReturnType<typeof readSocket> | undefined;
       const ws = await h.app.injectWS("/v1/cli-login", {}, { onInit: (w) => (reader = readSocket(w)) });
       return { ws, reader: reader! };
     };
-    const open: Awaited<ReturnType<typeof connect>>["ws"][] = [];
-    let refusedAt = 0;
-    for (let i = 1; i <= 25 && !refusedAt; i++) {
+    /** Opens a socket and says init: the first answer is the init-ack of an admitted one or the refusal. */
+    const attempt = async () => {
       const { ws, reader } = await connect();
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: "init" }));
+      return { ws, reader, first: await reader.next() };
+    };
+    const open: Awaited<ReturnType<typeof connect>>["ws"][] = [];
+    for (let i = 1; i <= 20; i++) {
+      const { ws, first } = await attempt();
+      expect(first.type, `socket ${i}`).toBe("init-ack");
       open.push(ws);
-      // A socket over the cap is told at once and closed; one within it stays silent until init.
-      const first = await reader.next(300).catch(() => null);
-      if (first) {
-        expect(first).toEqual({ type: "login-failure", message: "too many logins are waiting; try again later" });
-        expect(await reader.closed()).toBe(1013);
-        refusedAt = i;
-      }
     }
-    expect(refusedAt).toBe(21);
+    const refused = await attempt();
+    expect(refused.first).toMatchObject({ type: "login-failure", retryAfterSeconds: expect.any(Number) as number });
+    expect(refused.first.message).toMatch(/^the server is busy: too many CLI logins are waiting from your address; try again in \d+ s$/);
+    expect(await refused.reader.closed()).toBe(1013);
     for (const ws of open) ws.terminate();
     const admitted = async () => {
-      const { ws, reader } = await connect();
-      const message = await reader.next(300).catch(() => null);
+      const { ws, first } = await attempt();
       ws.terminate();
-      return message === null;
+      return first.type === "init-ack";
     };
     await expect.poll(admitted, { timeout: 5000 }).toBe(true);
-    const { ws } = await begin();
-    ws.terminate();
   });
 
   it("answers a plain HTTP request with an explanation", async () => {

@@ -36,6 +36,10 @@ export function createCliLoginsRepository(db: Executor) {
     /** Deletes a login; true when this call deleted it (so exactly one reader takes an outcome). */
     remove: async (idHash: string) =>
       (await db.deleteFrom("cli_logins").where("id_hash", "=", idHash).executeTakeFirst()).numDeletedRows === 1n,
+    /** Deletes a login only while nobody is approving it; true when this call deleted it. */
+    removePending: async (idHash: string) =>
+      (await db.deleteFrom("cli_logins").where("id_hash", "=", idHash).where("status", "=", "pending").executeTakeFirst())
+        .numDeletedRows === 1n,
     removeExpired: (now: string) => db.deleteFrom("cli_logins").where("expires_at", "<", now).execute(),
   };
 }
