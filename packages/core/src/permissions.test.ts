@@ -43,7 +43,9 @@ describe("the permission catalogue", () => {
     { id: "org.teams.create", scope: "org", action: "create", sensitive: false },
     { id: "org.members.manage", scope: "org", action: "manage", sensitive: true },
     { id: "org.tokens.manage", scope: "org", action: "manage", sensitive: true },
+    { id: "org.ratelimits.manage", scope: "org", action: "manage", sensitive: true },
     { id: "team.read", scope: "team", action: "read", sensitive: false },
+    { id: "team.ratelimits.manage", scope: "team", action: "manage", sensitive: true },
     { id: "team.update", scope: "team", action: "update", sensitive: false },
     { id: "team.delete", scope: "team", action: "delete", sensitive: true },
     { id: "team.roles.manage", scope: "team", action: "manage", sensitive: true },
@@ -75,8 +77,8 @@ describe("the permission catalogue", () => {
 
 describe("permissionIds and scopeKey", () => {
   it.each([
-    { scope: "org", key: "orgScope", count: 13 },
-    { scope: "team", key: "teamScope", count: 10 },
+    { scope: "org", key: "orgScope", count: 14 },
+    { scope: "team", key: "teamScope", count: 11 },
     { scope: "project", key: "projectScope", count: 4 },
   ] as const)("$scope: $count ids stored under $key", ({ scope, key, count }) => {
     const list = permissionIds(scope);
@@ -100,6 +102,8 @@ describe("permissionIds and scopeKey", () => {
 const TEAM_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, dflt: boolean][] = [
   ["team.read", true, true, true],
   ["team.update", true, true, true],
+  // Lifting a rate limit is the owner's alone (issue 20): the lowest role could raise its own 100,000-fold.
+  ["team.ratelimits.manage", true, false, false],
   ["team.delete", true, false, false],
   ["team.members.read", true, true, true],
   ["team.members.manage", true, true, false],
@@ -117,6 +121,7 @@ const TEAM_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, dflt: boolea
 const ORG_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, member: boolean][] = [
   ["org.read", true, true, true],
   ["org.update", true, true, false],
+  ["org.ratelimits.manage", true, false, false],
   ["org.delete", true, false, false],
   ["org.teams.read", true, true, true],
   ["org.teams.create", true, true, false],
