@@ -102,8 +102,6 @@ describe("permissionIds and scopeKey", () => {
 const TEAM_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, dflt: boolean][] = [
   ["team.read", true, true, true],
   ["team.update", true, true, true],
-  // Lifting a rate limit is the owner's alone (issue 20): the lowest role could raise its own 100,000-fold.
-  ["team.ratelimits.manage", true, false, false],
   ["team.delete", true, false, false],
   ["team.members.read", true, true, true],
   ["team.members.manage", true, true, false],
@@ -112,6 +110,8 @@ const TEAM_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, dflt: boolea
   ["team.tokens.read", true, true, true],
   ["team.tokens.manage", true, true, false],
   ["team.audit.read", true, true, true],
+  // Lifting a rate limit is the owner's alone (issue 20): the lowest role could raise its own 100,000-fold.
+  ["team.ratelimits.manage", true, false, false],
   ["project.read", true, true, true],
   ["project.create", true, true, true],
   ["project.update", true, true, true],
@@ -121,7 +121,6 @@ const TEAM_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, dflt: boolea
 const ORG_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, member: boolean][] = [
   ["org.read", true, true, true],
   ["org.update", true, true, false],
-  ["org.ratelimits.manage", true, false, false],
   ["org.delete", true, false, false],
   ["org.teams.read", true, true, true],
   ["org.teams.create", true, true, false],
@@ -133,6 +132,7 @@ const ORG_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, member: boole
   ["org.tokens.read", true, true, true],
   ["org.tokens.manage", true, true, false],
   ["org.audit.read", true, true, true],
+  ["org.ratelimits.manage", true, false, false],
   ...TEAM_ROLE_TABLE.map(([id, , admin, dflt]): [string, boolean, boolean, boolean] => [
     id,
     true,

@@ -28,7 +28,6 @@ const entry = (id: string, group: string, label: string, action: PermissionActio
 export const PERMISSIONS: readonly PermissionEntry[] = [
   entry("org.read", "Organisation", "View organisation", "read"),
   entry("org.update", "Organisation", "Edit organisation", "update"),
-  entry("org.ratelimits.manage", "Organisation", "Set the organisation's API rate limit", "manage", true),
   entry("org.delete", "Organisation", "Delete organisation", "delete", true),
   entry("org.teams.read", "Teams", "List teams", "read"),
   entry("org.teams.create", "Teams", "Create teams", "create"),
@@ -40,10 +39,10 @@ export const PERMISSIONS: readonly PermissionEntry[] = [
   entry("org.tokens.read", "API tokens", "List organisation API tokens", "read"),
   entry("org.tokens.manage", "API tokens", "Create, rotate and revoke organisation API tokens", "manage", true),
   entry("org.audit.read", "Audit", "Read the organisation audit log", "read"),
+  entry("org.ratelimits.manage", "Rate limits", "Set the organisation's API rate limit", "manage", true),
 
   entry("team.read", "Team", "View team", "read"),
   entry("team.update", "Team", "Edit team", "update"),
-  entry("team.ratelimits.manage", "Team", "Set the team's API rate limit", "manage", true),
   entry("team.delete", "Team", "Delete team", "delete", true),
   entry("team.members.read", "Members", "List team members", "read"),
   entry("team.members.manage", "Members", "Invite, change and remove team members", "manage", true),
@@ -52,6 +51,7 @@ export const PERMISSIONS: readonly PermissionEntry[] = [
   entry("team.tokens.read", "API tokens", "List team API tokens", "read"),
   entry("team.tokens.manage", "API tokens", "Create, rotate and revoke team API tokens", "manage", true),
   entry("team.audit.read", "Audit", "Read the team audit log", "read"),
+  entry("team.ratelimits.manage", "Rate limits", "Set the team's API rate limit", "manage", true),
 
   entry("project.read", "Projects", "View projects", "read"),
   entry("project.create", "Projects", "Create projects", "create"),

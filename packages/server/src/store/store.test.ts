@@ -638,11 +638,11 @@ describe.each(dialects())("store on %s", (kind) => {
         JSON.parse((await store.roles.byId(entityType, entityId, id))?.permissions ?? "null") as unknown;
       expect(await permissionsOf("team", "t-m10", "owner")).toEqual({
         orgScope: [],
-        teamScope: ["team.read", "team.update", "team.ratelimits.manage", "team.delete"],
+        teamScope: ["team.read", "team.update", "team.delete", "team.ratelimits.manage"],
         projectScope: ["project.read"],
       });
       expect(await permissionsOf("org", "o-m10", "owner")).toEqual({
-        orgScope: ["org.read", "org.update", "org.ratelimits.manage", "org.delete"],
+        orgScope: ["org.read", "org.update", "org.delete", "org.ratelimits.manage"],
         teamScope: ["team.read", "team.update", "team.ratelimits.manage"],
         projectScope: ["project.read"],
       });

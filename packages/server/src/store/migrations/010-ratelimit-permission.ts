@@ -13,12 +13,8 @@ interface RoleRows {
   roles: { entity_type: string; entity_id: string; id: string; permissions: string };
 }
 
-/** Puts `id` right after `after` (where a new owner role has it), or last when `after` is missing. */
-function insertAfter(list: string[], id: string, after: string): string[] {
-  if (list.includes(id)) return list;
-  const at = list.indexOf(after);
-  return at < 0 ? [...list, id] : [...list.slice(0, at + 1), id, ...list.slice(at + 1)];
-}
+/** Appends `id` once: the catalogue lists it last in its scope, so a new owner role holds it there too. */
+const withId = (list: string[], id: string): string[] => (list.includes(id) ? list : [...list, id]);
 
 /**
  * Rate limits got their own owner-only permissions (issue 20: `team.update` let the lowest role lift its own limit).
@@ -36,8 +32,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   for (const role of owners) {
     const p = JSON.parse(role.permissions) as Permissions;
     const next: Permissions = {
-      orgScope: role.entity_type === "org" ? insertAfter(p.orgScope, ORG, "org.update") : p.orgScope,
-      teamScope: insertAfter(p.teamScope, TEAM, "team.update"),
+      orgScope: role.entity_type === "org" ? withId(p.orgScope, ORG) : p.orgScope,
+      teamScope: withId(p.teamScope, TEAM),
       projectScope: p.projectScope,
     };
     await typed
