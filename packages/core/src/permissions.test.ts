@@ -43,7 +43,9 @@ describe("the permission catalogue", () => {
     { id: "org.teams.create", scope: "org", action: "create", sensitive: false },
     { id: "org.members.manage", scope: "org", action: "manage", sensitive: true },
     { id: "org.tokens.manage", scope: "org", action: "manage", sensitive: true },
+    { id: "org.ratelimits.manage", scope: "org", action: "manage", sensitive: true },
     { id: "team.read", scope: "team", action: "read", sensitive: false },
+    { id: "team.ratelimits.manage", scope: "team", action: "manage", sensitive: true },
     { id: "team.update", scope: "team", action: "update", sensitive: false },
     { id: "team.delete", scope: "team", action: "delete", sensitive: true },
     { id: "team.roles.manage", scope: "team", action: "manage", sensitive: true },
@@ -75,8 +77,8 @@ describe("the permission catalogue", () => {
 
 describe("permissionIds and scopeKey", () => {
   it.each([
-    { scope: "org", key: "orgScope", count: 13 },
-    { scope: "team", key: "teamScope", count: 10 },
+    { scope: "org", key: "orgScope", count: 14 },
+    { scope: "team", key: "teamScope", count: 11 },
     { scope: "project", key: "projectScope", count: 4 },
   ] as const)("$scope: $count ids stored under $key", ({ scope, key, count }) => {
     const list = permissionIds(scope);
@@ -108,6 +110,8 @@ const TEAM_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, dflt: boolea
   ["team.tokens.read", true, true, true],
   ["team.tokens.manage", true, true, false],
   ["team.audit.read", true, true, true],
+  // Lifting a rate limit is the owner's alone (issue 20): the lowest role could raise its own 100,000-fold.
+  ["team.ratelimits.manage", true, false, false],
   ["project.read", true, true, true],
   ["project.create", true, true, true],
   ["project.update", true, true, true],
@@ -128,6 +132,7 @@ const ORG_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, member: boole
   ["org.tokens.read", true, true, true],
   ["org.tokens.manage", true, true, false],
   ["org.audit.read", true, true, true],
+  ["org.ratelimits.manage", true, false, false],
   ...TEAM_ROLE_TABLE.map(([id, , admin, dflt]): [string, boolean, boolean, boolean] => [
     id,
     true,

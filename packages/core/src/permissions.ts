@@ -39,6 +39,7 @@ export const PERMISSIONS: readonly PermissionEntry[] = [
   entry("org.tokens.read", "API tokens", "List organisation API tokens", "read"),
   entry("org.tokens.manage", "API tokens", "Create, rotate and revoke organisation API tokens", "manage", true),
   entry("org.audit.read", "Audit", "Read the organisation audit log", "read"),
+  entry("org.ratelimits.manage", "Rate limits", "Set the organisation's API rate limit", "manage", true),
 
   entry("team.read", "Team", "View team", "read"),
   entry("team.update", "Team", "Edit team", "update"),
@@ -50,6 +51,7 @@ export const PERMISSIONS: readonly PermissionEntry[] = [
   entry("team.tokens.read", "API tokens", "List team API tokens", "read"),
   entry("team.tokens.manage", "API tokens", "Create, rotate and revoke team API tokens", "manage", true),
   entry("team.audit.read", "Audit", "Read the team audit log", "read"),
+  entry("team.ratelimits.manage", "Rate limits", "Set the team's API rate limit", "manage", true),
 
   entry("project.read", "Projects", "View projects", "read"),
   entry("project.create", "Projects", "Create projects", "create"),
@@ -87,21 +89,31 @@ const pick = (keep: (p: PermissionEntry) => boolean, withOrg: boolean): Permissi
   projectScope: permissionIds("project").filter((id) => keep(BY_ID.get(id)!)),
 });
 
-const NOT_DELETE = (p: PermissionEntry): boolean => p.action !== "delete";
+/**
+ * Owner-only: a rate limit shields the server's shared capacity, a decision for whoever answers for the team or
+ * organisation. Owner roles hold every permission and cannot be edited, so a migration can give existing ones these
+ * too; an admin role may have been edited since it was seeded, and granting it a new power in bulk would be a guess.
+ */
+export const OWNER_ONLY_PERMISSIONS: readonly string[] = ["org.ratelimits.manage", "team.ratelimits.manage"];
+
+const NOT_DELETE = (p: PermissionEntry): boolean => p.action !== "delete" && !OWNER_ONLY_PERMISSIONS.includes(p.id);
 const EVERYTHING = (): boolean => true;
 const PLAIN = (p: PermissionEntry): boolean => (p.action === "create" || p.action === "read" || p.action === "update") && !p.sensitive;
 
-/** The roles every new team starts with: owner (everything), admin (all but deleting), default (create/read/update). */
+/**
+ * The roles every new team starts with: owner (everything), admin (all but deleting and rate limits), default
+ * (create/read/update).
+ */
 export const DEFAULT_TEAM_ROLES = [
   { id: "owner", name: "Owner", description: "Everything, including deleting the team", permissions: pick(EVERYTHING, false) },
-  { id: "admin", name: "Admin", description: "Everything except deleting", permissions: pick(NOT_DELETE, false) },
+  { id: "admin", name: "Admin", description: "Everything except deleting and rate limits", permissions: pick(NOT_DELETE, false) },
   { id: "default", name: "Default", description: "Create, read and update; no delete", permissions: pick(PLAIN, false) },
 ] as const;
 
 /** The roles every new organisation starts with: owner, admin, member. */
 export const DEFAULT_ORG_ROLES = [
   { id: "owner", name: "Owner", description: "Everything in the organisation and all of its teams", permissions: pick(EVERYTHING, true) },
-  { id: "admin", name: "Admin", description: "Everything except deleting", permissions: pick(NOT_DELETE, true) },
+  { id: "admin", name: "Admin", description: "Everything except deleting and rate limits", permissions: pick(NOT_DELETE, true) },
   {
     id: "member",
     name: "Member",

@@ -153,6 +153,14 @@ describe("loadConfig values", () => {
     }
   });
 
+  it("reads the rate limit and its ceiling: 100 times the limit unless told, never below the limit", () => {
+    expect(loadConfig(base()).rateLimit).toMatchObject({ perHour: 1000, maxPerHour: 100_000 });
+    expect(loadConfig({ ...base(), LATCHKEY_RATE_LIMIT_PER_HOUR: "5" }).rateLimit).toMatchObject({ perHour: 5, maxPerHour: 500 });
+    expect(loadConfig({ ...base(), LATCHKEY_RATE_LIMIT_PER_HOUR: "90000000" }).rateLimit.maxPerHour).toBe(100_000_000);
+    const told = loadConfig({ ...base(), LATCHKEY_RATE_LIMIT_PER_HOUR: "10", LATCHKEY_RATE_LIMIT_MAX_PER_HOUR: "10" });
+    expect(told.rateLimit).toMatchObject({ perHour: 10, maxPerHour: 10 });
+  });
+
   it("starts the audit writer thread when told, and by default on PostgreSQL, and on SQLite with 4 or more cores", () => {
     expect(loadConfig(base()).audit.writerThread).toBe(availableParallelism() >= 4);
     const postgres = { ...base(), LATCHKEY_DATABASE_URL: "postgres://db/latchkey", LATCHKEY_MASTER_KEY: KEY };
@@ -228,6 +236,11 @@ describe("loadConfig refuses bad values, naming the variable", () => {
     ["LATCHKEY_CLI_LOGIN_MINUTES", "61"],
     ["LATCHKEY_SESSION_MAX_HOURS", "721"],
     ["LATCHKEY_AUDIT_THREAD", "yes"],
+    ["LATCHKEY_RATE_LIMIT_MAX_PER_HOUR", "0"],
+    ["LATCHKEY_RATE_LIMIT_MAX_PER_HOUR", "1.5"],
+    ["LATCHKEY_RATE_LIMIT_MAX_PER_HOUR", "100000001"],
+    // Below the default limit: every token without a setting of its own would already be over the ceiling.
+    ["LATCHKEY_RATE_LIMIT_MAX_PER_HOUR", "999"],
   ])("%s=%j", (name, value) => {
     expect(configError({ ...base(), [name]: value }).message).toContain(name);
   });

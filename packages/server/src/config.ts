@@ -39,6 +39,7 @@ const Env = z.object({
   LATCHKEY_AUDIT_BUFFER_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   LATCHKEY_AUDIT_THREAD: z.enum(["on", "off", "auto"]).default("auto"),
   LATCHKEY_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).default(1000),
+  LATCHKEY_RATE_LIMIT_MAX_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).optional(),
   LATCHKEY_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(100),
   LATCHKEY_SMTP_URL: z
     .string()
@@ -69,10 +70,11 @@ export interface Config {
    */
   audit: { retentionDays: number; bufferMax: number; writerThread: boolean };
   /**
-   * Requests an API token may make per hour (a team's or organisation's own setting overrides it), and failed
-   * authentications an address may make per quarter hour before its requests are refused with 429.
+   * Requests an API token may make per hour (a team's or organisation's own setting overrides it), the most such a
+   * setting may allow (`maxPerHour`: the operator's ceiling, which no owner can lift), and failed authentications an
+   * address may make per quarter hour before its requests are refused with 429.
    */
-  rateLimit: { perHour: number; authFailuresPerAddress: number };
+  rateLimit: { perHour: number; maxPerHour: number; authFailuresPerAddress: number };
   /** How long a CLI login's session token stays valid. */
   cliLoginMs: number;
   /**
@@ -86,6 +88,9 @@ export interface Config {
    */
   cliLoginLimits: { maxPending: number; maxPerAddress: number; initTimeoutMs: number };
 }
+
+/** The ceiling when none is set: 100 times the default limit, and never below it. */
+const DEFAULT_MAX_FACTOR = 100;
 
 /** A configuration value that stops the process: names the variable and what is wrong with it. */
 export class ConfigError extends Error {
@@ -116,6 +121,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   if ((e.LATCHKEY_BOOTSTRAP_EMAIL === undefined) !== (e.LATCHKEY_BOOTSTRAP_PASSWORD === undefined)) {
     throw new ConfigError("LATCHKEY_BOOTSTRAP_EMAIL and LATCHKEY_BOOTSTRAP_PASSWORD must be set together");
+  }
+  const perHour = e.LATCHKEY_RATE_LIMIT_PER_HOUR;
+  const maxPerHour = e.LATCHKEY_RATE_LIMIT_MAX_PER_HOUR ?? Math.min(100_000_000, perHour * DEFAULT_MAX_FACTOR);
+  if (maxPerHour < perHour) {
+    throw new ConfigError(`LATCHKEY_RATE_LIMIT_MAX_PER_HOUR: must be at least LATCHKEY_RATE_LIMIT_PER_HOUR (${perHour})`);
   }
   const dataDir = resolve(e.LATCHKEY_DATA_DIR);
   const url = e.LATCHKEY_DATABASE_URL ?? `sqlite:${resolve(dataDir, "latchkey.db")}`;
@@ -150,7 +160,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           ? database.kind === "postgres" || availableParallelism() >= THREAD_MIN_CORES
           : e.LATCHKEY_AUDIT_THREAD === "on",
     },
-    rateLimit: { perHour: e.LATCHKEY_RATE_LIMIT_PER_HOUR, authFailuresPerAddress: e.LATCHKEY_AUTH_FAILURES_PER_ADDRESS },
+    rateLimit: { perHour, maxPerHour, authFailuresPerAddress: e.LATCHKEY_AUTH_FAILURES_PER_ADDRESS },
     cliLoginMs: e.LATCHKEY_CLI_LOGIN_MINUTES * 60_000,
     mail: { smtpUrl: e.LATCHKEY_SMTP_URL ?? null, from: e.LATCHKEY_MAIL_FROM ?? `Latchkey <latchkey@${new URL(publicUrl).hostname}>` },
     cliLoginLimits: {

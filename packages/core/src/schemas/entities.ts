@@ -34,7 +34,12 @@ export const Org = z.object({ id: Slug, name: z.string(), rateLimitPerHour: Rate
 /** `POST /v1/orgs`. */
 export const OrgCreate = z.strictObject({ id: Slug.optional(), name: Name });
 /** `PATCH /v1/orgs/{orgId}`. */
-export const OrgUpdate = z.strictObject({ name: Name.optional(), rateLimitPerHour: RateLimitPerHour.optional() });
+export const OrgUpdate = z.strictObject({
+  name: Name.optional(),
+  rateLimitPerHour: RateLimitPerHour.optional().describe(
+    "Needs org.ratelimits.manage (owners); at most the server's LATCHKEY_RATE_LIMIT_MAX_PER_HOUR, else 400",
+  ),
+});
 
 /** A team, inside an organisation or on its own. */
 export const Team = z.object({
@@ -52,7 +57,9 @@ export const TeamCreate = z.strictObject({ id: Slug.optional(), name: Name, desc
 export const TeamUpdate = z.strictObject({
   name: Name.optional(),
   description: Description.optional(),
-  rateLimitPerHour: RateLimitPerHour.optional(),
+  rateLimitPerHour: RateLimitPerHour.optional().describe(
+    "Needs team.ratelimits.manage (owners); at most the server's LATCHKEY_RATE_LIMIT_MAX_PER_HOUR, else 400",
+  ),
 });
 
 /** A team role. */

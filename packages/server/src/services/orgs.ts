@@ -1,9 +1,11 @@
+import type { Config } from "../config.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { OrgRow } from "../store/repositories/orgs.js";
 import type { Store } from "../store/store.js";
 import { orgFor } from "./access.js";
 import { assertUnused, clearEntity, idFrom, seedEntity } from "./entities.js";
 import type { Recorder } from "./audit.js";
+import { assertRateLimitSettable } from "./rate-limit-setting.js";
 import { authorize, requireSession, type Principal } from "./principal.js";
 
 /** An organisation as the API shows it. */
@@ -12,8 +14,8 @@ export function toOrg(row: OrgRow) {
 }
 
 /** Organisations: groups of teams with roles that reach across them. */
-export function createOrgService(deps: { store: Store; now: () => Date; record: Recorder }) {
-  const { store, now, record } = deps;
+export function createOrgService(deps: { store: Store; config: Config; now: () => Date; record: Recorder }) {
+  const { store, config, now, record } = deps;
   return {
     /** Creates an organisation; the creating person becomes its owner. */
     async create(principal: Principal, input: { id?: string | undefined; name: string }) {
@@ -46,6 +48,7 @@ export function createOrgService(deps: { store: Store; now: () => Date; record: 
       return store.transaction(async (tx) => {
         const org = await orgFor(tx, principal, orgId);
         authorize(principal, "org.update", { orgId });
+        assertRateLimitSettable(principal, "org", { orgId }, patch.rateLimitPerHour, config.rateLimit.maxPerHour);
         const changes = {
           ...(patch.name === undefined ? {} : { name: patch.name }),
           ...(patch.rateLimitPerHour === undefined ? {} : { rate_limit_per_hour: patch.rateLimitPerHour }),

@@ -1,10 +1,12 @@
 import { can, DomainError, grantAllows } from "@latchkey/core";
+import type { Config } from "../config.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { TeamRow } from "../store/repositories/teams.js";
 import type { Store } from "../store/store.js";
 import { orgFor, teamFor, teamResource } from "./access.js";
 import { assertUnused, clearEntity, idFrom, seedEntity } from "./entities.js";
 import type { Recorder } from "./audit.js";
+import { assertRateLimitSettable } from "./rate-limit-setting.js";
 import { authorize, reachesTeam, requireSession, type Principal } from "./principal.js";
 
 /** A team as the API shows it. */
@@ -21,8 +23,8 @@ export function toTeam(row: TeamRow) {
 }
 
 /** Teams: on their own or inside an organisation. */
-export function createTeamService(deps: { store: Store; now: () => Date; record: Recorder }) {
-  const { store, now, record } = deps;
+export function createTeamService(deps: { store: Store; config: Config; now: () => Date; record: Recorder }) {
+  const { store, config, now, record } = deps;
   return {
     /** Creates a team; the creating person becomes its owner. Inside an organisation it needs `org.teams.create`. */
     async create(principal: Principal, input: { id?: string | undefined; name: string; description: string }, orgId?: string) {
@@ -85,6 +87,7 @@ export function createTeamService(deps: { store: Store; now: () => Date; record:
       return store.transaction(async (tx) => {
         const team = await teamFor(tx, principal, teamId);
         authorize(principal, "team.update", teamResource(team));
+        assertRateLimitSettable(principal, "team", teamResource(team), patch.rateLimitPerHour, config.rateLimit.maxPerHour);
         const changes = {
           ...(patch.name === undefined ? {} : { name: patch.name }),
           ...(patch.description === undefined ? {} : { description: patch.description }),

@@ -71,6 +71,18 @@ export function createTokenService(deps: {
     assertCovers(principal, grantOf(role, entity.orgId), `a token of role ${role.id}`);
   };
 
+  /**
+   * The covering rule for acting on an existing token (rename, key deletion, revocation), as for rotation and for
+   * removing a member: a narrow token manager must not rewrite, cut off or end the tokens of roles it could not have
+   * created (issue 20). Organisation owners cover every role of their organisation and its teams, so they keep the
+   * power to revoke anything there. A token whose role was deleted was revoked with it and grants nothing: any
+   * manager may still tidy it.
+   */
+  const assertManageable = async (tx: Repositories, principal: Principal, entity: Entity, row: TokenRow) => {
+    const role = await tx.roles.byId(entity.type, entity.id, row.role_id);
+    if (role) assertMintable(principal, entity, role);
+  };
+
   return {
     /** Creates a token from a role of the same team or organisation; the reply is the only place its secret appears. */
     async create(
@@ -143,6 +155,7 @@ export function createTokenService(deps: {
       return store.transaction(async (tx) => {
         const entity = await managed(tx, principal, type, id);
         const row = await tokenIn(tx, entity, tokenId);
+        await assertManageable(tx, principal, entity, row);
         const changes = {
           ...(patch.name === undefined ? {} : { name: patch.name }),
           ...(patch.description === undefined ? {} : { description: patch.description }),
@@ -198,7 +211,7 @@ export function createTokenService(deps: {
     async deleteKey(principal: Principal, type: Entity["type"], id: string, tokenId: string, keyId: string) {
       return store.transaction(async (tx) => {
         const entity = await managed(tx, principal, type, id);
-        await tokenIn(tx, entity, tokenId);
+        await assertManageable(tx, principal, entity, await tokenIn(tx, entity, tokenId));
         const key = await tx.tokens.keyById(keyId);
         if (!key || key.token_id !== tokenId || key.revoked_at !== null) throw new DomainError("NOT_FOUND", `key ${keyId} not found`);
         await tx.tokens.revokeKey(keyId, now().toISOString());
@@ -213,6 +226,10 @@ export function createTokenService(deps: {
       return store.transaction(async (tx) => {
         const entity = await managed(tx, principal, type, id);
         const row = await tokenIn(tx, entity, tokenId);
+        // A token revoking itself (with token management, as before) gives up only its own power. Its grant is its
+        // role's, so coverage would hold anyway; said outright so that a leaked token can always end itself, even
+        // while its role's cached snapshot lags an edit.
+        if (principal.tokenId !== tokenId) await assertManageable(tx, principal, entity, row);
         const at = now().toISOString();
         await tx.tokens.revoke(tokenId, at);
         await tx.publish({ t: "token", id: tokenId });

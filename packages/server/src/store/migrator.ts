@@ -7,6 +7,7 @@ import * as rateLimits from "./migrations/005-rate-limits.js";
 import * as cliLogins from "./migrations/006-cli-logins.js";
 import * as auditSegments from "./migrations/007-audit-segments.js";
 import * as invitations from "./migrations/009-invitations.js";
+import * as ratelimitPermission from "./migrations/010-ratelimit-permission.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "006-cli-logins": cliLogins,
   "007-audit-segments": auditSegments,
   "009-invitations": invitations,
+  "010-ratelimit-permission": ratelimitPermission,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -612,7 +612,7 @@ describe.each(dialects())("store on %s", (kind) => {
         [5, 6],
       ]);
 
-      // Down to before 007 (later migrations, which come down first, keep no events).
+      // To the migration before 007 by name: later migrations are taken down on the way.
       const down = await migrator(kysely as Kysely<unknown>).migrateTo("006-cli-logins");
       expect(down.error).toBeUndefined();
       const rows = await kysely.selectFrom("audit_events").selectAll().where("feed", "=", "token:tok-m").orderBy("seq").execute();
@@ -621,6 +621,49 @@ describe.each(dialects())("store on %s", (kind) => {
       await migrateToLatest(kysely as Kysely<unknown>);
       expect(await kysely.selectFrom("audit_events").select("id").where("feed", "=", "token:tok-m").execute()).toEqual([]);
       expect(await chainOf()).toEqual(before);
+    });
+
+    it("010 gives existing owner roles the rate-limit permissions, where new owner roles have them, and no other role", async () => {
+      const kysely = db.kysely as Kysely<unknown>;
+      expect((await migrator(kysely).migrateTo("007-audit-segments")).error).toBeUndefined();
+      const perms = (orgScope: string[], teamScope: string[]) => JSON.stringify({ orgScope, teamScope, projectScope: ["project.read"] });
+      const old = (entityType: EntityType, entityId: string, id: string, permissions: string): RoleRow => ({
+        ...role(entityType, entityId, id),
+        permissions,
+      });
+      await store.roles.insert(old("team", "t-m10", "owner", perms([], ["team.read", "team.update", "team.delete"])));
+      await store.roles.insert(old("team", "t-m10", "admin", perms([], ["team.read", "team.update"])));
+      await store.roles.insert(old("org", "o-m10", "owner", perms(["org.read", "org.update", "org.delete"], ["team.read", "team.update"])));
+      await store.roles.insert(old("org", "o-m10", "admin", perms(["org.read", "org.update"], ["team.read", "team.update"])));
+
+      await migrateToLatest(kysely);
+      const permissionsOf = async (entityType: EntityType, entityId: string, id: string) =>
+        JSON.parse((await store.roles.byId(entityType, entityId, id))?.permissions ?? "null") as unknown;
+      expect(await permissionsOf("team", "t-m10", "owner")).toEqual({
+        orgScope: [],
+        teamScope: ["team.read", "team.update", "team.delete", "team.ratelimits.manage"],
+        projectScope: ["project.read"],
+      });
+      expect(await permissionsOf("org", "o-m10", "owner")).toEqual({
+        orgScope: ["org.read", "org.update", "org.delete", "org.ratelimits.manage"],
+        teamScope: ["team.read", "team.update", "team.ratelimits.manage"],
+        projectScope: ["project.read"],
+      });
+      expect(await permissionsOf("team", "t-m10", "admin")).toEqual(JSON.parse(perms([], ["team.read", "team.update"])));
+      expect(await permissionsOf("org", "o-m10", "admin")).toEqual(
+        JSON.parse(perms(["org.read", "org.update"], ["team.read", "team.update"])),
+      );
+
+      // Down takes the ids out of every role that holds them, owner or not; up puts them back on owners only.
+      await store.roles.update("team", "t-m10", "admin", {
+        permissions: perms([], ["team.read", "team.ratelimits.manage"]),
+        updated_at: at(1),
+      });
+      expect((await migrator(kysely).migrateTo("007-audit-segments")).error).toBeUndefined();
+      expect(await permissionsOf("team", "t-m10", "owner")).toEqual(JSON.parse(perms([], ["team.read", "team.update", "team.delete"])));
+      expect(await permissionsOf("team", "t-m10", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
+      await migrateToLatest(kysely);
+      expect(await permissionsOf("team", "t-m10", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
     });
   });
 });

@@ -90,6 +90,7 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
     const team = row.entity_type === "team" ? await store.teams.byId(row.entity_id) : undefined;
     const org = row.entity_type === "org" ? await store.orgs.byId(row.entity_id) : undefined;
     const orgId = row.entity_type === "org" ? row.entity_id : (team?.org_id ?? null);
+    const own = (team ?? org)?.rate_limit_per_hour ?? null;
     return {
       id,
       entityType: row.entity_type,
@@ -97,7 +98,8 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
       roleId: row.role_id,
       roleKey: roleKeyOf(row.entity_type, row.entity_id, row.role_id),
       orgId,
-      rateLimitPerHour: (team ?? org)?.rate_limit_per_hour ?? null,
+      // A limit stored before the ceiling existed (or above a ceiling since lowered) is held to it.
+      rateLimitPerHour: own === null ? null : Math.min(own, config.rateLimit.maxPerHour),
       creatorId: row.creator_id,
       creatorEmail: row.creator_email,
       expiresAtMs: ms(row.expires_at),
