@@ -19,9 +19,15 @@ export interface Mailer {
   close(): void;
 }
 
-/** Sends through the SMTP server of `LATCHKEY_SMTP_URL` (nodemailer; pooled, with timeouts). */
+/**
+ * Sends through the SMTP server of `LATCHKEY_SMTP_URL` (nodemailer). An invitation's reply waits for its message, so
+ * a server that does not answer is given seconds, not nodemailer's default minutes.
+ */
 export function createSmtpMailer(mail: { smtpUrl: string; from: string }): Mailer {
-  const transport = nodemailer.createTransport(mail.smtpUrl, { from: mail.from });
+  const transport = nodemailer.createTransport(
+    { url: mail.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 },
+    { from: mail.from },
+  );
   return {
     delivery: "smtp",
     async send(message) {

@@ -66,7 +66,14 @@ export interface Harness {
 export async function startHarness(
   kind: DialectName,
   env: Record<string, string> = {},
-  options: { bootstrap?: boolean; now?: () => Date; limits?: Partial<ListenerLimits>; logStream?: { write(line: string): void } } = {},
+  options: {
+    bootstrap?: boolean;
+    now?: () => Date;
+    limits?: Partial<ListenerLimits>;
+    logStream?: { write(line: string): void };
+    /** Send e-mail as the configuration says (SMTP, or the log) instead of into `outbox`. */
+    configuredMailer?: boolean;
+  } = {},
 ): Promise<Harness> {
   const db = await freshDatabase(kind);
   const bootstrap =
@@ -84,7 +91,7 @@ export async function startHarness(
   });
   const outbox = createOutbox();
   const { app, services, routes } = await buildApp(config, {
-    mailer: outbox,
+    ...(options.configuredMailer ? {} : { mailer: outbox }),
     ...(options.logStream ? { logStream: options.logStream } : { logger: false }),
     ...(options.now ? { now: options.now } : {}),
     ...(options.limits ? { limits: options.limits } : {}),

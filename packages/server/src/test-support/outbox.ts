@@ -2,7 +2,7 @@ import type { Mail, Mailer } from "../services/mailer.js";
 
 /**
  * An outbox in memory, for in-process suites: what an SMTP server would have delivered. The SMTP path itself is
- * tested against a real SMTP server (mail.test.ts).
+ * tested against a real SMTP server (services/mailer.test.ts).
  */
 export interface Outbox extends Mailer {
   messages: Mail[];
