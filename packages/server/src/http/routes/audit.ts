@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { AuditEvent, AuditQuery, AuditVerification } from "@latchkey/core";
 import type { Services } from "../../app-services.js";
 import type { Principal } from "../../services/principal.js";
-import type { Router } from "../route.js";
+import { SENT, type Router } from "../route.js";
 import { entityOf, entityParams, OpaqueId } from "./params.js";
 
 type Query = ReturnType<typeof AuditQuery.parse>;
@@ -55,7 +55,8 @@ export function auditRoutes(router: Router, { audit }: Services): void {
               if (!first.done) yield first.value;
               yield* lines;
             };
-            return reply.type("application/x-ndjson").send(Readable.from(rest()));
+            void reply.type("application/x-ndjson").send(Readable.from(rest()));
+            return SENT;
           }
           return audit.list(principal, e.type, e.id, filterOf(query), { perPage: query.per_page, cursor: query.cursor }, tokenId);
         },
