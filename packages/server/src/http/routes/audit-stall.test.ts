@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AuditDraft } from "../../audit/chain.js";
+import { writeRequests } from "../../test-support/audit.js";
 import { dialects } from "../../test-support/databases.js";
 import { startHarness, type Harness } from "../../test-support/harness.js";
 
@@ -52,29 +52,6 @@ async function getOverHttp(port: number, cookie: string, path: string): Promise<
   return { status: res.status, lines, first };
 }
 
-/** Writes `total` request events of one token straight through the store, a write batch (a segment) at a time. */
-async function fillFeed(h: Harness, tokenId: string, total: number): Promise<void> {
-  const context = { ip: "10.0.0.9", userAgent: "load/1.0", origin: "api" as const, method: "GET", path: "/v1/projects" };
-  for (let written = 0; written < total; written += 500) {
-    const drafts: AuditDraft[] = [];
-    for (let i = 0; i < Math.min(500, total - written); i++) {
-      drafts.push(
-        h.services.audit.requestDraft({
-          tokenId,
-          entityType: "team",
-          entityId: "acme",
-          email: null,
-          context,
-          status: 200,
-          durationMs: 1,
-          resource: { type: "projects", id: null },
-        }),
-      );
-    }
-    await h.services.store.transaction((tx) => tx.audit.append(drafts));
-  }
-}
-
 describe.each(dialects())("audit reads and the event loop on %s", (kind) => {
   let h: Harness | undefined;
   afterEach(async () => {
@@ -94,7 +71,7 @@ describe.each(dialects())("audit reads and the event loop on %s", (kind) => {
       payload: { email: "member@example.com", password: "member password 1234" },
     });
     const cookie = `latchkey_session=${signedIn.cookies.find((c) => c.name === "latchkey_session")?.value ?? ""}`;
-    await fillFeed(harness, made.apiToken.id, EVENTS);
+    await writeRequests(harness, made.apiToken.id, EVENTS);
 
     await harness.app.listen({ port: 0, host: "127.0.0.1" });
     const address = harness.app.server.address();
