@@ -6,8 +6,12 @@ import { startHarness, type Harness } from "../../test-support/harness.js";
 
 /** Request events in the feed: the issue saw 1.3 s stalls with 400k; this many stall the old code for well over the bound. */
 const EVENTS = 200_000;
-/** The one timing assertion of issue 20 (item 4): generous, ten times what a slice of work may take. */
-const MAX_HEALTHZ_MS = 200;
+/**
+ * The one timing assertion of issue 20 (item 4), and a generous one: on the shared 2-core machine (load average 4 to 8
+ * from other work) the slowest answer was 120 to 310 ms with the reads in slices, and 1.7 to 2.3 s on SQLite without
+ * them; most of what remains is this process and the pinger thread waiting for a core, not the event loop.
+ */
+const MAX_HEALTHZ_MS = 400;
 
 /**
  * Asks `/healthz` over HTTP, one request after another, from a thread of its own: its clock runs while the server's
