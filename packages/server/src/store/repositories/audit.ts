@@ -1,11 +1,11 @@
-import { sql, type SqlBool, type Expression } from "kysely";
 import { chain, type AuditDraft } from "../../audit/chain.js";
 import { chainSegments, expandSegment, isSegmentFeed } from "../../audit/segments.js";
 import type { Executor } from "../database.js";
 import type { BulkInsert } from "../dialects/sqlite.js";
 import { after, decodeCursor, encodeCursor, toPage, type Keyset, type Page, type PageRequest } from "../pagination.js";
-import type { AuditEventsTable, AuditSegmentsTable, EntityType } from "../schema.js";
+import type { AuditEventsTable, EntityType } from "../schema.js";
 import type { TimeSlicer } from "../time-slices.js";
+import { comesAfter, justAtOrBefore, matches, newestFirst, segmentAfter, type SegmentKey } from "./audit-order.js";
 
 export type AuditRow = AuditEventsTable;
 
@@ -34,40 +34,6 @@ const SEGMENTS_MAX = 32;
 const MAX_SEGMENTS_PER_PAGE = 64;
 /** Segments read at a time by the chain check: up to a thousand events, a few milliseconds of the event loop. */
 const SEGMENTS_PER_CHUNK = 2;
-
-/** Newest first, as lists are: by time, then id. */
-const newestFirst = (a: AuditRow, b: AuditRow): number => (a.at === b.at ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.at < b.at ? 1 : -1);
-
-/** The request events of a segment that a filter keeps (the segment-level conditions were asked of the store). */
-function matches(r: AuditRow, f: AuditFilter, key: Keyset | undefined): boolean {
-  return (
-    (f.after === undefined || r.at > f.after) &&
-    (f.before === undefined || r.at < f.before) &&
-    (f.eventType === undefined || r.event_type === f.eventType) &&
-    (f.actor === undefined || r.actor_id === f.actor || r.actor_email === f.actor) &&
-    (f.outcome === undefined || r.outcome === f.outcome) &&
-    (f.origin === undefined || r.origin === f.origin) &&
-    (f.resourceType === undefined || r.resource_type === f.resourceType) &&
-    (f.resourceId === undefined || r.resource_id === f.resourceId) &&
-    (key === undefined || r.at < key.createdAt || (r.at === key.createdAt && r.id < key.id))
-  );
-}
-
-/** True when `a` comes after `b` in newest-first order (is older). */
-const comesAfter = (a: Keyset, b: Keyset): boolean => a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
-
-/**
- * The cursor key that every event at or before `at` comes after, and no later one: "before the next millisecond,
- * with any id" (times are stored as toISOString writes them, to the millisecond; no id is below "").
- */
-const justAtOrBefore = (at: string): Keyset => ({ createdAt: new Date(Date.parse(at) + 1).toISOString(), id: "" });
-
-type SegmentKey = Pick<AuditSegmentsTable, "max_at" | "feed" | "first_seq">;
-
-/** "Comes after `k`" in the order segments are listed: max_at, feed, first_seq, all descending. */
-function segmentAfter(k: SegmentKey): Expression<SqlBool> {
-  return sql<SqlBool>`(max_at < ${k.max_at} or (max_at = ${k.max_at} and (feed < ${k.feed} or (feed = ${k.feed} and first_seq < ${k.first_seq}))))`;
-}
 
 /** The audit log: hash-chained feeds, appended under a per-feed lock so that chains stay linear across processes. */
 export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres", bulkInsert: BulkInsert | null) {
