@@ -2,6 +2,7 @@ import { createAuditBuffer } from "./audit/buffer.js";
 import { createAuditWriter } from "./audit/writer.js";
 import type { Config } from "./config.js";
 import { createAuditService } from "./services/audit.js";
+import { createAuditReadGate } from "./services/audit-reads.js";
 import { createAccountService } from "./services/accounts.js";
 import { createInvitationAcceptance } from "./services/invitation-acceptance.js";
 import { createInvitationService } from "./services/invitations.js";
@@ -33,7 +34,8 @@ export function createServices(
   // The hot path reads the time as a number: without a Date to make on every request, unless a test set the clock.
   const nowMs = clock ? () => clock().getTime() : Date.now;
   const buffer = createAuditBuffer({ writer: createAuditWriter(config, store), max: config.audit.bufferMax, onError });
-  const audit = createAuditService({ store, config, buffer, now, nowMs });
+  const auditReads = createAuditReadGate({ store, nowMs, onError });
+  const audit = createAuditService({ store, config, buffer, gate: auditReads, now, nowMs });
   const deps = { store, config, now, record: audit.change };
   const keys = createSigningKeys({ store, masterKey: config.masterKey, now });
   const lastUsed = createLastUsed({ store, onError });
@@ -73,6 +75,7 @@ export function createServices(
     members: createMemberService({ ...deps, invitations }),
     projects,
     audit,
+    auditReads,
     async init(): Promise<void> {
       await keys.init();
       // Hourly housekeeping: audit events past retention, console sessions past their end, old rate windows.
@@ -92,6 +95,7 @@ export function createServices(
       projects.close();
       await rateLimits.close();
       await throttle.close();
+      await auditReads.close();
       cliLogins.close();
       await lastUsed.close();
       await buffer.close();

@@ -40,8 +40,14 @@ export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodTy
   list?: string;
   /** The reply carries a secret (a token, a session, an invitation link): `Cache-Control: no-store`. */
   secret?: boolean;
-  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>) => Promise<z.input<R> | Page<z.input<R>> | FastifyReply>;
+  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>) => Promise<z.input<R> | Page<z.input<R>> | typeof SENT>;
 }
+
+/**
+ * What a handler returns when it has sent the reply itself (a stream of JSON lines). Not the reply object: a
+ * FastifyReply is a thenable, so an async handler returning it resolves only once the reply has gone, to undefined.
+ */
+export const SENT: unique symbol = Symbol("reply sent by the handler");
 
 /** What the OpenAPI generator needs to know of a registered route. */
 export interface RouteDoc {
@@ -138,8 +144,8 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, audit: A
             } as RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>;
             if (spec.secret) void reply.header("cache-control", "no-store");
             const result = await spec.handler(ctx);
-            // A handler that streams its own reply (JSON lines) hands the reply back: it is already on its way.
-            if (result === reply) return reply;
+            // A handler that streams its own reply (JSON lines) says so: the reply is already on its way.
+            if (result === SENT) return reply;
             if (spec.list === undefined) return { data: result };
             const page = result as Page<unknown>;
             const pagination = { hasNextPage: page.hasNextPage, count: page.items.length, ...(page.cursor ? { cursor: page.cursor } : {}) };

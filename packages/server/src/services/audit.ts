@@ -7,7 +7,10 @@ import type { AuditFilter, AuditRow } from "../store/repositories/audit.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { Repositories, Store } from "../store/store.js";
 import type { EntityType } from "../store/schema.js";
+import { createTimeSlicer } from "../store/time-slices.js";
+import type { AuditReadGate, Release } from "./audit-reads.js";
 import { authorize, type Principal, type RequestContext } from "./principal.js";
+import type { RateDecision } from "./rate-counter.js";
 import { entityFor, entityPermission } from "./scope.js";
 import { newSortableId } from "./secrets.js";
 
@@ -43,8 +46,23 @@ export interface Change {
 }
 
 /** The audit log: change events in the change's transaction, request events through the buffer, reading and checks. */
-export function createAuditService(deps: { store: Store; config: Config; buffer: AuditBuffer; now: () => Date; nowMs: () => number }) {
-  const { store, config, buffer, now, nowMs } = deps;
+export function createAuditService(deps: {
+  store: Store;
+  config: Config;
+  buffer: AuditBuffer;
+  gate: AuditReadGate;
+  now: () => Date;
+  nowMs: () => number;
+}) {
+  const { store, config, buffer, gate, now, nowMs } = deps;
+
+  /** An expensive read (a whole feed) counts against its person's limit and waits for a place to run. */
+  const admit = async (principal: Principal, onRate?: (decision: RateDecision) => void): Promise<Release> => {
+    const decision = gate.take(principal);
+    onRate?.(decision);
+    if (!decision.allowed) throw gate.refusal(decision);
+    return gate.enter(principal);
+  };
 
   const actorOf = (p: Principal) => ({
     actor_type: p.kind === "api" ? ("apiToken" as const) : ("user" as const),
@@ -163,38 +181,71 @@ export function createAuditService(deps: { store: Store; config: Config; buffer:
       tokenId?: string,
     ) {
       const filter = { ...(await filterFor(principal, type, id, tokenId)), ...query };
-      const result = await store.audit.page(filter, page);
+      const result = await store.audit.page(filter, page, createTimeSlicer());
       return { ...result, items: result.items.map(toAuditEvent) };
     },
 
-    /** Every matching event, newest first, as JSON lines (for a SIEM); pages through the store, never all in memory. */
+    /**
+     * Every matching event, newest first, as JSON lines (for a SIEM), a page of lines at a time; pages through the
+     * store, never all in memory.
+     * An expensive read (see `admit`); it holds a place to run only while it reads a page, not while the client is
+     * slow to take the lines, and lets other requests run between slices.
+     */
     async *export(
       principal: Principal,
       type: EntityType,
       id: string,
       query: Omit<AuditFilter, "entity" | "tokenFeed">,
       tokenId?: string,
+      onRate?: (decision: RateDecision) => void,
     ): AsyncGenerator<string> {
       const filter = { ...(await filterFor(principal, type, id, tokenId)), ...query };
-      let cursor: string | undefined;
-      do {
-        const page = await store.audit.page(filter, { perPage: 500, cursor });
-        for (const row of page.items) yield JSON.stringify(toAuditEvent(row)) + "\n";
-        cursor = page.cursor;
-      } while (cursor);
+      let release: Release | null = await admit(principal, onRate);
+      const slicer = createTimeSlicer();
+      try {
+        let cursor: string | undefined;
+        do {
+          // The export already started: its next page waits its turn rather than being refused.
+          release ??= await gate.enter(principal, { queue: true });
+          const page = await store.audit.page(filter, { perPage: 500, cursor }, slicer);
+          release();
+          release = null;
+          // A page's lines go out as one piece: a write per line cost more than making the lines.
+          if (page.items.length > 0) yield page.items.map((row) => JSON.stringify(toAuditEvent(row)) + "\n").join("");
+          cursor = page.cursor;
+          await slicer.pause();
+        } while (cursor);
+      } finally {
+        release?.();
+      }
     },
 
-    /** Recomputes the chains of the feeds shown by a team, organisation or token feed. */
-    async verify(principal: Principal, type: EntityType, id: string, tokenId?: string): Promise<ChainCheck> {
+    /**
+     * Recomputes the chains of the feeds shown by a team, organisation or token feed: an expensive read (see
+     * `admit`), in slices that let other requests run between them.
+     */
+    async verify(
+      principal: Principal,
+      type: EntityType,
+      id: string,
+      tokenId?: string,
+      onRate?: (decision: RateDecision) => void,
+    ): Promise<ChainCheck> {
       const filter = await filterFor(principal, type, id, tokenId);
-      const feeds = tokenId !== undefined ? [`token:${tokenId}`] : await store.audit.feedsOf(type, filter.entity?.id ?? id);
-      let checked = 0;
-      for (const feed of feeds.sort()) {
-        const result = await verifyFeed(store.audit, feed);
-        checked += result.checked;
-        if (!result.ok) return { ...result, checked };
+      const release = await admit(principal, onRate);
+      try {
+        const feeds = tokenId !== undefined ? [`token:${tokenId}`] : await store.audit.feedsOf(type, filter.entity?.id ?? id);
+        const slicer = createTimeSlicer();
+        let checked = 0;
+        for (const feed of feeds.sort()) {
+          const result = await verifyFeed(store.audit, feed, slicer);
+          checked += result.checked;
+          if (!result.ok) return { ...result, checked };
+        }
+        return { ok: true, checked };
+      } finally {
+        release();
       }
-      return { ok: true, checked };
     },
 
     /** Deletes events past the retention period; the remaining chains keep verifying. */

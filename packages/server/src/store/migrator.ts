@@ -6,6 +6,7 @@ import * as listIndexes from "./migrations/004-list-indexes.js";
 import * as rateLimits from "./migrations/005-rate-limits.js";
 import * as cliLogins from "./migrations/006-cli-logins.js";
 import * as auditSegments from "./migrations/007-audit-segments.js";
+import * as auditReads from "./migrations/008-audit-reads.js";
 import * as invitations from "./migrations/009-invitations.js";
 import * as ratelimitPermission from "./migrations/010-ratelimit-permission.js";
 
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "005-rate-limits": rateLimits,
   "006-cli-logins": cliLogins,
   "007-audit-segments": auditSegments,
+  "008-audit-reads": auditReads,
   "009-invitations": invitations,
   "010-ratelimit-permission": ratelimitPermission,
 };

@@ -46,6 +46,9 @@ export function after(createdColumn: string, idColumn: string, key: Keyset): Exp
 /** A condition no row meets, written into the SQL (SQLite cannot bind a boolean parameter). */
 export const nothing: Expression<SqlBool> = sql<SqlBool>`1 = 0`;
 
+/** The opaque cursor of a key (what decodeCursor reads back). */
+export const encodeCursor = (key: Keyset): string => Buffer.from(JSON.stringify([key.createdAt, key.id])).toString("base64url");
+
 /** Turns rows fetched with `limit perPage + 1` into a page. */
 export function toPage<T>(rows: T[], perPage: number, keyOf: (row: T) => Keyset): Page<T> {
   const hasNextPage = rows.length > perPage;
@@ -53,5 +56,5 @@ export function toPage<T>(rows: T[], perPage: number, keyOf: (row: T) => Keyset)
   const last = items[items.length - 1];
   if (!hasNextPage || !last) return { items, hasNextPage };
   const key = keyOf(last);
-  return { items, hasNextPage, cursor: Buffer.from(JSON.stringify([key.createdAt, key.id])).toString("base64url") };
+  return { items, hasNextPage, cursor: encodeCursor(key) };
 }

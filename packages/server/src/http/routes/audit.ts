@@ -1,8 +1,10 @@
 import { Readable } from "node:stream";
 import { AuditEvent, AuditQuery, AuditVerification } from "@latchkey/core";
+import type { FastifyReply } from "fastify";
 import type { Services } from "../../app-services.js";
+import type { RateDecision } from "../../services/rate-counter.js";
 import type { Principal } from "../../services/principal.js";
-import type { Router } from "../route.js";
+import { SENT, type Router } from "../route.js";
 import { entityOf, entityParams, OpaqueId } from "./params.js";
 
 type Query = ReturnType<typeof AuditQuery.parse>;
@@ -18,6 +20,17 @@ const filterOf = (q: Query) => ({
   ...(q.resourceType ? { resourceType: q.resourceType } : {}),
   ...(q.resourceId ? { resourceId: q.resourceId } : {}),
 });
+
+/**
+ * The `x-ratelimit-*` headers of the expensive reads' own limit (services/audit-reads.ts). A token's hourly limit
+ * has set them already for token requests: they stay, unless this limit is the one that refuses.
+ */
+const rateHeaders = (reply: FastifyReply) => (decision: RateDecision) => {
+  if (decision.allowed && reply.hasHeader("x-ratelimit-limit")) return;
+  void reply.header("x-ratelimit-limit", decision.limit);
+  void reply.header("x-ratelimit-remaining", decision.remaining);
+  void reply.header("x-ratelimit-reset", Math.ceil(decision.resetMs / 1000));
+};
 
 /** Audit feeds of teams, organisations and tokens: pages, JSON lines for a SIEM, and the chain check. */
 export function auditRoutes(router: Router, { audit }: Services): void {
@@ -48,14 +61,15 @@ export function auditRoutes(router: Router, { audit }: Services): void {
           const e = at(params, principal);
           const tokenId = feed === "token" ? String(params["tokenId"]) : undefined;
           if (query.format === "jsonl") {
-            const lines = audit.export(principal, e.type, e.id, filterOf(query), tokenId);
-            // Pull the first line before answering, so that a 403 or 404 is still a proper error reply.
+            const lines = audit.export(principal, e.type, e.id, filterOf(query), tokenId, rateHeaders(reply));
+            // Pull the first lines before answering, so that a 403 or 404 is still a proper error reply.
             const first = await lines.next();
             const rest = async function* () {
               if (!first.done) yield first.value;
               yield* lines;
             };
-            return reply.type("application/x-ndjson").send(Readable.from(rest()));
+            void reply.type("application/x-ndjson").send(Readable.from(rest()));
+            return SENT;
           }
           return audit.list(principal, e.type, e.id, filterOf(query), { perPage: query.per_page, cursor: query.cursor }, tokenId);
         },
@@ -68,9 +82,9 @@ export function auditRoutes(router: Router, { audit }: Services): void {
         permission,
         params: Params,
         reply: AuditVerification,
-        handler: ({ principal, params }) => {
+        handler: ({ principal, params, reply }) => {
           const e = at(params, principal);
-          return audit.verify(principal, e.type, e.id, feed === "token" ? String(params["tokenId"]) : undefined);
+          return audit.verify(principal, e.type, e.id, feed === "token" ? String(params["tokenId"]) : undefined, rateHeaders(reply));
         },
       });
     }

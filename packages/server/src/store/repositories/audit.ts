@@ -1,10 +1,11 @@
-import { sql, type SqlBool, type Expression } from "kysely";
 import { chain, type AuditDraft } from "../../audit/chain.js";
 import { chainSegments, expandSegment, isSegmentFeed } from "../../audit/segments.js";
 import type { Executor } from "../database.js";
 import type { BulkInsert } from "../dialects/sqlite.js";
-import { after, decodeCursor, toPage, type Keyset, type PageRequest } from "../pagination.js";
-import type { AuditEventsTable, AuditSegmentsTable, EntityType } from "../schema.js";
+import { after, decodeCursor, encodeCursor, toPage, type Keyset, type Page, type PageRequest } from "../pagination.js";
+import type { AuditEventsTable, EntityType } from "../schema.js";
+import type { TimeSlicer } from "../time-slices.js";
+import { comesAfter, justAtOrBefore, matches, newestFirst, segmentAfter, type SegmentKey } from "./audit-order.js";
 
 export type AuditRow = AuditEventsTable;
 
@@ -29,33 +30,10 @@ const INSERT_CHUNK = 400;
 /** Segments read at a time by a list: the first read is small (a page is usually in the newest segment), then more. */
 const SEGMENTS_FIRST = 2;
 const SEGMENTS_MAX = 32;
-/** Segments read at a time by the chain check. */
-const SEGMENTS_PER_CHUNK = 4;
-
-/** Newest first, as lists are: by time, then id. */
-const newestFirst = (a: AuditRow, b: AuditRow): number => (a.at === b.at ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.at < b.at ? 1 : -1);
-
-/** The request events of a segment that a filter keeps (the segment-level conditions were asked of the store). */
-function matches(r: AuditRow, f: AuditFilter, key: Keyset | undefined): boolean {
-  return (
-    (f.after === undefined || r.at > f.after) &&
-    (f.before === undefined || r.at < f.before) &&
-    (f.eventType === undefined || r.event_type === f.eventType) &&
-    (f.actor === undefined || r.actor_id === f.actor || r.actor_email === f.actor) &&
-    (f.outcome === undefined || r.outcome === f.outcome) &&
-    (f.origin === undefined || r.origin === f.origin) &&
-    (f.resourceType === undefined || r.resource_type === f.resourceType) &&
-    (f.resourceId === undefined || r.resource_id === f.resourceId) &&
-    (key === undefined || r.at < key.createdAt || (r.at === key.createdAt && r.id < key.id))
-  );
-}
-
-type SegmentKey = Pick<AuditSegmentsTable, "max_at" | "feed" | "first_seq">;
-
-/** "Comes after `k`" in the order segments are listed: max_at, feed, first_seq, all descending. */
-function segmentAfter(k: SegmentKey): Expression<SqlBool> {
-  return sql<SqlBool>`(max_at < ${k.max_at} or (max_at = ${k.max_at} and (feed < ${k.feed} or (feed = ${k.feed} and first_seq < ${k.first_seq}))))`;
-}
+/** Segments one page may read before it answers with what it is sure of and a cursor to go on from (see `requests`). */
+const MAX_SEGMENTS_PER_PAGE = 64;
+/** Segments read at a time by the chain check: up to a thousand events, a few milliseconds of the event loop. */
+const SEGMENTS_PER_CHUNK = 2;
 
 /** The audit log: hash-chained feeds, appended under a per-feed lock so that chains stay linear across processes. */
 export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres", bulkInsert: BulkInsert | null) {
@@ -112,14 +90,25 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
     return q.orderBy("at", "desc").orderBy("id", "desc").limit(limit).execute();
   };
 
-  /** Request events (token feeds, in segments) that match, newest first, up to `limit`. */
-  const requests = async (filter: AuditFilter, key: Keyset | undefined, limit: number): Promise<AuditRow[]> => {
+  /**
+   * Request events (token feeds, in segments) that match, newest first, up to `limit`. Reads at most about
+   * MAX_SEGMENTS_PER_PAGE segments: past that, it returns the events it is sure of and a `frontier`, a cursor key
+   * above which every event has been looked at (a filter that matches little then costs a page at a time, not a scan
+   * of the whole feed). The frontier is always after `key`, so paging on from it gets somewhere.
+   */
+  const requests = async (
+    filter: AuditFilter,
+    key: Keyset | undefined,
+    limit: number,
+    slicer: TimeSlicer | undefined,
+  ): Promise<{ rows: AuditRow[]; frontier?: Keyset }> => {
     // A token feed holds the requests made with that token, and nothing else.
-    if (filter.tokenFeed !== undefined && filter.tokenId !== undefined && filter.tokenFeed !== filter.tokenId) return [];
+    if (filter.tokenFeed !== undefined && filter.tokenId !== undefined && filter.tokenFeed !== filter.tokenId) return { rows: [] };
     const feed = filter.tokenFeed ?? filter.tokenId;
     let found: AuditRow[] = [];
     let last: SegmentKey | null = null;
     let batch = SEGMENTS_FIRST;
+    let examined = 0;
     for (;;) {
       let q = db.selectFrom("audit_segments").selectAll();
       if (filter.entity) q = q.where("entity_type", "=", filter.entity.type).where("entity_id", "=", filter.entity.id);
@@ -129,17 +118,28 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
       if (key) q = q.where("min_at", "<=", key.createdAt);
       if (last) q = q.where(segmentAfter(last));
       const segments = await q.orderBy("max_at", "desc").orderBy("feed", "desc").orderBy("first_seq", "desc").limit(batch).execute();
-      for (const segment of segments) for (const r of expandSegment(segment)) if (matches(r, filter, key)) found.push(r);
+      for (const segment of segments) {
+        for (const r of expandSegment(segment)) if (matches(r, filter, key)) found.push(r);
+        // A segment is a few milliseconds of parsing: the unit after which an export or a long page lets others run.
+        if (slicer?.due()) await slicer.turn();
+      }
+      examined += segments.length;
       const tail = segments[segments.length - 1];
       if (!tail || segments.length < batch) break;
       // Every segment not read yet ends at or before the tail's last event: the events after that are certain.
       const bound = tail.max_at;
-      if (found.filter((r) => r.at > bound).length >= limit) break;
+      const certain = found.filter((r) => r.at > bound);
+      if (certain.length >= limit) break;
+      const frontier = justAtOrBefore(bound);
+      if (examined >= MAX_SEGMENTS_PER_PAGE && (key === undefined || comesAfter(frontier, key))) {
+        return { rows: certain.sort(newestFirst).slice(0, limit), frontier };
+      }
       if (found.length > 4 * limit) found = found.sort(newestFirst).slice(0, limit);
       last = tail;
       batch = Math.min(batch * 2, SEGMENTS_MAX);
+      await slicer?.pause();
     }
-    return found.sort(newestFirst).slice(0, limit);
+    return { rows: found.sort(newestFirst).slice(0, limit) };
   };
 
   type Head = { seq: number; hash: string };
@@ -187,11 +187,17 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
      * feeds, merged. Segments are read newest first, a few at a time, until the page is certain: every segment not
      * yet read ends before the events kept.
      */
-    async page(filter: AuditFilter, page: PageRequest) {
+    async page(filter: AuditFilter, page: PageRequest, slicer?: TimeSlicer): Promise<Page<AuditRow>> {
       const key = decodeCursor(page.cursor);
       const need = page.perPage + 1;
-      const rows = [...(await changes(filter, key, need)), ...(await requests(filter, key, need))].sort(newestFirst);
-      return toPage(rows.slice(0, need), page.perPage, (r) => ({ createdAt: r.at, id: r.id }));
+      const requested = await requests(filter, key, need, slicer);
+      const frontier = requested.frontier;
+      let rows = [...(await changes(filter, key, need)), ...requested.rows].sort(newestFirst);
+      const keyOf = (r: AuditRow): Keyset => ({ createdAt: r.at, id: r.id });
+      if (frontier) rows = rows.filter((r) => comesAfter(frontier, keyOf(r)));
+      // Short of a page above the frontier: what there is, and the frontier as the cursor (the page may be empty).
+      if (frontier && rows.length <= page.perPage) return { items: rows, hasNextPage: true, cursor: encodeCursor(frontier) };
+      return toPage(rows.slice(0, need), page.perPage, keyOf);
     },
 
     requestsStored,
@@ -206,7 +212,8 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
       if (isSegmentFeed(feed)) {
         let q = db.selectFrom("audit_segments").selectAll().where("feed", "=", feed).where("last_seq", ">", afterSeq);
         if (uptoSeq !== undefined) q = q.where("first_seq", "<=", uptoSeq);
-        const segments = await q.orderBy("first_seq").limit(SEGMENTS_PER_CHUNK).execute();
+        // In a feed, segments follow each other: by last_seq is by first_seq, and the index on last_seq starts where asked.
+        const segments = await q.orderBy("last_seq").limit(SEGMENTS_PER_CHUNK).execute();
         return segments.flatMap(expandSegment).filter((r) => r.seq > afterSeq && (uptoSeq === undefined || r.seq <= uptoSeq));
       }
       let q = db.selectFrom("audit_events").selectAll().where("feed", "=", feed).where("seq", ">", afterSeq);

@@ -1,0 +1,41 @@
+import { sql, type Expression, type SqlBool } from "kysely";
+import type { Keyset } from "../pagination.js";
+import type { AuditSegmentsTable } from "../schema.js";
+import type { AuditFilter, AuditRow } from "./audit.js";
+
+// The order audit lists are read in, and where a page of them may stop (see the audit repository's `page`).
+
+/** Newest first, as lists are: by time, then id. */
+export const newestFirst = (a: AuditRow, b: AuditRow): number =>
+  a.at === b.at ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.at < b.at ? 1 : -1;
+
+/** The request events of a segment that a filter keeps (the segment-level conditions were asked of the store). */
+export function matches(r: AuditRow, f: AuditFilter, key: Keyset | undefined): boolean {
+  return (
+    (f.after === undefined || r.at > f.after) &&
+    (f.before === undefined || r.at < f.before) &&
+    (f.eventType === undefined || r.event_type === f.eventType) &&
+    (f.actor === undefined || r.actor_id === f.actor || r.actor_email === f.actor) &&
+    (f.outcome === undefined || r.outcome === f.outcome) &&
+    (f.origin === undefined || r.origin === f.origin) &&
+    (f.resourceType === undefined || r.resource_type === f.resourceType) &&
+    (f.resourceId === undefined || r.resource_id === f.resourceId) &&
+    (key === undefined || r.at < key.createdAt || (r.at === key.createdAt && r.id < key.id))
+  );
+}
+
+/** True when `a` comes after `b` in newest-first order (is older). */
+export const comesAfter = (a: Keyset, b: Keyset): boolean => a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
+
+/**
+ * The cursor key that every event at or before `at` comes after, and no later one: "before the next millisecond,
+ * with any id" (times are stored as toISOString writes them, to the millisecond; no id is below "").
+ */
+export const justAtOrBefore = (at: string): Keyset => ({ createdAt: new Date(Date.parse(at) + 1).toISOString(), id: "" });
+
+export type SegmentKey = Pick<AuditSegmentsTable, "max_at" | "feed" | "first_seq">;
+
+/** "Comes after `k`" in the order segments are listed: max_at, feed, first_seq, all descending. */
+export function segmentAfter(k: SegmentKey): Expression<SqlBool> {
+  return sql<SqlBool>`(max_at < ${k.max_at} or (max_at = ${k.max_at} and (feed < ${k.feed} or (feed = ${k.feed} and first_seq < ${k.first_seq}))))`;
+}
