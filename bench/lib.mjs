@@ -205,7 +205,8 @@ export function writeResult({ benchmark, label, unit, rounds, goal = null, bound
     ...(failedCheck ? { failedCheck } : {}),
     ...(QUICK ? { quick: true } : {}),
     method,
-    details,
+    // Where request events were written (the event loop or a thread): it moves the HTTP and audit numbers.
+    details: { auditThread: process.env.LATCHKEY_AUDIT_THREAD ?? "auto", ...details },
   };
   const problems = problemsOf({ ...record, quick: undefined });
   if (problems.length > 0) throw new Error(`${benchmark}: not a sound record: ${problems.join("; ")}`);

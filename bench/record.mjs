@@ -20,7 +20,8 @@ export function spreadOf(rounds) {
   if (!Array.isArray(rounds) || rounds.length === 0 || !rounds.every((v) => typeof v === "number" && Number.isFinite(v))) {
     throw new Error(`rounds must be a non-empty list of finite numbers, got ${JSON.stringify(rounds)}`);
   }
-  return { median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds) };
+  // Rounded so that the mean of two middle rounds reads as 0.8375, not 0.8374999999999999 (the check recomputes it so).
+  return { median: Math.round(median(rounds) * 1e6) / 1e6, min: Math.min(...rounds), max: Math.max(...rounds) };
 }
 
 /**
@@ -49,7 +50,11 @@ export function problemsOf(record) {
   need(typeof record.date === "string" && !Number.isNaN(Date.parse(record.date)), "date: ISO 8601");
   const m = record.machine;
   need(
-    !!m && typeof m.cpus?.model === "string" && Number.isInteger(m.cpus?.count) && typeof m.node === "string" && typeof m.os === "string",
+    !!m &&
+      typeof m.cpus?.model === "string" &&
+      (Number.isInteger(m.cpus?.count) || m.cpus?.count === null) && // null: a converted record that did not say
+      typeof m.node === "string" &&
+      typeof m.os === "string",
     "machine: { cpus: { model, count }, node, os }",
   );
   need(
@@ -80,13 +85,15 @@ const thousands = (n) => Math.round(n).toLocaleString("en-US");
 /** A value in its unit, as the table and the printouts show it. */
 export function formatValue(unit, value) {
   if (unit === "ratio") return value.toFixed(3);
-  if (unit === "ms") return `${value.toFixed(1)} ms`;
+  if (unit === "ms") return `${+value.toFixed(2)} ms`;
   return `${thousands(value)}/s`;
 }
 
 /** The goal, as the table shows it ("none" when there is none). */
 export function formatGoal(unit, goal) {
-  return goal ? `${goal.op === ">=" ? "≥" : "≤"} ${formatValue(unit, goal.value)}` : "none";
+  // A goal is shown as set (0.7, not 0.700).
+  const value = unit === "ratio" ? String(goal?.value) : formatValue(unit, goal?.value);
+  return goal ? `${goal.op === ">=" ? "≥" : "≤"} ${value}` : "none";
 }
 
 /** min-max and the number of rounds. */
