@@ -2,7 +2,7 @@
 // vitest: bench/ is plain ESM outside the workspaces. Run: npm run bench:test
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -127,12 +127,47 @@ describe("writeResult (bench/lib.mjs)", () => {
     }
   });
 
+  it("marks the commit -dirty when the work tree differs from it", () => {
+    const dir = mkdtempSync(join(os.tmpdir(), "latchkey-record-test-"));
+    const stray = join(ROOT, "bench", `dirty-probe-${process.pid}.tmp`); // an untracked file: a change git reports
+    try {
+      writeFileSync(stray, "");
+      const run = write({ BENCH_RESULTS_DIR: dir });
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(JSON.parse(readFileSync(join(dir, "probe.json"), "utf8")).commit, /^[0-9a-f]{40}-dirty$/);
+    } finally {
+      rmSync(stray, { force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Only on a clean tree (CI): `npm run bench` writes records one benchmark after another, and the later ones measured
+  // the same code as the first.
+  const clean = execFileSync("git", ["status", "--porcelain"], { cwd: ROOT }).toString() === "";
+  it("does not count records in bench/results as changes to the code", { skip: clean ? false : "the work tree has changes" }, () => {
+    const dir = mkdtempSync(join(os.tmpdir(), "latchkey-record-test-"));
+    const earlier = join(ROOT, "bench", "results", `earlier-${process.pid}.json`);
+    try {
+      writeFileSync(earlier, "{}");
+      const run = write({ BENCH_RESULTS_DIR: dir });
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(JSON.parse(readFileSync(join(dir, "probe.json"), "utf8")).commit, /^[0-9a-f]{40}$/);
+    } finally {
+      rmSync(earlier, { force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("never lets a quick run write into bench/results", () => {
     const before = readdirSync(join(ROOT, "bench", "results"));
-    const run = write({ BENCH_QUICK: "1", BENCH_RESULTS_DIR: join(ROOT, "bench", "results") });
-    assert.notEqual(run.status, 0);
-    assert.match(run.stderr, /--quick run does not write to bench\/results/);
-    assert.deepEqual(readdirSync(join(ROOT, "bench", "results")), before);
+    try {
+      const run = write({ BENCH_QUICK: "1", BENCH_RESULTS_DIR: join(ROOT, "bench", "results") });
+      assert.notEqual(run.status, 0);
+      assert.match(run.stderr, /--quick run does not write to bench\/results/);
+      assert.deepEqual(readdirSync(join(ROOT, "bench", "results")), before);
+    } finally {
+      if (!before.includes("probe.json")) rmSync(join(ROOT, "bench", "results", "probe.json"), { force: true });
+    }
   });
 
   it("sends a quick run's record to a temp dir, marked quick", () => {
