@@ -5,9 +5,10 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL, URL } from "node:url";
+import { problemsOf, spreadOf, summaryLine, UNKNOWN_COMMIT, verdictOf } from "./record.mjs";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const RESULTS_DIR = join(ROOT, "bench", "results");
@@ -123,59 +124,103 @@ export async function pgAdmin(text) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Results
+// Results: one record per benchmark row (bench/record.mjs), written only through writeResult.
 
-/** The commit measured, and whether the server's sources differ from it (read-only git commands). */
-function sourceState() {
+/** `--quick` (or BENCH_QUICK=1): few, short rounds to check that a benchmark runs; its records stay out of bench/results. */
+export const QUICK = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
+
+/** Rounds to run: BENCH_ROUNDS when set, else the benchmark's own count (`quick` with --quick). */
+export function roundCount(full, quick) {
+  const asked = Number(process.env.BENCH_ROUNDS);
+  return Number.isInteger(asked) && asked > 0 ? asked : QUICK ? quick : full;
+}
+
+let outputDir;
+/** Where records go: BENCH_RESULTS_DIR, else bench/results (a quick run: a fresh temp dir, never bench/results). */
+function resultsDir() {
+  if (outputDir) return outputDir;
+  const asked = process.env.BENCH_RESULTS_DIR ? resolve(process.env.BENCH_RESULTS_DIR) : null;
+  if (QUICK && (asked ?? RESULTS_DIR) === RESULTS_DIR) {
+    if (asked) throw new Error("a --quick run does not write to bench/results: its few rounds would replace a real record");
+    outputDir = mkdtempSync(join(os.tmpdir(), "latchkey-bench-quick-"));
+  } else outputDir = asked ?? RESULTS_DIR;
+  mkdirSync(outputDir, { recursive: true });
+  return outputDir;
+}
+
+let source;
+/**
+ * The commit measured: HEAD, with "-dirty" when the work tree differs from it (bench/results aside: records written
+ * earlier in the same `npm run bench` are not code). Taken once, at the start of the run (printHeader).
+ */
+export function sourceCommit() {
+  if (source) return source;
   const git = (...args) =>
     execFileSync("git", args, { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] })
       .toString()
       .trim();
   try {
-    const commit = git("rev-parse", "HEAD");
-    let dirty = false;
-    try {
-      git("diff", "--quiet", "HEAD", "--", "packages");
-    } catch {
-      dirty = true;
-    }
-    return { commit, uncommittedChanges: dirty };
+    const head = git("rev-parse", "HEAD");
+    const changes = git("status", "--porcelain", "--", ".", ":(exclude)bench/results");
+    source = changes ? `${head}-dirty` : head;
   } catch {
-    // not a git checkout (an exported tree): say which commit it is, if told
-    return { commit: process.env.LATCHKEY_BENCH_COMMIT ?? null, uncommittedChanges: null };
+    // not a git checkout (an exported tree): the record says which commit only when told
+    source = process.env.LATCHKEY_BENCH_COMMIT ?? UNKNOWN_COMMIT;
   }
+  return source;
 }
 
-/** Where and with what the numbers were taken. */
-export function environment() {
+/** The machine the numbers were taken on (the load average: how busy it was with other work). */
+export function machine() {
   const cpus = os.cpus();
   return {
-    date: new Date().toISOString(),
-    ...sourceState(),
+    cpus: { model: cpus[0]?.model.trim() ?? "unknown", count: cpus.length },
     node: process.version,
-    v8: process.versions.v8,
-    openssl: process.versions.openssl,
-    platform: `${process.platform} ${process.arch} ${os.release()}`,
-    cpu: cpus[0]?.model.trim() ?? "unknown",
-    cpus: cpus.length,
+    os: `${process.platform} ${process.arch} ${os.release()}`,
     memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     loadAverage: os.loadavg().map((x) => +x.toFixed(2)),
   };
 }
 
-/** Writes bench/results/<name>.json and returns its path relative to the repository. */
-export function writeResult(name, body) {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `${name}.json`);
-  const all = body.results ?? [];
-  const doc = { benchmark: name, ...environment(), pass: all.every((r) => r.pass), ...body };
-  writeFileSync(file, JSON.stringify(doc, null, 2) + "\n");
-  return relative(ROOT, file);
+/**
+ * Writes the record of one benchmark row to <results>/<benchmark>.json, prints its summary and returns it.
+ * `label`: what exactly is timed, against what baseline; `rounds`: one value per round (the verdict uses their median);
+ * `goal`: { op: ">=" | "<=", value } or null; `boundedByOne`: the candidate does strictly more work than its baseline,
+ * so a median above 1 is noise; `failedCheck`: why the run is not to be trusted (a count, a chain), or undefined.
+ */
+export function writeResult({ benchmark, label, unit, rounds, goal = null, boundedByOne = false, failedCheck, method, details = {} }) {
+  const spread = spreadOf(rounds);
+  const record = {
+    benchmark,
+    label,
+    unit,
+    commit: sourceCommit(),
+    date: new Date().toISOString(),
+    machine: machine(),
+    rounds,
+    ...spread,
+    goal,
+    boundedByOne,
+    verdict: verdictOf({ ...spread, goal, boundedByOne, failedCheck }),
+    ...(failedCheck ? { failedCheck } : {}),
+    ...(QUICK ? { quick: true } : {}),
+    method,
+    // Where request events were written (the event loop or a thread): it moves the HTTP and audit numbers.
+    details: { auditThread: process.env.LATCHKEY_AUDIT_THREAD ?? "auto", ...details },
+  };
+  const problems = problemsOf({ ...record, quick: undefined });
+  if (problems.length > 0) throw new Error(`${benchmark}: not a sound record: ${problems.join("; ")}`);
+  const file = join(resultsDir(), `${benchmark}.json`);
+  writeFileSync(file, JSON.stringify(record, null, 2) + "\n");
+  process.stdout.write(`\n${summaryLine(record)}\n  wrote ${relative(ROOT, file).startsWith("..") ? file : relative(ROOT, file)}\n`);
+  return record;
 }
 
 /** The title, and what is being measured on what. */
 export function printHeader(title) {
-  const e = environment();
-  const source = e.commit ? `  commit ${e.commit.slice(0, 10)}${e.uncommittedChanges ? " + uncommitted changes" : ""}` : "";
-  process.stdout.write(`${title}\n  ${e.date}  node ${e.node}  ${e.cpu} x${e.cpus}  load ${e.loadAverage.join(" ")}${source}\n`);
+  const m = machine();
+  const quick = QUICK ? `\n  QUICK RUN: few rounds, records go to ${resultsDir()}` : "";
+  process.stdout.write(
+    `${title}\n  ${new Date().toISOString()}  node ${m.node}  ${m.cpus.model} x${m.cpus.count}  load ${m.loadAverage.join(" ")}  commit ${sourceCommit()}${quick}\n`,
+  );
 }
