@@ -7,7 +7,9 @@ import { startHarness, type Client, type Harness, type TestReply } from "../test
 // reads or changes another team's objects, whichever path names them (the other team's, its own with a foreign
 // object id, or the implied /v1/... form), unless an organisation role reaches that team. Two organisations, a team
 // outside any, team tokens, organisation tokens (one restricted to a team) and a person. A refusal is 403 or 404,
-// carries no data, and leaves the target's state as it was.
+// carries no data, and leaves the target's state as it was. The other direction too (issue #22, item 6): a call the
+// credential may make gets exactly the answer a model of the state predicts (200; 404 for an object deleted before;
+// 403 naming the permission a restricted role lacks), so a server that refused everything would fail.
 
 const TEAMS = { red: "acme", blue: "acme", green: "other", solo: null } as const;
 type Team = keyof typeof TEAMS;
@@ -210,7 +212,7 @@ describe.each(dialects())("tenant isolation over random call sequences on %s", (
               ? op.what === "teams"
                 ? { name: `${org}-team-${id}` }
                 : op.what === "roles"
-                  ? { name: `${org}-r-${id}` }
+                  ? { name: `${org}-r-${id}`, permissions: { orgScope: ["org.read"] } }
                   : op.what === "tokens"
                     ? { name: `t-${id}`, roleId: "member" }
                     : { email: `x${id}@example.com`, roles: ["member"] }
@@ -218,6 +220,29 @@ describe.each(dialects())("tenant isolation over random call sequences on %s", (
           touchesOrg: org,
         };
     }
+  }
+
+  /** Objects deleted by allowed calls so far ("team/what"): naming one again is a 404. Revoked tokens stay (200). */
+  const gone = new Set<string>();
+  /** What the organisation role restricted to red lacks: it reads the organisation but changes nothing in it. */
+  const RESTRICTED_LACKS = {
+    teams: "org.teams.create",
+    roles: "org.roles.manage",
+    tokens: "org.tokens.manage",
+    members: "org.members.manage",
+  };
+
+  /** The answer an allowed call must get: its status and, for a 403, the permission named. */
+  function expectedOf(c: Credential, op: Op, pathTeam: Team, objectTeam: Team): { status: number; permission?: string } {
+    if (op.kind === "org" && op.method === "POST" && c.name === "acme org token restricted to red") {
+      return { status: 403, permission: RESTRICTED_LACKS[op.what] };
+    }
+    const team = op.kind === "implied" ? c.own : pathTeam;
+    if ((op.kind === "object" || op.kind === "implied") && op.what !== "tokens" && gone.has(`${team ?? ""}/${op.what}`)) {
+      return { status: 404 };
+    }
+    if (op.kind === "object" || op.kind === "implied") expect(team).toBe(objectTeam);
+    return { status: 200 };
   }
 
   const step = fc.record({
@@ -259,6 +284,13 @@ describe.each(dialects())("tenant isolation over random call sequences on %s", (
             expect(after, `${what} changed another tenant`).toEqual(before);
           } else {
             seen.allowed++;
+            const expected = expectedOf(c, s.op, s.pathTeam, s.objectTeam);
+            expect(res.status, `${what} must be answered ${expected.status}: ${res.raw}`).toBe(expected.status);
+            if (expected.status === 200) expect(res.body.data, what).toBeDefined();
+            if (expected.permission) expect(res.body.error?.details, what).toMatchObject({ permission: expected.permission });
+            if (expected.status === 200 && "method" in s.op && s.op.method === "DELETE" && s.op.what !== "tokens") {
+              gone.add(`${pathTeam ?? ""}/${s.op.what}`);
+            }
             // Lists of a reachable team hold only that team's objects.
             if (s.op.kind === "list" && s.op.what === "projects" && res.status === 200) {
               const ids = (res.body.data as { projects: { id: string }[] }).projects.map((p) => p.id);

@@ -231,9 +231,10 @@ describe("slow clients", () => {
     await closed;
   });
 
-  it("the process answers normally afterwards, at full speed", async () => {
-    const started = Date.now();
+  it("the slow clients leave nothing held afterwards: no connection stays open, and the process answers normally", async () => {
+    // What "afterwards" needs is that every cut-off socket is gone from the server, not a speed: count them.
+    const open = () => new Promise<number>((resolve, reject) => h.app.server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+    expect(await waitFor(async () => (await open()) === 0), `connections still open: ${await open()}`).toBe(true);
     expect((await rawRequest(port, { path: "/healthz" })).status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
