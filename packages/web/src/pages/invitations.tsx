@@ -39,8 +39,8 @@ export function InvitationReady({ reply, onClose }: { reply: InviteReply; onClos
       </p>
       <p>
         For someone who already has an account here: this link lets <strong>{invitation.email}</strong> join with that account&apos;s
-        password. It works once, until <Time at={invitation.expiresAt} />. It cannot create an account: a new person uses the link sent to
-        their address.
+        password. It works once and expires <Time at={invitation.expiresAt} />. It cannot create an account: a new person uses the link sent
+        to their address.
       </p>
       <Field label="Invitation link">
         {(id) => (

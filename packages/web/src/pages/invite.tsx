@@ -84,7 +84,7 @@ function AcceptInvitePage({ token }: { token: string }) {
         )}
       </Field>
       {confirmation ? (
-        <div className="notice" role="status" data-testid="confirmation-required">
+        <div className="notice spaced" role="status" data-testid="confirmation-required">
           <strong>Open the link sent to your address.</strong> {confirmation} Trying this link sends it there again (at most once every ten
           minutes).
         </div>
