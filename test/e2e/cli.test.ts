@@ -187,7 +187,12 @@ describe("the latchkey CLI against one server on SQLite", { timeout: 90_000 }, (
 
     const invited = await user.run(["members", "invite", "new@example.com", "--role", "reader"], { env });
     expect(invited.code, invited.stderr).toBe(0);
-    expect(invited.stdout).toMatch(/Invited new@example\.com\. Send them this link/);
+    // No SMTP server here: the address's own link went to the server's log, and the printed one is for an existing account.
+    expect(invited.stdout).toMatch(
+      /^Invited new@example\.com\. No e-mail server is configured: the link for new@example\.com is in the server's log; ask whoever runs Latchkey to pass it on\.\n/,
+    );
+    expect(invited.stdout).toMatch(/If new@example\.com already has an account here, this link also works, with that account's password/);
+    expect(invited.stdout).toMatch(/\nhttp:\/\/latchkey\.e2e\.test\/invite\?token=[A-Za-z0-9_-]+\n$/);
     const members = await user.run(["members", "list", "-o", "json"], { env });
     expect((JSON.parse(members.stdout) as { email: string; roles: string[] }[]).map((m) => m.email)).toContain("owner@example.com");
 
@@ -198,6 +203,40 @@ describe("the latchkey CLI against one server on SQLite", { timeout: 90_000 }, (
     expect(audit.code, audit.stderr).toBe(0);
     const events = JSON.parse(audit.stdout) as { eventType: string; origin: string; resource: { id: string } }[];
     expect(events[0]).toMatchObject({ eventType: "roles.create", origin: "cli", resource: { id: "reader" } });
+  });
+
+  it("lists pending invitations and revokes one after confirmation", async () => {
+    const admin = await owner.ok<{ token: string }>("POST", "/v1/teams/alpha/tokens", { name: "inviter", roleId: "owner" });
+    const env = { LATCHKEY_TOKEN: admin.token };
+    const invite = await user.run(["members", "invite", "pending@example.com", "--role", "default", "-o", "json"], { env });
+    expect(invite.code, invite.stderr).toBe(0);
+    const { invitation } = JSON.parse(invite.stdout) as { invitation: { id: string; mail: string } };
+    expect(invitation.mail).toBe("logged");
+
+    const json = await user.run(["members", "invitations", "-o", "json"], { env });
+    expect(json.code, json.stderr).toBe(0);
+    const listed = JSON.parse(json.stdout) as { id: string; email: string; roles: string[] }[];
+    expect(listed.find((i) => i.id === invitation.id)).toMatchObject({ email: "pending@example.com", roles: ["default"] });
+    // Never a link, in any format.
+    expect(json.stdout).not.toMatch(/token=|confirm=/);
+    const table = await user.run(["members", "invitations", "--team", "alpha"], { env });
+    expect(table.stdout).toMatch(/^ID\s+EMAIL\s+ROLES\s+INVITED BY\s+EXPIRES\n/);
+    // The inviter shows by address (the token's maker, the owner).
+    expect(table.stdout).toMatch(new RegExp(`^${invitation.id}\\s+pending@example\\.com\\s+default\\s+owner@example\\.com\\s`, "m"));
+
+    // No terminal to ask on and no --yes: refused as a usage error, nothing revoked.
+    const unconfirmed = await user.run(["members", "revoke-invitation", invitation.id], { env });
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toMatch(/--yes/);
+    expect(
+      (await owner.ok<{ invitations: { id: string }[] }>("GET", "/v1/teams/alpha/invitations")).invitations.map((i) => i.id),
+    ).toContain(invitation.id);
+    const revoked = await user.run(["members", "revoke-invitation", invitation.id, "--yes", "-o", "json"], { env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toEqual({ id: invitation.id, revoked: true });
+    const after = await user.run(["members", "invitations", "-o", "json"], { env });
+    expect((JSON.parse(after.stdout) as { id: string }[]).map((i) => i.id)).not.toContain(invitation.id);
+    expect((await user.run(["members", "revoke-invitation", invitation.id, "--yes"], { env })).code).toBe(1);
   });
 
   it("follows the audit log with audit tail", async () => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { startInbox, type Inbox } from "./smtp-support.js";
 import { Api, ensureBuilt, freePort, OWNER_EMAIL, OWNER_PASSWORD, ROOT, startServer, type ServerProcess } from "./support.js";
 
 const CHROMIUM = process.env["LATCHKEY_CHROMIUM"] ?? "/usr/bin/chromium";
@@ -70,6 +71,7 @@ const TEAM_ID = "payments";
 
 describe("web console in Chromium", { timeout: 90_000 }, () => {
   let server: ServerProcess;
+  let inbox: Inbox;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -79,7 +81,9 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
   beforeAll(async () => {
     await prerequisites();
     const port = await freePort();
-    server = await startServer({ name: "console", port, publicUrl: `http://127.0.0.1:${port}` });
+    // A real SMTP server: invitations reach the invited address, whose link is the only one that creates an account.
+    inbox = await startInbox();
+    server = await startServer({ name: "console", port, publicUrl: `http://127.0.0.1:${port}`, smtpUrl: inbox.url });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
@@ -90,6 +94,7 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
+    await inbox?.close();
   }, 30_000);
 
   const shot = (name: string, options: Parameters<Page["screenshot"]>[0] = {}) =>
@@ -234,7 +239,22 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     await hasCount(page.locator('tr[data-event-type="apiTokens.create"]'), 1);
   });
 
-  it("counts the tokens a role's deletion would revoke, and invites a member with a link", async () => {
+  /** Invites `email` with the default role from the members page; returns the link the dialog shows the inviter. */
+  const inviteInConsole = async (email: string): Promise<string> => {
+    await page.getByRole("button", { name: "Invite member" }).click();
+    const invite = page.getByRole("dialog", { name: "Invite a member" });
+    await invite.getByLabel("E-mail").fill(email);
+    await invite.getByRole("button", { name: "Invite" }).click();
+    const ready = page.getByRole("dialog", { name: "Invitation ready" });
+    await hasText(ready.getByTestId("mail-note"), `An e-mail with a link was sent to ${email}.`);
+    await hasText(ready, "For someone who already has an account here");
+    const link = await ready.getByLabel("Invitation link").inputValue();
+    await ready.getByRole("button", { name: "Done" }).click();
+    await hasText(page.getByRole("row", { name: new RegExp(email.replace(/[.@]/g, "\\$&")) }), "Default");
+    return link;
+  };
+
+  it("counts the tokens a role's deletion would revoke, and invites a member who joins through the e-mailed link", async () => {
     const api = await Api.signIn(server.url);
     await api.ok("POST", `/v1/teams/${TEAM_ID}/tokens`, { name: "nightly", roleId: "deployer" });
     await page.getByRole("link", { name: "Roles" }).click();
@@ -243,18 +263,28 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     await page.getByRole("button", { name: "Cancel" }).click();
 
     await page.getByRole("link", { name: "Members" }).click();
-    await page.getByRole("button", { name: "Invite member" }).click();
-    const invite = page.getByRole("dialog", { name: "Invite a member" });
-    await invite.getByLabel("E-mail").fill("dev@example.com");
-    await invite.getByRole("button", { name: "Invite" }).click();
-    const link = await page.getByLabel("Invitation link").inputValue();
+    await page.getByText("No pending invitations.").waitFor();
+    const link = await inviteInConsole("dev@example.com");
     expect(link).toMatch(new RegExp(`^${server.url}/invite\\?token=`));
-    await page.getByRole("button", { name: "Done" }).click();
+    const pending = page.getByRole("row", { name: /dev@example\.com/ });
+    await hasText(pending, OWNER_EMAIL);
+    await hasText(pending, "Default");
 
-    // The invitee sets a name and password through the link, and lands in the team.
+    // The link given to the inviter proves nothing about the address: without an account there, the page says to
+    // open the link sent to the address (a next step, not an error).
     const invitee = await browser.newContext();
     const joining = await invitee.newPage();
+    joining.setDefaultTimeout(15_000);
     await joining.goto(link);
+    await joining.getByLabel("Password of your account").fill("a long enough password");
+    await joining.getByRole("button", { name: "Join" }).click();
+    await hasText(joining.getByTestId("confirmation-required"), "confirm that dev@example.com is yours");
+    expect(await joining.getByRole("alert").count()).toBe(0);
+
+    // The link e-mailed to the address creates the account: name and password, and the invitee lands in the team.
+    const [mailed] = await inbox.next("dev@example.com", /http:\/\/\S+\/invite\?confirm=[A-Za-z0-9_-]+/);
+    expect(mailed.startsWith(`${server.url}/invite?confirm=`)).toBe(true);
+    await joining.goto(mailed);
     await joining.getByLabel("Your name").fill("Dev Eloper");
     await joining.getByLabel("Password", { exact: true }).fill("a long enough password");
     await joining.getByLabel("Repeat the password").fill("a long enough password");
@@ -268,6 +298,31 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     await roles.getByLabel("Admin").check();
     await roles.getByRole("button", { name: "Save roles" }).click();
     await hasText(page.getByRole("row", { name: /dev@example\.com/ }), "Admin, Default");
+    await hasCount(page.getByRole("row", { name: /dev@example\.com/ }), 1);
+  });
+
+  it("lists a second invitation as pending and revokes it after confirmation: its e-mailed link stops working", async () => {
+    await inviteInConsole("ops@example.com");
+    await page.getByRole("button", { name: "Revoke the invitation of ops@example.com" }).click();
+    const confirm = page.getByRole("dialog", { name: "Revoke the invitation of ops@example.com?" });
+    await focusedText(page).toBe("Cancel");
+    await confirm.getByRole("button", { name: "Revoke invitation" }).click();
+    await hasCount(page.getByRole("row", { name: /ops@example\.com/ }), 0);
+    await page.getByText("No pending invitations.").waitFor();
+
+    const [, token] = await inbox.next("ops@example.com", /\/invite\?confirm=([A-Za-z0-9_-]+)/);
+    const revoked = await new Api(server.url).request("POST", "/v1/invitations/confirm", {
+      token,
+      name: "Ops",
+      password: "a long enough password",
+    });
+    expect(revoked.status).toBe(404);
+
+    // One left pending for the picture of the page.
+    const api = await Api.signIn(server.url);
+    await api.ok("POST", `/v1/teams/${TEAM_ID}/members`, { email: "qa@example.com", roles: ["default"] });
+    await page.reload();
+    await hasText(page.getByRole("row", { name: /qa@example\.com/ }), OWNER_EMAIL);
     await shot("members");
   });
 

@@ -117,6 +117,8 @@ export interface ServerOptions {
   publicUrl: string;
   /** PostgreSQL application_name of every connection of this process (PGAPPNAME), to find them in pg_stat_activity. */
   applicationName?: string;
+  /** `smtp://host:port` of an SMTP server (smtp-support.ts) for the e-mail the process sends; without it, its log. */
+  smtpUrl?: string;
   env?: Record<string, string>;
   readyTimeoutMs?: number;
   /** `false` starts without the bootstrap owner: the process prints a one-time setup link instead. */
@@ -141,6 +143,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     ...(options.bootstrap === false ? {} : { LATCHKEY_BOOTSTRAP_EMAIL: OWNER_EMAIL, LATCHKEY_BOOTSTRAP_PASSWORD: OWNER_PASSWORD }),
     LATCHKEY_LOG_LEVEL: "silent",
     ...(options.applicationName ? { PGAPPNAME: options.applicationName } : {}),
+    ...(options.smtpUrl ? { LATCHKEY_SMTP_URL: options.smtpUrl } : {}),
     ...options.env,
   };
   const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });

@@ -1,4 +1,4 @@
-import { HttpClient, normalizeHost, type AuthInfo } from "@latchkey/sdk";
+import { LatchkeyClient, normalizeHost, type AuthInfo } from "@latchkey/sdk";
 import type { Command } from "commander";
 import { configPath, readContexts, writeContexts, type Context, type ContextFile } from "./contexts.js";
 import { UsageError } from "./failure.js";
@@ -47,9 +47,10 @@ export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io
     return { host, token, known };
   };
 
-  let client: HttpClient | undefined;
-  const clientFor = (host: string, token?: string): HttpClient =>
-    new HttpClient({
+  // The typed client: commands call its resource methods instead of building paths (it is an HttpClient too).
+  let client: LatchkeyClient | undefined;
+  const clientFor = (host: string, token?: string): LatchkeyClient =>
+    new LatchkeyClient({
       baseUrl: normalizeHost(host),
       ...(token ? { token } : {}),
       origin: "cli",
@@ -67,7 +68,7 @@ export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io
     clientFor,
 
     /** The client of the current credential (LATCHKEY_TOKEN / LATCHKEY_HOST over the saved context). */
-    client(): HttpClient {
+    client(): LatchkeyClient {
       if (!client) {
         const { host, token } = credential();
         client = clientFor(host, token);

@@ -78,6 +78,48 @@ describe("LatchkeyClient against a listening server", () => {
     expect(everything.map((t) => t.name)).toContain("ci");
   });
 
+  it("invites, lists and revokes invitations; only the link sent to the address creates an account", async () => {
+    const team = { type: "team" as const, id: teamId };
+    const first = await owner.members(team).invite("sdk-new@example.com", ["default"]);
+    expect(first.invitation).toMatchObject({ email: "sdk-new@example.com", mail: "sent" });
+    const second = await owner.members(team).invite("sdk-revoked@example.com", ["default"]);
+    const listed = await owner.members(team).invitations();
+    expect(listed.map((i) => i.id)).toEqual([second.invitation.id, first.invitation.id]);
+    expect(listed[0]).toMatchObject({
+      email: "sdk-revoked@example.com",
+      roles: ["default"],
+      invitedBy: (await owner.session.get()).user.id,
+    });
+
+    // The inviter's link does not create an account: the typed error carries the server's code and the address.
+    const token = new URL(first.invitation.inviteUrl).searchParams.get("token") ?? "";
+    const refused = (await new LatchkeyClient({ baseUrl })
+      .acceptInvitation({ token, name: "New", password: "a long enough password" })
+      .catch((e: unknown) => e)) as ApiError;
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused).toMatchObject({ status: 403, code: "CONFIRMATION_REQUIRED", details: { email: "sdk-new@example.com" } });
+
+    const invitee = new LatchkeyClient({ baseUrl });
+    const joined = await invitee.confirmInvitation({
+      token: h.outbox.confirmTokenFor("sdk-new@example.com"),
+      name: "New Person",
+      password: "a long enough password",
+    });
+    expect(joined.user).toMatchObject({ email: "sdk-new@example.com", name: "New Person" });
+    expect(invitee.csrfToken).toBe(joined.csrfToken);
+    expect((await invitee.teams.all()).map((t) => t.id)).toContain(teamId);
+
+    expect(await owner.members(team).revokeInvitation(second.invitation.id)).toEqual({ id: second.invitation.id, revoked: true });
+    expect((await owner.members(team).invitations()).map((i) => i.id)).not.toContain(second.invitation.id);
+    await expect(
+      new LatchkeyClient({ baseUrl }).confirmInvitation({
+        token: h.outbox.confirmTokenFor("sdk-revoked@example.com"),
+        name: "Too Late",
+        password: "a long enough password",
+      }),
+    ).rejects.toMatchObject({ status: 404 });
+  });
+
   it("signs out: the session is gone", async () => {
     const client = new LatchkeyClient({ baseUrl });
     await client.session.signIn(OWNER_EMAIL, OWNER_PASSWORD);

@@ -6,7 +6,9 @@ import type {
   AuthInfo,
   CliLoginApprove,
   Entity,
+  Invitation,
   InvitationAccept,
+  InvitationConfirm,
   InviteReply,
   KeyRotated,
   Member,
@@ -93,9 +95,23 @@ export class LatchkeyClient extends HttpClient {
     },
   };
 
-  /** Accepts an invitation (sets a name and password) and signs in. */
+  /**
+   * Accepts an invitation through the link given to the inviter (`?token=`): only an account the address already has,
+   * with its password, joins and signs in. Anything else throws ApiError 403 CONFIRMATION_REQUIRED, and the server sends
+   * the address its own link again.
+   */
   async acceptInvitation(body: InvitationAccept): Promise<SessionReply> {
     const reply = await this.request<SessionReply>("POST", "/v1/invitations/accept", { body });
+    this.csrfToken = reply.csrfToken;
+    return reply;
+  }
+
+  /**
+   * Accepts an invitation through the link sent to the address (`?confirm=`), which proves it: creates the account
+   * (`name` required then) or, when the address has one, takes its password; joins and signs in.
+   */
+  async confirmInvitation(body: InvitationConfirm): Promise<SessionReply> {
+    const reply = await this.request<SessionReply>("POST", "/v1/invitations/confirm", { body });
     this.csrfToken = reply.csrfToken;
     return reply;
   }
@@ -158,15 +174,21 @@ export class LatchkeyClient extends HttpClient {
     return this.rolesOf(entity);
   }
 
-  /** Members of a team or organisation. */
+  /** Members of a team or organisation, and the invitations still pending there. */
   members(entity: Entity) {
     const base = `${entityPath(entity)}/members`;
+    const invitations = `${entityPath(entity)}/invitations`;
     return {
       list: (options: PageOptions = {}) => this.page<Member>(base, "members", options),
       all: () => this.all<Member>(base, "members"),
       invite: (email: string, roles: string[]) => this.request<InviteReply>("POST", base, { body: { email, roles } }),
       setRoles: (userId: string, roles: string[]) => this.request<Member>("PATCH", `${base}/${enc(userId)}`, { body: { roles } }),
       remove: (userId: string) => this.request<{ userId: string; deleted: true }>("DELETE", `${base}/${enc(userId)}`),
+      /** Pending invitations, newest first (never their links). */
+      invitations: () => this.all<Invitation>(invitations, "invitations"),
+      /** Revokes a pending invitation: both of its links stop working. */
+      revokeInvitation: (invitationId: string) =>
+        this.request<{ id: string; revoked: true }>("DELETE", `${invitations}/${enc(invitationId)}`),
     };
   }
 

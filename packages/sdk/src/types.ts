@@ -19,8 +19,10 @@ export type OrgRole = z.output<typeof core.OrgRole>;
 export type Role = TeamRole | OrgRole;
 /** A member with the roles they hold. */
 export type Member = z.output<typeof core.Member>;
-/** The reply to an invitation. */
+/** The reply to an invitation: its link for an existing account, and what became of the message sent to the address. */
 export type InviteReply = z.output<typeof core.InviteReply>;
+/** A pending invitation as its team or organisation lists it (never its links). */
+export type Invitation = z.output<typeof core.Invitation>;
 /** A project. */
 export type Project = z.output<typeof core.Project>;
 /** An entry of the permission catalogue. */
@@ -57,6 +59,7 @@ export type TokenCreate = z.input<typeof core.TokenCreate>;
 export type TokenUpdate = z.input<typeof core.TokenUpdate>;
 export type SetupCreate = z.input<typeof core.SetupCreate>;
 export type InvitationAccept = z.input<typeof core.InvitationAccept>;
+export type InvitationConfirm = z.input<typeof core.InvitationConfirm>;
 export type ProjectCreate = z.input<typeof core.ProjectCreate>;
 
 /** Audit feed filters (API.md). */

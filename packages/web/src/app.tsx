@@ -8,7 +8,8 @@ import { MembersPage } from "./pages/members";
 import { OrgTeamsPage } from "./pages/org-teams";
 import { RoleEditorPage } from "./pages/role-editor";
 import { RolesPage } from "./pages/roles";
-import { AcceptInvitePage, SetupPage, SignInPage } from "./pages/sign-in";
+import { InvitePage } from "./pages/invite";
+import { SetupPage, SignInPage } from "./pages/sign-in";
 import { TokensPage } from "./pages/tokens";
 import { Link, match, navigate, useLocation } from "./router";
 import { safeNext, SessionContext, settingsPath, useSession, type Session } from "./session";
@@ -52,7 +53,7 @@ export function App() {
 }
 
 function PublicPage({ path }: { path: string }) {
-  const content = path === "/setup" ? <SetupPage /> : path === "/invite" ? <AcceptInvitePage /> : <SignInPage />;
+  const content = path === "/setup" ? <SetupPage /> : path === "/invite" ? <InvitePage /> : <SignInPage />;
   return (
     <main className="public" id="main">
       <div className="brand-large" aria-hidden="true">

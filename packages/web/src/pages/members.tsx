@@ -2,9 +2,10 @@ import type { Entity, InviteReply, Member, Role } from "@latchkey/sdk";
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { useSession } from "../session";
-import { CopyButton, Dialog, ErrorBox, Field, PageHead, Status, Time, useAction, useLoad } from "../ui";
+import { Dialog, ErrorBox, Field, PageHead, Status, Time, useAction, useLoad } from "../ui";
 import { RowButton, Table } from "../table";
 import { ConfirmActions, SubmitActions } from "../dialog-actions";
+import { InvitationReady, mayManageMembers, PendingInvitations } from "./invitations";
 
 function RoleChoices({ roles, value, onChange }: { roles: Role[]; value: string[]; onChange: (v: string[]) => void }) {
   return (
@@ -44,29 +45,7 @@ function InviteDialog({ entity, roles, onClose, onDone }: { entity: Entity; role
       onDone();
     }
   };
-  if (reply) {
-    return (
-      <Dialog title="Invitation ready" onClose={onClose}>
-        <p>
-          Send this link to <strong>{reply.invitation.email}</strong>. It works once, until <Time at={reply.invitation.expiresAt} />.
-          Someone who already has an account joins by accepting it with their password.
-        </p>
-        <Field label="Invitation link">
-          {(id) => (
-            <div className="secret-row">
-              <input id={id} readOnly value={reply.invitation.inviteUrl} onFocus={(e) => e.target.select()} />
-              <CopyButton text={reply.invitation.inviteUrl} />
-            </div>
-          )}
-        </Field>
-        <div className="dialog-actions">
-          <button type="button" className="button primary" onClick={onClose}>
-            Done
-          </button>
-        </div>
-      </Dialog>
-    );
-  }
+  if (reply) return <InvitationReady reply={reply} onClose={onClose} />;
   return (
     <Dialog title="Invite a member" onClose={onClose}>
       <form onSubmit={(e) => void submit(e)}>
@@ -128,7 +107,10 @@ function RemoveDialog({ entity, member, onClose, onDone }: { entity: Entity; mem
   };
   return (
     <Dialog title={`Remove ${member.name || member.email}?`} onClose={onClose}>
-      <p>They lose every role here. API tokens they made stay until revoked.</p>
+      <p>
+        They lose every role here, and the invitations they sent that are still pending are revoked. API tokens they made stay until
+        revoked.
+      </p>
       <ErrorBox error={action.error} />
       <ConfirmActions onCancel={onClose} onConfirm={() => void remove()} disabled={action.busy}>
         Remove member
@@ -139,24 +121,46 @@ function RemoveDialog({ entity, member, onClose, onDone }: { entity: Entity; mem
 
 type Open = { kind: "invite" } | { kind: "roles" | "remove"; member: Member } | null;
 
-/** Members of a team or organisation. */
+/** Members of a team or organisation, and the invitations still pending. */
 export function MembersPage({ entity }: { entity: Entity }) {
   const { user } = useSession();
-  const members = useLoad(() => client.members(entity).all(), [entity.type, entity.id]);
-  const roles = useLoad(() => client.roles(entity).all(), [entity.type, entity.id]);
+  const deps = [entity.type, entity.id];
+  const members = useLoad(() => client.members(entity).all(), deps);
+  const invitations = useLoad(() => client.members(entity).invitations(), deps);
+  const roles = useLoad(() => client.roles(entity).all(), deps);
+  // Whether an organisation stands above this team (its roles may let someone manage members here).
+  const inOrg = useLoad(
+    () =>
+      entity.type === "team"
+        ? client.teams.get(entity.id).then(
+            (t) => t.orgId !== null,
+            () => true,
+          )
+        : Promise.resolve(false),
+    deps,
+  );
   const [open, setOpen] = useState<Open>(null);
   const roleName = (id: string) => roles.data?.find((r) => r.id === id)?.name ?? id;
+  const me = members.data?.find((m) => m.userId === user?.id);
+  const canManage = roles.data !== undefined && inOrg.data !== undefined && mayManageMembers(entity.type, me, roles.data, inOrg.data);
+  // Inviting adds to the pending list; changing or removing a member may revoke invitations they sent.
+  const reload = () => {
+    members.reload();
+    invitations.reload();
+  };
   return (
     <div className="page">
       <PageHead title="Members" description="People who can sign in here, and the roles they hold.">
-        <button type="button" className="button primary" disabled={!roles.data} onClick={() => setOpen({ kind: "invite" })}>
-          Invite member
-        </button>
+        {canManage ? (
+          <button type="button" className="button primary" onClick={() => setOpen({ kind: "invite" })}>
+            Invite member
+          </button>
+        ) : null}
       </PageHead>
       <ErrorBox error={roles.error} />
       <Status state={members} empty="No members.">
         {(list) => (
-          <Table caption="Members" columns={["Name", "E-mail", "Roles", "Joined"]} actions>
+          <Table caption="Members" columns={["Name", "E-mail", "Roles", "Joined"]} actions={canManage}>
             {list.map((m) => (
               <tr key={m.userId}>
                 <th scope="row">
@@ -167,29 +171,29 @@ export function MembersPage({ entity }: { entity: Entity }) {
                 <td>
                   <Time at={m.joinedAt} />
                 </td>
-                <td className="row-actions">
-                  <RowButton
-                    label="Change roles"
-                    name={`Change roles of ${m.email}`}
-                    disabled={!roles.data}
-                    onClick={() => setOpen({ kind: "roles", member: m })}
-                  />
-                  <RowButton label="Remove" name={`Remove ${m.email}`} danger onClick={() => setOpen({ kind: "remove", member: m })} />
-                </td>
+                {canManage ? (
+                  <td className="row-actions">
+                    <RowButton
+                      label="Change roles"
+                      name={`Change roles of ${m.email}`}
+                      onClick={() => setOpen({ kind: "roles", member: m })}
+                    />
+                    <RowButton label="Remove" name={`Remove ${m.email}`} danger onClick={() => setOpen({ kind: "remove", member: m })} />
+                  </td>
+                ) : null}
               </tr>
             ))}
           </Table>
         )}
       </Status>
+      <PendingInvitations entity={entity} invitations={invitations} members={members.data} roleName={roleName} canManage={canManage} />
       {open?.kind === "invite" && roles.data ? (
-        <InviteDialog entity={entity} roles={roles.data} onClose={() => setOpen(null)} onDone={members.reload} />
+        <InviteDialog entity={entity} roles={roles.data} onClose={() => setOpen(null)} onDone={reload} />
       ) : null}
       {open?.kind === "roles" && roles.data ? (
-        <RolesDialog entity={entity} member={open.member} roles={roles.data} onClose={() => setOpen(null)} onDone={members.reload} />
+        <RolesDialog entity={entity} member={open.member} roles={roles.data} onClose={() => setOpen(null)} onDone={reload} />
       ) : null}
-      {open?.kind === "remove" ? (
-        <RemoveDialog entity={entity} member={open.member} onClose={() => setOpen(null)} onDone={members.reload} />
-      ) : null}
+      {open?.kind === "remove" ? <RemoveDialog entity={entity} member={open.member} onClose={() => setOpen(null)} onDone={reload} /> : null}
     </div>
   );
 }

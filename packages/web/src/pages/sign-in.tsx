@@ -51,7 +51,8 @@ export function SignInPage() {
   );
 }
 
-function PasswordFields({
+/** A new password, twice. */
+export function PasswordFields({
   password,
   setPassword,
   confirm,
@@ -89,7 +90,7 @@ function PasswordFields({
  * What the forms that create an account and sign it in share (first-run setup, accepting an invitation): name,
  * password twice, and a submit that checks the two passwords agree, signs in and goes home.
  */
-function useNewAccount(create: (name: string, password: string) => Promise<SessionReply>) {
+export function useNewAccount(create: (name: string, password: string) => Promise<SessionReply>) {
   const { signedIn } = useSession();
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
@@ -131,28 +132,6 @@ export function SetupPage() {
       <ErrorBox error={form.action.error} />
       <button type="submit" className="button primary block" disabled={form.action.busy || !token}>
         Create the owner account
-      </button>
-    </form>
-  );
-}
-
-/** An invitee sets a name and password (or gives their existing account's), joins with the invited roles and is signed in. */
-export function AcceptInvitePage() {
-  const token = useLocation().query.get("token") ?? "";
-  const form = useNewAccount((name, password) => client.acceptInvitation({ token, name, password }));
-
-  return (
-    <form className="card narrow" onSubmit={(e) => void form.submit(e)} aria-labelledby="invite-title">
-      <h1 id="invite-title">Accept your invitation</h1>
-      <p className="muted">Choose your name and a password to join. Already have an account with this e-mail? Give its password.</p>
-      {!token ? <p className="error">This page needs the invitation link you were sent.</p> : null}
-      <Field label="Your name">
-        {(id) => <input id={id} required autoFocus maxLength={100} value={form.name} onChange={(e) => form.setName(e.target.value)} />}
-      </Field>
-      {form.passwordFields}
-      <ErrorBox error={form.action.error} />
-      <button type="submit" className="button primary block" disabled={form.action.busy || !token}>
-        Join
       </button>
     </form>
   );
