@@ -418,6 +418,7 @@ describe("one-time links", () => {
   describe("InvitationAccept", () => {
     table(InvitationAccept, [
       accept("shortest token and password", { token, name: "Bob", password }),
+      accept("no name (the account keeps its own)", { token, password }),
       reject("token of 15", { token: s(15), name: "Bob", password }, ["token"]),
       reject("token over 256", { token: s(257), name: "Bob", password }, ["token"]),
       reject("password of 11", { token, name: "Bob", password: s(11) }, ["password"]),

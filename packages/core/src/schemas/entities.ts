@@ -137,7 +137,12 @@ export const Invitation = z.object({
  * has. Anything else is answered 403 CONFIRMATION_REQUIRED (the same whether or not an account exists) and the link
  * that proves the address is sent to it again.
  */
-export const InvitationAccept = z.strictObject({ token: z.string().min(16).max(256), name: Name, password: z.string().min(12).max(1024) });
+export const InvitationAccept = z.strictObject({
+  token: z.string().min(16).max(256),
+  /** Ignored: the account that accepts keeps its own name (kept optional for clients that still send one). */
+  name: Name.optional(),
+  password: z.string().min(12).max(1024),
+});
 /**
  * `POST /v1/invitations/confirm` with the link sent to the address (which proves it): a new account's name and
  * password, or the password of the account the address already has.

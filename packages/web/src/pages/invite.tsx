@@ -6,10 +6,6 @@ import { useSession } from "../session";
 import { ErrorBox, Field, useAction } from "../ui";
 import { useNewAccount } from "./sign-in";
 
-// `POST /v1/invitations/accept` requires a name, yet an existing account (the only one this link lets in) keeps its
-// own: the value is never stored. Sent only because the schema asks for it.
-const IGNORED_NAME = "Invited member";
-
 /**
  * The link sent to the invited address (`?confirm=`), which proves it is theirs: a new account with a name and a
  * password, or an existing account's password. Joins with the invited roles and signs in.
@@ -49,7 +45,7 @@ function AcceptInvitePage({ token }: { token: string }) {
     setConfirmation(null);
     const reply = await action.run(async () => {
       try {
-        return await client.acceptInvitation({ token, name: IGNORED_NAME, password });
+        return await client.acceptInvitation({ token, password });
       } catch (error) {
         if (error instanceof ApiError && error.code === "CONFIRMATION_REQUIRED") {
           setConfirmation(error.message);
