@@ -1,0 +1,129 @@
+// `npm run mutation`: StrykerJS over the security core, one group of files at a time with the tests that guard them
+// (stryker.config.mjs reads MUTATE and MUTATION_TESTS). Writes bench/results/mutation/summary.json (per file: killed,
+// survived, no coverage, score) and prints the README's table. `--only NAME` runs one group; `--table` only prints
+// the table of the last summary. Survivors judged equivalent (no test can tell them from the original) are listed
+// with their reason in bench/mutation-equivalent.json and do not count against the score shown as "adjusted".
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { cpus } from "node:os";
+
+const GROUPS = [
+  { name: "rbac", mutate: ["packages/core/src/rbac.ts"], tests: ["packages/core/src/**/*.test.ts"] },
+  {
+    name: "audit chain",
+    mutate: ["packages/server/src/audit/chain.ts", "packages/server/src/audit/verify.ts"],
+    tests: [
+      "packages/server/src/audit/**/*.test.ts",
+      "packages/server/src/http/routes/audit*.test.ts",
+      "packages/server/src/store/store.test.ts",
+    ],
+  },
+  {
+    name: "sessions and throttles",
+    mutate: ["packages/server/src/services/sessions.ts", "packages/server/src/services/throttle.ts"],
+    tests: [
+      "packages/server/src/http/routes/session.test.ts",
+      "packages/server/src/security/sessions.test.ts",
+      "packages/server/src/security/throttle-bursts.test.ts",
+    ],
+  },
+  {
+    name: "verifier",
+    mutate: ["packages/server/src/tokens/verifier.ts"],
+    tests: [
+      "packages/server/src/http/routes/tokens*.test.ts",
+      "packages/server/src/security/hostile-tokens.test.ts",
+      "packages/server/src/http/rate-limits.test.ts",
+    ],
+  },
+];
+
+const OUT = "bench/results/mutation/summary.json";
+const EQUIVALENT = "bench/mutation-equivalent.json";
+const args = process.argv.slice(2);
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+
+const pct = (n) => (Number.isFinite(n) ? `${(100 * n).toFixed(1)} %` : "—");
+
+/** Counts of one file of Stryker's JSON report, and its survivors (file:line mutator). */
+function countsOf(file, report, equivalent) {
+  const mutants = report.files[file]?.mutants ?? [];
+  const by = (status) => mutants.filter((m) => m.status === status);
+  const open = [...by("Survived"), ...by("NoCoverage")].map((m) => ({
+    where: `${file}:${m.location.start.line}:${m.location.start.column}`,
+    mutator: m.mutatorName,
+    status: m.status,
+    replacement: m.replacement,
+    equivalent: equivalent[`${file}:${m.location.start.line}:${m.location.start.column}`] ?? null,
+  }));
+  const detected = by("Killed").length + by("Timeout").length;
+  const valid = detected + open.length;
+  const explained = open.filter((o) => o.equivalent !== null).length;
+  return {
+    file,
+    mutants: mutants.length,
+    killed: by("Killed").length,
+    timeout: by("Timeout").length,
+    survived: by("Survived").length,
+    noCoverage: by("NoCoverage").length,
+    ignored: mutants.length - valid,
+    score: valid === 0 ? null : detected / valid,
+    adjustedScore: valid - explained === 0 ? null : detected / (valid - explained),
+    open,
+  };
+}
+
+function table(summary) {
+  const rows = summary.files.map(
+    (f) =>
+      `| \`${f.file.replace(/^packages\//, "")}\` | ${f.mutants} | ${f.killed + f.timeout} | ${f.survived} | ${f.noCoverage} | ${pct(f.score)} | ${pct(f.adjustedScore)} |`,
+  );
+  return [
+    `Mutation score of the security core (commit ${summary.commit.slice(0, 10)}, ${summary.date.slice(0, 10)}, ${summary.minutes} min on ${summary.machine}):`,
+    "",
+    "| file | mutants | killed | survived | no coverage | score | without equivalent mutants |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
+}
+
+if (args.includes("--table")) {
+  process.stdout.write(`${table(JSON.parse(readFileSync(OUT, "utf8")))}\n`);
+  process.exit(0);
+}
+
+const equivalent = existsSync(EQUIVALENT) ? JSON.parse(readFileSync(EQUIVALENT, "utf8")) : {};
+const previous = existsSync(OUT) ? JSON.parse(readFileSync(OUT, "utf8")) : { files: [] };
+const started = Date.now();
+const files = new Map(previous.files.map((f) => [f.file, f]));
+for (const group of GROUPS) {
+  if (only !== undefined && group.name !== only) continue;
+  process.stdout.write(`== ${group.name}: ${group.mutate.join(", ")}\n`);
+  const run = spawnSync("npx", ["stryker", "run"], {
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      MUTATE: group.mutate.join(","),
+      MUTATION_TESTS: group.tests.join(","),
+      // The PostgreSQL twins of each suite assert the same things: leaving them out halves the time.
+      LATCHKEY_TEST_POSTGRES_URL: "postgres://nobody@127.0.0.1:1/none",
+      CI: "",
+    },
+  });
+  if (run.status !== 0) {
+    process.stderr.write(`stryker failed for ${group.name} (exit ${run.status})\n`);
+    process.exit(1);
+  }
+  const report = JSON.parse(readFileSync("reports/mutation/mutation.json", "utf8"));
+  for (const file of group.mutate) files.set(file, countsOf(file, report, equivalent));
+}
+const summary = {
+  commit: execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim(),
+  date: new Date().toISOString(),
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`,
+  minutes: Math.round((Date.now() - started) / 60_000),
+  files: [...files.values()],
+};
+mkdirSync("bench/results/mutation", { recursive: true });
+writeFileSync(OUT, `${JSON.stringify(summary, null, 2)}\n`);
+process.stdout.write(`\n${table(summary)}\n`);
