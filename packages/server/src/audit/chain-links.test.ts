@@ -58,6 +58,11 @@ describe.each(dialects())("audit chain links on %s", (kind) => {
   });
   afterEach(() => h.close());
 
+  it("a token feed with no event yet verifies as an empty chain", async () => {
+    const fresh = await h.owner.ok<{ apiToken: { id: string } }>("POST", "/v1/teams/acme/tokens", { name: "unused", roleId: "default" });
+    expect(await h.owner.ok("GET", `/v1/teams/acme/tokens/${fresh.apiToken.id}/audit-logs/verify`)).toEqual({ ok: true, checked: 0 });
+  });
+
   const teamRows = async () =>
     (await db().selectFrom("audit_events").selectAll().where("feed", "=", "team:acme").orderBy("seq").execute()).map(plain);
   const segments = () =>
