@@ -64,12 +64,12 @@ describe("projectFilter: the projects of a team on which the grants allow a perm
 
 describe("ids that collide across kinds: a team called like an organisation", () => {
   it("an org permission in a team grant is never usable, even when the team's id is the organisation's", () => {
-    const twin = { ...team("acme", ALL), orgId: null };
+    const twin: Grant = { entityType: "team", entityId: "acme", orgId: null, permissions: ALL, restrictions: UNRESTRICTED };
     expect(grantAllows(twin, "org.read", { orgId: "acme" })).toBe(false);
   });
 
   it("a team grant never covers an organisation target of the same id", () => {
-    const twin = { ...team("acme", ALL), orgId: null };
+    const twin: Grant = { entityType: "team", entityId: "acme", orgId: null, permissions: ALL, restrictions: UNRESTRICTED };
     expect(covers([twin], org(ALL))).toBe(false);
     expect(covers([org(ALL)], org(ALL))).toBe(true);
   });
