@@ -12,9 +12,9 @@ import type { PageRequest } from "../store/pagination.js";
 import type { RoleRow } from "../store/repositories/roles.js";
 import type { Repositories, Store } from "../store/store.js";
 import { idFrom } from "./entities.js";
-import type { Recorder } from "./audit.js";
-import { authorize, grantOf, type Principal } from "./principal.js";
-import { entityFor, entityPermission, type Entity } from "./scope.js";
+import type { Recorder } from "../audit/service.js";
+import { authorize, grantOf, type Principal } from "../access/principal.js";
+import { entityFor, entityPermission, type Entity } from "../access/scope.js";
 
 type Restrictions = ProjectRestrictions | OrgRestrictions;
 

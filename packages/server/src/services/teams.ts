@@ -3,11 +3,11 @@ import type { Config } from "../config.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { TeamRow } from "../store/repositories/teams.js";
 import type { Store } from "../store/store.js";
-import { orgFor, teamFor, teamResource } from "./access.js";
+import { orgFor, teamFor, teamResource } from "../access/access.js";
 import { assertUnused, clearEntity, idFrom, seedEntity } from "./entities.js";
-import type { Recorder } from "./audit.js";
+import type { Recorder } from "../audit/service.js";
 import { assertRateLimitSettable } from "./rate-limit-setting.js";
-import { authorize, reachesTeam, requireSession, type Principal } from "./principal.js";
+import { authorize, reachesTeam, requireSession, type Principal } from "../access/principal.js";
 
 /** A team as the API shows it. */
 export function toTeam(row: TeamRow) {

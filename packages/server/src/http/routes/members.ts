@@ -1,6 +1,6 @@
 import { Invitation, InviteReply, Member, MemberInvite, MemberUpdate, PageQuery, Slug } from "@latchkey/core";
 import { z } from "zod";
-import type { Services } from "../../app-services.js";
+import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
 import { ENTITY_PREFIXES, entityId, UserId } from "./params.js";
 

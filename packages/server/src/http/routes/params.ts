@@ -1,6 +1,6 @@
 import { DomainError, Slug } from "@latchkey/core";
 import { z } from "zod";
-import type { Principal } from "../../services/principal.js";
+import type { Principal } from "../../access/principal.js";
 
 export const TeamParams = z.strictObject({ teamId: Slug });
 export const OrgParams = z.strictObject({ orgId: Slug });

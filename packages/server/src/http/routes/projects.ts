@@ -1,7 +1,7 @@
 import { DomainError, PageQuery, Project, ProjectCreate, ProjectUpdate, Slug } from "@latchkey/core";
 import { z } from "zod";
-import type { Services } from "../../app-services.js";
-import type { Principal } from "../../services/principal.js";
+import type { Services } from "../../services/app-services.js";
+import type { Principal } from "../../access/principal.js";
 import type { Router } from "../route.js";
 import { Deleted } from "./params.js";
 

@@ -11,7 +11,7 @@ import {
   TeamRoleUpdate,
 } from "@latchkey/core";
 import { z } from "zod";
-import type { Services } from "../../app-services.js";
+import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
 import { Deleted, ENTITY_PREFIXES, entityId, UserId } from "./params.js";
 

@@ -1,6 +1,6 @@
 import { DomainError, InvitationAccept, InvitationConfirm, PasswordChange, SessionCreate, SessionReply, SetupCreate } from "@latchkey/core";
 import { z } from "zod";
-import type { Services } from "../../app-services.js";
+import type { Services } from "../../services/app-services.js";
 import type { Authenticator } from "../authenticate.js";
 import type { Router } from "../route.js";
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "../session-cookie.js";

@@ -1,5 +1,5 @@
 import { KeyRotate, KeyRotated, TokenCreate, TokenCreated, TokenListQuery, TokenMetadata, TokenUpdate } from "@latchkey/core";
-import type { Services } from "../../app-services.js";
+import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
 import { Deleted, entityOf, entityParams, OpaqueId } from "./params.js";
 

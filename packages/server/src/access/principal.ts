@@ -8,16 +8,7 @@ import {
   type Resource,
 } from "@latchkey/core";
 import type { RoleRow } from "../store/repositories/roles.js";
-
-/** Where a request came from, for the audit log. */
-export interface RequestContext {
-  ip: string;
-  userAgent: string;
-  origin: "api" | "ui" | "cli";
-  method: string;
-  /** The path without its query string (which may carry secrets such as a one-time session token). */
-  path: string;
-}
+import type { RequestContext } from "./request-context.js";
 
 /** Who is calling and what they hold, whatever the credential: the one type every service authorizes against. */
 export interface Principal {
