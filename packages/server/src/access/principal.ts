@@ -1,12 +1,4 @@
-import {
-  can,
-  DomainError,
-  type Grant,
-  type OrgRestrictions,
-  type PermissionSet,
-  type ProjectRestrictions,
-  type Resource,
-} from "@latchkey/core";
+import { type Grant, type OrgRestrictions, type PermissionSet, type ProjectRestrictions } from "@latchkey/core";
 import type { RoleRow } from "../store/repositories/roles.js";
 import type { RequestContext } from "./request-context.js";
 
@@ -46,30 +38,4 @@ export function grantOf(role: RoleRow, teamOrgId: string | null): Grant {
     permissions,
     restrictions: JSON.parse(role.restrictions) as OrgRestrictions,
   };
-}
-
-/** Throws 403 naming the permission unless the principal holds it on the resource. */
-export function authorize(principal: Principal, permissionId: string, resource: Resource): void {
-  if (!can(principal.grants, permissionId, resource)) {
-    throw new DomainError("FORBIDDEN", `missing permission ${permissionId}`, { permission: permissionId, resource });
-  }
-}
-
-/** Whether any grant of the principal touches this team (directly, or through its organisation). */
-export function reachesTeam(principal: Principal, team: { id: string; org_id: string | null }): boolean {
-  return principal.grants.some((g) => {
-    if (g.entityType === "team") return g.entityId === team.id;
-    if (g.entityId !== team.org_id) return false;
-    return !g.restrictions.enabled || g.restrictions.teams.some((t) => t.teamId === team.id);
-  });
-}
-
-/** Whether any grant of the principal belongs to this organisation. */
-export function reachesOrg(principal: Principal, orgId: string): boolean {
-  return principal.grants.some((g) => g.entityType === "org" && g.entityId === orgId);
-}
-
-/** Requires a person at a console session for actions a token must never take. */
-export function requireSession(principal: Principal, what: string): void {
-  if (principal.kind !== "session") throw new DomainError("FORBIDDEN", `${what} needs a signed-in person, not an API token`);
 }

@@ -10,11 +10,11 @@ import type { Repositories, Store } from "../store/store.js";
 import type { EntityType } from "../store/schema.js";
 import { createTimeSlicer } from "../lib/time-slices.js";
 import type { AuditReadGate, Release } from "./reads.js";
-import { authorize, type Principal } from "../access/principal.js";
+import type { Principal } from "../access/principal.js";
 import type { RequestContext } from "../access/request-context.js";
 import type { RateDecision } from "../store/rate-counter.js";
-import { entityFor, entityPermission } from "../access/scope.js";
 import { newSortableId } from "../lib/secrets.js";
+import { authorize, entityFor, entityPermission } from "../access/access.js";
 
 /** Statuses that say the caller was refused (credential, permission, rate limit), not that the work failed. */
 const DENIED = new Set([401, 403, 429]);

@@ -7,11 +7,11 @@ import type { Repositories, Store } from "../store/store.js";
 import type { LastUsed } from "../tokens/last-used.js";
 import type { SigningKeys } from "../tokens/signing-keys.js";
 import type { Recorder } from "../audit/service.js";
-import { authorize, grantOf, type Principal } from "../access/principal.js";
-import { assertCovers, roleOf } from "./roles.js";
-import { entityFor, entityPermission, type Entity } from "../access/scope.js";
+import { grantOf, type Principal } from "../access/principal.js";
+import { roleOf } from "./roles.js";
 import { newId, sha256 } from "../lib/secrets.js";
 import { createTokenMetadata, type TokenMetadata } from "./token-metadata.js";
+import { authorize, assertCovers, entityFor, entityPermission, type Entity } from "../access/access.js";
 
 const earliest = (...times: (string | null)[]): string | null => times.filter((t): t is string => t !== null).sort()[0] ?? null;
 

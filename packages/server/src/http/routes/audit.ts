@@ -5,7 +5,8 @@ import type { Services } from "../../services/app-services.js";
 import type { RateDecision } from "../../store/rate-counter.js";
 import type { Principal } from "../../access/principal.js";
 import { SENT, type Router } from "../route.js";
-import { entityOf, entityParams, OpaqueId } from "./params.js";
+import { entityParams, OpaqueId } from "./params.js";
+import { entityOf } from "../../access/access.js";
 
 type Query = ReturnType<typeof AuditQuery.parse>;
 
