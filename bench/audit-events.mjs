@@ -103,7 +103,9 @@ export async function produce(buffer, make, n, deadline = Infinity) {
 export async function eventsRun({ dialect, databaseUrl, dataDir, events, rounds, timeCapSeconds }) {
   const { app, services } = await openServer({ databaseUrl, dataDir });
   const { verifyFeed } = await serverModule("audit/verify.js");
+  const { auditOf } = await serverModule("audit/repository.js");
   const { audit, store } = services;
+  const log = auditOf(store);
   const { buffer } = audit;
   try {
     const newToken = () => `tok_${randomBytes(12).toString("base64url")}`;
@@ -139,13 +141,13 @@ export async function eventsRun({ dialect, databaseUrl, dataDir, events, rounds,
     const produced = perRound.reduce((n, r) => n + r.events, 0);
 
     // Checks: the stored count, and every feed's chain recomputed from the store.
-    const stored = await store.audit.requestsStored(feeds);
+    const stored = await log.requestsStored(feeds);
     const v0 = nowMs();
     let checked = 0;
     let chainOk = true;
     let firstBroken;
     for (const feed of feeds) {
-      const r = await verifyFeed(store.audit, feed);
+      const r = await verifyFeed(log, feed);
       checked += r.checked;
       if (!r.ok) {
         chainOk = false;
@@ -177,7 +179,7 @@ export async function eventsRun({ dialect, databaseUrl, dataDir, events, rounds,
           : `stored ${stored}, chain-checked ${checked} of ${produced} events${chainOk ? "" : `, chain broken at ${firstBroken}`}`,
         method:
           `${rounds} rounds of ${events} requestDraft() events, each round on ${FEEDS} token feeds of its own (the table grows from round to round): reserve + record on services.audit.buffer (batches of 500 ` +
-          `-> store.transaction(tx => tx.audit.append(batch))), event loop turned every 500, then flush; after a warm-up on other feeds; ` +
+          `-> store.transaction(tx => auditOf(tx).append(batch))), event loop turned every 500, then flush; after a warm-up on other feeds; ` +
           `time cap ${timeCapSeconds} s per round; a round's value = events / wall seconds from its first record to the end of its last flush; ` +
           `afterwards every event counted and every feed's chain verified` +
           (dialect === "postgres" ? "; eventsPerCpuSec counts this process only (not the PostgreSQL server)" : ""),

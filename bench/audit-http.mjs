@@ -8,7 +8,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
-import { openServer, seedFixture, SERVER_NODE_FLAGS } from "./lib.mjs";
+import { openServer, seedFixture, serverModule, SERVER_NODE_FLAGS } from "./lib.mjs";
 import { cpuNow, fmt } from "./timing.mjs";
 
 const ENTRY = fileURLToPath(new URL("./audit.mjs", import.meta.url));
@@ -43,8 +43,9 @@ export async function serve(modes) {
       const audit = {};
       for (const [mode, { app, services, dir, tokenId }] of Object.entries(servers)) {
         await services.audit.buffer.flush();
-        const requestEvents = await services.store.audit.requestsStored([`token:${tokenId}`]);
-        const head = await services.store.audit.head(`token:${tokenId}`);
+        const { auditOf } = await serverModule("audit/repository.js");
+        const requestEvents = await auditOf(services.store).requestsStored([`token:${tokenId}`]);
+        const head = await auditOf(services.store).head(`token:${tokenId}`);
         audit[mode] = { requestEvents, feedHeadSeq: head?.seq ?? 0, bufferFailing: services.audit.buffer.failing() };
         await app.close();
         rmSync(dir, { recursive: true, force: true });

@@ -25,7 +25,7 @@ try {
   const { services, config, token } = fixture;
   const { verifier, keys, lastUsed, store } = services;
   const { verifyJwt, splitToken } = await serverModule("tokens/jwt.js");
-  const { sha256, safeEqual } = await serverModule("services/secrets.js");
+  const { sha256, safeEqual } = await serverModule("lib/secrets.js");
 
   // The first request of a token fills the caches; from then on cached() answers from memory.
   const first = await verifier.authenticate(token, IP);

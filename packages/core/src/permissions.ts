@@ -15,7 +15,13 @@ export interface PermissionEntry {
   sensitive: boolean;
 }
 
-const entry = (id: string, group: string, label: string, action: PermissionAction, sensitive = false): PermissionEntry => ({
+const entry = <const I extends string>(
+  id: I,
+  group: string,
+  label: string,
+  action: PermissionAction,
+  sensitive = false,
+): PermissionEntry & { id: I } => ({
   id,
   scope: id.startsWith("org.") ? "org" : id.startsWith("team.") ? "team" : "project",
   group,
@@ -25,7 +31,7 @@ const entry = (id: string, group: string, label: string, action: PermissionActio
 });
 
 /** Every permission Latchkey knows, in display order. */
-export const PERMISSIONS: readonly PermissionEntry[] = [
+export const PERMISSIONS = [
   entry("org.read", "Organisation", "View organisation", "read"),
   entry("org.update", "Organisation", "Edit organisation", "update"),
   entry("org.delete", "Organisation", "Delete organisation", "delete", true),
@@ -57,9 +63,12 @@ export const PERMISSIONS: readonly PermissionEntry[] = [
   entry("project.create", "Projects", "Create projects", "create"),
   entry("project.update", "Projects", "Edit projects", "update"),
   entry("project.delete", "Projects", "Delete projects", "delete", true),
-];
+] as const;
 
-const BY_ID = new Map(PERMISSIONS.map((p) => [p.id, p]));
+/** The id of a permission of the catalogue: a typo in a permission id does not compile. */
+export type PermissionId = (typeof PERMISSIONS)[number]["id"];
+
+const BY_ID = new Map<string, PermissionEntry>(PERMISSIONS.map((p) => [p.id, p]));
 
 /** The catalogue entry for `id`, or undefined when no such permission exists. */
 export function permission(id: string): PermissionEntry | undefined {

@@ -1,5 +1,5 @@
-import type { AuditRepository } from "../store/repositories/audit.js";
-import { createTimeSlicer, type TimeSlicer } from "../store/time-slices.js";
+import type { AuditRepository } from "./repository.js";
+import { createTimeSlicer, type TimeSlicer } from "../lib/time-slices.js";
 import { expectedHash } from "./chain.js";
 
 /** What a chain check found: `firstBrokenId` names the first event that does not follow from the one before it. */

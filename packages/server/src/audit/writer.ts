@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
 import type { AuditDraft } from "./chain.js";
+import { auditOf } from "./repository.js";
 
 /** Where the audit buffer's batches go: appended to their feeds' chains, in one transaction per batch. */
 export interface AuditWriter {
@@ -24,7 +25,7 @@ export type WriterReply = { id: number; error?: string };
 export function inlineWriter(store: Store): AuditWriter {
   return {
     mode: "inline",
-    write: (batch) => store.transaction((tx) => tx.audit.append(batch)),
+    write: (batch) => store.transaction((tx) => auditOf(tx).append(batch)),
     close: () => Promise.resolve(),
   };
 }

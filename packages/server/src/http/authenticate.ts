@@ -1,7 +1,8 @@
 import { DomainError } from "@latchkey/core";
 import type { FastifyRequest } from "fastify";
-import { grantsOfUser } from "../services/access.js";
-import type { Principal, RequestContext } from "../services/principal.js";
+import { grantsOfUser } from "../access/access.js";
+import type { Principal } from "../access/principal.js";
+import { requestContext } from "../access/request-context.js";
 import type { ActiveSession, SessionService } from "../services/sessions.js";
 import type { Store } from "../store/store.js";
 import { SESSION_COOKIE } from "./session-cookie.js";
@@ -13,26 +14,6 @@ import { SESSION_COOKIE } from "./session-cookie.js";
 export type BearerAuthenticator = (token: string, request: FastifyRequest) => Principal | Promise<Principal>;
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const ORIGINS = new Set(["ui", "cli"]);
-
-/** A request URL without its query string (which may carry anything, and is never recorded). */
-const pathOf = (url: string): string => {
-  const q = url.indexOf("?");
-  return q === -1 ? url : url.slice(0, q);
-};
-
-/** Where a request came from: the console and the CLI say so in `x-latchkey-origin`; anything else is the API. */
-export function requestContext(request: FastifyRequest): RequestContext {
-  const origin = request.headers["x-latchkey-origin"];
-  const userAgent = request.headers["user-agent"] ?? "";
-  return {
-    ip: request.ip,
-    userAgent: userAgent.slice(0, 512),
-    origin: typeof origin === "string" && ORIGINS.has(origin) ? (origin as "ui" | "cli") : "api",
-    method: request.method,
-    path: pathOf(request.url).slice(0, 2048),
-  };
-}
 const MAX_TOKEN_BYTES = 8 * 1024;
 
 /** The token of an `Authorization: Bearer <token>` header. */

@@ -1,11 +1,11 @@
 import { DomainError } from "@latchkey/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z, ZodType } from "zod";
-import type { Principal } from "../services/principal.js";
+import type { Principal } from "../access/principal.js";
 import type { Page } from "../store/pagination.js";
-import type { AuditService } from "../services/audit.js";
+import type { AuditService } from "../audit/service.js";
 import type { RateLimits } from "../services/rate-limits.js";
-import { admitTokenRequest, noteRefusal, resourcePattern, type ResourcePattern } from "./audit-hooks.js";
+import { admitTokenRequest, noteRefusal, resourcePattern, type ResourcePattern } from "../audit/hooks.js";
 import type { Authenticator } from "./authenticate.js";
 
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";

@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { sha256 } from "../services/secrets.js";
+import { sha256 } from "../lib/secrets.js";
 import { dialects } from "../test-support/databases.js";
 import { startHarness, type Harness } from "../test-support/harness.js";
 import { readSocket, sessionTokenOf, type SocketMessage } from "../test-support/ws-client.js";

@@ -3,10 +3,11 @@ import { DomainError } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { ChangeEvent } from "../store/change-feed.js";
 import type { Store } from "../store/store.js";
-import { requireSession, type Principal } from "./principal.js";
-import { open, seal } from "./sealed.js";
-import { randomSecret, sha256 } from "./secrets.js";
+import type { Principal } from "../access/principal.js";
+import { open, seal } from "../lib/sealed.js";
+import { randomSecret, sha256 } from "../lib/secrets.js";
 import type { TokenService } from "./tokens.js";
+import { requireSession } from "../access/access.js";
 
 /** What the waiting CLI is sent once the login ends. */
 export type CliLoginOutcome = { type: "login-success"; apiToken: string; contextName: string } | { type: "login-failure"; message: string };

@@ -3,9 +3,9 @@ import type { InvitationRow } from "../store/repositories/invitations.js";
 import type { UserRow } from "../store/repositories/users.js";
 import type { Repositories, Store } from "../store/store.js";
 import { createUser } from "./accounts.js";
-import type { Recorder } from "./audit.js";
+import type { Recorder } from "../audit/service.js";
 import { inviterStillCan, type InvitationService } from "./invitations.js";
-import { DUMMY_PASSWORD_HASH, sha256, verifyPassword } from "./secrets.js";
+import { DUMMY_PASSWORD_HASH, sha256, verifyPassword } from "../lib/secrets.js";
 import type { Throttle } from "./throttle.js";
 import { toUser, type User } from "./users.js";
 

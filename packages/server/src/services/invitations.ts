@@ -3,13 +3,11 @@ import type { Config } from "../config.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { InvitationRow } from "../store/repositories/invitations.js";
 import type { Repositories, Store } from "../store/store.js";
-import { grantsOfUser } from "./access.js";
-import type { Recorder } from "./audit.js";
+import { grantsOfUser, authorize, assertCovers, entityFor, entityPermission, type Entity } from "../access/access.js";
+import type { Recorder } from "../audit/service.js";
 import type { Mailer } from "./mailer.js";
-import { authorize, grantOf, type Principal } from "./principal.js";
-import { assertCovers } from "./roles.js";
-import { entityFor, entityPermission, type Entity } from "./scope.js";
-import { newId, randomSecret, sha256 } from "./secrets.js";
+import { grantOf, type Principal } from "../access/principal.js";
+import { newId, randomSecret, sha256 } from "../lib/secrets.js";
 
 const INVITE_TTL_MS = 7 * 24 * 3_600_000;
 /** The link to the address is sent again (on a refused acceptance) at most this often. */

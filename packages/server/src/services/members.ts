@@ -1,11 +1,11 @@
 import { DomainError, OWNER_ROLE } from "@latchkey/core";
 import type { PageRequest } from "../store/pagination.js";
 import type { Repositories, Store } from "../store/store.js";
-import type { Recorder } from "./audit.js";
+import type { Recorder } from "../audit/service.js";
 import { assertAssignable, type InvitationService } from "./invitations.js";
-import { authorize, type Principal } from "./principal.js";
+import type { Principal } from "../access/principal.js";
 import { roleOf } from "./roles.js";
-import { entityFor, entityPermission, type Entity } from "./scope.js";
+import { authorize, entityFor, entityPermission, type Entity } from "../access/access.js";
 
 /** Throws when `userId` is the last holder of the owner role and would stop holding it. */
 async function assertNotLastOwner(tx: Repositories, entity: Entity, userId: string, keepsOwner: boolean): Promise<void> {

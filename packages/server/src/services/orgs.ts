@@ -2,11 +2,11 @@ import type { Config } from "../config.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { OrgRow } from "../store/repositories/orgs.js";
 import type { Store } from "../store/store.js";
-import { orgFor } from "./access.js";
+import { orgFor, authorize, requireSession } from "../access/access.js";
 import { assertUnused, clearEntity, idFrom, seedEntity } from "./entities.js";
-import type { Recorder } from "./audit.js";
+import type { Recorder } from "../audit/service.js";
 import { assertRateLimitSettable } from "./rate-limit-setting.js";
-import { authorize, requireSession, type Principal } from "./principal.js";
+import type { Principal } from "../access/principal.js";
 
 /** An organisation as the API shows it. */
 export function toOrg(row: OrgRow) {

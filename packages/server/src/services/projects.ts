@@ -2,10 +2,10 @@ import { DomainError, projectFilter } from "@latchkey/core";
 import type { PageRequest } from "../store/pagination.js";
 import type { ProjectRow } from "../store/repositories/projects.js";
 import type { Repositories, Store } from "../store/store.js";
-import { teamRefFor, teamResource } from "./access.js";
+import { teamRefFor, teamResource, authorize } from "../access/access.js";
 import { idFrom } from "./entities.js";
-import type { Recorder } from "./audit.js";
-import { authorize, type Principal } from "./principal.js";
+import type { Recorder } from "../audit/service.js";
+import type { Principal } from "../access/principal.js";
 import { createProjectLists } from "./project-lists.js";
 
 /** A project as the API shows it. */

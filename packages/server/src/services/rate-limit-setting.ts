@@ -1,5 +1,6 @@
 import { DomainError, type Resource } from "@latchkey/core";
-import { authorize, type Principal } from "./principal.js";
+import type { Principal } from "../access/principal.js";
+import { authorize } from "../access/access.js";
 
 /**
  * Guards a change of a team's or organisation's `rateLimitPerHour` (issue 20): the setting protects the server's

@@ -1,8 +1,8 @@
 import { DomainError } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
-import type { Principal } from "./principal.js";
-import { createRateCounter, type RateDecision } from "./rate-counter.js";
+import type { Principal } from "../access/principal.js";
+import { createRateCounter, type RateDecision } from "../store/rate-counter.js";
 
 const HOUR_MS = 3_600_000;
 const ADDRESS_WINDOW_MS = 15 * 60_000;

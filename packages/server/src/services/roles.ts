@@ -1,20 +1,11 @@
-import {
-  covers,
-  DomainError,
-  OWNER_ROLE,
-  uncovered,
-  type Grant,
-  type OrgRestrictions,
-  type PermissionSet,
-  type ProjectRestrictions,
-} from "@latchkey/core";
+import { DomainError, OWNER_ROLE, type OrgRestrictions, type PermissionSet, type ProjectRestrictions } from "@latchkey/core";
 import type { PageRequest } from "../store/pagination.js";
 import type { RoleRow } from "../store/repositories/roles.js";
 import type { Repositories, Store } from "../store/store.js";
 import { idFrom } from "./entities.js";
-import type { Recorder } from "./audit.js";
-import { authorize, grantOf, type Principal } from "./principal.js";
-import { entityFor, entityPermission, type Entity } from "./scope.js";
+import type { Recorder } from "../audit/service.js";
+import { grantOf, type Principal } from "../access/principal.js";
+import { assertCovers, authorize, entityFor, entityPermission, type Entity } from "../access/access.js";
 
 type Restrictions = ProjectRestrictions | OrgRestrictions;
 
@@ -29,17 +20,6 @@ export function toRole(row: RoleRow) {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
-}
-
-/** Throws 403 unless the principal already holds everything `target` would grant (no escalation). */
-export function assertCovers(principal: Principal, target: Grant, what: string): void {
-  if (!covers(principal.grants, target)) {
-    const missing = uncovered(principal.grants, target);
-    throw new DomainError("FORBIDDEN", `${what} would grant more than you hold`, {
-      permission: missing[0] ?? "restrictions",
-      missing,
-    });
-  }
 }
 
 async function validateRestrictions(tx: Repositories, entity: Entity, restrictions: Restrictions): Promise<void> {

@@ -2,7 +2,7 @@ import { createHmac, hkdfSync } from "node:crypto";
 import { DomainError } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
-import { DUMMY_PASSWORD_HASH, hashPassword, randomSecret, safeEqual, sha256, verifyPassword } from "./secrets.js";
+import { DUMMY_PASSWORD_HASH, hashPassword, randomSecret, safeEqual, sha256, verifyPassword } from "../lib/secrets.js";
 import type { Throttle } from "./throttle.js";
 import { toUser, type User } from "./users.js";
 

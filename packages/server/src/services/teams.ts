@@ -1,13 +1,12 @@
-import { can, DomainError, grantAllows } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { TeamRow } from "../store/repositories/teams.js";
 import type { Store } from "../store/store.js";
-import { orgFor, teamFor, teamResource } from "./access.js";
+import { authorize, authorizeTeamDeletion, orgFor, requireSession, teamFor, teamResource } from "../access/access.js";
 import { assertUnused, clearEntity, idFrom, seedEntity } from "./entities.js";
-import type { Recorder } from "./audit.js";
+import type { Recorder } from "../audit/service.js";
 import { assertRateLimitSettable } from "./rate-limit-setting.js";
-import { authorize, reachesTeam, requireSession, type Principal } from "./principal.js";
+import type { Principal } from "../access/principal.js";
 
 /** A team as the API shows it. */
 export function toTeam(row: TeamRow) {
@@ -112,14 +111,7 @@ export function createTeamService(deps: { store: Store; config: Config; now: () 
     async remove(principal: Principal, teamId: string) {
       return store.transaction(async (tx) => {
         const team = await teamFor(tx, principal, teamId);
-        // Through the organisation only with a grant that itself reaches this team.
-        const viaOrg = principal.grants.some(
-          (g) => grantAllows(g, "org.teams.delete", { orgId: team.org_id }) && reachesTeam({ ...principal, grants: [g] }, team),
-        );
-        const allowed = viaOrg || can(principal.grants, "team.delete", teamResource(team));
-        if (!allowed) {
-          throw new DomainError("FORBIDDEN", "missing permission team.delete", { permission: "team.delete" });
-        }
+        authorizeTeamDeletion(principal, team);
         await clearEntity(tx, "team", teamId, now().toISOString());
         await tx.teams.remove(teamId);
         // A team's own feed goes with it; a team of an organisation is remembered in the organisation's feed.

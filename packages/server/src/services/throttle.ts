@@ -1,6 +1,6 @@
 import { DomainError } from "@latchkey/core";
 import type { Store } from "../store/store.js";
-import { createRateCounter } from "./rate-counter.js";
+import { createRateCounter } from "../store/rate-counter.js";
 
 /** Failures per key in a sliding window, in this process's memory. */
 function slidingWindow(options: { max: number; windowMs: number; now: () => number }) {

@@ -6,12 +6,12 @@ import type { TokenKeyRow, TokenRow } from "../store/repositories/tokens.js";
 import type { Repositories, Store } from "../store/store.js";
 import type { LastUsed } from "../tokens/last-used.js";
 import type { SigningKeys } from "../tokens/signing-keys.js";
-import type { Recorder } from "./audit.js";
-import { authorize, grantOf, type Principal } from "./principal.js";
-import { assertCovers, roleOf } from "./roles.js";
-import { entityFor, entityPermission, type Entity } from "./scope.js";
-import { newId, sha256 } from "./secrets.js";
+import type { Recorder } from "../audit/service.js";
+import { grantOf, type Principal } from "../access/principal.js";
+import { roleOf } from "./roles.js";
+import { newId, sha256 } from "../lib/secrets.js";
 import { createTokenMetadata, type TokenMetadata } from "./token-metadata.js";
+import { authorize, assertCovers, entityFor, entityPermission, type Entity } from "../access/access.js";
 
 const earliest = (...times: (string | null)[]): string | null => times.filter((t): t is string => t !== null).sort()[0] ?? null;
 

@@ -1,7 +1,8 @@
 import { Kysely, type Transaction } from "kysely";
 import type { Config } from "../config.js";
-import { postgresDialect } from "./dialects/postgres.js";
-import { sqliteDialect, type BulkInsert } from "./dialects/sqlite.js";
+import type { Dialect } from "./dialects/dialect.js";
+import { POSTGRES, postgresDialect } from "./dialects/postgres.js";
+import { sqliteDialect } from "./dialects/sqlite.js";
 import { mapDriverError } from "./errors.js";
 import { migrateToLatest } from "./migrator.js";
 import type { Database } from "./schema.js";
@@ -13,8 +14,8 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export interface Db {
   kind: "sqlite" | "postgres";
   kysely: Kysely<Database>;
-  /** SQLite only: a fast many-row insert on the one connection (null on PostgreSQL, where Kysely's insert is used). */
-  bulkInsert: BulkInsert | null;
+  /** Where the two databases differ (locks, notifications, bulk inserts). */
+  dialect: Dialect;
   /** Runs `work` in one transaction; driver errors come out as DomainErrors (unique violation -> CONFLICT). */
   transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** True when the database answers. */
@@ -35,17 +36,17 @@ export interface OpenOptions {
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(database: Config["database"], options: OpenOptions = {}): Promise<Db> {
   let kysely: Kysely<Database>;
-  let bulkInsert: BulkInsert | null = null;
+  let dialect: Dialect = POSTGRES;
   if (database.kind === "sqlite") {
     const sqlite = sqliteDialect(database.path, options.checkpoints ?? true);
-    kysely = new Kysely<Database>({ dialect: sqlite.dialect });
-    bulkInsert = sqlite.bulkInsert;
+    kysely = new Kysely<Database>({ dialect: sqlite.kysely });
+    dialect = sqlite.dialect;
   } else kysely = new Kysely<Database>({ dialect: postgresDialect(database.url, options.poolSize).dialect });
   if (options.migrate ?? true) await migrateToLatest(kysely as Kysely<unknown>);
   return {
     kind: database.kind,
     kysely,
-    bulkInsert,
+    dialect,
     async transaction(work) {
       try {
         return await kysely.transaction().execute(work);

@@ -13,6 +13,7 @@ import type { TeamRow } from "./repositories/teams.js";
 import type { UserRow } from "./repositories/users.js";
 import type { AuditEventsTable, EntityType, InvitationsTable } from "./schema.js";
 import { expectedHash } from "../audit/chain.js";
+import { auditOf } from "../audit/repository.js";
 import { createStore, type Store } from "./store.js";
 
 /** A fixed, ordered clock: `at(n)` is n seconds after a fixed instant, as the ISO string the store keeps. */
@@ -591,14 +592,14 @@ describe.each(dialects())("store on %s", (kind) => {
         ...{ resource_type: "projects", resource_id: String(n), ip: "10.0.0.1", user_agent: "ua", duration_ms: n, details: "{}" },
         ...{ prev_hash: "", hash: "" },
       });
-      for (const batch of [[1, 2, 3], [4], [5, 6]]) await store.transaction((tx) => tx.audit.append(batch.map(request)));
+      for (const batch of [[1, 2, 3], [4], [5, 6]]) await store.transaction((tx) => auditOf(tx).append(batch.map(request)));
       const kysely = db.kysely;
       const chainOf = async () => {
         // A chunk is a few segments: read on until the feed's end.
         const rows: AuditEventsTable[] = [];
-        for (let more = await store.audit.chunk("token:tok-m", 0, 100); more.length > 0;) {
+        for (let more = await auditOf(store).chunk("token:tok-m", 0, 100); more.length > 0;) {
           rows.push(...more);
-          more = await store.audit.chunk("token:tok-m", rows[rows.length - 1]?.seq ?? 0, 100);
+          more = await auditOf(store).chunk("token:tok-m", rows[rows.length - 1]?.seq ?? 0, 100);
         }
         rows.forEach((row) => expect(expectedHash(row)).toBe(row.hash));
         return rows.map((r) => [r.seq, r.id, r.prev_hash, r.hash]);

@@ -1,7 +1,6 @@
-import { sql } from "kysely";
 import { CHANNEL, type ChangeEvent, type ChangeFeed } from "./change-feed.js";
 import type { Db, Executor } from "./database.js";
-import { createAuditRepository } from "./repositories/audit.js";
+import type { Dialect } from "./dialects/dialect.js";
 import { createCliLoginsRepository } from "./repositories/cli-logins.js";
 import { createInvitationsRepository } from "./repositories/invitations.js";
 import { createMembersRepository } from "./repositories/members.js";
@@ -17,17 +16,16 @@ import { createTokensRepository } from "./repositories/tokens.js";
 import { createUsersRepository } from "./repositories/users.js";
 
 /** Every repository, bound to one connection or transaction. */
-export function createRepositories(ex: Executor, kind: Db["kind"], bulkInsert: Db["bulkInsert"] = null) {
+export function createRepositories(ex: Executor, dialect: Dialect) {
   return {
+    /** The connection or transaction and its dialect, for repositories kept beside their feature (audit/repository.ts). */
+    executor: { ex, dialect },
     /**
      * Serialises changes to one team's or organisation's members until the transaction ends (PostgreSQL row lock;
      * SQLite runs one write transaction at a time already).
      */
-    lockEntity: async (entityType: "team" | "org", entityId: string): Promise<void> => {
-      if (kind !== "postgres") return;
-      const table = entityType === "team" ? "teams" : "orgs";
-      await ex.selectFrom(table).select("id").where("id", "=", entityId).forUpdate().execute();
-    },
+    lockEntity: (entityType: "team" | "org", entityId: string): Promise<void> =>
+      dialect.lockRow(ex, entityType === "team" ? "teams" : "orgs", entityId),
     users: createUsersRepository(ex),
     sessions: createSessionsRepository(ex),
     orgs: createOrgsRepository(ex),
@@ -56,10 +54,7 @@ export function createRepositories(ex: Executor, kind: Db["kind"], bulkInsert: D
         .where("entity_id", "=", entityId)
         .executeTakeFirst()) !== undefined,
     /** Serialises one-time work across processes until the transaction ends (PostgreSQL advisory lock). */
-    advisoryLock: async (name: string): Promise<void> => {
-      if (kind === "postgres") await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(ex);
-    },
-    audit: createAuditRepository(ex, kind, bulkInsert),
+    advisoryLock: (name: string): Promise<void> => dialect.advisoryLock(ex, name),
   };
 }
 
@@ -79,17 +74,17 @@ export interface Store extends Repositories {
  */
 export function createStore(db: Db, feed: ChangeFeed): Store {
   const withPublish = (ex: Executor, events: ChangeEvent[]): Repositories => ({
-    ...createRepositories(ex, db.kind, db.bulkInsert),
+    ...createRepositories(ex, db.dialect),
     async publish(event) {
       events.push(event);
-      if (db.kind === "postgres") await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(event)})`.execute(ex);
+      await db.dialect.notify(ex, CHANNEL, JSON.stringify(event));
     },
   });
   return {
     ...withPublish(db.kysely, []),
     // Outside a transaction an event is delivered at once (the single statement has already committed).
     async publish(event) {
-      if (db.kind === "postgres") await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(event)})`.execute(db.kysely);
+      await db.dialect.notify(db.kysely, CHANNEL, JSON.stringify(event));
       feed.emit(event);
     },
     db,

@@ -1,4 +1,5 @@
 import type { AuditDraft } from "../audit/chain.js";
+import { auditOf } from "../audit/repository.js";
 import type { Client, Harness } from "./harness.js";
 
 /** An audit event as the API shows it (the fields the tests read). */
@@ -48,6 +49,6 @@ export async function writeRequests(
       options.each?.(draft, i);
       drafts.push(draft);
     }
-    await h.services.store.transaction((tx) => tx.audit.append(drafts));
+    await h.services.store.transaction((tx) => auditOf(tx).append(drafts));
   }
 }

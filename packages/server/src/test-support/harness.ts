@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { buildApp } from "../app.js";
-import type { Services } from "../app-services.js";
+import type { Services } from "../services/app-services.js";
 import type { ListenerLimits } from "../http/limits.js";
 import type { RouteDoc } from "../http/route.js";
 import { loadConfig, type Config } from "../config.js";

@@ -1,4 +1,4 @@
-import { oneAtATime } from "../services/one-at-a-time.js";
+import { oneAtATime } from "../lib/one-at-a-time.js";
 import type { Store } from "../store/store.js";
 
 /**

@@ -2,8 +2,8 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { SignJWT, type JWTPayload } from "jose";
 import type { Store } from "../store/store.js";
 import type { SigningKeyRow } from "../store/repositories/signing-keys.js";
-import { newId } from "../services/secrets.js";
-import { open, seal } from "../services/sealed.js";
+import { newId } from "../lib/secrets.js";
+import { open, seal } from "../lib/sealed.js";
 
 /** Opens a private key sealed with the master key (AES-256-GCM, see sealed.ts). */
 function unseal(masterKey: Buffer, sealed: string): Buffer {

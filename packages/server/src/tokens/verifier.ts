@@ -1,7 +1,8 @@
 import { DomainError, type Grant } from "@latchkey/core";
+import { TokenRefusal } from "../access/refusal.js";
 import type { Config } from "../config.js";
-import { grantOf, type Principal } from "../services/principal.js";
-import { safeEqual, sha256 } from "../services/secrets.js";
+import { grantOf, type Principal } from "../access/principal.js";
+import { safeEqual, sha256 } from "../lib/secrets.js";
 import type { ChangeEvent } from "../store/change-feed.js";
 import type { Store } from "../store/store.js";
 import { splitToken, verifyJwt } from "./jwt.js";
@@ -36,16 +37,6 @@ interface Verified {
 
 const MAX_VERIFIED = 100_000;
 
-/** A refusal of a token Latchkey issued (revoked, expired, key deleted): recorded on that token's audit feed. */
-export class TokenRefusal extends DomainError {
-  constructor(
-    code: "TOKEN_INVALID" | "TOKEN_REVOKED" | "TOKEN_EXPIRED",
-    message: string,
-    readonly token: { id: string; entityType: "team" | "org"; entityId: string; email: string },
-  ) {
-    super(code, message);
-  }
-}
 const refOf = (t: TokenSnapshot) => ({ id: t.id, entityType: t.entityType, entityId: t.entityId, email: t.creatorEmail });
 const ended = (end: number | null, nowMs: number) => end !== null && nowMs >= end;
 const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { AUDIT_READ_LIMITS, type Release } from "../../services/audit-reads.js";
-import type { Principal } from "../../services/principal.js";
+import { AUDIT_READ_LIMITS, type Release } from "../../audit/reads.js";
+import type { Principal } from "../../access/principal.js";
 import { writeRequests } from "../../test-support/audit.js";
 import { dialects } from "../../test-support/databases.js";
 import { startHarness, type Client, type Harness } from "../../test-support/harness.js";

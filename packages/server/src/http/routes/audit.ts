@@ -1,11 +1,12 @@
 import { Readable } from "node:stream";
 import { AuditEvent, AuditQuery, AuditVerification } from "@latchkey/core";
 import type { FastifyReply } from "fastify";
-import type { Services } from "../../app-services.js";
-import type { RateDecision } from "../../services/rate-counter.js";
-import type { Principal } from "../../services/principal.js";
+import type { Services } from "../../services/app-services.js";
+import type { RateDecision } from "../../store/rate-counter.js";
+import type { Principal } from "../../access/principal.js";
 import { SENT, type Router } from "../route.js";
-import { entityOf, entityParams, OpaqueId } from "./params.js";
+import { entityParams, OpaqueId } from "./params.js";
+import { entityOf } from "../../access/access.js";
 
 type Query = ReturnType<typeof AuditQuery.parse>;
 

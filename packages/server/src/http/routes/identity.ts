@@ -1,7 +1,7 @@
 import { AuthInfo, type PermissionSet } from "@latchkey/core";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { Services } from "../../app-services.js";
+import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
 
 const union = (sets: PermissionSet[]): PermissionSet => ({

@@ -1,8 +1,9 @@
 import { Invitation, InviteReply, Member, MemberInvite, MemberUpdate, PageQuery, Slug } from "@latchkey/core";
 import { z } from "zod";
-import type { Services } from "../../app-services.js";
+import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
-import { ENTITY_PREFIXES, entityId, UserId } from "./params.js";
+import { ENTITY_PREFIXES, UserId } from "./params.js";
+import { entityId } from "../../access/access.js";
 
 /** Members of teams and organisations. */
 export function memberRoutes(router: Router, { members, invitations }: Services): void {

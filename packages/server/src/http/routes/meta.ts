@@ -1,6 +1,6 @@
 import { PermissionInfo, PERMISSIONS } from "@latchkey/core";
 import type { FastifyInstance } from "fastify";
-import type { Services } from "../../app-services.js";
+import type { Services } from "../../services/app-services.js";
 import { errorBody } from "../errors.js";
 import { buildOpenApi, docsPage } from "../openapi.js";
 import type { Router } from "../route.js";

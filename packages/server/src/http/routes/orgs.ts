@@ -1,5 +1,5 @@
 import { Org, OrgCreate, OrgUpdate, PageQuery, Team, TeamCreate } from "@latchkey/core";
-import type { Services } from "../../app-services.js";
+import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
 import { Deleted, OrgParams } from "./params.js";
 

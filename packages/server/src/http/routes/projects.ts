@@ -1,21 +1,17 @@
-import { DomainError, PageQuery, Project, ProjectCreate, ProjectUpdate, Slug } from "@latchkey/core";
+import { PageQuery, Project, ProjectCreate, ProjectUpdate, Slug } from "@latchkey/core";
 import { z } from "zod";
-import type { Services } from "../../app-services.js";
-import type { Principal } from "../../services/principal.js";
+import type { Services } from "../../services/app-services.js";
+import type { Principal } from "../../access/principal.js";
 import type { Router } from "../route.js";
 import { Deleted } from "./params.js";
+import { entityOf } from "../../access/access.js";
 
 const Params = z.strictObject({ teamId: Slug.optional() });
 const ProjectParams = z.strictObject({ teamId: Slug.optional(), projectId: Slug });
 
 /** The team a request acts on: named by the path, or implied by a team token (`/v1/projects`). */
-function teamOf(principal: Principal, teamId: string | undefined): string {
-  if (teamId !== undefined) return teamId;
-  if (principal.scope?.entityType === "team") return principal.scope.entityId;
-  throw new DomainError("VALIDATION_FAILED", "this credential implies no team: use /v1/teams/{teamId}/projects", {
-    fields: { teamId: "required for this credential" },
-  });
-}
+const teamOf = (principal: Principal, params: { teamId?: string | undefined }): string =>
+  entityOf(principal, params, "teamId", "team", "projects").id;
 
 /** Projects: the protected resource. */
 export function projectRoutes(router: Router, { projects }: Services): void {
@@ -31,7 +27,7 @@ export function projectRoutes(router: Router, { projects }: Services): void {
     reply: Project,
     list: "projects",
     handler: ({ principal, params, query }) =>
-      projects.list(principal, teamOf(principal, params.teamId), { perPage: query.per_page, cursor: query.cursor }),
+      projects.list(principal, teamOf(principal, params), { perPage: query.per_page, cursor: query.cursor }),
   });
   router.add({
     method: "POST",
@@ -42,7 +38,7 @@ export function projectRoutes(router: Router, { projects }: Services): void {
     params: Params,
     body: ProjectCreate,
     reply: Project,
-    handler: ({ principal, params, body }) => projects.create(principal, teamOf(principal, params.teamId), body),
+    handler: ({ principal, params, body }) => projects.create(principal, teamOf(principal, params), body),
   });
   router.add({
     method: "GET",
@@ -52,7 +48,7 @@ export function projectRoutes(router: Router, { projects }: Services): void {
     permission: "project.read",
     params: ProjectParams,
     reply: Project,
-    handler: ({ principal, params }) => projects.get(principal, teamOf(principal, params.teamId), params.projectId),
+    handler: ({ principal, params }) => projects.get(principal, teamOf(principal, params), params.projectId),
   });
   router.add({
     method: "PATCH",
@@ -63,7 +59,7 @@ export function projectRoutes(router: Router, { projects }: Services): void {
     params: ProjectParams,
     body: ProjectUpdate,
     reply: Project,
-    handler: ({ principal, params, body }) => projects.update(principal, teamOf(principal, params.teamId), params.projectId, body),
+    handler: ({ principal, params, body }) => projects.update(principal, teamOf(principal, params), params.projectId, body),
   });
   router.add({
     method: "DELETE",
@@ -73,6 +69,6 @@ export function projectRoutes(router: Router, { projects }: Services): void {
     permission: "project.delete",
     params: ProjectParams,
     reply: Deleted,
-    handler: ({ principal, params }) => projects.remove(principal, teamOf(principal, params.teamId), params.projectId),
+    handler: ({ principal, params }) => projects.remove(principal, teamOf(principal, params), params.projectId),
   });
 }

@@ -11,9 +11,10 @@ import {
   TeamRoleUpdate,
 } from "@latchkey/core";
 import { z } from "zod";
-import type { Services } from "../../app-services.js";
+import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
-import { Deleted, ENTITY_PREFIXES, entityId, UserId } from "./params.js";
+import { Deleted, ENTITY_PREFIXES, UserId } from "./params.js";
+import { entityId } from "../../access/access.js";
 
 /** Team and organisation roles, and who holds them. */
 export function roleRoutes(router: Router, { roles, members }: Services): void {

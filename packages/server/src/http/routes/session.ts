@@ -1,9 +1,10 @@
 import { DomainError, InvitationAccept, InvitationConfirm, PasswordChange, SessionCreate, SessionReply, SetupCreate } from "@latchkey/core";
 import { z } from "zod";
-import type { Services } from "../../app-services.js";
+import type { Services } from "../../services/app-services.js";
 import type { Authenticator } from "../authenticate.js";
 import type { Router } from "../route.js";
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "../session-cookie.js";
+import { refuseTokens } from "../../access/access.js";
 
 /** Console sign-in, first-run setup and accepting invitations. */
 export function sessionRoutes(router: Router, services: Services, auth: Authenticator): void {
@@ -53,7 +54,7 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     tags: ["session"],
     reply: z.object({ signedOut: z.literal(true) }),
     handler: async ({ request, reply, principal }) => {
-      if (principal.kind !== "session") throw new DomainError("FORBIDDEN", "an API token has no session to end");
+      refuseTokens(principal, "an API token has no session to end");
       const session = await auth.session(request);
       if (session) await sessions.signOut(session);
       clearSessionCookie(reply, config);
@@ -70,7 +71,7 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     reply: SessionReply,
     secret: true,
     handler: async ({ body, request, reply, principal }) => {
-      if (principal.kind !== "session") throw new DomainError("FORBIDDEN", "an API token cannot change a password");
+      refuseTokens(principal, "an API token cannot change a password");
       const session = await auth.session(request);
       if (!session) throw new DomainError("UNAUTHENTICATED", "not signed in");
       const { sessionId, csrfToken } = await sessions.changePassword(session, body, request.ip);

@@ -1,5 +1,5 @@
 import { PageQuery, Team, TeamCreate, TeamUpdate } from "@latchkey/core";
-import type { Services } from "../../app-services.js";
+import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
 import { Deleted, TeamParams } from "./params.js";
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, sign } from "node:crypto";
 import { DomainError } from "@latchkey/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { Principal } from "../../services/principal.js";
+import type { Principal } from "../../access/principal.js";
 import { createTestClock } from "../../test-support/clock.js";
 import { dialects } from "../../test-support/databases.js";
 import { OWNER_EMAIL, OWNER_PASSWORD, startHarness, type Client, type Harness, type TestReply } from "../../test-support/harness.js";

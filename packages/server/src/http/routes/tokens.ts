@@ -1,7 +1,8 @@
 import { KeyRotate, KeyRotated, TokenCreate, TokenCreated, TokenListQuery, TokenMetadata, TokenUpdate } from "@latchkey/core";
-import type { Services } from "../../app-services.js";
+import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
-import { Deleted, entityOf, entityParams, OpaqueId } from "./params.js";
+import { Deleted, entityParams, OpaqueId } from "./params.js";
+import { entityOf } from "../../access/access.js";
 
 /** API tokens of teams and organisations, and the unprefixed `/v1/tokens` a token uses for its own team or organisation. */
 export function tokenRoutes(router: Router, { tokens }: Services): void {

@@ -1,5 +1,22 @@
-import { PostgresDialect } from "kysely";
+import { PostgresDialect, sql } from "kysely";
 import pg from "pg";
+import type { Dialect } from "./dialect.js";
+
+/** PostgreSQL's ways: row locks, advisory locks and NOTIFY, all held or sent within the caller's transaction. */
+export const POSTGRES: Dialect = {
+  kind: "postgres",
+  forUpdate: (query) => query.forUpdate(),
+  lockRow: async (ex, table, id) => {
+    await ex.selectFrom(table).select("id").where("id", "=", id).forUpdate().execute();
+  },
+  advisoryLock: async (ex, name) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(ex);
+  },
+  notify: async (ex, channel, payload) => {
+    await sql`select pg_notify(${channel}, ${payload})`.execute(ex);
+  },
+  bulkInsert: null,
+};
 
 /** The shared dialect: a pool per process on one PostgreSQL. */
 export function postgresDialect(url: string, max = 10): { dialect: PostgresDialect; pool: pg.Pool } {

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver } from "kysely";
+import type { BulkInsert, Dialect } from "./dialect.js";
 
 /**
  * Transactions that take the write lock when they begin (`begin immediate`), waiting for it under busy_timeout.
@@ -18,15 +19,12 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-/** Rows written straight through a prepared statement, for bulk appends on the hot path (the audit log). */
-export type BulkInsert = <T extends object>(table: string, rows: readonly T[]) => void;
-
 /**
  * The embedded dialect: one file, WAL, foreign keys on, writers wait instead of failing. `checkpoints`: this
  * connection moves the WAL into the database file once a second (one connection per process does; the audit
  * writer's thread, where there is one, so that the copy and its fsync never stall the event loop).
  */
-export function sqliteDialect(path: string, checkpoints = true): { dialect: SqliteDialect; bulkInsert: BulkInsert } {
+export function sqliteDialect(path: string, checkpoints = true): { kysely: SqliteDialect; dialect: Dialect } {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
   database.pragma("journal_mode = WAL");
@@ -74,7 +72,7 @@ export function sqliteDialect(path: string, checkpoints = true): { dialect: Sqli
     }
   };
   return {
-    dialect: new ImmediateSqliteDialect({
+    kysely: new ImmediateSqliteDialect({
       database: {
         prepare,
         close: () => {
@@ -83,7 +81,14 @@ export function sqliteDialect(path: string, checkpoints = true): { dialect: Sqli
         },
       },
     }),
-    bulkInsert,
+    dialect: {
+      kind: "sqlite",
+      forUpdate: (query) => query,
+      lockRow: () => Promise.resolve(),
+      advisoryLock: () => Promise.resolve(),
+      notify: () => Promise.resolve(),
+      bulkInsert,
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { DomainError } from "@latchkey/core";
 import type { Store } from "../store/store.js";
-import type { Principal } from "./principal.js";
-import { createRateCounter, type RateDecision } from "./rate-counter.js";
+import type { Principal } from "../access/principal.js";
+import { createRateCounter, type RateDecision } from "../store/rate-counter.js";
 
 /**
  * How much of the expensive audit reads (the chain check, JSON lines exports) one person and one process take. Each

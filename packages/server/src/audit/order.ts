@@ -1,7 +1,25 @@
 import { sql, type Expression, type SqlBool } from "kysely";
-import type { Keyset } from "../pagination.js";
-import type { AuditSegmentsTable } from "../schema.js";
-import type { AuditFilter, AuditRow } from "./audit.js";
+import type { Keyset } from "../store/pagination.js";
+import type { AuditEventsTable, AuditSegmentsTable, EntityType } from "../store/schema.js";
+
+export type AuditRow = AuditEventsTable;
+
+/** What an audit list may be narrowed to. */
+export interface AuditFilter {
+  entity?: { type: EntityType; id: string };
+  /** One token's feed: its requests and the changes made to it. */
+  tokenFeed?: string;
+  /** Events made with one token. */
+  tokenId?: string;
+  after?: string;
+  before?: string;
+  eventType?: string;
+  actor?: string;
+  outcome?: string;
+  origin?: string;
+  resourceType?: string;
+  resourceId?: string;
+}
 
 // The order audit lists are read in, and where a page of them may stop (see the audit repository's `page`).
 

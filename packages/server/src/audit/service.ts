@@ -1,18 +1,20 @@
 import { DomainError } from "@latchkey/core";
-import type { AuditBuffer } from "../audit/buffer.js";
-import type { AuditDraft } from "../audit/chain.js";
-import { verifyFeed, type ChainCheck } from "../audit/verify.js";
+import type { AuditBuffer } from "./buffer.js";
+import type { AuditDraft } from "./chain.js";
+import { verifyFeed, type ChainCheck } from "./verify.js";
 import type { Config } from "../config.js";
-import type { AuditFilter, AuditRow } from "../store/repositories/audit.js";
+import type { AuditFilter, AuditRow } from "./order.js";
+import { auditOf } from "./repository.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { Repositories, Store } from "../store/store.js";
 import type { EntityType } from "../store/schema.js";
-import { createTimeSlicer } from "../store/time-slices.js";
-import type { AuditReadGate, Release } from "./audit-reads.js";
-import { authorize, type Principal, type RequestContext } from "./principal.js";
-import type { RateDecision } from "./rate-counter.js";
-import { entityFor, entityPermission } from "./scope.js";
-import { newSortableId } from "./secrets.js";
+import { createTimeSlicer } from "../lib/time-slices.js";
+import type { AuditReadGate, Release } from "./reads.js";
+import type { Principal } from "../access/principal.js";
+import type { RequestContext } from "../access/request-context.js";
+import type { RateDecision } from "../store/rate-counter.js";
+import { newSortableId } from "../lib/secrets.js";
+import { authorize, entityFor, entityPermission } from "../access/access.js";
 
 /** Statuses that say the caller was refused (credential, permission, rate limit), not that the work failed. */
 const DENIED = new Set([401, 403, 429]);
@@ -55,6 +57,7 @@ export function createAuditService(deps: {
   nowMs: () => number;
 }) {
   const { store, config, buffer, gate, now, nowMs } = deps;
+  const log = auditOf(store);
 
   /** An expensive read (a whole feed) counts against its person's limit and waits for a place to run. */
   const admit = async (principal: Principal, onRate?: (decision: RateDecision) => void): Promise<Release> => {
@@ -128,7 +131,7 @@ export function createAuditService(deps: {
         prev_hash: "",
         hash: "",
       };
-      await tx.audit.append([draft]);
+      await auditOf(tx).append([draft]);
     },
 
     /** The event of one request made with an API token (allowed, denied or failed). */
@@ -181,7 +184,7 @@ export function createAuditService(deps: {
       tokenId?: string,
     ) {
       const filter = { ...(await filterFor(principal, type, id, tokenId)), ...query };
-      const result = await store.audit.page(filter, page, createTimeSlicer());
+      const result = await log.page(filter, page, createTimeSlicer());
       return { ...result, items: result.items.map(toAuditEvent) };
     },
 
@@ -207,7 +210,7 @@ export function createAuditService(deps: {
         do {
           // The export already started: its next page waits its turn rather than being refused.
           release ??= await gate.enter(principal, { queue: true });
-          const page = await store.audit.page(filter, { perPage: 500, cursor }, slicer);
+          const page = await log.page(filter, { perPage: 500, cursor }, slicer);
           release();
           release = null;
           // A page's lines go out as one piece: a write per line cost more than making the lines.
@@ -234,11 +237,11 @@ export function createAuditService(deps: {
       const filter = await filterFor(principal, type, id, tokenId);
       const release = await admit(principal, onRate);
       try {
-        const feeds = tokenId !== undefined ? [`token:${tokenId}`] : await store.audit.feedsOf(type, filter.entity?.id ?? id);
+        const feeds = tokenId !== undefined ? [`token:${tokenId}`] : await log.feedsOf(type, filter.entity?.id ?? id);
         const slicer = createTimeSlicer();
         let checked = 0;
         for (const feed of feeds.sort()) {
-          const result = await verifyFeed(store.audit, feed, slicer);
+          const result = await verifyFeed(log, feed, slicer);
           checked += result.checked;
           if (!result.ok) return { ...result, checked };
         }
@@ -251,7 +254,7 @@ export function createAuditService(deps: {
     /** Deletes events past the retention period; the remaining chains keep verifying. */
     async prune(): Promise<number> {
       const cutoff = new Date(now().getTime() - config.audit.retentionDays * 86_400_000).toISOString();
-      return store.transaction((tx) => tx.audit.prune(cutoff));
+      return store.transaction((tx) => auditOf(tx).prune(cutoff));
     },
   };
 }

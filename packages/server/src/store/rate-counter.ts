@@ -1,5 +1,5 @@
-import type { Store } from "../store/store.js";
-import { oneAtATime } from "./one-at-a-time.js";
+import type { Store } from "./store.js";
+import { oneAtATime } from "../lib/one-at-a-time.js";
 
 /** A request counted (or not) against a limit. */
 export interface RateDecision {

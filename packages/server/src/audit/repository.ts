@@ -1,30 +1,21 @@
-import { chain, type AuditDraft } from "../../audit/chain.js";
-import { chainSegments, expandSegment, isSegmentFeed } from "../../audit/segments.js";
-import type { Executor } from "../database.js";
-import type { BulkInsert } from "../dialects/sqlite.js";
-import { after, decodeCursor, encodeCursor, toPage, type Keyset, type Page, type PageRequest } from "../pagination.js";
-import type { AuditEventsTable, EntityType } from "../schema.js";
-import type { TimeSlicer } from "../time-slices.js";
-import { comesAfter, justAtOrBefore, matches, newestFirst, segmentAfter, type SegmentKey } from "./audit-order.js";
-
-export type AuditRow = AuditEventsTable;
-
-/** What an audit list may be narrowed to. */
-export interface AuditFilter {
-  entity?: { type: EntityType; id: string };
-  /** One token's feed: its requests and the changes made to it. */
-  tokenFeed?: string;
-  /** Events made with one token. */
-  tokenId?: string;
-  after?: string;
-  before?: string;
-  eventType?: string;
-  actor?: string;
-  outcome?: string;
-  origin?: string;
-  resourceType?: string;
-  resourceId?: string;
-}
+import { chain, type AuditDraft } from "./chain.js";
+import { chainSegments, expandSegment, isSegmentFeed } from "./segments.js";
+import type { Executor } from "../store/database.js";
+import type { Dialect } from "../store/dialects/dialect.js";
+import { after, decodeCursor, encodeCursor, toPage, type Keyset, type Page, type PageRequest } from "../store/pagination.js";
+import type { EntityType } from "../store/schema.js";
+import type { TimeSlicer } from "../lib/time-slices.js";
+import type { Repositories } from "../store/store.js";
+import {
+  comesAfter,
+  justAtOrBefore,
+  matches,
+  newestFirst,
+  segmentAfter,
+  type AuditFilter,
+  type AuditRow,
+  type SegmentKey,
+} from "./order.js";
 
 const INSERT_CHUNK = 400;
 /** Segments read at a time by a list: the first read is small (a page is usually in the newest segment), then more. */
@@ -36,16 +27,15 @@ const MAX_SEGMENTS_PER_PAGE = 64;
 const SEGMENTS_PER_CHUNK = 2;
 
 /** The audit log: hash-chained feeds, appended under a per-feed lock so that chains stay linear across processes. */
-export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres", bulkInsert: BulkInsert | null) {
+export function createAuditRepository(db: Executor, dialect: Dialect) {
+  const { bulkInsert } = dialect;
   const lockHead = async (feed: string) => {
     await db
       .insertInto("audit_feed_heads")
       .values({ feed, seq: 0, hash: "", anchor_seq: 0, anchor_hash: "" })
       .onConflict((oc) => oc.column("feed").doNothing())
       .execute();
-    let q = db.selectFrom("audit_feed_heads").selectAll().where("feed", "=", feed);
-    if (kind === "postgres") q = q.forUpdate();
-    return q.executeTakeFirstOrThrow();
+    return dialect.forUpdate(db.selectFrom("audit_feed_heads").selectAll().where("feed", "=", feed)).executeTakeFirstOrThrow();
   };
 
   /** Where a pruned feed's stored chain now starts: after the last pruned event. */
@@ -283,3 +273,7 @@ export function createAuditRepository(db: Executor, kind: "sqlite" | "postgres",
 }
 
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
+
+/** The audit log on the store's pool or inside an open transaction: the store itself knows nothing of audit. */
+export const auditOf = (repositories: Pick<Repositories, "executor">): AuditRepository =>
+  createAuditRepository(repositories.executor.ex, repositories.executor.dialect);

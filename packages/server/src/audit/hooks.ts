@@ -1,9 +1,9 @@
 import { DomainError } from "@latchkey/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { AuditService } from "../services/audit.js";
-import type { Principal, RequestContext } from "../services/principal.js";
-import { TokenRefusal } from "../tokens/verifier.js";
-import { requestContext } from "./authenticate.js";
+import type { AuditService } from "./service.js";
+import type { Principal } from "../access/principal.js";
+import { TokenRefusal } from "../access/refusal.js";
+import { requestContext, type RequestContext } from "../access/request-context.js";
 
 /** What a route pattern says of its resource: its type, and the path parameter that holds its id. */
 export interface ResourcePattern {

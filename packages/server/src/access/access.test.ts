@@ -1,0 +1,73 @@
+import { UNRESTRICTED, type Grant } from "@latchkey/core";
+import { describe, expect, it } from "vitest";
+import { authorizeTeamDeletion, entityOf } from "./access.js";
+import type { Principal } from "./principal.js";
+
+const person = (grants: Grant[], scope: Principal["scope"] = null): Principal => ({
+  kind: scope ? "api" : "session",
+  userId: "u1",
+  email: "u1@example.com",
+  tokenId: scope ? "tok" : null,
+  grants,
+  scope,
+});
+const none = { orgScope: [], teamScope: [], projectScope: [] };
+const orgGrant = (orgScope: string[], teams: string[] | null): Grant => ({
+  entityType: "org",
+  entityId: "acme",
+  orgId: "acme",
+  permissions: { ...none, orgScope },
+  restrictions: teams
+    ? { enabled: true, teams: teams.map((teamId) => ({ teamId, restrictions: UNRESTRICTED })) }
+    : { enabled: false, teams: [] },
+});
+const teamGrant = (teamScope: string[]): Grant => ({
+  entityType: "team",
+  entityId: "red",
+  orgId: "acme",
+  permissions: { ...none, teamScope },
+  restrictions: UNRESTRICTED,
+});
+const red = { id: "red", org_id: "acme" };
+
+describe("authorizeTeamDeletion", () => {
+  it.each([
+    ["team.delete on the team", [teamGrant(["team.delete"])], true],
+    ["org.teams.delete, unrestricted", [orgGrant(["org.teams.delete"], null)], true],
+    ["org.teams.delete restricted to this team", [orgGrant(["org.teams.delete"], ["red"])], true],
+    // The grant that holds org.teams.delete must itself reach the team: another grant's reach does not lend it.
+    [
+      "org.teams.delete restricted to another team, plus a team role",
+      [orgGrant(["org.teams.delete"], ["blue"]), teamGrant(["team.read"])],
+      false,
+    ],
+    ["a team role without team.delete", [teamGrant(["team.read", "team.update"])], false],
+  ] as const)("%s", (_, grants, allowed) => {
+    let refusal: unknown = null;
+    try {
+      authorizeTeamDeletion(person([...grants]), red);
+    } catch (error) {
+      refusal = error;
+    }
+    if (allowed) expect(refusal).toBeNull();
+    else expect(refusal).toMatchObject({ code: "FORBIDDEN", message: "missing permission team.delete", status: 403 });
+  });
+});
+
+describe("entityOf", () => {
+  const teamToken = person([teamGrant(["team.read"])], { entityType: "team", entityId: "red" });
+  const orgToken = person([orgGrant(["org.read"], null)], { entityType: "org", entityId: "acme" });
+
+  it("takes the entity the path names, else the one the token implies", () => {
+    expect(entityOf(teamToken, { teamId: "blue" }, "teamId", "team")).toEqual({ type: "team", id: "blue" });
+    expect(entityOf(teamToken, {}, "teamId", "team")).toEqual({ type: "team", id: "red" });
+    expect(entityOf(orgToken, {}, "orgId")).toEqual({ type: "org", id: "acme" });
+  });
+
+  it("refuses a credential that implies no entity of that kind, naming the path to use", () => {
+    expect(() => entityOf(orgToken, {}, "teamId", "team", "projects")).toThrow(
+      "this credential implies no team: use /v1/teams/{teamId}/projects",
+    );
+    expect(() => entityOf(person([]), {}, "orgId", "org")).toThrow("this credential implies no org: use /v1/orgs/{orgId}/...");
+  });
+});

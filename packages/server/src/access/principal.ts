@@ -1,0 +1,41 @@
+import { type Grant, type OrgRestrictions, type PermissionSet, type ProjectRestrictions } from "@latchkey/core";
+import type { RoleRow } from "../store/repositories/roles.js";
+import type { RequestContext } from "./request-context.js";
+
+/** Who is calling and what they hold, whatever the credential: the one type every service authorizes against. */
+export interface Principal {
+  kind: "session" | "api";
+  /** The person: the signed-in user, or the user who created the token. */
+  userId: string;
+  email: string;
+  /** The API token's id when the credential is a token. */
+  tokenId: string | null;
+  grants: Grant[];
+  /** The team or organisation a token belongs to, which unprefixed paths (`/v1/projects`) act on. */
+  scope: { entityType: "team" | "org"; entityId: string } | null;
+  /** API tokens: requests per hour this token may make (its team's or organisation's limit, or the server's). */
+  rateLimitPerHour?: number;
+  /** Set by the HTTP layer; absent for work that no request started. */
+  context?: RequestContext;
+}
+
+/** The grant a stored role gives; `teamOrgId` is the organisation of a team role's team. */
+export function grantOf(role: RoleRow, teamOrgId: string | null): Grant {
+  const permissions = JSON.parse(role.permissions) as PermissionSet;
+  if (role.entity_type === "team") {
+    return {
+      entityType: "team",
+      entityId: role.entity_id,
+      orgId: teamOrgId,
+      permissions,
+      restrictions: JSON.parse(role.restrictions) as ProjectRestrictions,
+    };
+  }
+  return {
+    entityType: "org",
+    entityId: role.entity_id,
+    orgId: role.entity_id,
+    permissions,
+    restrictions: JSON.parse(role.restrictions) as OrgRestrictions,
+  };
+}

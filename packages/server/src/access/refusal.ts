@@ -1,0 +1,12 @@
+import { DomainError } from "@latchkey/core";
+
+/** A refusal of a token Latchkey issued (revoked, expired, key deleted): recorded on that token's audit feed. */
+export class TokenRefusal extends DomainError {
+  constructor(
+    code: "TOKEN_INVALID" | "TOKEN_REVOKED" | "TOKEN_EXPIRED",
+    message: string,
+    readonly token: { id: string; entityType: "team" | "org"; entityId: string; email: string },
+  ) {
+    super(code, message);
+  }
+}

@@ -1,0 +1,32 @@
+import type { FastifyRequest } from "fastify";
+
+/** Where a request came from, for the audit log. */
+export interface RequestContext {
+  ip: string;
+  userAgent: string;
+  origin: "api" | "ui" | "cli";
+  method: string;
+  /** The path without its query string (which may carry secrets such as a one-time session token). */
+  path: string;
+}
+
+const ORIGINS = new Set(["ui", "cli"]);
+
+/** A request URL without its query string (which may carry anything, and is never recorded). */
+const pathOf = (url: string): string => {
+  const q = url.indexOf("?");
+  return q === -1 ? url : url.slice(0, q);
+};
+
+/** Where a request came from: the console and the CLI say so in `x-latchkey-origin`; anything else is the API. */
+export function requestContext(request: FastifyRequest): RequestContext {
+  const origin = request.headers["x-latchkey-origin"];
+  const userAgent = request.headers["user-agent"] ?? "";
+  return {
+    ip: request.ip,
+    userAgent: userAgent.slice(0, 512),
+    origin: typeof origin === "string" && ORIGINS.has(origin) ? (origin as "ui" | "cli") : "api",
+    method: request.method,
+    path: pathOf(request.url).slice(0, 2048),
+  };
+}
