@@ -112,3 +112,36 @@ describe.each(dialects())("password throttles under a parallel burst on %s", (ki
     }
   });
 });
+
+// Mutation testing showed the in-memory sliding window hidden behind the shared fixed-window counter: every test
+// stayed inside one quarter hour, where both agree. Across a quarter's boundary only the sliding window remembers.
+describe.each(dialects())("the password throttle's sliding window on %s", (kind) => {
+  const QUARTER = 15 * 60_000;
+  let clockMs = Math.floor(Date.now() / QUARTER) * QUARTER + 14 * 60_000; // one minute before a quarter ends
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(kind, {}, { now: () => new Date(clockMs) });
+  });
+  afterAll(() => h.close());
+
+  it("failures late in one quarter hour still count early in the next, until each is 15 minutes old", async () => {
+    const team = (await h.owner.ok<{ id: string }>("POST", "/v1/teams", { name: "Window" })).id;
+    const email = `window-${randomBytes(4).toString("hex")}@example.com`;
+    const password = "the right password here";
+    await h.newMember(h.owner, `/v1/teams/${team}`, ["default"], email, password);
+    const signIn = (pw: string, i: number) =>
+      h.app.inject({ method: "POST", url: "/v1/session", payload: { email, password: pw }, remoteAddress: remote(0x0c0000 + i) });
+    const failedAt = clockMs;
+    for (let i = 0; i < MAX; i++) expect((await signIn(`wrong ${i}`, i)).statusCode).toBe(401);
+    // Two minutes on: a new fixed window, whose shared count starts at zero. The account still waits, and is told
+    // for how long: until the failures are 15 minutes old.
+    clockMs = failedAt + 2 * 60_000;
+    const blocked = await signIn(password, 100);
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers["retry-after"])).toBe(13 * 60);
+    clockMs = failedAt + QUARTER - 1;
+    expect((await signIn(password, 101)).statusCode).toBe(429);
+    clockMs = failedAt + QUARTER + 1;
+    expect((await signIn(password, 102)).statusCode).toBe(200);
+  });
+});
