@@ -1,4 +1,4 @@
-import { can, covers, DomainError } from "@latchkey/core";
+import { can, covers, DomainError, type Grant } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { InvitationRow } from "../store/repositories/invitations.js";
@@ -37,10 +37,10 @@ async function entityOf(tx: Repositories, row: InvitationRow): Promise<{ orgId: 
  * Whether the person who sent an invitation could send it now: still allowed to manage the members there, and still
  * holding everything its roles grant. An invitation carries its inviter's power only while the inviter has it.
  */
-export async function inviterStillCan(tx: Repositories, row: InvitationRow): Promise<boolean> {
+export async function inviterStillCan(tx: Repositories, row: InvitationRow, inviterGrants?: Grant[]): Promise<boolean> {
   const entity = await entityOf(tx, row);
   if (!entity) return false;
-  const grants = await grantsOfUser(tx, row.invited_by);
+  const grants = inviterGrants ?? (await grantsOfUser(tx, row.invited_by));
   const resource = row.entity_type === "team" ? { teamId: row.entity_id, orgId: entity.orgId } : { orgId: row.entity_id };
   if (!can(grants, `${row.entity_type}.members.manage`, resource)) return false;
   const roles = await tx.roles.byIds(row.entity_type, row.entity_id, JSON.parse(row.roles) as string[]);
@@ -194,7 +194,9 @@ export function createInvitationService(deps: { store: Store; config: Config; no
       }
       const sent = await tx.invitations.pendingSentBy(userId, at);
       const beyond: InvitationRow[] = [];
-      for (const row of sent) if (!(await inviterStillCan(tx, row))) beyond.push(row);
+      // Every invitation here was sent by `userId`: their grants are read once, not once per invitation.
+      const grants = sent.length > 0 ? await grantsOfUser(tx, userId) : [];
+      for (const row of sent) if (!(await inviterStillCan(tx, row, grants))) beyond.push(row);
       await revokeRows(tx, principal, beyond, "the inviter can no longer give these roles");
     },
 
