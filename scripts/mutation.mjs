@@ -25,6 +25,7 @@ const GROUPS = [
       "packages/server/src/http/routes/session.test.ts",
       "packages/server/src/security/sessions.test.ts",
       "packages/server/src/security/throttle-bursts.test.ts",
+      "packages/server/src/services/throttle.test.ts",
     ],
   },
   {
