@@ -62,3 +62,9 @@ export async function exportFeed(owner: Api, path: string): Promise<{ userAgent:
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `result` holds `answered` 2xx replies, or `capMs` has passed (a busy machine serves slowly). */
+export async function loadFor(result: LoadResult, answered: number, capMs: number): Promise<void> {
+  const deadline = performance.now() + capMs;
+  while (result.answered.size < answered && performance.now() < deadline) await sleep(20);
+}

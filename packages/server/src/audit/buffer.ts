@@ -22,8 +22,6 @@ export function createAuditBuffer(deps: {
   batchSize?: number;
   intervalMs?: number;
   onError?: (error: unknown) => void;
-  /** Sizes of the writes that held waiting events (for the benchmark and metrics). */
-  onGroup?: (size: number, ms: number) => void;
 }) {
   const { writer, max } = deps;
   const batchSize = deps.batchSize ?? 500;
@@ -35,12 +33,14 @@ export function createAuditBuffer(deps: {
   let writing: Promise<void> | null = null;
   let scheduled = false;
   let failing = false;
+  // Writes that held waiting events (group commits): how many, their events, the largest, and their time.
+  const groups = { writes: 0, events: 0, largest: 0, ms: 0 };
 
   const writeOnce = async (): Promise<void> => {
     const batch = queue.slice(0, batchSize);
     if (batch.length === 0) return;
     const held = waiting > 0 ? waiters.slice(0, batch.length) : [];
-    const started = deps.onGroup ? performance.now() : 0;
+    const started = held.length > 0 ? performance.now() : 0;
     try {
       await writer.write(batch);
       queue = queue.slice(batch.length);
@@ -54,7 +54,12 @@ export function createAuditBuffer(deps: {
       settle(held, error);
       throw error;
     }
-    if (held.length > 0) deps.onGroup?.(batch.length, performance.now() - started);
+    if (held.length > 0) {
+      groups.writes++;
+      groups.events += batch.length;
+      groups.largest = Math.max(groups.largest, batch.length);
+      groups.ms += performance.now() - started;
+    }
     settle(held);
   };
 
@@ -136,6 +141,8 @@ export function createAuditBuffer(deps: {
     flush,
     pending: () => queue.length,
     failing: () => failing,
+    /** Group commits so far: writes, events in them, the largest, and the time spent writing them. */
+    groups: () => ({ ...groups }),
     async close(): Promise<void> {
       clearInterval(timer);
       await flush();
