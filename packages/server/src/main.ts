@@ -2,6 +2,7 @@
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { rotateSigningKey } from "./rotate-signing-key.js";
+import { backup } from "./backup.js";
 
 /** How long in-flight requests may take to finish on SIGTERM before their connections are closed. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -23,8 +24,17 @@ async function main(): Promise<void> {
     process.stdout.write(`New signing key ${kid} is active; tokens signed by older keys keep working.\n`);
     return;
   }
+  if (command === "backup") {
+    process.exitCode = await backup(
+      config,
+      process.argv[3],
+      (line) => process.stdout.write(line),
+      (line) => process.stderr.write(line),
+    );
+    return;
+  }
   if (command !== undefined) {
-    process.stderr.write(`latchkey: unknown command '${command}' (commands: rotate-signing-key; none starts the server)\n`);
+    process.stderr.write(`latchkey: unknown command '${command}' (commands: rotate-signing-key, backup <file>; none starts the server)\n`);
     process.exit(2);
   }
   const { app, services } = await buildApp(config);
