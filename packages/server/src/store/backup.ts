@@ -23,6 +23,7 @@ export async function backupSqlite(
   source: string,
   destination: string,
   onProgress: (progress: BackupProgress) => void = () => undefined,
+  stepPages = STEP_PAGES,
 ): Promise<{ totalPages: number; restarts: number; check: string }> {
   if (!existsSync(source)) throw new Error(`no database at ${source}`);
   if (existsSync(destination)) throw new Error(`${destination} exists already; a backup never overwrites a file`);
@@ -40,7 +41,7 @@ export async function backupSqlite(
         }
         last = remainingPages;
         onProgress({ totalPages, remainingPages, restarts });
-        return whole ? Math.max(totalPages, 1) : STEP_PAGES;
+        return whole ? Math.max(totalPages, 1) : stepPages;
       },
     });
     const copy = new SQLite(destination, { readonly: true, fileMustExist: true });
