@@ -71,7 +71,7 @@ async function main() {
   const records = [];
 
   // (1) SQLite.
-  if (process.argv.includes("--only-http")) return http(records, started);
+  if (process.argv.includes("--only-http")) return httpParts(records, started);
   const dir = mkdtempSync(join(os.tmpdir(), "latchkey-bench-audit-sqlite-"));
   try {
     const { result, services, app } = await eventsRun({
@@ -116,11 +116,11 @@ async function main() {
     }
   }
 
-  return http(records, started);
+  return httpParts(records, started);
 }
 
 /** Part (2) and (3), then the exit code. */
-async function http(records, started) {
+async function httpParts(records, started) {
   // (2) HTTP.
   if (!process.argv.includes("--no-http")) {
     out(
