@@ -5,7 +5,11 @@ import { startHarness, type Harness } from "../test-support/harness.js";
 
 /** The request events stored for one token, read straight from the store (no flush, no API). */
 async function stored(h: Harness, tokenId: string) {
-  const segments = await h.services.store.db.kysely.selectFrom("audit_segments").selectAll().where("feed", "=", `token:${tokenId}`).execute();
+  const segments = await h.services.store.db.kysely
+    .selectFrom("audit_segments")
+    .selectAll()
+    .where("feed", "=", `token:${tokenId}`)
+    .execute();
   return { segments: segments.length, events: segments.flatMap(expandSegment) };
 }
 
