@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuditBuffer } from "./buffer.js";
 import { expandSegment } from "./segments.js";
+import { inlineWriter } from "./writer.js";
 import { dialects } from "../test-support/databases.js";
 import { startHarness, type Harness } from "../test-support/harness.js";
 
@@ -89,6 +91,42 @@ describe.each(dialects())("answered means audited (LATCHKEY_AUDIT_DURABILITY=com
     expect((await t.get("/v1/projects")).status).toBe(200);
     expect((await stored(h, apiToken.id)).events).toHaveLength(4);
     expect(await h.owner.ok("GET", `/v1/teams/acme/tokens/${apiToken.id}/audit-logs/verify`)).toEqual({ ok: true, checked: 4 });
+  });
+});
+
+describe.each(dialects())("the group commit of the audit buffer on %s", (kind) => {
+  it("writes at the next turn of the event loop, never waiting for its timer; events of one turn share one write", async () => {
+    const h = await startHarness(kind);
+    try {
+      await h.owner.ok("POST", "/v1/teams", { name: "Acme" });
+      const { apiToken } = await mint(h, "direct");
+      // The timer is an hour away: only the group commit can write these.
+      const buffer = createAuditBuffer({ writer: inlineWriter(h.services.store), max: 100, intervalMs: 3_600_000 });
+      const draft = (i: number) =>
+        h.services.audit.requestDraft({
+          tokenId: apiToken.id,
+          entityType: "team",
+          entityId: "acme",
+          email: null,
+          context: { ip: "127.0.0.1", userAgent: `direct/${i}`, origin: "api", method: "GET", path: "/v1/projects" },
+          status: 200,
+          durationMs: 1,
+          resource: { type: "projects", id: null },
+        });
+      const timeout = new Promise<string>((resolve) => setTimeout(() => resolve("timed out"), 2000));
+      const first = await Promise.race([Promise.all(Array.from({ length: 10 }, (_, i) => buffer.commit(draft(i)))), timeout]);
+      expect(first).not.toBe("timed out");
+      expect(buffer.groups()).toMatchObject({ writes: 1, events: 10, largest: 10 });
+      expect((await stored(h, apiToken.id)).events).toHaveLength(10);
+      // Buffered events (record) queued before a waiting one go in its write.
+      buffer.record(draft(10));
+      await buffer.commit(draft(11));
+      expect(buffer.groups()).toMatchObject({ writes: 2, events: 12 });
+      expect(buffer.pending()).toBe(0);
+      await buffer.close();
+    } finally {
+      await h.close();
+    }
   });
 });
 
