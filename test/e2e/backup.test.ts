@@ -19,11 +19,15 @@ const TEAM = "acme";
 beforeAll(() => ensureBuilt(), 300_000);
 
 /** Runs the backup command against the data directory `dataDir`; its exit code and output. */
-function runBackup(dataDir: string, file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBackup(
+  dataDir: string,
+  file: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, "backup", file], {
       cwd: ROOT,
-      env: { PATH: process.env["PATH"] ?? "", LATCHKEY_DATA_DIR: dataDir, LATCHKEY_LOG_LEVEL: "silent" },
+      env: { PATH: process.env["PATH"] ?? "", LATCHKEY_DATA_DIR: dataDir, LATCHKEY_LOG_LEVEL: "silent", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -115,5 +119,13 @@ describe("backup and restore (SQLite)", () => {
     expect(taken.stderr).toContain("exists already");
     const missing = await runBackup(dir, "");
     expect(missing.code).toBe(2);
+    // Refused from the configuration alone: no connection is made.
+    const postgres = await runBackup(dir, join(dir, "pg.db"), {
+      LATCHKEY_DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+      LATCHKEY_MASTER_KEY: Buffer.alloc(32, 7).toString("base64"),
+    });
+    expect(postgres.code).toBe(2);
+    expect(postgres.stderr).toContain("pg_dump");
+    expect(existsSync(join(dir, "pg.db"))).toBe(false);
   }, 60_000);
 });
