@@ -46,7 +46,13 @@ export async function serve(modes) {
         const { auditOf } = await serverModule("audit/repository.js");
         const requestEvents = await auditOf(services.store).requestsStored([`token:${tokenId}`]);
         const head = await auditOf(services.store).head(`token:${tokenId}`);
-        audit[mode] = { requestEvents, feedHeadSeq: head?.seq ?? 0, bufferFailing: services.audit.buffer.failing() };
+        audit[mode] = {
+          requestEvents,
+          feedHeadSeq: head?.seq ?? 0,
+          bufferFailing: services.audit.buffer.failing(),
+          // Group commits (LATCHKEY_AUDIT_DURABILITY=commit): writes that held replies, their events, the largest.
+          groups: services.audit.buffer.groups(),
+        };
         await app.close();
         rmSync(dir, { recursive: true, force: true });
       }
@@ -162,10 +168,16 @@ export async function httpCompare({ seconds, rounds, connections, cpuProfile, se
       const total = rs.reduce((n, r) => n + r.requests, 0);
       const secs = rs.reduce((n, r) => n + r.seconds, 0);
       const cpu = rs.reduce((n, r) => n + r.serverCpuUsPerRequest * r.requests, 0);
+      const mid = (k) => {
+        const v = rs.map((r) => r.latencyMs[k]).sort((x, y) => x - y);
+        return v[v.length >> 1];
+      };
       return {
-        label: `GET /v1/projects (Bearer), ${mode === "on" ? "request auditing on" : "auditRequests: false"}`,
+        label: `GET /v1/projects (Bearer), ${mode === "on" ? `request auditing on (${process.env.LATCHKEY_AUDIT_DURABILITY ?? "commit"})` : "auditRequests: false"}`,
         reqPerSec: Math.round(total / secs),
         serverCpuUsPerRequest: +(cpu / total).toFixed(1),
+        // The median over rounds of each round's p50 and p99 (autocannon, ms).
+        latencyMs: { p50: mid("p50"), p99: mid("p99") },
         rounds: rs.map((r) => ({
           reqPerSec: Math.round(r.reqPerSec),
           serverCpuUsPerRequest: +r.serverCpuUsPerRequest.toFixed(1),
@@ -176,9 +188,13 @@ export async function httpCompare({ seconds, rounds, connections, cpuProfile, se
     const candidate = side("on");
     const baseline = side("off");
     const pairRatios = [];
+    // Per round, server CPU per request off / on: what auditing costs the server, less moved by the machine's load
+    // than req/s (the client shares the cores).
+    const cpuPairRatios = [];
     for (let i = 0; i + 1 < runs.length; i += 2) {
       const [a, b] = runs[i].mode === "on" ? [runs[i], runs[i + 1]] : [runs[i + 1], runs[i]];
       pairRatios.push(+(a.reqPerSec / b.reqPerSec).toFixed(3));
+      cpuPairRatios.push(+(b.serverCpuUsPerRequest / a.serverCpuUsPerRequest).toFixed(3));
     }
     const all = [...warm, ...runs];
     const sum = (mode, k) => all.filter((r) => r.mode === mode).reduce((n, r) => n + r[k], 0);
@@ -203,12 +219,20 @@ export async function httpCompare({ seconds, rounds, connections, cpuProfile, se
       candidate,
       baseline,
       pairRatios,
+      cpuPairRatios,
       totalsRatio: +(candidate.reqPerSec / baseline.reqPerSec).toFixed(3),
       serverCpuRatio: +(baseline.serverCpuUsPerRequest / candidate.serverCpuUsPerRequest).toFixed(3),
       ...refused,
       statusCodes,
       requestsIncludingWarmup,
-      audit: { served2xxByAuditedServer: served.on, ...(auditOn ?? {}), everyRequestAudited, baselineWroteNoEvents: baselineUnaudited },
+      audit: {
+        served2xxByAuditedServer: served.on,
+        ...(auditOn ?? {}),
+        meanGroupSize: auditOn?.groups?.writes ? +(auditOn.groups.events / auditOn.groups.writes).toFixed(1) : null,
+        meanGroupWriteMs: auditOn?.groups?.writes ? +(auditOn.groups.ms / auditOn.groups.writes).toFixed(2) : null,
+        everyRequestAudited,
+        baselineWroteNoEvents: baselineUnaudited,
+      },
       verified: clean && everyRequestAudited && baselineUnaudited,
       failedCheck:
         (!clean ? `non-2xx ${refused.non2xx}, errors ${refused.errors}, timeouts ${refused.timeouts}; ` : "") +
@@ -229,9 +253,11 @@ export async function httpCompare({ seconds, rounds, connections, cpuProfile, se
 export function printHttp(r) {
   out(
     `\n${r.name}\n` +
-      `  candidate  auditing on   ${fmt(r.candidate.reqPerSec).padStart(7)} req/s  server ${r.candidate.serverCpuUsPerRequest} µs CPU/req\n` +
-      `  baseline   auditing off  ${fmt(r.baseline.reqPerSec).padStart(7)} req/s  server ${r.baseline.serverCpuUsPerRequest} µs CPU/req\n` +
+      `  candidate  auditing on   ${fmt(r.candidate.reqPerSec).padStart(7)} req/s  server ${r.candidate.serverCpuUsPerRequest} µs CPU/req  p50 ${r.candidate.latencyMs.p50} ms  p99 ${r.candidate.latencyMs.p99} ms\n` +
+      `  baseline   auditing off  ${fmt(r.baseline.reqPerSec).padStart(7)} req/s  server ${r.baseline.serverCpuUsPerRequest} µs CPU/req  p50 ${r.baseline.latencyMs.p50} ms  p99 ${r.baseline.latencyMs.p99} ms\n` +
       `  per-round ratios ${r.pairRatios.join(", ")} (all rounds' totals: ${r.totalsRatio})   server CPU ratio ${r.serverCpuRatio}\n` +
+      `  per-round server CPU ratios (off/on) ${r.cpuPairRatios.join(", ")}\n` +
+      `  group commits: ${r.audit.groups ? `${fmt(r.audit.groups.writes)} writes, ${fmt(r.audit.groups.events)} events, mean ${r.audit.meanGroupSize}, largest ${r.audit.groups.largest}, mean write ${r.audit.meanGroupWriteMs} ms` : "none"}\n` +
       `  non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; audited server: ${fmt(r.audit.served2xxByAuditedServer)} served 2xx, ` +
       `${fmt(r.audit.requestEvents ?? 0)} request events (${r.audit.everyRequestAudited ? "every request audited" : "MISSING EVENTS"}); ` +
       `baseline wrote ${r.audit.baselineWroteNoEvents ? "no" : "SOME"} events\n`,

@@ -5,8 +5,12 @@
 //   (2) HTTP throughput of authenticated `GET /v1/projects` (Bearer API token) on a server with request auditing on,
 //       against the same server built with `auditRequests: false`, same run (goal: median of the per-round ratios >= 0.85;
 //       auditing only adds work, so above 1 is noise), with no non-2xx reply (a 503 AUDIT_UNAVAILABLE would mean the
-//       buffer was full) and every served request in the audit log.
-// Writes bench/results/audit-events-sqlite.json, audit-events-postgres.json and audit-http.json. 127.0.0.1 only.
+//       buffer was full) and every served request in the audit log;
+//   (3) from the same runs (issue 17): server CPU per request, auditing on with each reply waiting for its event's
+//       commit (LATCHKEY_AUDIT_DURABILITY=commit, the default) against off (goal: median of the per-round ratios
+//       off/on >= 0.85), with p50/p99 latency of both and the sizes of the group commits.
+// Writes bench/results/audit-events-sqlite.json, audit-events-postgres.json, audit-http.json and audit-commit-cpu.json
+// (audit-buffered-cpu.json with LATCHKEY_AUDIT_DURABILITY=buffered). 127.0.0.1 only.
 // This file: the settings, the order of the parts (audit-events, audit-profile, audit-http .mjs) and the records.
 //   node bench/audit.mjs                 # exit 1 only when it cannot measure or a check fails (count, chain, non-2xx)
 //   node bench/audit.mjs --check         # also exit 1 when a goal is missed
@@ -14,8 +18,10 @@
 //   node bench/audit.mjs --profile       # profile the event path on both dialects (SQLite: done anyway when its goal is missed)
 //   node bench/audit.mjs --cpu-prof      # also write V8 CPU profiles of both HTTP servers to a temp dir
 //   node bench/audit.mjs --no-postgres   # without PostgreSQL (--no-http: without the HTTP comparison)
+//   node bench/audit.mjs --only-http     # only the HTTP comparison (2) and its CPU record (3)
 //   node bench/audit.mjs --separate      # the two HTTP servers in two processes instead of one
 //   BENCH_AUDIT_SQLITE_EVENTS=100000 BENCH_AUDIT_PG_EVENTS=25000 BENCH_AUDIT_EVENT_ROUNDS=5 BENCH_AUDIT_EVENT_SECONDS=12 \
+//   LATCHKEY_AUDIT_DURABILITY=buffered node bench/audit.mjs --no-postgres   # the HTTP part against the buffered mode
 //   BENCH_AUDIT_HTTP_SECONDS=2 BENCH_AUDIT_HTTP_ROUNDS=16 BENCH_AUDIT_CONNECTIONS=10 \
 //   LATCHKEY_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres node bench/audit.mjs
 import { mkdtempSync, rmSync } from "node:fs";
@@ -65,6 +71,7 @@ async function main() {
   const records = [];
 
   // (1) SQLite.
+  if (process.argv.includes("--only-http")) return httpParts(records, started);
   const dir = mkdtempSync(join(os.tmpdir(), "latchkey-bench-audit-sqlite-"));
   try {
     const { result, services, app } = await eventsRun({
@@ -109,6 +116,11 @@ async function main() {
     }
   }
 
+  return httpParts(records, started);
+}
+
+/** Part (2) and (3), then the exit code. */
+async function httpParts(records, started) {
   // (2) HTTP.
   if (!process.argv.includes("--no-http")) {
     out(
@@ -135,6 +147,28 @@ async function main() {
         failedCheck: http.failedCheck,
         method: http.method,
         details: http,
+      }),
+    );
+    // The issue-17 goal: what auditing costs the server per request, with each reply waiting for its event's commit.
+    const durability = process.env.LATCHKEY_AUDIT_DURABILITY ?? "commit";
+    records.push(
+      writeResult({
+        benchmark: `audit-${durability}-cpu`,
+        label: `server CPU per request, authenticated GET /v1/projects, request auditing on (LATCHKEY_AUDIT_DURABILITY=${durability}) vs off, off/on per round, autocannon ${CONNECTIONS} connections`,
+        unit: "ratio",
+        rounds: http.cpuPairRatios,
+        goal: { op: ">=", value: GOAL_HTTP_RATIO },
+        boundedByOne: true,
+        failedCheck: http.failedCheck,
+        method: `${http.method}; a round's value = server CPU µs per request off / on, from process.cpuUsage() of the server process around each run`,
+        details: {
+          candidate: http.candidate,
+          baseline: http.baseline,
+          reqPerSecRatios: http.pairRatios,
+          groups: http.audit.groups ?? null,
+          meanGroupSize: http.audit.meanGroupSize,
+          meanGroupWriteMs: http.audit.meanGroupWriteMs,
+        },
       }),
     );
   }

@@ -57,6 +57,8 @@ export async function openServer({ databaseUrl, dataDir, ...options }) {
     LATCHKEY_RATE_LIMIT_PER_HOUR: "100000000",
     // The audit writer: LATCHKEY_AUDIT_THREAD=on|off|auto (default auto: the thread on PostgreSQL, and on SQLite with 4 or more cores).
     ...(process.env.LATCHKEY_AUDIT_THREAD ? { LATCHKEY_AUDIT_THREAD: process.env.LATCHKEY_AUDIT_THREAD } : {}),
+    // Whether a reply waits for its event's commit: LATCHKEY_AUDIT_DURABILITY=commit|buffered (default commit).
+    ...(process.env.LATCHKEY_AUDIT_DURABILITY ? { LATCHKEY_AUDIT_DURABILITY: process.env.LATCHKEY_AUDIT_DURABILITY } : {}),
   });
   const { app, services } = await buildApp(config, { logger: false, ...options });
   return { app, services, config };
@@ -206,7 +208,11 @@ export function writeResult({ benchmark, label, unit, rounds, goal = null, bound
     ...(QUICK ? { quick: true } : {}),
     method,
     // Where request events were written (the event loop or a thread): it moves the HTTP and audit numbers.
-    details: { auditThread: process.env.LATCHKEY_AUDIT_THREAD ?? "auto", ...details },
+    details: {
+      auditThread: process.env.LATCHKEY_AUDIT_THREAD ?? "auto",
+      auditDurability: process.env.LATCHKEY_AUDIT_DURABILITY ?? "commit",
+      ...details,
+    },
   };
   const problems = problemsOf({ ...record, quick: undefined });
   if (problems.length > 0) throw new Error(`${benchmark}: not a sound record: ${problems.join("; ")}`);

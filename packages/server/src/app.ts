@@ -110,7 +110,7 @@ export async function buildApp(
   const bearer: BearerAuthenticator = (token, request) => services.verifier.authenticate(token, request.ip);
   const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer });
   const auditRequests = options.auditRequests ?? true;
-  if (auditRequests) installAuditHooks(app, services.audit);
+  if (auditRequests) installAuditHooks(app, services.audit, config.audit.durability);
   const router = createRouter(app, auth, auditRequests ? services.audit : null, services.rateLimits);
   sessionRoutes(router, services, auth);
   orgRoutes(router, services);

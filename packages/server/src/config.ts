@@ -38,6 +38,7 @@ const Env = z.object({
   LATCHKEY_CLI_LOGIN_INIT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
   LATCHKEY_AUDIT_BUFFER_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   LATCHKEY_AUDIT_THREAD: z.enum(["on", "off", "auto"]).default("auto"),
+  LATCHKEY_AUDIT_DURABILITY: z.enum(["commit", "buffered"]).default("commit"),
   LATCHKEY_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).default(1000),
   LATCHKEY_RATE_LIMIT_MAX_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).optional(),
   LATCHKEY_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(100),
@@ -67,8 +68,11 @@ export interface Config {
    * building off the event loop (1.5x the events a second here), and on SQLite only with 4 or more cores: on fewer,
    * the thread competes with the event loop for the same cores and the crossing (structured clone, a second
    * connection) costs more CPU than it moves (bench/audit.mjs).
+   * `durability`: "commit" (the default) sends a token request's reply only once its event has committed, in a group
+   * with the events of concurrent requests; "buffered" replies at once and writes the event within 250 ms, so a crash
+   * loses the events still in the buffer.
    */
-  audit: { retentionDays: number; bufferMax: number; writerThread: boolean };
+  audit: { retentionDays: number; bufferMax: number; writerThread: boolean; durability: "commit" | "buffered" };
   /**
    * Requests an API token may make per hour (a team's or organisation's own setting overrides it), the most such a
    * setting may allow (`maxPerHour`: the operator's ceiling, which no owner can lift), and failed authentications an
@@ -159,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         e.LATCHKEY_AUDIT_THREAD === "auto"
           ? database.kind === "postgres" || availableParallelism() >= THREAD_MIN_CORES
           : e.LATCHKEY_AUDIT_THREAD === "on",
+      durability: e.LATCHKEY_AUDIT_DURABILITY,
     },
     rateLimit: { perHour, maxPerHour, authFailuresPerAddress: e.LATCHKEY_AUTH_FAILURES_PER_ADDRESS },
     cliLoginMs: e.LATCHKEY_CLI_LOGIN_MINUTES * 60_000,

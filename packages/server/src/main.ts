@@ -2,6 +2,10 @@
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { rotateSigningKey } from "./rotate-signing-key.js";
+import { backup } from "./backup.js";
+
+/** How long in-flight requests may take to finish on SIGTERM before their connections are closed. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   let config;
@@ -20,8 +24,17 @@ async function main(): Promise<void> {
     process.stdout.write(`New signing key ${kid} is active; tokens signed by older keys keep working.\n`);
     return;
   }
+  if (command === "backup") {
+    process.exitCode = await backup(
+      config,
+      process.argv[3],
+      (line) => process.stdout.write(line),
+      (line) => process.stderr.write(line),
+    );
+    return;
+  }
   if (command !== undefined) {
-    process.stderr.write(`latchkey: unknown command '${command}' (commands: rotate-signing-key; none starts the server)\n`);
+    process.stderr.write(`latchkey: unknown command '${command}' (commands: rotate-signing-key, backup <file>; none starts the server)\n`);
     process.exit(2);
   }
   const { app, services } = await buildApp(config);
@@ -39,6 +52,14 @@ async function main(): Promise<void> {
   process.stdout.write(`API reference: ${config.publicUrl}/docs\n`);
   const stop = (signal: string) => {
     app.log.info({ signal }, "shutting down");
+    // In-flight requests finish (each reply still waits for its audit event), then the buffer is flushed (onClose).
+    // Fastify closes the idle keep-alive connections once, when it starts closing: one still busy then would stay
+    // open for its keep-alive timeout (72 s) after its reply, so idle ones are closed as they come, and after
+    // SHUTDOWN_GRACE_MS every connection is.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+    const force = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    sweep.unref();
+    force.unref();
     void app.close().then(() => process.exit(0));
   };
   process.once("SIGINT", () => stop("SIGINT"));

@@ -1,5 +1,5 @@
 import { DomainError } from "@latchkey/core";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AuditService } from "./service.js";
 import type { Principal } from "../access/principal.js";
 import { TokenRefusal } from "../access/refusal.js";
@@ -37,28 +37,54 @@ export function resourcePattern(url: string): ResourcePattern {
   return { type: null, param: null };
 }
 
+/** The event of a token request, as its reply stands (status, time so far). */
+function draftOf(audit: AuditService, request: FastifyRequest, reply: FastifyReply, mark: TokenRequest) {
+  return audit.requestDraft({
+    tokenId: mark.token.id,
+    entityType: mark.token.entityType,
+    entityId: mark.token.entityId,
+    email: mark.token.email,
+    context: mark.context ?? requestContext(request),
+    status: reply.statusCode,
+    durationMs: reply.elapsedTime,
+    resource: {
+      type: mark.resource.type,
+      id: mark.resource.param === null ? null : ((request.params as Record<string, string | undefined>)[mark.resource.param] ?? null),
+    },
+  });
+}
+
 /**
  * Every request made with an API token lands in that token's feed. A place in the buffer is taken before the request
  * is served (503 AUDIT_UNAVAILABLE when there is none) and filled when the reply has been sent.
+ *
+ * `durability: "commit"`: the reply of an admitted request is held (onSend) until its event has committed, in a group
+ * with the events of concurrent requests; when that write fails the reply becomes 503 AUDIT_UNAVAILABLE, and the
+ * event (now saying 503) stays queued for the next round. A refused credential's event is never waited for.
  */
-export function installAuditHooks(app: FastifyInstance, audit: AuditService): void {
+export function installAuditHooks(app: FastifyInstance, audit: AuditService, durability: "commit" | "buffered" = "buffered"): void {
   app.decorateRequest("latchkeyAudit", null);
+  if (durability === "commit") {
+    app.addHook("onSend", async (request, reply, payload) => {
+      const mark = request.latchkeyAudit;
+      if (!mark?.reserved) return payload;
+      // Once: the error reply sent below passes through this hook again.
+      request.latchkeyAudit = null;
+      const draft = draftOf(audit, request, reply, mark);
+      try {
+        await audit.buffer.commit(draft);
+      } catch {
+        draft.status = 503;
+        draft.outcome = "failed";
+        throw new DomainError("AUDIT_UNAVAILABLE", "the audit log cannot take events now; retry shortly");
+      }
+      return payload;
+    });
+  }
   app.addHook("onResponse", (request, reply, done) => {
     const mark = request.latchkeyAudit;
     if (mark) {
-      const draft = audit.requestDraft({
-        tokenId: mark.token.id,
-        entityType: mark.token.entityType,
-        entityId: mark.token.entityId,
-        email: mark.token.email,
-        context: mark.context ?? requestContext(request),
-        status: reply.statusCode,
-        durationMs: reply.elapsedTime,
-        resource: {
-          type: mark.resource.type,
-          id: mark.resource.param === null ? null : ((request.params as Record<string, string | undefined>)[mark.resource.param] ?? null),
-        },
-      });
+      const draft = draftOf(audit, request, reply, mark);
       if (mark.reserved) audit.buffer.record(draft);
       else audit.buffer.offer(draft);
     }

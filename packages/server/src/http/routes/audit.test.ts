@@ -187,8 +187,8 @@ async function cookieOf(h: Harness): Promise<string> {
 }
 
 describe.each(dialects())("audit durability on %s", (kind) => {
-  it("answers 503 AUDIT_UNAVAILABLE when the store cannot take events and the buffer is full, never a 2xx without its event", async () => {
-    const h = await startHarness(kind, { LATCHKEY_AUDIT_BUFFER_MAX: "3" });
+  it("buffered: answers 503 AUDIT_UNAVAILABLE when the store cannot take events and the buffer is full, never a 2xx without its event", async () => {
+    const h = await startHarness(kind, { LATCHKEY_AUDIT_BUFFER_MAX: "3", LATCHKEY_AUDIT_DURABILITY: "buffered" });
     try {
       await h.owner.ok("POST", "/v1/teams", { name: "Acme" });
       const { token } = await h.owner.ok<{ token: string }>("POST", "/v1/teams/acme/tokens", { name: "ci", roleId: "default" });
