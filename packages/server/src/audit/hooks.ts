@@ -17,6 +17,8 @@ interface TokenRequest {
   reserved: boolean;
   resource: ResourcePattern;
   context?: RequestContext | undefined;
+  /** A door that checks tokens for other services names its event and what was asked (default: `request`, `{}`). */
+  event?: { type: string; details: string } | undefined;
 }
 
 declare module "fastify" {
@@ -54,6 +56,7 @@ export function installAuditHooks(app: FastifyInstance, audit: AuditService): vo
         context: mark.context ?? requestContext(request),
         status: reply.statusCode,
         durationMs: reply.elapsedTime,
+        ...(mark.event ? { eventType: mark.event.type, details: mark.event.details } : {}),
         resource: {
           type: mark.resource.type,
           id: mark.resource.param === null ? null : ((request.params as Record<string, string | undefined>)[mark.resource.param] ?? null),
