@@ -24,6 +24,8 @@ import { MAX_FRAME_BYTES } from "./http/cli-login-socket.js";
 import { identityRoutes } from "./http/routes/identity.js";
 import { tokenRoutes } from "./http/routes/tokens.js";
 import { forwardAuthRoutes } from "./http/routes/forward-auth.js";
+import { tokenCheckRoutes } from "./http/routes/token-checks.js";
+import { oauthRoutes } from "./http/routes/oauth.js";
 import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js";
 import { startCheckpointer, usesCheckpointThread } from "./store/checkpointer.js";
 import { openDatabase } from "./store/database.js";
@@ -125,6 +127,8 @@ export async function buildApp(
   cliLoginRoutes(app, router, services);
   identityRoutes(app, router, services);
   forwardAuthRoutes(app, router, services);
+  tokenCheckRoutes(router, services);
+  oauthRoutes(app, router, services);
   metaRoutes(app, router, services);
   consoleRoutes(app, options.consoleDir);
   app.addHook("onClose", async () => {

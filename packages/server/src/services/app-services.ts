@@ -18,6 +18,7 @@ import { createTeamService } from "./teams.js";
 import { createThrottle } from "./throttle.js";
 import { createTokenService } from "./tokens.js";
 import { createTokenChecks } from "./token-checks.js";
+import { createTokenRevocation } from "./token-revocation.js";
 import { catalogueNames } from "../access/permission-names.js";
 import type { Store } from "../store/store.js";
 import { createLastUsed } from "../tokens/last-used.js";
@@ -59,6 +60,7 @@ export function createServices(
     lastUsed,
     verifier,
     checks,
+    revocation: createTokenRevocation({ store, verifier, tokens, now, record: audit.change }),
     tokens,
     rateLimits,
     throttle,

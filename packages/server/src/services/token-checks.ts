@@ -8,6 +8,7 @@ import { assertVerifies, verifiesTokensOf, type TokenOwner } from "../access/tok
 import type { RateDecision } from "../store/rate-counter.js";
 import type { Store } from "../store/store.js";
 import type { Verifier } from "../tokens/verifier.js";
+import { splitToken, type TokenClaims } from "../tokens/jwt.js";
 import type { RateLimits } from "./rate-limits.js";
 
 /** What a check says of a token (API.md "Checking tokens for other services"). */
@@ -44,6 +45,10 @@ export interface CheckResult {
 
 /** The door a decision came through, and the event type it is recorded under in the checked token's feed. */
 export type Door = "forward" | "check" | "introspect";
+
+/** The claims of a token the verifier has just accepted (its signature was checked then), for introspection. */
+export const claimsOf = (token: string): TokenClaims =>
+  JSON.parse(Buffer.from(splitToken(token).payload, "base64url").toString("utf8")) as TokenClaims;
 
 const ratelimitOf = (d: RateDecision) => ({ limit: d.limit, remaining: d.remaining, reset: Math.ceil(d.resetMs / 1000) });
 
