@@ -5,7 +5,7 @@ import type { Principal } from "../../access/principal.js";
 import type { ResourcePattern } from "../../audit/hooks.js";
 import type { Services } from "../../services/app-services.js";
 import { claimsOf } from "../../services/token-checks.js";
-import { toDomainError } from "../errors.js";
+import { sendError, toDomainError } from "../errors.js";
 import { installFormBody } from "../form-body.js";
 import type { Router } from "../route.js";
 
@@ -13,27 +13,19 @@ const RESOURCE: ResourcePattern = { type: "oauth", param: null };
 /** RFC 6749 section 3.1: parameters the server does not know are ignored. */
 const TokenForm = z.object({ token: PresentedToken, token_type_hint: z.string().max(64).optional() });
 
-/** OAuth's error form (RFC 6749 section 5.2, RFC 6750 section 3.1) for every refusal of these routes. */
-const OAUTH_ERROR: Record<number, string> = {
-  400: "invalid_request",
-  401: "invalid_token",
-  403: "insufficient_scope",
-  413: "invalid_request",
-  415: "invalid_request",
-  429: "temporarily_unavailable",
-  503: "temporarily_unavailable",
-};
+/** OAuth's error form (RFC 6749 section 5.2) for refusals of the request's input. */
+const OAUTH_INPUT_ERROR: Record<number, string> = { 400: "invalid_request", 413: "invalid_request", 415: "invalid_request" };
 
+/**
+ * Input errors in OAuth's form `{error, error_description}`; a refused credential (401, 403) and the rest as on every
+ * route (RFC 7662 section 2.3 sends those to RFC 6750: the status and `WWW-Authenticate`).
+ */
 function oauthError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { domain, unexpected } = toDomainError(error);
   if (unexpected) request.log.error({ err: error }, "oauth route failed");
-  if (domain.status === 401) void reply.header("www-authenticate", 'Bearer error="invalid_token"');
-  const retry = domain.details?.["retryAfterSeconds"];
-  if (typeof retry === "number") void reply.header("retry-after", String(retry));
-  return reply
-    .code(domain.status)
-    .header("cache-control", "no-store")
-    .send({ error: OAUTH_ERROR[domain.status] ?? "server_error", error_description: domain.message });
+  const code = OAUTH_INPUT_ERROR[domain.status];
+  if (code === undefined) return sendError(reply, request, domain);
+  return reply.code(domain.status).header("cache-control", "no-store").send({ error: code, error_description: domain.message });
 }
 
 const formOf = (request: FastifyRequest): z.output<typeof TokenForm> => {
@@ -50,13 +42,22 @@ const formOf = (request: FastifyRequest): z.output<typeof TokenForm> => {
  * envelope; form bodies are parsed only in their scope. The caller's credential goes through the router's guard.
  */
 export function oauthRoutes(app: FastifyInstance, router: Router, { checks, revocation, config }: Services): void {
-  const caller = async (request: FastifyRequest, reply: FastifyReply): Promise<Principal> => router.guard(request, reply, RESOURCE);
+  // The caller's credential is checked before the body is read: an unauthenticated caller learns nothing of its input.
+  const callers = new WeakMap<FastifyRequest, Principal>();
+  const caller = (request: FastifyRequest): Principal => {
+    const principal = callers.get(request);
+    if (!principal) throw new DomainError("UNAUTHENTICATED", "sign in or send Authorization: Bearer <token>");
+    return principal;
+  };
 
   void app.register((scope, _options, done) => {
     installFormBody(scope);
     scope.setErrorHandler((error, request, reply) => oauthError(error, request, reply));
+    scope.addHook("onRequest", async (request, reply) => {
+      callers.set(request, await router.guard(request, reply, RESOURCE));
+    });
     scope.post("/v1/oauth/introspect", async (request, reply) => {
-      const principal = await caller(request, reply);
+      const principal = caller(request);
       const { token } = formOf(request);
       void reply.header("cache-control", "no-store");
       const result = await checks.check(principal, token, [], "introspect");
@@ -80,7 +81,7 @@ export function oauthRoutes(app: FastifyInstance, router: Router, { checks, revo
       };
     });
     scope.post("/v1/oauth/revoke", async (request, reply) => {
-      const principal = await caller(request, reply);
+      const principal = caller(request);
       const { token } = formOf(request);
       await revocation.revoke(principal, token, request.ip);
       return reply.code(200).header("cache-control", "no-store").send();

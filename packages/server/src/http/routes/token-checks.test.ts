@@ -196,11 +196,15 @@ describe.each(dialects())("check, introspection and revocation on %s", (kind) =>
       }
     });
 
-    it("401 in OAuth's form without a credential; 400/413/415 for bad bodies, never 500", async () => {
-      const anon = await form(h.anon, "/v1/oauth/introspect", "token=x");
+    it("401 without a credential (before the body is read); 400/413/415 in OAuth.s form for bad bodies, never 500", async () => {
+      // A refused credential as on every route (RFC 7662 2.3 -> RFC 6750), checked before the body is read.
+      const anon = await form(h.anon, "/v1/oauth/introspect", "token=%ZZ");
       expect(anon.status).toBe(401);
-      expect(anon.body["error"]).toBe("invalid_token");
-      expect(anon.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
+      expect(anon.body.error?.code).toBe("UNAUTHENTICATED");
+      expect(anon.headers["www-authenticate"]).toBe('Bearer realm="latchkey"');
+      const forged = await h.anon.request("POST", "/v1/oauth/introspect", { token: "x" }, { authorization: "Bearer not.a.jwt" });
+      expect(forged.status).toBe(401);
+      expect(forged.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
       for (const body of ["token=%E0%A4%A", "token=a&token=b", "token_type_hint=x", `token=${"x".repeat(8193)}`, "%ZZ=1"]) {
         const res = await form(verifier, "/v1/oauth/introspect", body);
         expect(res.status).toBe(400);
