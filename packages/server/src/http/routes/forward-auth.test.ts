@@ -112,8 +112,13 @@ describe.each(dialects())("forward auth on %s", (kind) => {
     expect(both.status).toBe(200);
   });
 
-  it("no permission asked means any valid token", async () => {
+  it("no permission asked means any valid token; any method, HEAD and OPTIONS included", async () => {
     expect((await forward(h, { token: reader.token })).status).toBe(200);
+    for (const method of ["HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"] as const) {
+      const res = await h.app.inject({ method, url: "/v1/auth/forward/x", headers: { authorization: `Bearer ${reader.token}` } });
+      expect(res.statusCode, method).toBe(200);
+      expect(res.headers["x-latchkey-token-id"], method).toBe(reader.id);
+    }
   });
 
   it("401 with WWW-Authenticate invalid_token: no token, a session cookie, a non-Bearer header, a forged token", async () => {
