@@ -45,6 +45,8 @@ describe("the permission catalogue", () => {
     { id: "org.tokens.manage", scope: "org", action: "manage", sensitive: true },
     { id: "org.ratelimits.manage", scope: "org", action: "manage", sensitive: true },
     { id: "team.read", scope: "team", action: "read", sensitive: false },
+    { id: "team.apis.verify", scope: "team", action: "read", sensitive: true },
+    { id: "org.apis.verify", scope: "org", action: "read", sensitive: true },
     { id: "team.ratelimits.manage", scope: "team", action: "manage", sensitive: true },
     { id: "team.update", scope: "team", action: "update", sensitive: false },
     { id: "team.delete", scope: "team", action: "delete", sensitive: true },
@@ -77,8 +79,8 @@ describe("the permission catalogue", () => {
 
 describe("permissionIds and scopeKey", () => {
   it.each([
-    { scope: "org", key: "orgScope", count: 14 },
-    { scope: "team", key: "teamScope", count: 11 },
+    { scope: "org", key: "orgScope", count: 15 },
+    { scope: "team", key: "teamScope", count: 12 },
     { scope: "project", key: "projectScope", count: 4 },
   ] as const)("$scope: $count ids stored under $key", ({ scope, key, count }) => {
     const list = permissionIds(scope);
@@ -112,6 +114,8 @@ const TEAM_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, dflt: boolea
   ["team.audit.read", true, true, true],
   // Lifting a rate limit is the owner's alone (issue 20): the lowest role could raise its own 100,000-fold.
   ["team.ratelimits.manage", true, false, false],
+  // Checking other tokens for a service (issue 15) is given deliberately: admins have it, plain members do not.
+  ["team.apis.verify", true, true, false],
   ["project.read", true, true, true],
   ["project.create", true, true, true],
   ["project.update", true, true, true],
@@ -133,6 +137,7 @@ const ORG_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, member: boole
   ["org.tokens.manage", true, true, false],
   ["org.audit.read", true, true, true],
   ["org.ratelimits.manage", true, false, false],
+  ["org.apis.verify", true, true, false],
   ...TEAM_ROLE_TABLE.map(([id, , admin, dflt]): [string, boolean, boolean, boolean] => [
     id,
     true,

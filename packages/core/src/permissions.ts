@@ -46,6 +46,7 @@ export const PERMISSIONS = [
   entry("org.tokens.manage", "API tokens", "Create, rotate and revoke organisation API tokens", "manage", true),
   entry("org.audit.read", "Audit", "Read the organisation audit log", "read"),
   entry("org.ratelimits.manage", "Rate limits", "Set the organisation's API rate limit", "manage", true),
+  entry("org.apis.verify", "APIs", "Check the organisation's and its teams' tokens for other services", "read", true),
 
   entry("team.read", "Team", "View team", "read"),
   entry("team.update", "Team", "Edit team", "update"),
@@ -58,6 +59,7 @@ export const PERMISSIONS = [
   entry("team.tokens.manage", "API tokens", "Create, rotate and revoke team API tokens", "manage", true),
   entry("team.audit.read", "Audit", "Read the team audit log", "read"),
   entry("team.ratelimits.manage", "Rate limits", "Set the team's API rate limit", "manage", true),
+  entry("team.apis.verify", "APIs", "Check the team's tokens for other services", "read", true),
 
   entry("project.read", "Projects", "View projects", "read"),
   entry("project.create", "Projects", "Create projects", "create"),

@@ -23,6 +23,9 @@ import { cliLoginRoutes } from "./http/routes/cli-login.js";
 import { MAX_FRAME_BYTES } from "./http/cli-login-socket.js";
 import { identityRoutes } from "./http/routes/identity.js";
 import { tokenRoutes } from "./http/routes/tokens.js";
+import { forwardAuthRoutes } from "./http/routes/forward-auth.js";
+import { tokenCheckRoutes } from "./http/routes/token-checks.js";
+import { oauthRoutes } from "./http/routes/oauth.js";
 import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js";
 import { startCheckpointer, usesCheckpointThread } from "./store/checkpointer.js";
 import { openDatabase } from "./store/database.js";
@@ -90,7 +93,8 @@ export async function buildApp(
     // A random prefix per process and a counter: unique across processes without a random draw per request.
     genReqId: () => `req_${processTag}${(requestCounter++).toString(36)}`,
     requestIdHeader: false,
-    trustProxy: false,
+    // X-Forwarded-For is believed only from the configured proxies (none by default): request.ip is then the client's.
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     return503OnClosing: true,
   });
   const mailer = options.mailer ?? createMailer(config, (fields, text) => app.log.warn(fields, text));
@@ -122,6 +126,9 @@ export async function buildApp(
   auditRoutes(router, services);
   cliLoginRoutes(app, router, services);
   identityRoutes(app, router, services);
+  forwardAuthRoutes(app, router, services);
+  tokenCheckRoutes(router, services);
+  oauthRoutes(app, router, services);
   metaRoutes(app, router, services);
   consoleRoutes(app, options.consoleDir);
   app.addHook("onClose", async () => {

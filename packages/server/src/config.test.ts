@@ -130,6 +130,15 @@ describe("loadConfig values", () => {
     expect(config.session).toEqual({ idleMs: 15 * 60_000, maxMs: 8 * 3_600_000 });
   });
 
+  it("reads the trusted proxies as CIDRs (none unless told) and refuses anything else, naming the variable", () => {
+    expect(loadConfig(base()).trustedProxies).toEqual([]);
+    const set = { ...base(), LATCHKEY_TRUSTED_PROXIES: " 10.0.0.0/8, 192.168.1.7 ,::1, 2001:db8::/32" };
+    expect(loadConfig(set).trustedProxies).toEqual(["10.0.0.0/8", "192.168.1.7", "::1", "2001:db8::/32"]);
+    for (const value of ["10.0.0.0/33", "example.com", "10.0.0.0/8/1", "10.0.0.0/x", "::1/129", "10.0.0.0/8,"]) {
+      expect(() => loadConfig({ ...base(), LATCHKEY_TRUSTED_PROXIES: value })).toThrow(/LATCHKEY_TRUSTED_PROXIES/);
+    }
+  });
+
   it("reads how long a CLI login waits (10 minutes unless told)", () => {
     expect(loadConfig(base()).cliLoginMs).toBe(10 * 60_000);
     expect(loadConfig({ ...base(), LATCHKEY_CLI_LOGIN_MINUTES: "3" }).cliLoginMs).toBe(3 * 60_000);

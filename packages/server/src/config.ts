@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
 
@@ -47,6 +48,7 @@ const Env = z.object({
     .regex(/^smtps?:\/\/[^\s]+$/, "must be smtp://[user:password@]host[:port] or smtps://...")
     .optional(),
   LATCHKEY_MAIL_FROM: z.string().min(3).max(320).optional(),
+  LATCHKEY_TRUSTED_PROXIES: z.string().max(4096).optional(),
 });
 
 /** Everything the server needs to know about its surroundings, parsed once at start-up. */
@@ -91,6 +93,11 @@ export interface Config {
    * address (an IPv6 /64 counts as one), and how long a socket may stay silent before its `init`.
    */
   cliLoginLimits: { maxPending: number; maxPerAddress: number; initTimeoutMs: number };
+  /**
+   * Peers whose `X-Forwarded-For` is believed (CIDRs, `LATCHKEY_TRUSTED_PROXIES`; default none): a request from one of
+   * them counts against its client's address (last-used IP, per-address failure limit), not the proxy's own.
+   */
+  trustedProxies: string[];
 }
 
 /** The ceiling when none is set: 100 times the default limit, and never below it. */
@@ -113,6 +120,22 @@ function masterKeyFile(dataDir: string): Buffer {
   const key = Buffer.from(readFileSync(file, "utf8").trim(), "base64");
   if (key.length !== 32) throw new ConfigError(`${file} must hold 32 random bytes, base64-encoded`);
   return key;
+}
+
+/** `10.0.0.0/8, 192.168.1.7, ::1`: CIDRs (a bare address is a /32 or /128), checked here so that a typo stops the start. */
+function parseCidrs(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === "") return [];
+  return value.split(",").map((part) => {
+    const cidr = part.trim();
+    const [address = "", bits, extra] = cidr.split("/");
+    const family = isIP(address);
+    const max = family === 4 ? 32 : 128;
+    const prefixOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(`LATCHKEY_TRUSTED_PROXIES: ${JSON.stringify(cidr.slice(0, 64))} is not an IP address or CIDR`);
+    }
+    return cidr;
+  });
 }
 
 /** Parses the environment (process.env by default) into a Config; throws ConfigError naming the bad variable. */
@@ -173,5 +196,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPerAddress: e.LATCHKEY_CLI_LOGIN_MAX_PER_ADDRESS,
       initTimeoutMs: e.LATCHKEY_CLI_LOGIN_INIT_SECONDS * 1000,
     },
+    trustedProxies: parseCidrs(e.LATCHKEY_TRUSTED_PROXIES),
   };
 }

@@ -15,8 +15,20 @@ export interface Principal {
   scope: { entityType: "team" | "org"; entityId: string } | null;
   /** API tokens: requests per hour this token may make (its team's or organisation's limit, or the server's). */
   rateLimitPerHour?: number;
+  /** API tokens: what the token is, shared by every request of the token (forward auth's identity headers). */
+  token?: TokenIdentity;
   /** Set by the HTTP layer; absent for work that no request started. */
   context?: RequestContext;
+}
+
+/** An API token as services that check it see it: made once per token snapshot, never per request. */
+export interface TokenIdentity {
+  name: string;
+  roleId: string;
+  /** `team:<id>` or `org:<id>`. */
+  entity: string;
+  orgId: string | null;
+  expiresAt: string | null;
 }
 
 /** The grant a stored role gives; `teamOrgId` is the organisation of a team role's team. */

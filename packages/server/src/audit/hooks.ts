@@ -17,6 +17,8 @@ interface TokenRequest {
   reserved: boolean;
   resource: ResourcePattern;
   context?: RequestContext | undefined;
+  /** A door that checks tokens for other services names its event and what was asked (default: `request`, `{}`). */
+  event?: { type: string; details: string } | undefined;
 }
 
 declare module "fastify" {
@@ -47,6 +49,7 @@ function draftOf(audit: AuditService, request: FastifyRequest, reply: FastifyRep
     context: mark.context ?? requestContext(request),
     status: reply.statusCode,
     durationMs: reply.elapsedTime,
+    ...(mark.event ? { eventType: mark.event.type, details: mark.event.details } : {}),
     resource: {
       type: mark.resource.type,
       id: mark.resource.param === null ? null : ((request.params as Record<string, string | undefined>)[mark.resource.param] ?? null),

@@ -144,6 +144,9 @@ export function createAuditService(deps: {
       status: number;
       durationMs: number;
       resource: { type: string | null; id: string | null };
+      /** `request` unless a door says otherwise (`auth.forward`, `auth.check`), with its details as JSON. */
+      eventType?: string;
+      details?: string;
     }): AuditDraft {
       const outcome = input.status < 400 ? "allowed" : DENIED.has(input.status) ? "denied" : "failed";
       return {
@@ -153,7 +156,7 @@ export function createAuditService(deps: {
         entity_type: input.entityType,
         entity_id: input.entityId,
         at: nowIso(),
-        event_type: "request",
+        event_type: input.eventType ?? "request",
         actor_type: "apiToken",
         actor_id: input.tokenId,
         actor_email: input.email,
@@ -168,7 +171,7 @@ export function createAuditService(deps: {
         ip: input.context.ip,
         user_agent: input.context.userAgent,
         duration_ms: Math.round(input.durationMs),
-        details: "{}",
+        details: input.details ?? "{}",
         prev_hash: "",
         hash: "",
       };

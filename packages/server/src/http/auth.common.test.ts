@@ -26,7 +26,8 @@ describe.each(dialects())("every authenticated route on %s", (kind) => {
   });
 
   it("answers 401 with WWW-Authenticate when there is no credential, before looking at the input", async () => {
-    for (const r of routes) {
+    // Forward auth answers a missing token with error="invalid_token" too, as API.md fixes for gateways (its own test).
+    for (const r of routes.filter((x) => !x.url.startsWith("/v1/auth/forward"))) {
       const res = await h.anon.request(r.method as "GET", r.url, r.method === "GET" || r.method === "DELETE" ? undefined : { bogus: true });
       expect(res.status, `${r.method} ${r.url}`).toBe(401);
       expect(res.body.error?.code, `${r.method} ${r.url}`).toBe("UNAUTHENTICATED");

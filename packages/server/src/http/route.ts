@@ -119,6 +119,13 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, audit: A
   };
   return {
     docs,
+    /**
+     * The credential check of every route (address limit, verifier, audit place, rate limit), for routes that answer
+     * in their own form (forward auth): throws, or rejects with, the refusal.
+     */
+    guard: authenticate,
+    /** Lists a route registered outside `add` in the OpenAPI document. */
+    document: (doc: RouteDoc): void => void docs.push(doc),
     add<P extends ZodType, Q extends ZodType, B extends ZodType, R extends ZodType, A extends AuthMode = "credential">(
       spec: RouteSpec<P, Q, B, R, A>,
     ): void {

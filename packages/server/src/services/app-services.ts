@@ -17,6 +17,9 @@ import { createSessionService } from "./sessions.js";
 import { createTeamService } from "./teams.js";
 import { createThrottle } from "./throttle.js";
 import { createTokenService } from "./tokens.js";
+import { createTokenChecks } from "./token-checks.js";
+import { createTokenRevocation } from "./token-revocation.js";
+import { catalogueNames } from "../access/permission-names.js";
 import type { Store } from "../store/store.js";
 import { createLastUsed } from "../tokens/last-used.js";
 import { createSigningKeys } from "../tokens/signing-keys.js";
@@ -47,6 +50,8 @@ export function createServices(
   // One throttle for every password check: sign-in, invitations to an existing account, password changes.
   const throttle = createThrottle({ store, max: 10, windowMs: 15 * 60_000, now, onError });
   const invitations = createInvitationService({ ...deps, mailer });
+  // The doors for other services (forward auth, check, introspection); custom APIs replace `catalogueNames` here.
+  const checks = createTokenChecks({ store, verifier, rateLimits, audit, names: catalogueNames });
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -54,6 +59,8 @@ export function createServices(
     keys,
     lastUsed,
     verifier,
+    checks,
+    revocation: createTokenRevocation({ store, verifier, tokens, now, record: audit.change }),
     tokens,
     rateLimits,
     throttle,
@@ -92,6 +99,7 @@ export function createServices(
     async close(): Promise<void> {
       if (pruning) clearInterval(pruning);
       verifier.close();
+      checks.close();
       projects.close();
       await rateLimits.close();
       await throttle.close();

@@ -162,6 +162,8 @@ export function createTokenService(deps: {
           updated_at: now().toISOString(),
         };
         await tx.tokens.update(tokenId, changes);
+        // Verifiers keep the name (forward auth's x-latchkey-token-name): they drop it and read it again.
+        await tx.publish({ t: "token", id: tokenId });
         const [meta] = await describe(tx, [{ ...row, ...changes }]);
         await record(
           tx,

@@ -1,7 +1,7 @@
 import { DomainError, type Grant } from "@latchkey/core";
 import { TokenRefusal } from "../access/refusal.js";
 import type { Config } from "../config.js";
-import { grantOf, type Principal } from "../access/principal.js";
+import { grantOf, type Principal, type TokenIdentity } from "../access/principal.js";
 import { safeEqual, sha256 } from "../lib/secrets.js";
 import type { ChangeEvent } from "../store/change-feed.js";
 import type { Store } from "../store/store.js";
@@ -24,6 +24,7 @@ interface TokenSnapshot {
   expiresAtMs: number | null;
   revoked: boolean;
   keys: Map<string, { hash: string; expiresAtMs: number | null; revoked: boolean }>;
+  identity: TokenIdentity;
 }
 
 /** A token string already verified: its hash maps to the token and key it names, and when the JWT expires. */
@@ -96,6 +97,7 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
       expiresAtMs: ms(row.expires_at),
       revoked: row.revoked_at !== null,
       keys: new Map(keyRows.map((k) => [k.id, { hash: k.secret_hash, expiresAtMs: ms(k.expires_at), revoked: k.revoked_at !== null }])),
+      identity: { name: row.name, roleId: row.role_id, entity: `${row.entity_type}:${row.entity_id}`, orgId, expiresAt: row.expires_at },
     };
   };
 
@@ -125,6 +127,7 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
       grants: [grant],
       scope: { entityType: t.entityType, entityId: t.entityId },
       rateLimitPerHour: t.rateLimitPerHour ?? defaultRateLimit,
+      token: t.identity,
     };
   };
 

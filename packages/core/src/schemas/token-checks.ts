@@ -1,0 +1,45 @@
+import { z } from "zod";
+
+/** A permission name a door may be asked about: a catalogue id (`project.read`) or an API's (`billing:invoices.read`). */
+export const PermissionName = z.string().min(1).max(200);
+
+/** A token as presented (a Latchkey JWT is far shorter; anything longer is refused as input, not checked). */
+export const PresentedToken = z.string().min(1).max(8192);
+
+/** `POST /v1/auth/check`. */
+export const TokenCheckRequest = z.strictObject({
+  token: PresentedToken,
+  permissions: z.array(PermissionName).max(32).optional(),
+});
+
+/** What a check says (API.md "Checking tokens for other services"). */
+export const TokenCheckCode = z.enum([
+  "VALID",
+  "NOT_FOUND",
+  "EXPIRED",
+  "REVOKED",
+  "INSUFFICIENT_PERMISSIONS",
+  "RATE_LIMITED",
+  "IP_NOT_ALLOWED",
+]);
+
+/** `POST /v1/auth/check` reply (`data`): always 200, the answer in `code`. */
+export const TokenCheckResult = z.object({
+  valid: z.boolean(),
+  code: TokenCheckCode,
+  token: z
+    .object({
+      id: z.string(),
+      name: z.string(),
+      entityType: z.enum(["team", "org"]),
+      entityId: z.string(),
+      orgId: z.string().optional(),
+      role: z.object({ id: z.string(), name: z.string(), type: z.enum(["team", "org"]) }),
+      expiresAt: z.string().nullable(),
+    })
+    .optional(),
+  permissions: z.array(z.string()).optional(),
+  missing: z.array(z.string()).optional(),
+  ratelimit: z.object({ limit: z.number(), remaining: z.number(), reset: z.number() }).optional(),
+});
+export type TokenCheckResult = z.infer<typeof TokenCheckResult>;

@@ -1,0 +1,54 @@
+import { permission, scopeKey } from "@latchkey/core";
+import type { Principal } from "./principal.js";
+
+/** The team or organisation whose permission names a check is read against: the checked token's. */
+export interface NameScope {
+  type: "team" | "org";
+  id: string;
+  /** The team's organisation (whose APIs a team role may grant too), or the organisation itself. */
+  orgId: string | null;
+}
+
+/**
+ * The seam between the doors that check tokens for other services (forward auth, check, introspection) and the
+ * names they may ask about. Today: Latchkey's own catalogue (`project.read`). The custom APIs of API.md ("APIs of
+ * your own": `billing:invoices.read`, granted in a role's `apiScope`) plug in here by providing another
+ * implementation; nothing else in the doors changes. Every method is synchronous: it runs on every forward-auth
+ * request and must answer from memory (an implementation over the store keeps its own cache, dropped by the change
+ * feed like the verifier's).
+ */
+export interface PermissionNames {
+  /** Sorts names into those the scope knows and the rest (which the doors refuse with 400 naming them). */
+  resolve(scope: NameScope, names: readonly string[]): { known: string[]; unknown: string[] };
+  /** Whether the principal's grants give one known name. */
+  grants(principal: Principal, name: string): boolean;
+  /** The API permissions the principal's role grants (its `apiScope`): check's `permissions`, introspection's `scope`. */
+  apiScope(principal: Principal): string[];
+}
+
+/** `<apiId>:<permissionId>`: the full name of a custom API's permission. */
+export const API_PERMISSION_NAME = /^[a-z0-9]+(-[a-z0-9]+)*:[a-z0-9]+([._-][a-z0-9]+)*$/;
+
+/**
+ * Latchkey's own catalogue only: a catalogue id is known everywhere; `api:permission` names are unknown until the
+ * custom APIs are wired in. A catalogue permission is held when the token's role lists it (for org-level ids, an
+ * organisation role); project and team restrictions are not applied, as a forwarded request names no project.
+ */
+export const catalogueNames: PermissionNames = {
+  resolve(_scope, names) {
+    const known: string[] = [];
+    const unknown: string[] = [];
+    for (const name of names) (permission(name) ? known : unknown).push(name);
+    return { known, unknown };
+  },
+  grants(principal, name) {
+    const entry = permission(name);
+    if (!entry) return false;
+    const key = scopeKey(entry.scope);
+    return principal.grants.some((g) => (entry.scope !== "org" || g.entityType === "org") && g.permissions[key].includes(name));
+  },
+  apiScope(principal) {
+    const names = principal.grants.flatMap((g) => (g.permissions as { apiScope?: string[] }).apiScope ?? []);
+    return [...new Set(names)];
+  },
+};
