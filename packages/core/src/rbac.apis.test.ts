@@ -18,7 +18,9 @@ const org = (id: string, permissions: PermissionSet, teams?: string[]): Grant =>
   entityId: id,
   orgId: id,
   permissions,
-  restrictions: teams ? { enabled: true, teams: teams.map((teamId) => ({ teamId, restrictions: UNRESTRICTED })) } : { enabled: false, teams: [] },
+  restrictions: teams
+    ? { enabled: true, teams: teams.map((teamId) => ({ teamId, restrictions: UNRESTRICTED })) }
+    : { enabled: false, teams: [] },
 });
 
 describe("parseApiPermission", () => {
@@ -123,8 +125,12 @@ describe("apiScope in permission sets", () => {
 describe("default roles and the APIs catalogue permissions", () => {
   const of = (roles: readonly { id: string; permissions: PermissionSet }[], id: string) => roles.find((r) => r.id === id)!.permissions;
   it("team: owner and admin manage and verify, default reads", () => {
-    expect(of(DEFAULT_TEAM_ROLES, "owner").teamScope).toEqual(expect.arrayContaining(["team.apis.read", "team.apis.manage", "team.apis.verify"]));
-    expect(of(DEFAULT_TEAM_ROLES, "admin").teamScope).toEqual(expect.arrayContaining(["team.apis.read", "team.apis.manage", "team.apis.verify"]));
+    expect(of(DEFAULT_TEAM_ROLES, "owner").teamScope).toEqual(
+      expect.arrayContaining(["team.apis.read", "team.apis.manage", "team.apis.verify"]),
+    );
+    expect(of(DEFAULT_TEAM_ROLES, "admin").teamScope).toEqual(
+      expect.arrayContaining(["team.apis.read", "team.apis.manage", "team.apis.verify"]),
+    );
     expect(of(DEFAULT_TEAM_ROLES, "default").teamScope).toContain("team.apis.read");
     expect(of(DEFAULT_TEAM_ROLES, "default").teamScope).not.toContain("team.apis.manage");
     expect(of(DEFAULT_TEAM_ROLES, "default").teamScope).not.toContain("team.apis.verify");

@@ -138,11 +138,7 @@ export function covers(holder: readonly Grant[], target: Grant): boolean {
  * limits the question to the grants of one team or organisation (a person holds grants in many; API ids are unique
  * only within one organisation). A token has one grant: its role's.
  */
-export function canUseApi(
-  grants: readonly Grant[],
-  name: string,
-  entity?: { entityType: "team" | "org"; entityId: string },
-): boolean {
+export function canUseApi(grants: readonly Grant[], name: string, entity?: { entityType: "team" | "org"; entityId: string }): boolean {
   return grants.some(
     (g) => (entity === undefined || (g.entityType === entity.entityType && g.entityId === entity.entityId)) && apiScopeOf(g).includes(name),
   );

@@ -4,6 +4,7 @@ import type { Config } from "../config.js";
 import { createAuditService } from "../audit/service.js";
 import { createAuditReadGate } from "../audit/reads.js";
 import { createAccountService } from "./accounts.js";
+import { createApiService } from "./apis.js";
 import { createInvitationAcceptance } from "./invitation-acceptance.js";
 import { createInvitationService } from "./invitations.js";
 import type { Mailer } from "./mailer.js";
@@ -74,6 +75,7 @@ export function createServices(
     }),
     members: createMemberService({ ...deps, invitations }),
     projects,
+    apis: createApiService(deps),
     audit,
     auditReads,
     async init(): Promise<void> {
