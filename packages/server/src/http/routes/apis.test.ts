@@ -185,4 +185,18 @@ describe.each(dialects())("APIs of your own on %s", (kind) => {
     // A role that names a deleted API's permission again is refused: the name no longer exists.
     expect((await h.owner.patch("/v1/teams/web/roles/bookkeeper", { permissions: { apiScope: ["ledger:read"] } })).status).toBe(400);
   });
+
+  it("a team token reaches its team's APIs through /v1/apis; at most 100 APIs per team; deleting the team takes its APIs", async () => {
+    await h.owner.ok("POST", "/v1/teams", { name: "Full" });
+    const { token } = await h.owner.ok<{ token: string }>("POST", "/v1/teams/full/tokens", { name: "admin", roleId: "owner" });
+    const bearer = h.client({ bearer: token });
+    for (let i = 0; i < 100; i++) await bearer.ok("POST", "/v1/apis", { id: `api-${i}`, name: `API ${i}` });
+    const over = await bearer.post("/v1/apis", { name: "One too many" });
+    expect(over.status).toBe(409);
+    expect(over.body.error?.message).toContain("100");
+    expect((await bearer.get("/v1/apis?per_page=100")).body.pagination).toMatchObject({ hasNextPage: false, count: 100 });
+    expect(await bearer.ok<Api>("GET", "/v1/apis/api-7")).toMatchObject({ id: "api-7" });
+    await h.owner.ok("DELETE", "/v1/teams/full");
+    expect(await h.services.store.apis.count({ type: "team", id: "full" })).toBe(0);
+  }, 60_000);
 });
