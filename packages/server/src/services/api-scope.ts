@@ -32,8 +32,19 @@ export async function resolveApiPermissions(
   return { known, unknown };
 }
 
-/** Throws 400 naming every `apiScope` entry that no API in the role's reach declares. */
+/**
+ * The lock every change of APIs, and every role change that grants API permissions, takes first (in its transaction):
+ * the organisation's row, or a lone team's. A role that names a permission cannot commit between an API change's
+ * reading of the roles and its rewriting of them, and no two APIs of one organisation get the same id.
+ */
+export function lockApiNamespace(tx: Repositories, holder: ApiScopeHolder): Promise<void> {
+  return holder.orgId ? tx.lockEntity("org", holder.orgId) : tx.lockEntity("team", holder.id);
+}
+
+/** Throws 400 naming every `apiScope` entry that no API in the role's reach declares. Call it in the role's transaction. */
 export async function assertApiScope(store: Repositories, holder: ApiScopeHolder, permissions: PermissionSet): Promise<void> {
+  if ((permissions.apiScope ?? []).length === 0) return;
+  await lockApiNamespace(store, holder);
   const { unknown } = await resolveApiPermissions(store, holder, permissions.apiScope ?? []);
   if (unknown.length > 0) {
     throw new DomainError("VALIDATION_FAILED", `unknown API permissions: ${unknown.join(", ")}`, {

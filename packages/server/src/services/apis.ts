@@ -7,7 +7,7 @@ import type { Recorder } from "../audit/service.js";
 import type { Principal } from "../access/principal.js";
 import { authorize, entityFor, type Entity } from "../access/access.js";
 import { idFrom } from "./entities.js";
-import { resolveApiPermissions, type ApiScopeHolder } from "./api-scope.js";
+import { lockApiNamespace, resolveApiPermissions, type ApiScopeHolder } from "./api-scope.js";
 import { toRole } from "./roles.js";
 
 type PermissionInput = { id: string; description: string; sensitive: boolean };
@@ -42,10 +42,11 @@ export function createApiService(deps: { store: Store; now: () => Date; record: 
   };
 
   /**
-   * API changes of one organisation (or lone team) run one at a time: an API id stays unique across a team and its
-   * organisation, so that `<apiId>:<permissionId>` in a role names one API.
+   * API changes of one organisation (or lone team) run one at a time, and with role changes that grant API
+   * permissions: an API id stays unique across a team and its organisation, so that `<apiId>:<permissionId>` in a
+   * role names one API, and no role gains a name an API change is removing.
    */
-  const lock = (tx: Repositories, entity: Entity) => (entity.orgId ? tx.lockEntity("org", entity.orgId) : tx.lockEntity("team", entity.id));
+  const lock = (tx: Repositories, entity: Entity) => lockApiNamespace(tx, entity);
 
   /** The teams and organisations whose roles may name the APIs of `entity`. */
   const roleHolders = async (tx: Repositories, entity: Entity): Promise<ApiOwner[]> =>
