@@ -147,6 +147,45 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     expect([...role.permissions.projectScope].sort()).toEqual(["project.create", "project.read", "project.update"]);
   });
 
+  it("registers an API, grants one of its permissions in the role editor (grouped by API), and removing it leaves the role", async () => {
+    await page.getByRole("link", { name: "APIs", exact: true }).click();
+    await page.getByText("No APIs yet.").waitFor();
+    await page.getByRole("link", { name: "New API" }).click();
+    await page.getByLabel("API name").fill("Billing");
+    await page.getByRole("button", { name: "Add permission" }).click();
+    await page.getByRole("button", { name: "Add permission" }).click();
+    await page.getByLabel("Permission id").nth(0).fill("invoices.read");
+    await page.getByLabel("Permission id").nth(1).fill("refunds");
+    await page.getByRole("group", { name: "Permission 2" }).getByLabel("Sensitive").check();
+    await page.getByRole("button", { name: "Create API" }).click();
+    await page.waitForURL(`**/teams/${TEAM_ID}/settings/apis/billing`);
+    const api = await Api.signIn(server.url);
+    const billing = await api.ok<{ permissions: { id: string; sensitive: boolean }[] }>("GET", `/v1/teams/${TEAM_ID}/apis/billing`);
+    expect(billing.permissions.map((p) => [p.id, p.sensitive])).toEqual([
+      ["invoices.read", false],
+      ["refunds", true],
+    ]);
+
+    await page.getByRole("link", { name: "Roles" }).click();
+    await page.getByRole("link", { name: "Deployer", exact: true }).click();
+    const group = page.getByRole("group", { name: "API: Billing" });
+    await hasText(group.locator(".perm.sensitive"), "billing:refunds");
+    await group.getByLabel("billing:invoices.read", { exact: true }).check();
+    await shot("role-editor-apis", { fullPage: true });
+    await page.getByRole("button", { name: "Save role" }).click();
+    await hasText(page.getByRole("status"), "Saved");
+    const roleScope = async () =>
+      (await api.ok<{ permissions: { apiScope: string[] } }>("GET", `/v1/teams/${TEAM_ID}/roles/deployer`)).permissions.apiScope;
+    expect(await roleScope()).toEqual(["billing:invoices.read"]);
+
+    await page.getByRole("link", { name: "APIs", exact: true }).click();
+    await page.getByRole("link", { name: "Billing", exact: true }).click();
+    await page.getByRole("button", { name: "Remove permission invoices.read" }).click();
+    await page.getByRole("button", { name: "Save API" }).click();
+    await hasText(page.getByRole("status"), "Saved");
+    expect(await roleScope()).toEqual([]);
+  });
+
   it("creates a token, reveals it once, copies it, and the copy authenticates", async () => {
     await page.getByRole("link", { name: "API tokens" }).click();
     await page.getByRole("button", { name: "Create API token" }).click();

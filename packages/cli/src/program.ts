@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { apiCommands } from "./commands/apis.js";
 import { auditCommands } from "./commands/audit.js";
 import { contextCommands } from "./commands/context.js";
 import { loginCommands } from "./commands/login.js";
@@ -39,6 +40,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Io): Command {
   roleCommands(program, runtimeOf);
   memberCommands(program, runtimeOf);
   projectCommands(program, runtimeOf);
+  apiCommands(program, runtimeOf);
   auditCommands(program, runtimeOf);
   return program;
 }

@@ -26,9 +26,10 @@ describe("the permission catalogue", () => {
     expect(p.scope).toBe(id.split(".")[0]);
     expect(p.group.length).toBeGreaterThan(0);
     expect(p.label.length).toBeGreaterThan(0);
-    expect(["create", "read", "update", "delete", "manage"]).toContain(p.action);
+    expect(["create", "read", "update", "delete", "manage", "verify"]).toContain(p.action);
     // Deleting destroys data and managing hands out access: both must carry the warning.
-    if (p.action === "delete" || p.action === "manage") expect(p.sensitive).toBe(true);
+    // Verifying reads other tokens' state (who holds what): the warning too.
+    if (p.action === "delete" || p.action === "manage" || p.action === "verify") expect(p.sensitive).toBe(true);
   });
 
   it("lists scopes in display order: org, then team, then project", () => {
@@ -79,8 +80,8 @@ describe("the permission catalogue", () => {
 
 describe("permissionIds and scopeKey", () => {
   it.each([
-    { scope: "org", key: "orgScope", count: 15 },
-    { scope: "team", key: "teamScope", count: 12 },
+    { scope: "org", key: "orgScope", count: 17 },
+    { scope: "team", key: "teamScope", count: 14 },
     { scope: "project", key: "projectScope", count: 4 },
   ] as const)("$scope: $count ids stored under $key", ({ scope, key, count }) => {
     const list = permissionIds(scope);
@@ -114,7 +115,9 @@ const TEAM_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, dflt: boolea
   ["team.audit.read", true, true, true],
   // Lifting a rate limit is the owner's alone (issue 20): the lowest role could raise its own 100,000-fold.
   ["team.ratelimits.manage", true, false, false],
-  // Checking other tokens for a service (issue 15) is given deliberately: admins have it, plain members do not.
+  // APIs of your own: the default role sees them; managing and verifying (reading other tokens) take an admin.
+  ["team.apis.read", true, true, true],
+  ["team.apis.manage", true, true, false],
   ["team.apis.verify", true, true, false],
   ["project.read", true, true, true],
   ["project.create", true, true, true],
@@ -137,6 +140,8 @@ const ORG_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, member: boole
   ["org.tokens.manage", true, true, false],
   ["org.audit.read", true, true, true],
   ["org.ratelimits.manage", true, false, false],
+  ["org.apis.read", true, true, true],
+  ["org.apis.manage", true, true, false],
   ["org.apis.verify", true, true, false],
   ...TEAM_ROLE_TABLE.map(([id, , admin, dflt]): [string, boolean, boolean, boolean] => [
     id,

@@ -1,8 +1,11 @@
 /** The three scopes a permission lives in. */
 export type PermissionScope = "org" | "team" | "project";
 
-/** What a permission lets its holder do; `default` team roles get create, read and update. */
-export type PermissionAction = "create" | "read" | "update" | "delete" | "manage";
+/**
+ * What a permission lets its holder do; `default` team roles get create, read and update. `verify`: ask Latchkey
+ * about other tokens (check, introspection, forward auth's event stream).
+ */
+export type PermissionAction = "create" | "read" | "update" | "delete" | "manage" | "verify";
 
 /** One entry of the permission catalogue (`GET /v1/permissions`). */
 export interface PermissionEntry {
@@ -46,7 +49,9 @@ export const PERMISSIONS = [
   entry("org.tokens.manage", "API tokens", "Create, rotate and revoke organisation API tokens", "manage", true),
   entry("org.audit.read", "Audit", "Read the organisation audit log", "read"),
   entry("org.ratelimits.manage", "Rate limits", "Set the organisation's API rate limit", "manage", true),
-  entry("org.apis.verify", "APIs", "Check the organisation's and its teams' tokens for other services", "read", true),
+  entry("org.apis.read", "APIs", "List the organisation's APIs and their permissions", "read"),
+  entry("org.apis.manage", "APIs", "Create, edit and delete the organisation's APIs", "manage", true),
+  entry("org.apis.verify", "APIs", "Check the organisation's tokens for other services", "verify", true),
 
   entry("team.read", "Team", "View team", "read"),
   entry("team.update", "Team", "Edit team", "update"),
@@ -59,7 +64,9 @@ export const PERMISSIONS = [
   entry("team.tokens.manage", "API tokens", "Create, rotate and revoke team API tokens", "manage", true),
   entry("team.audit.read", "Audit", "Read the team audit log", "read"),
   entry("team.ratelimits.manage", "Rate limits", "Set the team's API rate limit", "manage", true),
-  entry("team.apis.verify", "APIs", "Check the team's tokens for other services", "read", true),
+  entry("team.apis.read", "APIs", "List the team's APIs and their permissions", "read"),
+  entry("team.apis.manage", "APIs", "Create, edit and delete the team's APIs", "manage", true),
+  entry("team.apis.verify", "APIs", "Check the team's tokens for other services", "verify", true),
 
   entry("project.read", "Projects", "View projects", "read"),
   entry("project.create", "Projects", "Create projects", "create"),
@@ -82,15 +89,23 @@ export function permissionIds(scope: PermissionScope): string[] {
   return PERMISSIONS.filter((p) => p.scope === scope).map((p) => p.id);
 }
 
-/** Permissions grouped the way a role stores them. */
+/** Permissions grouped the way a role stores them; `apiScope` holds full names of APIs of your own. */
 export interface PermissionSet {
   orgScope: string[];
   teamScope: string[];
   projectScope: string[];
+  /**
+   * `<apiId>:<permissionId>` of the team's or organisation's own APIs (not catalogue ids). Absent means none: roles
+   * and clients from before APIs of your own keep working.
+   */
+  apiScope?: string[];
 }
 
+/** The key of a PermissionSet that holds catalogue permissions. */
+export type CatalogueScopeKey = "orgScope" | "teamScope" | "projectScope";
+
 /** The key of a PermissionSet that holds permissions of `scope`. */
-export function scopeKey(scope: PermissionScope): keyof PermissionSet {
+export function scopeKey(scope: PermissionScope): CatalogueScopeKey {
   return scope === "org" ? "orgScope" : scope === "team" ? "teamScope" : "projectScope";
 }
 
@@ -98,6 +113,8 @@ const pick = (keep: (p: PermissionEntry) => boolean, withOrg: boolean): Permissi
   orgScope: withOrg ? permissionIds("org").filter((id) => keep(BY_ID.get(id)!)) : [],
   teamScope: permissionIds("team").filter((id) => keep(BY_ID.get(id)!)),
   projectScope: permissionIds("project").filter((id) => keep(BY_ID.get(id)!)),
+  // An owner role receives the permissions of its entity's APIs when they are created (services/apis.ts).
+  apiScope: [],
 });
 
 /**

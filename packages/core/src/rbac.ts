@@ -1,4 +1,4 @@
-import { permission, scopeKey, type PermissionSet } from "./permissions.js";
+import { permission, scopeKey, type CatalogueScopeKey, type PermissionSet } from "./permissions.js";
 
 /** A team role's limit to chosen projects: `in` the list, or `notIn` it. Disabled means every project. */
 export interface ProjectRestrictions {
@@ -84,7 +84,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 /** Whether `holder` alone allows at least everything `target` allows. */
 function grantCovers(holder: Grant, target: Grant): boolean {
-  const has = (key: keyof PermissionSet): boolean => target.permissions[key].every((p) => holder.permissions[key].includes(p));
+  const has = (key: CatalogueScopeKey): boolean => target.permissions[key].every((p) => holder.permissions[key].includes(p));
   if (!has("teamScope") || !has("projectScope")) return false;
   if (target.entityType === "team") {
     if (target.permissions.orgScope.length > 0) return false;
@@ -105,12 +105,52 @@ function grantCovers(holder: Grant, target: Grant): boolean {
   });
 }
 
+/** Whether `holder` reaches the team or organisation that holds `target` (API ids are unique only there). */
+function reachesEntityOf(holder: Grant, target: Grant): boolean {
+  if (target.entityType === "org") return holder.entityType === "org" && holder.entityId === target.entityId;
+  if (holder.entityType === "team") return holder.entityId === target.entityId;
+  return holder.entityId === target.orgId && orgTeamRestrictions(holder.restrictions, target.entityId) !== null;
+}
+
+/** The API permissions of `target` that no grant of `holder` reaching the target's entity holds. */
+function apiUncovered(holder: readonly Grant[], target: Grant): string[] {
+  const reaching = holder.filter((g) => reachesEntityOf(g, target));
+  return apiScopeOf(target).filter((name) => !reaching.some((g) => apiScopeOf(g).includes(name)));
+}
+
+/** A grant's API permissions; roles stored before APIs existed have none. */
+function apiScopeOf(grant: Grant): readonly string[] {
+  return grant.permissions.apiScope ?? [];
+}
+
 /**
  * No escalation: whether a principal holding `holder` may create or hand out `target` (a role, a token of that
- * role, or a member's role). One of the holder's grants must cover the whole target on its own.
+ * role, or a member's role). One of the holder's grants must cover the whole target's catalogue permissions and
+ * reach on its own; each API permission (which no project restriction limits) must be held by a grant that reaches
+ * the target's team or organisation.
  */
 export function covers(holder: readonly Grant[], target: Grant): boolean {
-  return holder.some((g) => grantCovers(g, target));
+  return holder.some((g) => grantCovers(g, target)) && apiUncovered(holder, target).length === 0;
+}
+
+/**
+ * Whether the grants allow the API permission `name` (`billing:invoices.read`): one of them lists it. `entity`
+ * limits the question to the grants of one team or organisation (a person holds grants in many; API ids are unique
+ * only within one organisation). A token has one grant: its role's.
+ */
+export function canUseApi(grants: readonly Grant[], name: string, entity?: { entityType: "team" | "org"; entityId: string }): boolean {
+  return grants.some(
+    (g) => (entity === undefined || (g.entityType === entity.entityType && g.entityId === entity.entityId)) && apiScopeOf(g).includes(name),
+  );
+}
+
+/** The names among `names` that `canUseApi` refuses, in their order: what a 403 names. */
+export function missingApiPermissions(
+  grants: readonly Grant[],
+  names: readonly string[],
+  entity?: { entityType: "team" | "org"; entityId: string },
+): string[] {
+  return names.filter((name) => !canUseApi(grants, name, entity));
 }
 
 /**
@@ -120,12 +160,17 @@ export function covers(holder: readonly Grant[], target: Grant): boolean {
 export function uncovered(holder: readonly Grant[], target: Grant): string[] {
   const held = new Set(holder.flatMap((g) => [...g.permissions.orgScope, ...g.permissions.teamScope, ...g.permissions.projectScope]));
   const all = [...target.permissions.orgScope, ...target.permissions.teamScope, ...target.permissions.projectScope];
-  return all.filter((p) => !held.has(p));
+  return [...all.filter((p) => !held.has(p)), ...apiUncovered(holder, target)];
 }
 
 /** Two permission sets hold exactly the same permissions. */
 export function samePermissions(a: PermissionSet, b: PermissionSet): boolean {
-  return sameSet(a.orgScope, b.orgScope) && sameSet(a.teamScope, b.teamScope) && sameSet(a.projectScope, b.projectScope);
+  return (
+    sameSet(a.orgScope, b.orgScope) &&
+    sameSet(a.teamScope, b.teamScope) &&
+    sameSet(a.projectScope, b.projectScope) &&
+    sameSet(a.apiScope ?? [], b.apiScope ?? [])
+  );
 }
 
 /** Which of a team's projects a principal may act on with one permission, ready to become a SQL filter. */

@@ -120,6 +120,24 @@ describe("LatchkeyClient against a listening server", () => {
     ).rejects.toMatchObject({ status: 404 });
   });
 
+  it("manages APIs of your own, and a role grants their permissions", async () => {
+    const apis = owner.apis({ type: "team", id: teamId });
+    const created = await apis.create({ name: "Billing", permissions: [{ id: "invoices.read" }] });
+    expect(created).toMatchObject({ id: "billing", permissions: [{ id: "invoices.read", description: "", sensitive: false }] });
+    expect((await apis.all()).map((a) => a.id)).toEqual(["billing"]);
+    const updated = await apis.update("billing", { permissions: [{ id: "invoices.read" }, { id: "refunds", sensitive: true }] });
+    expect(updated.permissions.map((p) => p.id)).toEqual(["invoices.read", "refunds"]);
+    const role = await owner.teamRoles(teamId).create({ name: "Biller", permissions: { apiScope: ["billing:refunds"] } });
+    expect(role.permissions.apiScope).toEqual(["billing:refunds"]);
+    await expect(owner.teamRoles(teamId).create({ name: "Ghost", permissions: { apiScope: ["billing:nope"] } })).rejects.toMatchObject({
+      status: 400,
+      details: { unknown: ["billing:nope"] },
+    });
+    expect(await apis.delete("billing")).toEqual({ id: "billing", deleted: true });
+    expect((await owner.teamRoles(teamId).get("biller")).permissions.apiScope).toEqual([]);
+    await expect(apis.get("billing")).rejects.toMatchObject({ status: 404 });
+  });
+
   it("signs out: the session is gone", async () => {
     const client = new LatchkeyClient({ baseUrl });
     await client.session.signIn(OWNER_EMAIL, OWNER_PASSWORD);

@@ -1,5 +1,8 @@
 import { HttpClient, type LatchkeyClientOptions, type Page } from "./http.js";
 import type {
+  Api,
+  ApiCreate,
+  ApiUpdate,
   AuditEvent,
   AuditFilters,
   AuditVerification,
@@ -229,6 +232,23 @@ export class LatchkeyClient extends HttpClient {
       all: () => this.all<Project>(base, "projects"),
       create: (body: ProjectCreate) => this.request<Project>("POST", base, { body }),
       delete: (projectId: string) => this.request<Deleted>("DELETE", `${base}/${enc(projectId)}`),
+    };
+  }
+
+  /**
+   * APIs of your own of a team or organisation: the permissions its roles grant in `apiScope`. `update` with
+   * `permissions` replaces the list; a permission left out (or a deleted API) leaves every role that granted it.
+   */
+  apis(entity: Entity) {
+    const base = `${entityPath(entity)}/apis`;
+    const one = (apiId: string) => `${base}/${enc(apiId)}`;
+    return {
+      list: (options: PageOptions = {}) => this.page<Api>(base, "apis", options),
+      all: () => this.all<Api>(base, "apis"),
+      get: (apiId: string) => this.request<Api>("GET", one(apiId)),
+      create: (body: ApiCreate) => this.request<Api>("POST", base, { body }),
+      update: (apiId: string, body: ApiUpdate) => this.request<Api>("PATCH", one(apiId), { body }),
+      delete: (apiId: string) => this.request<Deleted>("DELETE", one(apiId)),
     };
   }
 

@@ -25,6 +25,8 @@ export type InviteReply = z.output<typeof core.InviteReply>;
 export type Invitation = z.output<typeof core.Invitation>;
 /** A project. */
 export type Project = z.output<typeof core.Project>;
+/** An API of your own with the permissions it declares. */
+export type Api = z.output<typeof core.Api>;
 /** An entry of the permission catalogue. */
 export type PermissionInfo = z.output<typeof core.PermissionInfo>;
 /** A role's permissions in the three scopes. */
@@ -61,6 +63,8 @@ export type SetupCreate = z.input<typeof core.SetupCreate>;
 export type InvitationAccept = z.input<typeof core.InvitationAccept>;
 export type InvitationConfirm = z.input<typeof core.InvitationConfirm>;
 export type ProjectCreate = z.input<typeof core.ProjectCreate>;
+export type ApiCreate = z.input<typeof core.ApiCreate>;
+export type ApiUpdate = z.input<typeof core.ApiUpdate>;
 
 /** Audit feed filters (API.md). */
 export type AuditFilters = Partial<Omit<z.input<typeof core.AuditQuery>, "format" | "per_page" | "cursor">>;

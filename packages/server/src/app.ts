@@ -15,6 +15,7 @@ import { memberRoutes } from "./http/routes/members.js";
 import { metaRoutes } from "./http/routes/meta.js";
 import { orgRoutes } from "./http/routes/orgs.js";
 import { projectRoutes } from "./http/routes/projects.js";
+import { apiRoutes } from "./http/routes/apis.js";
 import { roleRoutes } from "./http/routes/roles.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { teamRoutes } from "./http/routes/teams.js";
@@ -122,6 +123,7 @@ export async function buildApp(
   roleRoutes(router, services);
   memberRoutes(router, services);
   projectRoutes(router, services);
+  apiRoutes(router, services);
   tokenRoutes(router, services);
   auditRoutes(router, services);
   cliLoginRoutes(app, router, services);

@@ -1,6 +1,8 @@
 import type { Entity, Org, Team, User } from "@latchkey/sdk";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { client } from "./api";
+import { ApiEditorPage } from "./pages/api-editor";
+import { ApisPage } from "./pages/apis";
 import { AuditPage } from "./pages/audit";
 import { CliLoginPage } from "./pages/cli-login";
 import { HomePage } from "./pages/home";
@@ -90,6 +92,9 @@ function settingsPage(path: string): { entity: Entity; page: ReactNode } | null 
       ["/roles/new", (_p, e) => <RoleEditorPage entity={e} />],
       ["/roles/:roleId", (p, e) => <RoleEditorPage entity={e} roleId={p["roleId"]} />],
       ["/members", (_p, e) => <MembersPage entity={e} />],
+      ["/apis", (_p, e) => <ApisPage entity={e} />],
+      ["/apis/new", (_p, e) => <ApiEditorPage entity={e} />],
+      ["/apis/:apiId", (p, e) => <ApiEditorPage entity={e} apiId={p["apiId"]} />],
       ["/audit", (_p, e) => <AuditPage entity={e} />],
       ...(type === "org" ? [["/teams", (_p, e) => <OrgTeamsPage org={e} />] as [string, Render]] : []),
     ];
@@ -186,6 +191,7 @@ function Nav({ entity }: { entity: Entity }) {
     entity.type === "team"
       ? [
           ["/api/tokens", "API tokens"],
+          ["/apis", "APIs"],
           ["/roles", "Roles"],
           ["/members", "Members"],
           ["/audit", "Audit log"],
@@ -195,6 +201,7 @@ function Nav({ entity }: { entity: Entity }) {
           ["/roles", "Organisation roles"],
           ["/members", "Members"],
           ["/api/tokens", "API tokens"],
+          ["/apis", "APIs"],
           ["/audit", "Audit log"],
         ];
   return (

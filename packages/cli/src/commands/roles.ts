@@ -5,7 +5,7 @@ import type { Column } from "../output.js";
 import { confirm } from "../prompt.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
 
-const count = (p: Role["permissions"]) => p.orgScope.length + p.teamScope.length + p.projectScope.length;
+const count = (p: Role["permissions"]) => p.orgScope.length + p.teamScope.length + p.projectScope.length + p.apiScope.length;
 const COLUMNS: Column<Role>[] = [
   ["ID", (r) => r.id],
   ["NAME", (r) => r.name],
@@ -20,21 +20,26 @@ const DETAIL: Column<Role>[] = [
   ["ORG PERMISSIONS", (r) => r.permissions.orgScope.join(", ")],
   ["TEAM PERMISSIONS", (r) => r.permissions.teamScope.join(", ")],
   ["PROJECT PERMISSIONS", (r) => r.permissions.projectScope.join(", ")],
+  ["API PERMISSIONS", (r) => r.permissions.apiScope.join(", ")],
   ["RESTRICTIONS", (r) => r.restrictions],
   ["UPDATED", (r) => r.updatedAt],
 ];
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(",").filter(Boolean)];
 
-/** Sorts permission ids into their scopes by prefix (`org.`, `team.`, `project.`). */
+/** Sorts permission ids into their scopes by prefix (`org.`, `team.`, `project.`); `api:permission` into apiScope. */
 function permissionSet(ids: string[]): Role["permissions"] {
-  const set: Role["permissions"] = { orgScope: [], teamScope: [], projectScope: [] };
+  const set: Role["permissions"] = { orgScope: [], teamScope: [], projectScope: [], apiScope: [] };
   for (const id of ids) {
     const scope = id.split(".")[0];
-    if (scope === "org") set.orgScope.push(id);
+    if (id.includes(":")) set.apiScope.push(id);
+    else if (scope === "org") set.orgScope.push(id);
     else if (scope === "team") set.teamScope.push(id);
     else if (scope === "project") set.projectScope.push(id);
-    else throw new UsageError(`--permission ${id}: permission ids start with org., team. or project. (see GET /v1/permissions)`);
+    else
+      throw new UsageError(
+        `--permission ${id}: permission ids start with org., team. or project. (see GET /v1/permissions), or name an API's: billing:invoices.read`,
+      );
   }
   return set;
 }
@@ -78,7 +83,7 @@ export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
     .description("Create a role")
     .option("--id <slug>", "its id (default: derived from the name)")
     .option("--description <text>", "what it is for", "")
-    .option("--permission <ids>", "a permission id (repeat, or separate with commas)", collect, [])
+    .option("--permission <ids>", "a permission id, or an API's (billing:invoices.read); repeat, or separate with commas", collect, [])
     .option("--restrictions <json>", "limits to projects (team role) or teams (organisation role), as JSON")
     .addHelpText("after", `${needs("manage")}\nA role can grant only permissions you hold yourself.`)
     .action(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { API_PERMISSION_MAX, MAX_API_SCOPE, parseApiPermission } from "../api-permissions.js";
 import { permission, type PermissionScope } from "../permissions.js";
 import { SLUG_MAX, SLUG_PATTERN } from "../slug.js";
 
@@ -31,11 +32,24 @@ const scoped = (scope: PermissionScope) =>
     })
     .transform((ids) => [...new Set(ids)]);
 
-/** A role's permissions in the three scopes. */
+/** A full API permission name (`billing:invoices.read`). */
+export const ApiPermissionFullName = z
+  .string()
+  .max(API_PERMISSION_MAX * 2 + 1)
+  .refine((name) => parseApiPermission(name) !== null, { message: "must be <apiId>:<permissionId>, e.g. billing:invoices.read" });
+
+/** The `apiScope` of a role: full names of permissions of its team's or organisation's APIs, without repeats. */
+export const ApiScopeSchema = z
+  .array(ApiPermissionFullName)
+  .max(MAX_API_SCOPE)
+  .transform((names) => [...new Set(names)]);
+
+/** A role's permissions in the three catalogue scopes, and of APIs of your own (absent: none). */
 export const PermissionSetSchema = z.strictObject({
   orgScope: scoped("org").default(() => []),
   teamScope: scoped("team").default(() => []),
   projectScope: scoped("project").default(() => []),
+  apiScope: ApiScopeSchema.default(() => []),
 });
 
 /** A team role's (or one organisation team's) limit to chosen projects. */

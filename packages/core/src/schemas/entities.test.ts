@@ -136,17 +136,17 @@ describe("Email", () => {
 
 describe("PermissionSetSchema", () => {
   table(PermissionSetSchema, [
-    accept("every scope missing -> empty", {}, { orgScope: [], teamScope: [], projectScope: [] }),
+    accept("every scope missing -> empty", {}, { orgScope: [], teamScope: [], projectScope: [], apiScope: [] }),
     accept("one per scope", { orgScope: ["org.read"], teamScope: ["team.read"], projectScope: ["project.read"] }),
     accept(
       "the whole catalogue",
       { orgScope: permissionIds("org"), teamScope: permissionIds("team"), projectScope: permissionIds("project") },
-      { orgScope: permissionIds("org"), teamScope: permissionIds("team"), projectScope: permissionIds("project") },
+      { orgScope: permissionIds("org"), teamScope: permissionIds("team"), projectScope: permissionIds("project"), apiScope: [] },
     ),
     accept(
       "duplicates removed, first order kept",
       { teamScope: ["team.update", "team.read", "team.update", "team.read"] },
-      { orgScope: [], teamScope: ["team.update", "team.read"], projectScope: [] },
+      { orgScope: [], teamScope: ["team.update", "team.read"], projectScope: [], apiScope: [] },
     ),
     reject("team permission under orgScope", { orgScope: ["team.read"] }, ["orgScope"]),
     reject("org permission under teamScope", { teamScope: ["org.read"] }, ["teamScope"]),
@@ -302,7 +302,7 @@ describe("TeamRoleCreate", () => {
       {
         name: "Deployer",
         description: "",
-        permissions: { orgScope: [], teamScope: [], projectScope: [] },
+        permissions: { orgScope: [], teamScope: [], projectScope: [], apiScope: [] },
         restrictions: { enabled: false, projects: [], restrictionMode: "in" },
       },
     ),
@@ -336,7 +336,7 @@ describe("OrgRoleCreate", () => {
       {
         name: "Auditor",
         description: "",
-        permissions: { orgScope: ["org.audit.read"], teamScope: [], projectScope: [] },
+        permissions: { orgScope: ["org.audit.read"], teamScope: [], projectScope: [], apiScope: [] },
         restrictions: { enabled: false, teams: [] },
       },
     ),
@@ -361,7 +361,7 @@ describe("TeamRoleUpdate and OrgRoleUpdate", () => {
         "permissions only, deduplicated",
         { permissions: { teamScope: ["team.read", "team.read"] } },
         {
-          permissions: { orgScope: [], teamScope: ["team.read"], projectScope: [] },
+          permissions: { orgScope: [], teamScope: ["team.read"], projectScope: [], apiScope: [] },
         },
       ),
       accept("restrictions only", { restrictions: { enabled: true, projects: ["site"] } }),

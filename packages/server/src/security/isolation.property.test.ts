@@ -104,6 +104,8 @@ describe.each(dialects())("tenant isolation over random call sequences on %s", (
           "team.tokens.manage",
           "team.members.read",
           "team.audit.read",
+          // The team `default` role reads APIs of your own (issue 15): without it this role could not hand it out.
+          "team.apis.read",
         ],
         projectScope: ["project.read", "project.create", "project.update", "project.delete"],
       },

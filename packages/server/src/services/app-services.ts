@@ -4,6 +4,7 @@ import type { Config } from "../config.js";
 import { createAuditService } from "../audit/service.js";
 import { createAuditReadGate } from "../audit/reads.js";
 import { createAccountService } from "./accounts.js";
+import { createApiService } from "./apis.js";
 import { createInvitationAcceptance } from "./invitation-acceptance.js";
 import { createInvitationService } from "./invitations.js";
 import type { Mailer } from "./mailer.js";
@@ -19,7 +20,8 @@ import { createThrottle } from "./throttle.js";
 import { createTokenService } from "./tokens.js";
 import { createTokenChecks } from "./token-checks.js";
 import { createTokenRevocation } from "./token-revocation.js";
-import { catalogueNames } from "../access/permission-names.js";
+import { withApis } from "../access/permission-names.js";
+import { resolveApiPermissions } from "./api-scope.js";
 import type { Store } from "../store/store.js";
 import { createLastUsed } from "../tokens/last-used.js";
 import { createSigningKeys } from "../tokens/signing-keys.js";
@@ -50,8 +52,9 @@ export function createServices(
   // One throttle for every password check: sign-in, invitations to an existing account, password changes.
   const throttle = createThrottle({ store, max: 10, windowMs: 15 * 60_000, now, onError });
   const invitations = createInvitationService({ ...deps, mailer });
-  // The doors for other services (forward auth, check, introspection); custom APIs replace `catalogueNames` here.
-  const checks = createTokenChecks({ store, verifier, rateLimits, audit, names: catalogueNames });
+  // The doors for other services (forward auth, check, introspection): the catalogue's names and the custom APIs'.
+  const names = withApis((scope, asked) => resolveApiPermissions(store, scope, asked));
+  const checks = createTokenChecks({ store, verifier, rateLimits, audit, names });
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -81,6 +84,7 @@ export function createServices(
     }),
     members: createMemberService({ ...deps, invitations }),
     projects,
+    apis: createApiService(deps),
     audit,
     auditReads,
     async init(): Promise<void> {

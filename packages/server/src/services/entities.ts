@@ -52,4 +52,5 @@ export async function clearEntity(tx: Repositories, entityType: EntityType, enti
   await tx.members.removeAllOf(entityType, entityId);
   await tx.roles.removeAllOf(entityType, entityId);
   await tx.invitations.removeAllOf(entityType, entityId);
+  await tx.apis.removeAllOf({ type: entityType, id: entityId });
 }

@@ -3,11 +3,18 @@ import type { PageRequest } from "../store/pagination.js";
 import type { RoleRow } from "../store/repositories/roles.js";
 import type { Repositories, Store } from "../store/store.js";
 import { idFrom } from "./entities.js";
+import { assertApiScope } from "./api-scope.js";
 import type { Recorder } from "../audit/service.js";
 import { grantOf, type Principal } from "../access/principal.js";
 import { assertCovers, authorize, entityFor, entityPermission, type Entity } from "../access/access.js";
 
 type Restrictions = ProjectRestrictions | OrgRestrictions;
+
+/** A role's stored permissions; a role stored before APIs of your own has no `apiScope`: it grants none. */
+function permissionsOf(row: RoleRow): Required<PermissionSet> {
+  const p = JSON.parse(row.permissions) as PermissionSet;
+  return { ...p, apiScope: p.apiScope ?? [] };
+}
 
 /** A role as the API shows it. */
 export function toRole(row: RoleRow) {
@@ -15,7 +22,7 @@ export function toRole(row: RoleRow) {
     id: row.id,
     name: row.name,
     description: row.description,
-    permissions: JSON.parse(row.permissions) as PermissionSet,
+    permissions: permissionsOf(row),
     restrictions: JSON.parse(row.restrictions) as Restrictions,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -83,6 +90,7 @@ export function createRoleService(deps: {
         const entity = await entityFor(tx, principal, type, id);
         authorize(principal, entityPermission(entity, "roles", "manage"), entity.resource);
         assertShape(entity, input.permissions);
+        await assertApiScope(tx, entity, input.permissions);
         await validateRestrictions(tx, entity, input.restrictions);
         const row: RoleRow = {
           entity_type: entity.type,
@@ -123,7 +131,10 @@ export function createRoleService(deps: {
             fields: { permissions: "cannot be changed on the owner role" },
           });
         }
-        if (patch.permissions) assertShape(entity, patch.permissions);
+        if (patch.permissions) {
+          assertShape(entity, patch.permissions);
+          await assertApiScope(tx, entity, patch.permissions);
+        }
         if (patch.restrictions) await validateRestrictions(tx, entity, patch.restrictions);
         const next: RoleRow = {
           ...role,

@@ -52,11 +52,11 @@ export const claimsOf = (token: string): TokenClaims =>
 
 const ratelimitOf = (d: RateDecision) => ({ limit: d.limit, remaining: d.remaining, reset: Math.ceil(d.resetMs / 1000) });
 
-/** Throws 400 naming every name the scope does not know. */
-function assertKnown(names: PermissionNames, principal: Principal, asked: readonly string[]): void {
+/** Throws 400 naming every name the scope does not know (asked only about names the token does not hold). */
+async function assertKnown(names: PermissionNames, principal: Principal, asked: readonly string[]): Promise<void> {
   const scope = principal.scope;
-  if (!scope) return;
-  const { unknown } = names.resolve({ type: scope.entityType, id: scope.entityId, orgId: principal.token?.orgId ?? null }, asked);
+  if (!scope || asked.length === 0) return;
+  const { unknown } = await names.resolve({ type: scope.entityType, id: scope.entityId, orgId: principal.token?.orgId ?? null }, asked);
   if (unknown.length > 0) {
     throw new DomainError("VALIDATION_FAILED", `unknown permission(s): ${unknown.join(", ")}`, {
       fields: { permissions: "unknown" },
@@ -132,11 +132,13 @@ export function createTokenChecks(deps: {
      * Forward auth, after the credential was admitted like any route's: 400 naming unknown names, 403 naming the first
      * permission the token lacks (all of them in `details.missing`).
      */
-    require(principal: Principal, asked: readonly string[]): void {
+    require(principal: Principal, asked: readonly string[]): void | Promise<void> {
       if (asked.length === 0) return;
-      assertKnown(names, principal, asked);
       const missing = asked.filter((name) => !names.grants(principal, name));
-      if (missing.length > 0) throw new DomainError("FORBIDDEN", `missing permission ${missing[0]}`, { permission: missing[0], missing });
+      if (missing.length === 0) return;
+      return assertKnown(names, principal, missing).then(() => {
+        throw new DomainError("FORBIDDEN", `missing permission ${missing[0]}`, { permission: missing[0], missing });
+      });
     },
 
     /**
@@ -167,7 +169,8 @@ export function createTokenChecks(deps: {
       if (!scope || !identity || !checked.tokenId) return { valid: false, code: "NOT_FOUND" };
       const owner: TokenOwner = { entityType: scope.entityType, entityId: scope.entityId, orgId: identity.orgId };
       if (!verifiesTokensOf(caller, owner)) return { valid: false, code: "NOT_FOUND" };
-      assertKnown(names, checked, asked);
+      const missing = asked.filter((name) => !names.grants(checked, name));
+      await assertKnown(names, checked, missing);
       const ref = { id: checked.tokenId, entityType: scope.entityType, entityId: scope.entityId, email: checked.email };
       const answer: CheckResult = {
         valid: false,
@@ -185,7 +188,6 @@ export function createTokenChecks(deps: {
       };
       const rate = rateLimits.take(checked);
       if (rate) answer.ratelimit = ratelimitOf(rate);
-      const missing = asked.filter((name) => !names.grants(checked, name));
       if (rate && !rate.allowed) answer.code = "RATE_LIMITED";
       else if (missing.length > 0) {
         answer.code = "INSUFFICIENT_PERMISSIONS";

@@ -9,7 +9,7 @@ import * as auditSegments from "./migrations/007-audit-segments.js";
 import * as auditReads from "./migrations/008-audit-reads.js";
 import * as invitations from "./migrations/009-invitations.js";
 import * as ratelimitPermission from "./migrations/010-ratelimit-permission.js";
-import * as apisVerifyPermission from "./migrations/019-apis-verify-permission.js";
+import * as apis from "./migrations/011-apis.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
@@ -22,7 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "008-audit-reads": auditReads,
   "009-invitations": invitations,
   "010-ratelimit-permission": ratelimitPermission,
-  "019-apis-verify-permission": apisVerifyPermission,
+  "011-apis": apis,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -209,6 +209,29 @@ export interface CliLoginsTable {
   message: string | null;
 }
 
+/** An API of your own: a team's or organisation's service (issue 15). */
+export interface ApisTable {
+  entity_type: EntityType;
+  entity_id: string;
+  id: string;
+  name: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One permission an API declares; `position` keeps the order it was given in. */
+export interface ApiPermissionsTable {
+  entity_type: EntityType;
+  entity_id: string;
+  api_id: string;
+  id: string;
+  description: string;
+  /** 0 or 1. */
+  sensitive: number;
+  position: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -229,4 +252,6 @@ export interface Database {
   audit_feed_heads: AuditFeedHeadsTable;
   tombstones: TombstonesTable;
   cli_logins: CliLoginsTable;
+  apis: ApisTable;
+  api_permissions: ApiPermissionsTable;
 }

@@ -642,6 +642,7 @@ describe.each(dialects())("store on %s", (kind) => {
       await store.roles.insert(old("org", "o-m10", "owner", perms(["org.read", "org.update", "org.delete"], ["team.read", "team.update"])));
       await store.roles.insert(old("org", "o-m10", "admin", perms(["org.read", "org.update"], ["team.read", "team.update"])));
 
+      // To 010 only: 011 gives owners more ids (its own test below).
       expect((await migrator(kysely).migrateTo("010-ratelimit-permission")).error).toBeUndefined();
       const permissionsOf = async (entityType: EntityType, entityId: string, id: string) =>
         JSON.parse((await store.roles.byId(entityType, entityId, id))?.permissions ?? "null") as unknown;
@@ -672,7 +673,7 @@ describe.each(dialects())("store on %s", (kind) => {
       expect(await permissionsOf("team", "t-m10", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
     });
 
-    it("019 gives existing owner roles apis.verify, and no other role; down takes it out again", async () => {
+    it("011 gives existing owner roles the APIs permissions, and down takes them and every apiScope out again", async () => {
       const kysely = db.kysely as Kysely<unknown>;
       expect((await migrator(kysely).migrateTo("010-ratelimit-permission")).error).toBeUndefined();
       const perms = (orgScope: string[], teamScope: string[]) => JSON.stringify({ orgScope, teamScope, projectScope: [] });
@@ -680,20 +681,54 @@ describe.each(dialects())("store on %s", (kind) => {
         ...role(entityType, entityId, id),
         permissions,
       });
-      await store.roles.insert(old("team", "t-m19", "owner", perms([], ["team.read"])));
-      await store.roles.insert(old("team", "t-m19", "admin", perms([], ["team.read"])));
-      await store.roles.insert(old("org", "o-m19", "owner", perms(["org.read"], ["team.read"])));
+      await store.roles.insert(old("team", "t-m11", "owner", perms([], ["team.read"])));
+      await store.roles.insert(old("team", "t-m11", "admin", perms([], ["team.read"])));
+      await store.roles.insert(old("org", "o-m11", "owner", perms(["org.read"], ["team.read"])));
       await migrateToLatest(kysely);
       const permissionsOf = async (entityType: EntityType, entityId: string, id: string) =>
         JSON.parse((await store.roles.byId(entityType, entityId, id))?.permissions ?? "null") as unknown;
-      expect(await permissionsOf("team", "t-m19", "owner")).toEqual(JSON.parse(perms([], ["team.read", "team.apis.verify"])));
-      expect(await permissionsOf("org", "o-m19", "owner")).toEqual(
-        JSON.parse(perms(["org.read", "org.apis.verify"], ["team.read", "team.apis.verify"])),
+      expect(await permissionsOf("team", "t-m11", "owner")).toEqual(
+        JSON.parse(perms([], ["team.read", "team.apis.read", "team.apis.manage", "team.apis.verify"])),
       );
-      expect(await permissionsOf("team", "t-m19", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
+      expect(await permissionsOf("team", "t-m11", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
+      expect(await permissionsOf("org", "o-m11", "owner")).toEqual(
+        JSON.parse(
+          perms(
+            ["org.read", "org.apis.read", "org.apis.manage", "org.apis.verify"],
+            ["team.read", "team.apis.read", "team.apis.manage", "team.apis.verify"],
+          ),
+        ),
+      );
+      // The tables exist in both dialects; a role may then hold apiScope, which down removes.
+      await store.apis.insert({
+        entity_type: "team",
+        entity_id: "t-m11",
+        id: "billing",
+        name: "Billing",
+        description: "",
+        created_at: at(1),
+        updated_at: at(1),
+      });
+      await store.apis.setPermissions({ type: "team", id: "t-m11" }, "billing", [
+        { id: "invoices.read", description: "", sensitive: true },
+      ]);
+      expect(await store.apis.permissionsOf({ type: "team", id: "t-m11" }, ["billing"])).toMatchObject([
+        { id: "invoices.read", sensitive: 1 },
+      ]);
+      await store.roles.update("team", "t-m11", "admin", {
+        permissions: JSON.stringify({
+          orgScope: [],
+          teamScope: ["team.read", "team.apis.read"],
+          projectScope: [],
+          apiScope: ["billing:invoices.read"],
+        }),
+        updated_at: at(2),
+      });
       expect((await migrator(kysely).migrateTo("010-ratelimit-permission")).error).toBeUndefined();
-      expect(await permissionsOf("team", "t-m19", "owner")).toEqual(JSON.parse(perms([], ["team.read"])));
+      expect(await permissionsOf("team", "t-m11", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
+      expect(await permissionsOf("team", "t-m11", "owner")).toEqual(JSON.parse(perms([], ["team.read"])));
       await migrateToLatest(kysely);
+      expect(await store.apis.count({ type: "team", id: "t-m11" })).toBe(0);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { CHANNEL, type ChangeEvent, type ChangeFeed } from "./change-feed.js";
 import type { Db, Executor } from "./database.js";
 import type { Dialect } from "./dialects/dialect.js";
+import { createApisRepository } from "./repositories/apis.js";
 import { createCliLoginsRepository } from "./repositories/cli-logins.js";
 import { createInvitationsRepository } from "./repositories/invitations.js";
 import { createMembersRepository } from "./repositories/members.js";
@@ -39,6 +40,7 @@ export function createRepositories(ex: Executor, dialect: Dialect) {
     tokens: createTokensRepository(ex),
     rateLimits: createRateLimitsRepository(ex),
     cliLogins: createCliLoginsRepository(ex),
+    apis: createApisRepository(ex),
     /** Marks a deleted team's or organisation's id as used for good. */
     bury: (entityType: "team" | "org", entityId: string, at: string) =>
       ex

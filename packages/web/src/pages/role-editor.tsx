@@ -4,6 +4,7 @@ import { client } from "../api";
 import { Link, navigate } from "../router";
 import { settingsPath } from "../session";
 import { Badge, ErrorBox, Field, Loading, PageHead, useAction, useLoad } from "../ui";
+import { ApiScopePicker } from "./api-scope-picker";
 import { OrgRestrictionEditor, ProjectRestrictionEditor } from "./restriction-editors";
 import { RoleMembers } from "./role-members";
 import { DeleteRoleDialog } from "./roles";
@@ -14,7 +15,7 @@ const SCOPES = [
   { scope: "project", key: "projectScope", title: "Projects" },
 ] as const;
 
-const EMPTY: PermissionSet = { orgScope: [], teamScope: [], projectScope: [] };
+const EMPTY: PermissionSet = { orgScope: [], teamScope: [], projectScope: [], apiScope: [] };
 
 function PermissionPicker({
   catalogue,
@@ -148,6 +149,7 @@ export function RoleEditorPage({ entity, roleId }: { entity: Entity; roleId?: st
         <h2>Permissions</h2>
         <p className="hint">You can grant only what you hold yourself.</p>
         <PermissionPicker catalogue={catalogue.data} entity={entity} value={permissions} onChange={setPermissions} />
+        <ApiScopePicker entity={entity} value={permissions} onChange={setPermissions} />
         {entity.type === "team" ? (
           <ProjectRestrictionEditor
             teamId={entity.id}

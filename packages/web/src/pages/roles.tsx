@@ -7,7 +7,11 @@ import { Badge, Dialog, ErrorBox, Loading, PageHead, Status, useAction, useLoad 
 import { DescriptionCell, RowButton, Table } from "../table";
 import { ConfirmActions } from "../dialog-actions";
 
-const count = (role: Role) => role.permissions.orgScope.length + role.permissions.teamScope.length + role.permissions.projectScope.length;
+const count = (role: Role) =>
+  role.permissions.orgScope.length +
+  role.permissions.teamScope.length +
+  role.permissions.projectScope.length +
+  role.permissions.apiScope.length;
 
 /** A role's restrictions in a few words. */
 export function restrictionSummary(role: Role): string {

@@ -8,6 +8,7 @@ const union = (sets: PermissionSet[]): PermissionSet => ({
   orgScope: [...new Set(sets.flatMap((s) => s.orgScope))],
   teamScope: [...new Set(sets.flatMap((s) => s.teamScope))],
   projectScope: [...new Set(sets.flatMap((s) => s.projectScope))],
+  apiScope: [...new Set(sets.flatMap((s) => s.apiScope ?? []))],
 });
 
 /** Who the credential is (`/v1/login`, `/v1/auth`) and the public keys that verify tokens. */
@@ -53,7 +54,7 @@ export function identityRoutes(app: FastifyInstance, router: Router, { tokens, k
         entityId: token.entity_id,
         orgId: grant?.orgId ?? null,
         role: { id: token.role_id, name: role?.name ?? token.role_id, type: token.entity_type },
-        permissions: grant?.permissions ?? { orgScope: [], teamScope: [], projectScope: [] },
+        permissions: { orgScope: [], teamScope: [], projectScope: [], apiScope: [], ...grant?.permissions },
         restrictions: grant?.restrictions ?? null,
         creatorEmail: token.creator_email,
         createdAt: token.created_at,

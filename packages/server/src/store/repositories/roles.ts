@@ -54,6 +54,36 @@ export function createRolesRepository(db: Executor) {
         .execute();
       return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
     },
+    /**
+     * The roles of these teams and organisations whose permissions may name a permission of API `apiId` (a
+     * pre-filter on the JSON text: the caller parses and decides). Slugs hold no LIKE wildcard.
+     */
+    namingApi: (holders: { type: EntityType; id: string }[], apiId: string) =>
+      holders.length === 0
+        ? Promise.resolve([] as RoleRow[])
+        : db
+            .selectFrom("roles")
+            .selectAll()
+            .where((e) => e.or(holders.map((h) => e.and([e("entity_type", "=", h.type), e("entity_id", "=", h.id)]))))
+            .where("permissions", "like", `%"${apiId}:%`)
+            .execute(),
+    /**
+     * Sets a role's permissions only if they are still `before` (compare and set): a concurrent edit of the role
+     * makes it return false, and the caller reads the role again.
+     */
+    swapPermissions: async (entityType: EntityType, entityId: string, id: string, before: string, permissions: string, at: string) =>
+      Number(
+        (
+          await db
+            .updateTable("roles")
+            .set({ permissions, updated_at: at })
+            .where("entity_type", "=", entityType)
+            .where("entity_id", "=", entityId)
+            .where("id", "=", id)
+            .where("permissions", "=", before)
+            .executeTakeFirst()
+        ).numUpdatedRows,
+      ) === 1,
     /** Every role `userId` holds anywhere: the raw material of a person's grants. */
     heldBy: (userId: string) =>
       db
