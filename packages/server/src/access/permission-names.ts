@@ -67,7 +67,9 @@ export function withApis(
       const custom = own.unknown.filter((name) => API_PERMISSION_NAME.test(name));
       if (custom.length === 0) return own;
       const found = await lookup(scope, custom);
-      return { known: [...own.known, ...found.known], unknown: [...own.unknown.filter((n) => !custom.includes(n)), ...found.unknown] };
+      const unknown = new Set(own.unknown.filter((name) => !custom.includes(name)).concat(found.unknown));
+      // In the order asked, as the catalogue's own answer is.
+      return { known: names.filter((name) => !unknown.has(name)), unknown: names.filter((name) => unknown.has(name)) };
     },
   };
 }

@@ -152,7 +152,7 @@ describe.each(dialects())("forward auth on %s", (kind) => {
     expect(feed.find((e) => e.path === "/after")).toMatchObject({ method: "PUT", status: 401, outcome: "denied" });
   });
 
-  it("400 naming unknown permission names (custom API names until APIs of your own are wired in); 400 for too many", async () => {
+  it("400 naming unknown permission names (catalogue ids and API names no API declares); 400 for too many", async () => {
     const res = await forward(h, { token: reader.token, url: "/v1/auth/forward?permission=project.fly&permission=billing:invoices.read" });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toMatchObject({
@@ -163,6 +163,25 @@ describe.each(dialects())("forward auth on %s", (kind) => {
     expect((await forward(h, { token: reader.token, headers: { "x-latchkey-permission": "x".repeat(201) } })).status).toBe(400);
     // Bad names are the gateway's mistake, said only to a caller with a valid token.
     expect((await forward(h, { url: "/v1/auth/forward?permission=project.fly" })).status).toBe(401);
+  });
+
+  it("custom API permissions: held 200, lacked 403 naming it, undeclared 400; removed from the API, refused on the next request", async () => {
+    await h.owner.ok("POST", "/v1/teams/acme/apis", { name: "Billing", permissions: [{ id: "invoices.read" }, { id: "invoices.write" }] });
+    await h.owner.ok("POST", "/v1/teams/acme/roles", { name: "Billing reader", permissions: { teamScope: ["team.read"], apiScope: ["billing:invoices.read"] } });
+    const billing = await tokenOf(h, "acme", "billing-reader", "billing client");
+    const ask = (token: string, name: string) => forward(h, { token, url: `/v1/auth/forward?permission=${encodeURIComponent(name)}` });
+
+    expect((await ask(billing.token, "billing:invoices.read")).status).toBe(200);
+    const lacked = await ask(billing.token, "billing:invoices.write");
+    expect(lacked.status).toBe(403);
+    expect(JSON.parse(lacked.body)).toMatchObject({ error: { code: "FORBIDDEN", details: { permission: "billing:invoices.write" } } });
+    expect((await ask(reader.token, "billing:invoices.read")).status).toBe(403);
+    const undeclared = await ask(billing.token, "billing:refunds");
+    expect(undeclared.status).toBe(400);
+    expect(JSON.parse(undeclared.body)).toMatchObject({ error: { details: { unknown: ["billing:refunds"] } } });
+
+    await h.owner.ok("PATCH", "/v1/teams/acme/apis/billing", { permissions: [{ id: "invoices.write" }] });
+    expect((await ask(billing.token, "billing:invoices.read")).status).toBe(400);
   });
 
   it("ignores any body a gateway passes on, whatever its type", async () => {
