@@ -7,3 +7,5 @@ export * from "./schemas/entities.js";
 export * from "./schemas/tokens.js";
 export * from "./schemas/audit.js";
 export * from "./schemas/cli-login.js";
+export * from "./schemas/trust-policies.js";
+export * from "./schemas/oauth.js";

@@ -46,6 +46,8 @@ export const PERMISSIONS = [
   entry("org.tokens.manage", "API tokens", "Create, rotate and revoke organisation API tokens", "manage", true),
   entry("org.audit.read", "Audit", "Read the organisation audit log", "read"),
   entry("org.ratelimits.manage", "Rate limits", "Set the organisation's API rate limit", "manage", true),
+  entry("org.trustpolicies.read", "Trust policies", "List the organisation's trust policies (federated CI identities)", "read"),
+  entry("org.trustpolicies.manage", "Trust policies", "Create, edit and delete the organisation's trust policies", "manage", true),
 
   entry("team.read", "Team", "View team", "read"),
   entry("team.update", "Team", "Edit team", "update"),
@@ -58,6 +60,8 @@ export const PERMISSIONS = [
   entry("team.tokens.manage", "API tokens", "Create, rotate and revoke team API tokens", "manage", true),
   entry("team.audit.read", "Audit", "Read the team audit log", "read"),
   entry("team.ratelimits.manage", "Rate limits", "Set the team's API rate limit", "manage", true),
+  entry("team.trustpolicies.read", "Trust policies", "List the team's trust policies (federated CI identities)", "read"),
+  entry("team.trustpolicies.manage", "Trust policies", "Create, edit and delete the team's trust policies", "manage", true),
 
   entry("project.read", "Projects", "View projects", "read"),
   entry("project.create", "Projects", "Create projects", "create"),

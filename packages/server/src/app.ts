@@ -23,6 +23,9 @@ import { cliLoginRoutes } from "./http/routes/cli-login.js";
 import { MAX_FRAME_BYTES } from "./http/cli-login-socket.js";
 import { identityRoutes } from "./http/routes/identity.js";
 import { tokenRoutes } from "./http/routes/tokens.js";
+import { trustPolicyRoutes } from "./http/routes/trust-policies.js";
+import { oauthRoutes } from "./http/routes/oauth.js";
+import { installFormBody } from "./http/form-body.js";
 import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js";
 import { startCheckpointer, usesCheckpointThread } from "./store/checkpointer.js";
 import { openDatabase } from "./store/database.js";
@@ -119,6 +122,12 @@ export async function buildApp(
   memberRoutes(router, services);
   projectRoutes(router, services);
   tokenRoutes(router, services);
+  trustPolicyRoutes(router, services);
+  // OAuth's form-encoded endpoints get the form parser in a scope of their own: every other route stays JSON-only (415).
+  await app.register(async (scope) => {
+    installFormBody(scope);
+    oauthRoutes(scope, router, services);
+  });
   auditRoutes(router, services);
   cliLoginRoutes(app, router, services);
   identityRoutes(app, router, services);

@@ -17,6 +17,10 @@ import { createSessionService } from "./sessions.js";
 import { createTeamService } from "./teams.js";
 import { createThrottle } from "./throttle.js";
 import { createTokenService } from "./tokens.js";
+import { createTrustPolicyService } from "./trust-policies.js";
+import { createTokenExchange } from "./token-exchange.js";
+import { createOidcKeys } from "./oidc-keys.js";
+import { createDeviceAuthorizationService } from "./device-authorizations.js";
 import type { Store } from "../store/store.js";
 import { createLastUsed } from "../tokens/last-used.js";
 import { createSigningKeys } from "../tokens/signing-keys.js";
@@ -47,6 +51,9 @@ export function createServices(
   // One throttle for every password check: sign-in, invitations to an existing account, password changes.
   const throttle = createThrottle({ store, max: 10, windowMs: 15 * 60_000, now, onError });
   const invitations = createInvitationService({ ...deps, mailer });
+  const deviceAuthorizations = createDeviceAuthorizationService({ store, config, tokens, now });
+  // Foreign issuers' keys: fetched on this process's clock (the cache is timing, not a decision a test sets).
+  const oidcKeys = createOidcKeys();
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -70,10 +77,15 @@ export function createServices(
       async onRoleChanged(tx, entity, roleId, deleted) {
         await tx.publish({ t: "role", entityType: entity.type, entityId: entity.id, roleId });
         if (deleted) await tokens.revokeRoleTokens(tx, entity, roleId);
+        if (deleted) await tx.trustPolicies.removeByRole(entity.type, entity.id, roleId);
       },
     }),
     members: createMemberService({ ...deps, invitations }),
     projects,
+    trustPolicies: createTrustPolicyService(deps),
+    oidcKeys,
+    tokenExchange: createTokenExchange({ ...deps, tokens, keys: oidcKeys }),
+    deviceAuthorizations,
     audit,
     auditReads,
     async init(): Promise<void> {
@@ -84,6 +96,7 @@ export function createServices(
         await store.sessions.removeExpired(now().toISOString());
         await rateLimits.prune();
         await cliLogins.removeExpired();
+        await deviceAuthorizations.removeExpired();
       };
       await housekeeping();
       pruning = setInterval(() => void housekeeping().catch(onError), 3_600_000);

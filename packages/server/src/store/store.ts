@@ -2,6 +2,8 @@ import { CHANNEL, type ChangeEvent, type ChangeFeed } from "./change-feed.js";
 import type { Db, Executor } from "./database.js";
 import type { Dialect } from "./dialects/dialect.js";
 import { createCliLoginsRepository } from "./repositories/cli-logins.js";
+import { createDeviceAuthorizationsRepository } from "./repositories/device-authorizations.js";
+import { createTrustPoliciesRepository } from "./repositories/trust-policies.js";
 import { createInvitationsRepository } from "./repositories/invitations.js";
 import { createMembersRepository } from "./repositories/members.js";
 import { createMetaRepository } from "./repositories/meta.js";
@@ -39,6 +41,8 @@ export function createRepositories(ex: Executor, dialect: Dialect) {
     tokens: createTokensRepository(ex),
     rateLimits: createRateLimitsRepository(ex),
     cliLogins: createCliLoginsRepository(ex),
+    trustPolicies: createTrustPoliciesRepository(ex),
+    deviceAuthorizations: createDeviceAuthorizationsRepository(ex),
     /** Marks a deleted team's or organisation's id as used for good. */
     bury: (entityType: "team" | "org", entityId: string, at: string) =>
       ex
