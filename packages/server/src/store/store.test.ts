@@ -642,7 +642,7 @@ describe.each(dialects())("store on %s", (kind) => {
       await store.roles.insert(old("org", "o-m10", "owner", perms(["org.read", "org.update", "org.delete"], ["team.read", "team.update"])));
       await store.roles.insert(old("org", "o-m10", "admin", perms(["org.read", "org.update"], ["team.read", "team.update"])));
 
-      await migrateToLatest(kysely);
+      expect((await migrator(kysely).migrateTo("010-ratelimit-permission")).error).toBeUndefined();
       const permissionsOf = async (entityType: EntityType, entityId: string, id: string) =>
         JSON.parse((await store.roles.byId(entityType, entityId, id))?.permissions ?? "null") as unknown;
       expect(await permissionsOf("team", "t-m10", "owner")).toEqual({
@@ -668,8 +668,36 @@ describe.each(dialects())("store on %s", (kind) => {
       expect((await migrator(kysely).migrateTo("007-audit-segments")).error).toBeUndefined();
       expect(await permissionsOf("team", "t-m10", "owner")).toEqual(JSON.parse(perms([], ["team.read", "team.update", "team.delete"])));
       expect(await permissionsOf("team", "t-m10", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
-      await migrateToLatest(kysely);
+      expect((await migrator(kysely).migrateTo("010-ratelimit-permission")).error).toBeUndefined();
       expect(await permissionsOf("team", "t-m10", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
+      await migrateToLatest(kysely);
+    });
+
+    it("013 gives existing owner roles the trust-policy permissions and no other role; down takes them out of all", async () => {
+      const kysely = db.kysely as Kysely<unknown>;
+      expect((await migrator(kysely).migrateTo("010-ratelimit-permission")).error).toBeUndefined();
+      const perms = (orgScope: string[], teamScope: string[]) => JSON.stringify({ orgScope, teamScope, projectScope: [] });
+      await store.roles.insert({ ...role("team", "t-m13", "owner"), permissions: perms([], ["team.read"]) });
+      await store.roles.insert({ ...role("org", "o-m13", "owner"), permissions: perms(["org.read"], ["team.read"]) });
+      await store.roles.insert({ ...role("team", "t-m13", "admin"), permissions: perms([], ["team.read"]) });
+      await migrateToLatest(kysely);
+      const permissionsOf = async (entityType: EntityType, entityId: string, id: string) =>
+        JSON.parse((await store.roles.byId(entityType, entityId, id))?.permissions ?? "null") as unknown;
+      expect(await permissionsOf("team", "t-m13", "owner")).toEqual(
+        JSON.parse(perms([], ["team.read", "team.trustpolicies.read", "team.trustpolicies.manage"])),
+      );
+      expect(await permissionsOf("org", "o-m13", "owner")).toEqual(
+        JSON.parse(
+          perms(
+            ["org.read", "org.trustpolicies.read", "org.trustpolicies.manage"],
+            ["team.read", "team.trustpolicies.read", "team.trustpolicies.manage"],
+          ),
+        ),
+      );
+      expect(await permissionsOf("team", "t-m13", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
+      expect((await migrator(kysely).migrateTo("010-ratelimit-permission")).error).toBeUndefined();
+      expect(await permissionsOf("org", "o-m13", "owner")).toEqual(JSON.parse(perms(["org.read"], ["team.read"])));
+      await migrateToLatest(kysely);
     });
   });
 });
