@@ -16,8 +16,9 @@ const USER_CODE_LETTERS = "BCDFGHJKLMNPQRSTVWXZ";
 const EXPIRES_SECONDS = 600;
 const INTERVAL_SECONDS = 5;
 const MAX_PENDING = 10_000;
-/** Wrong user codes a person, or an address, may type per quarter hour. */
+/** Wrong user codes a person may type per quarter hour, and all the people behind one address (a shared NAT). */
 const MAX_USER_CODE_FAILURES = 10;
+const MAX_ADDRESS_FAILURES = 50;
 const FAILURE_WINDOW_MS = 15 * 60_000;
 
 /**
@@ -61,7 +62,8 @@ export function createDeviceAuthorizationService(deps: { store: Store; config: C
   };
   const throttleKeys = (principal: Principal): string[] => [`user:${principal.userId}`, `ip:${principal.context?.ip ?? ""}`];
   const checkThrottle = (principal: Principal) => {
-    if (throttleKeys(principal).some((k) => recentFailures(k).length >= MAX_USER_CODE_FAILURES)) {
+    const [user = "", address = ""] = throttleKeys(principal);
+    if (recentFailures(user).length >= MAX_USER_CODE_FAILURES || recentFailures(address).length >= MAX_ADDRESS_FAILURES) {
       throw new DomainError("RATE_LIMITED", "too many wrong user codes; wait a quarter of an hour", {
         retryAfterSeconds: FAILURE_WINDOW_MS / 1000,
       });
