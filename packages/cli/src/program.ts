@@ -6,6 +6,8 @@ import { memberCommands } from "./commands/members.js";
 import { projectCommands } from "./commands/projects.js";
 import { roleCommands } from "./commands/roles.js";
 import { tokenCommands } from "./commands/tokens.js";
+import { trustPolicyCommands } from "./commands/trust-policies.js";
+import { elevateCommand } from "./commands/elevate.js";
 import { createRuntime, type GlobalOptions, type Io, type RuntimeOf } from "./runtime.js";
 import { VERSION } from "./version.js";
 
@@ -40,5 +42,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Io): Command {
   memberCommands(program, runtimeOf);
   projectCommands(program, runtimeOf);
   auditCommands(program, runtimeOf);
+  trustPolicyCommands(program, runtimeOf);
+  elevateCommand(program, runtimeOf);
   return program;
 }
