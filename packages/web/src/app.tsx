@@ -3,6 +3,8 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import { client } from "./api";
 import { AuditPage } from "./pages/audit";
 import { CliLoginPage } from "./pages/cli-login";
+import { DevicePage } from "./pages/device";
+import { TrustPoliciesPage } from "./pages/trust-policies";
 import { HomePage } from "./pages/home";
 import { MembersPage } from "./pages/members";
 import { OrgTeamsPage } from "./pages/org-teams";
@@ -86,6 +88,7 @@ function settingsPage(path: string): { entity: Entity; page: ReactNode } | null 
     const routes: [string, Render][] = [
       ["/api/tokens", (_p, e) => <TokensPage entity={e} />],
       ["/api/tokens/:tokenId/audit", (p, e) => <AuditPage entity={e} tokenId={p["tokenId"]} />],
+      ["/api/trust-policies", (_p, e) => <TrustPoliciesPage entity={e} />],
       ["/roles", (_p, e) => <RolesPage entity={e} />],
       ["/roles/new", (_p, e) => <RoleEditorPage entity={e} />],
       ["/roles/:roleId", (p, e) => <RoleEditorPage entity={e} roleId={p["roleId"]} />],
@@ -109,10 +112,10 @@ function SignedIn({ path }: { path: string }) {
   // The switcher's list is read again when the place changes: a team made a moment ago is in it.
   const where = settings ? `${settings.entity.type}:${settings.entity.id}` : path;
   const places = useLoad(() => Promise.all([client.teams.all(), client.orgs.all()]), [where]);
-  if (path === "/cli-login") {
+  if (path === "/cli-login" || path === "/device") {
     return (
       <Shell entity={null} places={places.data}>
-        <CliLoginPage />
+        {path === "/device" ? <DevicePage /> : <CliLoginPage />}
       </Shell>
     );
   }
@@ -186,6 +189,7 @@ function Nav({ entity }: { entity: Entity }) {
     entity.type === "team"
       ? [
           ["/api/tokens", "API tokens"],
+          ["/api/trust-policies", "Trust policies"],
           ["/roles", "Roles"],
           ["/members", "Members"],
           ["/audit", "Audit log"],
@@ -195,6 +199,7 @@ function Nav({ entity }: { entity: Entity }) {
           ["/roles", "Organisation roles"],
           ["/members", "Members"],
           ["/api/tokens", "API tokens"],
+          ["/api/trust-policies", "Trust policies"],
           ["/audit", "Audit log"],
         ];
   return (
