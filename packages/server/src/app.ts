@@ -124,9 +124,10 @@ export async function buildApp(
   tokenRoutes(router, services);
   trustPolicyRoutes(router, services);
   // OAuth's form-encoded endpoints get the form parser in a scope of their own: every other route stays JSON-only (415).
-  await app.register(async (scope) => {
+  await app.register((scope, _options, done) => {
     installFormBody(scope);
     oauthRoutes(scope, router, services);
+    done();
   });
   auditRoutes(router, services);
   cliLoginRoutes(app, router, services);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startIssuer, type TestIssuer } from "../test-support/oidc-issuer.js";
 import { createOidcKeys, IssuerKeysError } from "./oidc-keys.js";
 
-const FAST = { timeoutMs: 300, maxBytes: 4096, cacheMs: 60_000, refreshMinMs: 1000 };
+const FAST = { timeoutMs: 1000, maxBytes: 4096, cacheMs: 60_000, refreshMinMs: 1000 };
 
 describe("OIDC keys from an issuer's discovery document (real HTTP on loopback)", () => {
   let issuer: TestIssuer;
@@ -71,8 +71,8 @@ describe("OIDC keys from an issuer's discovery document (real HTTP on loopback)"
 
   it("gives up on a slow discovery document at the timeout", async () => {
     const started = Date.now();
-    await refusal("/.well-known/openid-configuration", () => undefined, /did not answer within 300 ms/);
-    expect(Date.now() - started).toBeLessThan(2000);
+    await refusal("/.well-known/openid-configuration", () => undefined, /did not answer within 1000 ms/);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it("refuses a discovery document naming another issuer, or keys from another origin, or a redirect", async () => {

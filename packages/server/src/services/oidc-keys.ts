@@ -45,14 +45,16 @@ async function fetchJson(url: string, options: OidcKeyOptions): Promise<unknown>
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
+  const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
   try {
-    for await (const chunk of response.body ?? []) {
-      size += (chunk as Uint8Array).byteLength;
+    for (let part = await reader?.read(); part && !part.done; part = await reader?.read()) {
+      size += part.value.byteLength;
       if (size > options.maxBytes) throw new IssuerKeysError(`${url} is larger than ${options.maxBytes} bytes`);
-      chunks.push(chunk as Uint8Array);
+      chunks.push(part.value);
     }
   } catch (error) {
-    await response.body?.cancel().catch(() => undefined);
+    // Stops reading (and downloading) the rest of a document that is too large or too slow.
+    await reader?.cancel().catch(() => undefined);
     if (error instanceof IssuerKeysError) throw error;
     throw new IssuerKeysError(`${url} did not answer within ${options.timeoutMs} ms`);
   }
@@ -99,7 +101,7 @@ export function createOidcKeys(options: OidcKeyOptions = DEFAULT_OIDC_KEY_OPTION
       .filter((k): k is Record<string, unknown> => typeof k === "object" && k !== null)
       .filter((k) => ASYMMETRIC.has(String(k["kty"])) && k["d"] === undefined)
       .slice(0, MAX_KEYS);
-    const set = { keys } as JSONWebKeySet;
+    const set: JSONWebKeySet = { keys };
     cache.set(issuer, { keys: set, fetchedAt: nowMs() });
     return set;
   };
