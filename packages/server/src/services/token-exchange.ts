@@ -129,7 +129,11 @@ export function createTokenExchange(deps: {
   };
 
   return {
-    async exchange(input: { subjectToken: string; subjectTokenType: string }, context: RequestContext) {
+    /**
+     * `audience` (RFC 8693 section 2.1), when given, is `team:<id>` or `org:<id>`: only that tenant's policies are
+     * considered, so that another tenant's overlapping policy cannot make the match ambiguous.
+     */
+    async exchange(input: { subjectToken: string; subjectTokenType: string; audience?: string | undefined }, context: RequestContext) {
       if (input.subjectToken.length > MAX_SUBJECT_TOKEN) throw new OAuthRefusal("invalid_request", "subject_token is too long");
       let claims: JWTPayload;
       let alg: string | undefined;
@@ -143,7 +147,8 @@ export function createTokenExchange(deps: {
         throw new OAuthRefusal("invalid_request", `subject_token's algorithm ${alg ?? "(none)"} is not accepted`);
       }
       const issuer = typeof claims.iss === "string" ? claims.iss : "";
-      const policies = issuer ? await store.trustPolicies.byIssuer(issuer) : [];
+      const all = issuer ? await store.trustPolicies.byIssuer(issuer) : [];
+      const policies = input.audience === undefined ? all : all.filter((p) => `${p.entity_type}:${p.entity_id}` === input.audience);
       if (policies.length === 0) throw new OAuthRefusal("invalid_request", "no trust policy trusts this issuer");
 
       let verified: JWTPayload;

@@ -29,6 +29,7 @@ const TokenForm = z.object({
   grant_type: z.enum([GRANT_TOKEN_EXCHANGE, GRANT_DEVICE_CODE]),
   subject_token: z.string().optional().describe("token exchange: the OIDC ID token"),
   subject_token_type: z.enum([TOKEN_TYPE_ID_TOKEN, TOKEN_TYPE_JWT]).optional(),
+  audience: z.string().optional().describe("token exchange: team:<teamId> or org:<orgId>, to consider only that tenant's trust policies"),
   device_code: z.string().optional().describe("device flow: the device_code of /v1/oauth/device_authorization"),
 });
 
@@ -81,7 +82,11 @@ export function oauthRoutes(app: FastifyInstance, router: Router, services: Serv
             if (type !== TOKEN_TYPE_ID_TOKEN && type !== TOKEN_TYPE_JWT) {
               throw new OAuthRefusal("invalid_request", `subject_token_type must be ${TOKEN_TYPE_ID_TOKEN} or ${TOKEN_TYPE_JWT}`);
             }
-            const minted = await tokenExchange.exchange({ subjectToken, subjectTokenType: type }, requestContext(request));
+            const audience = fields["audience"];
+            if (audience !== undefined && !/^(team|org):[a-z0-9-]{1,64}$/.test(audience)) {
+              throw new OAuthRefusal("invalid_request", "audience must be team:<teamId> or org:<orgId>");
+            }
+            const minted = await tokenExchange.exchange({ subjectToken, subjectTokenType: type, audience }, requestContext(request));
             void reply.header("cache-control", "no-store").header("pragma", "no-cache");
             return {
               access_token: minted.token,

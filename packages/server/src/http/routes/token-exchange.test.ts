@@ -162,6 +162,21 @@ describe.each(dialects())("token exchange (RFC 8693) on %s", (kind) => {
       roleId: "default",
     });
     await refused(await issuer.sign(GOOD), /more than one trust policy matches/);
+    // Naming the tenant (RFC 8693 audience) leaves the other tenant's overlapping policy out.
+    const named = await exchange({
+      grant_type: EXCHANGE,
+      subject_token: await issuer.sign(GOOD),
+      subject_token_type: ID_TOKEN,
+      audience: "team:ci",
+    });
+    expect(named.status).toBe(200);
+    const elsewhere = await exchange({
+      grant_type: EXCHANGE,
+      subject_token: await issuer.sign(GOOD),
+      subject_token_type: ID_TOKEN,
+      audience: "team:nope",
+    });
+    expect(elsewhere.body).toMatchObject({ error: "invalid_request", error_description: "no trust policy trusts this issuer" });
     await h.owner.ok("DELETE", `/v1/teams/ci-two/trust-policies/${twin.id}`);
     expect((await trade(await issuer.sign(GOOD))).status).toBe(200);
   });
