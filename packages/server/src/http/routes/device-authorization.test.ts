@@ -97,6 +97,17 @@ describe.each(dialects())("device authorization (RFC 8628) on %s", (kind) => {
     expect(await tokenCount()).toBe(before);
   });
 
+  it("limits the requests one address starts (30 per ten minutes) with 429 slow_down", async () => {
+    advance(601);
+    for (let i = 0; i < 30; i++) await start();
+    const res = await h.anon.request("POST", "/v1/oauth/device_authorization", "", FORM);
+    expect(res.status).toBe(429);
+    expect(res.body).toMatchObject({ error: "slow_down" });
+    expect(Number(res.headers["retry-after"])).toBeGreaterThan(0);
+    advance(601);
+    await start();
+  });
+
   it("answers invalid_grant to a guessed device code", async () => {
     const res = await poll("guessed-device-code-0000000000000000000000");
     expect(res.status).toBe(400);
