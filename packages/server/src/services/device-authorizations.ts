@@ -16,6 +16,8 @@ const USER_CODE_LETTERS = "BCDFGHJKLMNPQRSTVWXZ";
 const EXPIRES_SECONDS = 600;
 const INTERVAL_SECONDS = 5;
 const MAX_PENDING = 10_000;
+/** Requests one address may start per ten minutes: a flood from one place cannot fill the table for everyone. */
+const MAX_STARTS_PER_ADDRESS = 30;
 /** Wrong user codes a person may type per quarter hour, and all the people behind one address (a shared NAT). */
 const MAX_USER_CODE_FAILURES = 10;
 const MAX_ADDRESS_FAILURES = 50;
@@ -51,6 +53,7 @@ export interface DeviceApproval {
  */
 export function createDeviceAuthorizationService(deps: { store: Store; config: Config; tokens: TokenService; now: () => Date }) {
   const { store, config, tokens, now } = deps;
+  /** Wrong user codes per person and per address, and requests started per address: times in this process's memory. */
   const failures = new Map<string, number[]>();
 
   const recentFailures = (key: string): number[] => {
@@ -94,6 +97,15 @@ export function createDeviceAuthorizationService(deps: { store: Store; config: C
       context: RequestContext,
     ) {
       const at = now();
+      const startKey = `start:${context.ip}`;
+      const since = at.getTime() - EXPIRES_SECONDS * 1000;
+      const starts = (failures.get(startKey) ?? []).filter((t) => t > since);
+      if (starts.length >= MAX_STARTS_PER_ADDRESS) {
+        throw new DomainError("RATE_LIMITED", "too many device requests from this address; try again later", {
+          retryAfterSeconds: Math.max(1, Math.ceil(((starts[0] ?? at.getTime()) - since) / 1000)),
+        });
+      }
+      failures.set(startKey, [...starts, at.getTime()]);
       if ((await store.deviceAuthorizations.countPending(at.toISOString())) >= MAX_PENDING) {
         throw new DomainError("RATE_LIMITED", "too many pending device requests; try again later", { retryAfterSeconds: 60 });
       }
