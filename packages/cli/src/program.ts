@@ -7,6 +7,8 @@ import { memberCommands } from "./commands/members.js";
 import { projectCommands } from "./commands/projects.js";
 import { roleCommands } from "./commands/roles.js";
 import { tokenCommands } from "./commands/tokens.js";
+import { trustPolicyCommands } from "./commands/trust-policies.js";
+import { elevateCommand } from "./commands/elevate.js";
 import { createRuntime, type GlobalOptions, type Io, type RuntimeOf } from "./runtime.js";
 import { VERSION } from "./version.js";
 
@@ -42,5 +44,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Io): Command {
   projectCommands(program, runtimeOf);
   apiCommands(program, runtimeOf);
   auditCommands(program, runtimeOf);
+  trustPolicyCommands(program, runtimeOf);
+  elevateCommand(program, runtimeOf);
   return program;
 }

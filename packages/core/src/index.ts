@@ -10,3 +10,5 @@ export * from "./schemas/audit.js";
 export * from "./schemas/cli-login.js";
 export * from "./schemas/token-checks.js";
 export * from "./schemas/apis.js";
+export * from "./schemas/trust-policies.js";
+export * from "./schemas/oauth.js";

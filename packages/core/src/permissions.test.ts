@@ -46,8 +46,8 @@ describe("the permission catalogue", () => {
     { id: "org.tokens.manage", scope: "org", action: "manage", sensitive: true },
     { id: "org.ratelimits.manage", scope: "org", action: "manage", sensitive: true },
     { id: "team.read", scope: "team", action: "read", sensitive: false },
-    { id: "team.apis.verify", scope: "team", action: "read", sensitive: true },
-    { id: "org.apis.verify", scope: "org", action: "read", sensitive: true },
+    { id: "team.apis.verify", scope: "team", action: "verify", sensitive: true },
+    { id: "org.apis.verify", scope: "org", action: "verify", sensitive: true },
     { id: "team.ratelimits.manage", scope: "team", action: "manage", sensitive: true },
     { id: "team.update", scope: "team", action: "update", sensitive: false },
     { id: "team.delete", scope: "team", action: "delete", sensitive: true },
@@ -80,8 +80,8 @@ describe("the permission catalogue", () => {
 
 describe("permissionIds and scopeKey", () => {
   it.each([
-    { scope: "org", key: "orgScope", count: 17 },
-    { scope: "team", key: "teamScope", count: 14 },
+    { scope: "org", key: "orgScope", count: 19 },
+    { scope: "team", key: "teamScope", count: 16 },
     { scope: "project", key: "projectScope", count: 4 },
   ] as const)("$scope: $count ids stored under $key", ({ scope, key, count }) => {
     const list = permissionIds(scope);
@@ -119,6 +119,9 @@ const TEAM_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, dflt: boolea
   ["team.apis.read", true, true, true],
   ["team.apis.manage", true, true, false],
   ["team.apis.verify", true, true, false],
+  // Trust policies (issue 19): reading them is plain; managing them mints tokens of a role, as token management does.
+  ["team.trustpolicies.read", true, true, true],
+  ["team.trustpolicies.manage", true, true, false],
   ["project.read", true, true, true],
   ["project.create", true, true, true],
   ["project.update", true, true, true],
@@ -143,6 +146,8 @@ const ORG_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, member: boole
   ["org.apis.read", true, true, true],
   ["org.apis.manage", true, true, false],
   ["org.apis.verify", true, true, false],
+  ["org.trustpolicies.read", true, true, true],
+  ["org.trustpolicies.manage", true, true, false],
   ...TEAM_ROLE_TABLE.map(([id, , admin, dflt]): [string, boolean, boolean, boolean] => [
     id,
     true,

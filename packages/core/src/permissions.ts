@@ -52,6 +52,8 @@ export const PERMISSIONS = [
   entry("org.apis.read", "APIs", "List the organisation's APIs and their permissions", "read"),
   entry("org.apis.manage", "APIs", "Create, edit and delete the organisation's APIs", "manage", true),
   entry("org.apis.verify", "APIs", "Check the organisation's tokens for other services", "verify", true),
+  entry("org.trustpolicies.read", "Trust policies", "List the organisation's trust policies (federated CI identities)", "read"),
+  entry("org.trustpolicies.manage", "Trust policies", "Create, edit and delete the organisation's trust policies", "manage", true),
 
   entry("team.read", "Team", "View team", "read"),
   entry("team.update", "Team", "Edit team", "update"),
@@ -67,6 +69,8 @@ export const PERMISSIONS = [
   entry("team.apis.read", "APIs", "List the team's APIs and their permissions", "read"),
   entry("team.apis.manage", "APIs", "Create, edit and delete the team's APIs", "manage", true),
   entry("team.apis.verify", "APIs", "Check the team's tokens for other services", "verify", true),
+  entry("team.trustpolicies.read", "Trust policies", "List the team's trust policies (federated CI identities)", "read"),
+  entry("team.trustpolicies.manage", "Trust policies", "Create, edit and delete the team's trust policies", "manage", true),
 
   entry("project.read", "Projects", "View projects", "read"),
   entry("project.create", "Projects", "Create projects", "create"),

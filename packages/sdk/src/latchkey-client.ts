@@ -36,6 +36,11 @@ import type {
   TokenCreated,
   TokenMetadata,
   TokenUpdate,
+  TrustPolicy,
+  TrustPolicyCreate,
+  TrustPolicyUpdate,
+  DeviceApprove,
+  DeviceRequestInfo,
 } from "./types.js";
 
 const enc = encodeURIComponent;
@@ -251,6 +256,27 @@ export class LatchkeyClient extends HttpClient {
       delete: (apiId: string) => this.request<Deleted>("DELETE", one(apiId)),
     };
   }
+
+  /** Trust policies of a team or organisation: which CI ID tokens the token exchange accepts. */
+  trustPolicies(entity: Entity) {
+    const base = `${entityPath(entity)}/trust-policies`;
+    const one = (policyId: string) => `${base}/${enc(policyId)}`;
+    return {
+      list: (options: PageOptions = {}) => this.page<TrustPolicy>(base, "trustPolicies", options),
+      all: () => this.all<TrustPolicy>(base, "trustPolicies"),
+      get: (policyId: string) => this.request<TrustPolicy>("GET", one(policyId)),
+      create: (body: TrustPolicyCreate) => this.request<TrustPolicy>("POST", base, { body }),
+      update: (policyId: string, body: TrustPolicyUpdate) => this.request<TrustPolicy>("PATCH", one(policyId), { body }),
+      delete: (policyId: string) => this.request<Deleted>("DELETE", one(policyId)),
+    };
+  }
+
+  /** The console half of the device flow (session credential only): look up, approve or deny by user code. */
+  readonly device = {
+    lookup: (userCode: string) => this.request<DeviceRequestInfo>("POST", "/v1/oauth/device/lookup", { body: { userCode } }),
+    approve: (body: DeviceApprove) => this.request<{ apiToken: TokenMetadata }>("POST", "/v1/oauth/device/approve", { body }),
+    deny: (userCode: string) => this.request<{ denied: true }>("POST", "/v1/oauth/device/deny", { body: { userCode } }),
+  };
 
   /** The browser half of `latchkey login` (session credential only). */
   readonly cliLogin = {

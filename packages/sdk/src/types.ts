@@ -79,3 +79,13 @@ export interface Entity {
 export type CliLoginApprove = { sessionToken: string; roleId: string; name: string; expiresAt: string | null } & (
   { teamId: string; orgId?: never } | { orgId: string; teamId?: never }
 );
+/** A trust policy: which foreign ID tokens get a token of which role. */
+export type TrustPolicy = z.output<typeof core.TrustPolicy>;
+/** `POST .../trust-policies`. */
+export type TrustPolicyCreate = z.input<typeof core.TrustPolicyCreate>;
+/** `PATCH .../trust-policies/{policyId}`. */
+export type TrustPolicyUpdate = z.input<typeof core.TrustPolicyUpdate>;
+/** What the approver sees of a pending device request. */
+export type DeviceRequestInfo = z.output<typeof core.DeviceRequestInfo>;
+/** `POST /v1/oauth/device/approve`. */
+export type DeviceApprove = z.input<typeof core.DeviceApprove>;

@@ -27,6 +27,10 @@ import { tokenRoutes } from "./http/routes/tokens.js";
 import { forwardAuthRoutes } from "./http/routes/forward-auth.js";
 import { tokenCheckRoutes } from "./http/routes/token-checks.js";
 import { oauthRoutes } from "./http/routes/oauth.js";
+import { oauthTokenRoutes, sendOAuthError } from "./http/routes/oauth-token.js";
+import { trustPolicyRoutes } from "./http/routes/trust-policies.js";
+import { installFormBody } from "./http/form-body.js";
+import { OAuthRefusal } from "./services/oauth-error.js";
 import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js";
 import { startCheckpointer, usesCheckpointThread } from "./store/checkpointer.js";
 import { openDatabase } from "./store/database.js";
@@ -125,6 +129,22 @@ export async function buildApp(
   projectRoutes(router, services);
   apiRoutes(router, services);
   tokenRoutes(router, services);
+  trustPolicyRoutes(router, services);
+  // OAuth's form-encoded endpoints get the form parser in a scope of their own: every other route stays JSON-only (415).
+  await app.register((scope, _options, done) => {
+    installFormBody(scope);
+    // A form the parser refuses (repeated or too many parameters) is OAuth's invalid_request here too.
+    scope.setErrorHandler((error, _request, reply) =>
+      sendOAuthError(
+        reply,
+        (error as { statusCode?: number }).statusCode === 415
+          ? new OAuthRefusal("invalid_request", "the body must be application/x-www-form-urlencoded")
+          : error,
+      ),
+    );
+    oauthTokenRoutes(scope, router, services);
+    done();
+  });
   auditRoutes(router, services);
   cliLoginRoutes(app, router, services);
   identityRoutes(app, router, services);

@@ -5,6 +5,8 @@ import { ApiEditorPage } from "./pages/api-editor";
 import { ApisPage } from "./pages/apis";
 import { AuditPage } from "./pages/audit";
 import { CliLoginPage } from "./pages/cli-login";
+import { DevicePage } from "./pages/device";
+import { TrustPoliciesPage } from "./pages/trust-policies";
 import { HomePage } from "./pages/home";
 import { MembersPage } from "./pages/members";
 import { OrgTeamsPage } from "./pages/org-teams";
@@ -88,6 +90,7 @@ function settingsPage(path: string): { entity: Entity; page: ReactNode } | null 
     const routes: [string, Render][] = [
       ["/api/tokens", (_p, e) => <TokensPage entity={e} />],
       ["/api/tokens/:tokenId/audit", (p, e) => <AuditPage entity={e} tokenId={p["tokenId"]} />],
+      ["/api/trust-policies", (_p, e) => <TrustPoliciesPage entity={e} />],
       ["/roles", (_p, e) => <RolesPage entity={e} />],
       ["/roles/new", (_p, e) => <RoleEditorPage entity={e} />],
       ["/roles/:roleId", (p, e) => <RoleEditorPage entity={e} roleId={p["roleId"]} />],
@@ -114,10 +117,10 @@ function SignedIn({ path }: { path: string }) {
   // The switcher's list is read again when the place changes: a team made a moment ago is in it.
   const where = settings ? `${settings.entity.type}:${settings.entity.id}` : path;
   const places = useLoad(() => Promise.all([client.teams.all(), client.orgs.all()]), [where]);
-  if (path === "/cli-login") {
+  if (path === "/cli-login" || path === "/device") {
     return (
       <Shell entity={null} places={places.data}>
-        <CliLoginPage />
+        {path === "/device" ? <DevicePage /> : <CliLoginPage />}
       </Shell>
     );
   }
@@ -192,6 +195,7 @@ function Nav({ entity }: { entity: Entity }) {
       ? [
           ["/api/tokens", "API tokens"],
           ["/apis", "APIs"],
+          ["/api/trust-policies", "Trust policies"],
           ["/roles", "Roles"],
           ["/members", "Members"],
           ["/audit", "Audit log"],
@@ -202,6 +206,7 @@ function Nav({ entity }: { entity: Entity }) {
           ["/members", "Members"],
           ["/api/tokens", "API tokens"],
           ["/apis", "APIs"],
+          ["/api/trust-policies", "Trust policies"],
           ["/audit", "Audit log"],
         ];
   return (

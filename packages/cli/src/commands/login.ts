@@ -3,12 +3,13 @@ import { Option, type Command } from "commander";
 import { UsageError } from "../failure.js";
 import { readSecret } from "../prompt.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
+import { deviceLogin } from "../device-login.js";
 
 /**
  * Tries to open a page in the browser, best effort: whether a browser really showed it cannot be known, so the page
  * is always printed too. Only http(s) pages are ever opened.
  */
-async function openBrowser(url: string): Promise<void> {
+export async function openBrowser(url: string): Promise<void> {
   if (!/^https?:\/\//i.test(url)) return;
   try {
     const { default: open } = await import("open");
@@ -21,7 +22,7 @@ async function openBrowser(url: string): Promise<void> {
 }
 
 /** Checks a new token with `GET /v1/login`, then saves it as a context (and makes it the current one). */
-async function saveChecked(rt: Runtime, host: string, token: string, name: string | undefined): Promise<string> {
+export async function saveChecked(rt: Runtime, host: string, token: string, name: string | undefined): Promise<string> {
   const client = rt.clientFor(host, token);
   await client.get("/v1/login");
   const auth = await client.get<AuthInfo>("/v1/auth");
@@ -45,9 +46,10 @@ export function loginCommands(program: Command, runtimeOf: RuntimeOf): void {
     .option("--host <url>", "the Latchkey server, e.g. https://latchkey.example.com (default: LATCHKEY_HOST or the current context's)")
     .option("--name <name>", "name of the context to save (default: the team or organisation id)")
     .option("--no-browser", "print the login page instead of opening a browser")
+    .option("--device", "log in with a code another device approves (RFC 8628): for machines without a browser")
     .addOption(new Option("--token [token]", "store this API token instead of logging in through the browser (no value: prompt for it)"))
     .addHelpText("after", "\nNeeds: a person signed in to the console who may create tokens from the chosen role (browser login).")
-    .action(async (opts: { host?: string; name?: string; browser: boolean; token?: string | true }, command: Command) => {
+    .action(async (opts: { host?: string; name?: string; browser: boolean; device?: boolean; token?: string | true }, command: Command) => {
       const rt = runtimeOf(command);
       const saved = rt.contexts();
       const given = opts.host ?? rt.env["LATCHKEY_HOST"] ?? (saved.current ? saved.contexts[saved.current]?.host : undefined);
@@ -60,6 +62,13 @@ export function loginCommands(program: Command, runtimeOf: RuntimeOf): void {
       }
       if (opts.token !== undefined) {
         const token = opts.token === true ? await readSecret("API token") : opts.token;
+        await saveChecked(rt, host, token, opts.name);
+        return;
+      }
+      if (opts.device) {
+        const token = await deviceLogin(rt, host, {}, (page, code) =>
+          rt.io.err(`To approve this login, open:\n  ${page}\nand check that it shows the code ${code}.\n`),
+        );
         await saveChecked(rt, host, token, opts.name);
         return;
       }

@@ -106,8 +106,10 @@ export function createAuditService(deps: {
       eventType: string,
       resource: { type: string; id: string },
       change: Change,
+      /** Where an anonymous change came from (a token exchange), when there is no principal to carry it. */
+      context?: RequestContext,
     ): Promise<void> => {
-      const c = principal?.context ?? NO_CONTEXT;
+      const c = principal?.context ?? context ?? NO_CONTEXT;
       const draft: AuditDraft = {
         id: newSortableId("evt"),
         feed: `${entity.type}:${entity.id}`,

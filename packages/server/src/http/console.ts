@@ -36,7 +36,7 @@ const PAGE_HEADERS = {
  * The console's client-side routes. Only these (and its assets) are the console's: every other path keeps the API's
  * own answers (404 and 414 from the router, the JSON error envelope).
  */
-const PAGES = ["/", "/index.html", "/sign-in", "/setup", "/invite", "/cli-login", "/teams/*", "/orgs/*"];
+const PAGES = ["/", "/index.html", "/sign-in", "/setup", "/invite", "/cli-login", "/device", "/teams/*", "/orgs/*"];
 
 interface Asset {
   body: Buffer;

@@ -1,8 +1,8 @@
 import { DomainError } from "@latchkey/core";
 import type { FastifyInstance } from "fastify";
 
-/** OAuth requests are a few short fields: anything larger is refused (413) unread. */
-export const MAX_FORM_BYTES = 16 * 1024;
+/** OAuth requests are a few fields (an ID token of a few KiB at most): anything larger is refused (413) unread. */
+export const MAX_FORM_BYTES = 64 * 1024;
 const MAX_FIELDS = 32;
 
 const malformed = (why: string) => new DomainError("VALIDATION_FAILED", `malformed form body: ${why}`, { fields: { body: why } });
@@ -48,4 +48,12 @@ export function installFormBody(scope: FastifyInstance): void {
       }
     },
   );
+}
+
+/** The fields of a parsed form, or what is wrong when the body was not a form at all (JSON, or none). */
+export function formFields(body: unknown): { fields: Record<string, string> } | { problem: string } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return { problem: "the body must be application/x-www-form-urlencoded" };
+  const entries = Object.entries(body as Record<string, unknown>);
+  if (entries.some(([, value]) => typeof value !== "string")) return { problem: "the body must be application/x-www-form-urlencoded" };
+  return { fields: Object.fromEntries(entries) as Record<string, string> };
 }

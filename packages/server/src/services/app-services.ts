@@ -22,6 +22,10 @@ import { createTokenChecks } from "./token-checks.js";
 import { createTokenRevocation } from "./token-revocation.js";
 import { withApis } from "../access/permission-names.js";
 import { resolveApiPermissions } from "./api-scope.js";
+import { createTrustPolicyService } from "./trust-policies.js";
+import { createTokenExchange } from "./token-exchange.js";
+import { createOidcKeys } from "./oidc-keys.js";
+import { createDeviceAuthorizationService } from "./device-authorizations.js";
 import type { Store } from "../store/store.js";
 import { createLastUsed } from "../tokens/last-used.js";
 import { createSigningKeys } from "../tokens/signing-keys.js";
@@ -55,6 +59,9 @@ export function createServices(
   // The doors for other services (forward auth, check, introspection): the catalogue's names and the custom APIs'.
   const names = withApis((scope, asked) => resolveApiPermissions(store, scope, asked));
   const checks = createTokenChecks({ store, verifier, rateLimits, audit, names });
+  const deviceAuthorizations = createDeviceAuthorizationService({ store, config, tokens, now });
+  // Foreign issuers' keys: fetched on this process's clock (the cache is timing, not a decision a test sets).
+  const oidcKeys = createOidcKeys();
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -80,11 +87,16 @@ export function createServices(
       async onRoleChanged(tx, entity, roleId, deleted) {
         await tx.publish({ t: "role", entityType: entity.type, entityId: entity.id, roleId });
         if (deleted) await tokens.revokeRoleTokens(tx, entity, roleId);
+        if (deleted) await tx.trustPolicies.removeByRole(entity.type, entity.id, roleId);
       },
     }),
     members: createMemberService({ ...deps, invitations }),
     projects,
     apis: createApiService(deps),
+    trustPolicies: createTrustPolicyService(deps),
+    oidcKeys,
+    tokenExchange: createTokenExchange({ ...deps, tokens, keys: oidcKeys }),
+    deviceAuthorizations,
     audit,
     auditReads,
     async init(): Promise<void> {
@@ -95,6 +107,7 @@ export function createServices(
         await store.sessions.removeExpired(now().toISOString());
         await rateLimits.prune();
         await cliLogins.removeExpired();
+        await deviceAuthorizations.removeExpired();
       };
       await housekeeping();
       pruning = setInterval(() => void housekeeping().catch(onError), 3_600_000);

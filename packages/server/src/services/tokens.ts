@@ -84,6 +84,37 @@ export function createTokenService(deps: {
   };
 
   return {
+    /**
+     * Mints a token of a role in a transaction the caller runs and audits, with no person's coverage check: for the
+     * token exchange and device approvals, whose callers have checked who may have it (services/federation/).
+     */
+    async mint(
+      tx: Repositories,
+      entity: Entity,
+      role: RoleRow,
+      fields: { name: string; description: string; creatorId: string; creatorEmail: string; expiresAt: Date | null; at: Date },
+    ): Promise<{ apiToken: TokenMetadata; token: string }> {
+      const row: TokenRow = {
+        id: newId("tok"),
+        entity_type: entity.type,
+        entity_id: entity.id,
+        role_id: role.id,
+        name: fields.name,
+        description: fields.description,
+        creator_id: fields.creatorId,
+        creator_email: fields.creatorEmail,
+        created_at: fields.at.toISOString(),
+        updated_at: fields.at.toISOString(),
+        expires_at: fields.expiresAt ? fields.expiresAt.toISOString() : null,
+        revoked_at: null,
+        last_used_at: null,
+        last_used_ip: null,
+      };
+      await tx.tokens.insert(row);
+      const { key, jwt } = await issueKey(tx, row, fields.at);
+      return { apiToken: toMetadata(row, [key], role.name), token: jwt };
+    },
+
     /** Creates a token from a role of the same team or organisation; the reply is the only place its secret appears. */
     async create(
       principal: Principal,

@@ -10,6 +10,7 @@ import * as auditReads from "./migrations/008-audit-reads.js";
 import * as invitations from "./migrations/009-invitations.js";
 import * as ratelimitPermission from "./migrations/010-ratelimit-permission.js";
 import * as apis from "./migrations/011-apis.js";
+import * as federation from "./migrations/013-federation.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "009-invitations": invitations,
   "010-ratelimit-permission": ratelimitPermission,
   "011-apis": apis,
+  "013-federation": federation,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

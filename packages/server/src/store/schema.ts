@@ -220,6 +220,23 @@ export interface ApisTable {
   updated_at: string;
 }
 
+/** A trust policy (issue 19): ID tokens of `issuer` for `audience` meeting `conditions` (JSON) get a token of `role_id`. */
+export interface TrustPoliciesTable {
+  id: string;
+  entity_type: EntityType;
+  entity_id: string;
+  name: string;
+  issuer: string;
+  audience: string;
+  conditions: string;
+  role_id: string;
+  max_lifetime_seconds: number;
+  creator_id: string;
+  creator_email: string;
+  created_at: string;
+  updated_at: string;
+}
+
 /** One permission an API declares; `position` keeps the order it was given in. */
 export interface ApiPermissionsTable {
   entity_type: EntityType;
@@ -230,6 +247,27 @@ export interface ApiPermissionsTable {
   /** 0 or 1. */
   sensitive: number;
   position: number;
+}
+
+/** A device authorization (RFC 8628): codes as SHA-256 only; the approved token sealed under the master key. */
+export interface DeviceAuthorizationsTable {
+  device_code_hash: string;
+  user_code_hash: string;
+  status: "pending" | "approved" | "denied";
+  created_at: string;
+  expires_at: string;
+  interval_seconds: number;
+  last_polled_at: string | null;
+  requested_role: string | null;
+  requested_lifetime: number | null;
+  reason: string | null;
+  ip: string;
+  user_agent: string;
+  entity_type: EntityType | null;
+  entity_id: string | null;
+  token_id: string | null;
+  sealed_token: string | null;
+  token_expires_at: string | null;
 }
 
 export interface Database {
@@ -254,4 +292,6 @@ export interface Database {
   cli_logins: CliLoginsTable;
   apis: ApisTable;
   api_permissions: ApiPermissionsTable;
+  trust_policies: TrustPoliciesTable;
+  device_authorizations: DeviceAuthorizationsTable;
 }

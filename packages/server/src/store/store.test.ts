@@ -671,6 +671,34 @@ describe.each(dialects())("store on %s", (kind) => {
       expect(await permissionsOf("team", "t-m10", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
       expect((await migrator(kysely).migrateTo("010-ratelimit-permission")).error).toBeUndefined();
       expect(await permissionsOf("team", "t-m10", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
+      await migrateToLatest(kysely);
+    });
+
+    it("013 gives existing owner roles the trust-policy permissions and no other role; down takes them out of all", async () => {
+      const kysely = db.kysely as Kysely<unknown>;
+      expect((await migrator(kysely).migrateTo("011-apis")).error).toBeUndefined();
+      const perms = (orgScope: string[], teamScope: string[]) => JSON.stringify({ orgScope, teamScope, projectScope: [] });
+      await store.roles.insert({ ...role("team", "t-m13", "owner"), permissions: perms([], ["team.read"]) });
+      await store.roles.insert({ ...role("org", "o-m13", "owner"), permissions: perms(["org.read"], ["team.read"]) });
+      await store.roles.insert({ ...role("team", "t-m13", "admin"), permissions: perms([], ["team.read"]) });
+      expect((await migrator(kysely).migrateTo("013-federation")).error).toBeUndefined();
+      const permissionsOf = async (entityType: EntityType, entityId: string, id: string) =>
+        JSON.parse((await store.roles.byId(entityType, entityId, id))?.permissions ?? "null") as unknown;
+      expect(await permissionsOf("team", "t-m13", "owner")).toEqual(
+        JSON.parse(perms([], ["team.read", "team.trustpolicies.read", "team.trustpolicies.manage"])),
+      );
+      expect(await permissionsOf("org", "o-m13", "owner")).toEqual(
+        JSON.parse(
+          perms(
+            ["org.read", "org.trustpolicies.read", "org.trustpolicies.manage"],
+            ["team.read", "team.trustpolicies.read", "team.trustpolicies.manage"],
+          ),
+        ),
+      );
+      expect(await permissionsOf("team", "t-m13", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
+      expect((await migrator(kysely).migrateTo("011-apis")).error).toBeUndefined();
+      expect(await permissionsOf("org", "o-m13", "owner")).toEqual(JSON.parse(perms(["org.read"], ["team.read"])));
+      await migrateToLatest(kysely);
     });
 
     it("011 gives existing owner roles the APIs permissions, and down takes them and every apiScope out again", async () => {
@@ -684,7 +712,7 @@ describe.each(dialects())("store on %s", (kind) => {
       await store.roles.insert(old("team", "t-m11", "owner", perms([], ["team.read"])));
       await store.roles.insert(old("team", "t-m11", "admin", perms([], ["team.read"])));
       await store.roles.insert(old("org", "o-m11", "owner", perms(["org.read"], ["team.read"])));
-      await migrateToLatest(kysely);
+      expect((await migrator(kysely).migrateTo("011-apis")).error).toBeUndefined();
       const permissionsOf = async (entityType: EntityType, entityId: string, id: string) =>
         JSON.parse((await store.roles.byId(entityType, entityId, id))?.permissions ?? "null") as unknown;
       expect(await permissionsOf("team", "t-m11", "owner")).toEqual(

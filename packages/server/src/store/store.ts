@@ -3,6 +3,8 @@ import type { Db, Executor } from "./database.js";
 import type { Dialect } from "./dialects/dialect.js";
 import { createApisRepository } from "./repositories/apis.js";
 import { createCliLoginsRepository } from "./repositories/cli-logins.js";
+import { createDeviceAuthorizationsRepository } from "./repositories/device-authorizations.js";
+import { createTrustPoliciesRepository } from "./repositories/trust-policies.js";
 import { createInvitationsRepository } from "./repositories/invitations.js";
 import { createMembersRepository } from "./repositories/members.js";
 import { createMetaRepository } from "./repositories/meta.js";
@@ -41,6 +43,8 @@ export function createRepositories(ex: Executor, dialect: Dialect) {
     rateLimits: createRateLimitsRepository(ex),
     cliLogins: createCliLoginsRepository(ex),
     apis: createApisRepository(ex),
+    trustPolicies: createTrustPoliciesRepository(ex),
+    deviceAuthorizations: createDeviceAuthorizationsRepository(ex),
     /** Marks a deleted team's or organisation's id as used for good. */
     bury: (entityType: "team" | "org", entityId: string, at: string) =>
       ex

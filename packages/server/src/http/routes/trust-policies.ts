@@ -1,0 +1,76 @@
+import { PageQuery, Slug, TrustPolicy, TrustPolicyCreate, TrustPolicyUpdate } from "@latchkey/core";
+import { z } from "zod";
+import type { Services } from "../../services/app-services.js";
+import type { Router } from "../route.js";
+import { Deleted, ENTITY_PREFIXES, OpaqueId } from "./params.js";
+import { entityId } from "../../access/access.js";
+
+/** Trust policies of teams and organisations: which foreign ID tokens the token exchange accepts (issue 19). */
+export function trustPolicyRoutes(router: Router, { trustPolicies }: Services): void {
+  for (const { type, prefix, key, implied } of ENTITY_PREFIXES) {
+    const Params = z.strictObject({ [key]: Slug.optional() });
+    const PolicyParams = z.strictObject({ [key]: Slug.optional(), policyId: OpaqueId });
+    const tags = ["trust policies"];
+    const read = `${type}.trustpolicies.read`;
+    const manage = `${type}.trustpolicies.manage`;
+    const urls = (rest = "") => [`${prefix}/trust-policies${rest}`, `${implied("trust-policies")}${rest}`];
+    const policyId = (params: Record<string, unknown>) => String(params["policyId"]);
+
+    router.add({
+      method: "GET",
+      url: urls(),
+      summary: `List the ${type}'s trust policies`,
+      tags,
+      permission: read,
+      params: Params,
+      query: PageQuery,
+      reply: TrustPolicy,
+      list: "trustPolicies",
+      handler: ({ principal, params, query }) =>
+        trustPolicies.list(principal, type, entityId(params, key, principal), { perPage: query.per_page, cursor: query.cursor }),
+    });
+    router.add({
+      method: "POST",
+      url: urls(),
+      summary: `Create a ${type} trust policy (its role may not grant more than you hold)`,
+      tags,
+      permission: manage,
+      params: Params,
+      body: TrustPolicyCreate,
+      reply: TrustPolicy,
+      handler: ({ principal, params, body }) => trustPolicies.create(principal, type, entityId(params, key, principal), body),
+    });
+    router.add({
+      method: "GET",
+      url: urls("/:policyId"),
+      summary: `Get a ${type} trust policy`,
+      tags,
+      permission: read,
+      params: PolicyParams,
+      reply: TrustPolicy,
+      handler: ({ principal, params }) => trustPolicies.get(principal, type, entityId(params, key, principal), policyId(params)),
+    });
+    router.add({
+      method: "PATCH",
+      url: urls("/:policyId"),
+      summary: `Edit a ${type} trust policy; tokens it minted keep their role until they expire`,
+      tags,
+      permission: manage,
+      params: PolicyParams,
+      body: TrustPolicyUpdate,
+      reply: TrustPolicy,
+      handler: ({ principal, params, body }) =>
+        trustPolicies.update(principal, type, entityId(params, key, principal), policyId(params), body),
+    });
+    router.add({
+      method: "DELETE",
+      url: urls("/:policyId"),
+      summary: `Delete a ${type} trust policy; tokens it minted live on until they expire (revoke them to end them now)`,
+      tags,
+      permission: manage,
+      params: PolicyParams,
+      reply: Deleted,
+      handler: ({ principal, params }) => trustPolicies.remove(principal, type, entityId(params, key, principal), policyId(params)),
+    });
+  }
+}

@@ -1,0 +1,45 @@
+import { sql } from "kysely";
+import type { Executor } from "../database.js";
+import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import type { EntityType, TrustPoliciesTable } from "../schema.js";
+
+export type TrustPolicyRow = TrustPoliciesTable;
+
+/** Trust policies of teams and organisations; every read by id names the owner, so ids from elsewhere find nothing. */
+export function createTrustPoliciesRepository(db: Executor) {
+  return {
+    insert: (row: TrustPolicyRow) => db.insertInto("trust_policies").values(row).execute(),
+    byIdIn: (entityType: EntityType, entityId: string, id: string) =>
+      db
+        .selectFrom("trust_policies")
+        .selectAll()
+        .where("id", "=", id)
+        .where("entity_type", "=", entityType)
+        .where("entity_id", "=", entityId)
+        .executeTakeFirst(),
+    async page(entityType: EntityType, entityId: string, page: PageRequest) {
+      const key = decodeCursor(page.cursor);
+      let q = db.selectFrom("trust_policies").selectAll().where("entity_type", "=", entityType).where("entity_id", "=", entityId);
+      if (key) q = q.where(after("created_at", "id", key));
+      const rows = await q
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .limit(sql.lit(page.perPage + 1))
+        .execute();
+      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
+    },
+    /** Every policy that trusts an issuer, across all tenants (the token exchange picks the one that matches). */
+    byIssuer: (issuer: string) => db.selectFrom("trust_policies").selectAll().where("issuer", "=", issuer).limit(1000).execute(),
+    update: (id: string, patch: Partial<Omit<TrustPolicyRow, "id" | "entity_type" | "entity_id" | "created_at">>) =>
+      db.updateTable("trust_policies").set(patch).where("id", "=", id).execute(),
+    remove: (id: string) => db.deleteFrom("trust_policies").where("id", "=", id).execute(),
+    /** Deletes the policies of a role (the role is being deleted) or of an entity (likewise). */
+    removeByRole: (entityType: EntityType, entityId: string, roleId: string) =>
+      db
+        .deleteFrom("trust_policies")
+        .where("entity_type", "=", entityType)
+        .where("entity_id", "=", entityId)
+        .where("role_id", "=", roleId)
+        .execute(),
+  };
+}
