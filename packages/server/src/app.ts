@@ -108,10 +108,11 @@ export async function buildApp(
   installJsonLimits(app);
 
   const bearer: BearerAuthenticator = (token, request) => services.verifier.authenticate(token, request.ip);
-  const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer });
   const auditRequests = options.auditRequests ?? true;
-  if (auditRequests) installAuditHooks(app, services.audit);
-  const router = createRouter(app, auth, auditRequests ? services.audit : null, services.rateLimits);
+  const audit = auditRequests ? services.audit : null;
+  const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer, audit, limits: services.rateLimits });
+  if (audit) installAuditHooks(app, audit);
+  const router = createRouter(app, auth, services.store);
   sessionRoutes(router, services, auth);
   orgRoutes(router, services);
   teamRoutes(router, services);

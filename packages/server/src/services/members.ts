@@ -5,7 +5,7 @@ import type { Recorder } from "../audit/service.js";
 import { assertAssignable, type InvitationService } from "./invitations.js";
 import type { Principal } from "../access/principal.js";
 import { roleOf } from "./roles.js";
-import { authorize, entityFor, entityPermission, type Entity } from "../access/access.js";
+import type { Entity } from "../access/access.js";
 
 /** Throws when `userId` is the last holder of the owner role and would stop holding it. */
 async function assertNotLastOwner(tx: Repositories, entity: Entity, userId: string, keepsOwner: boolean): Promise<void> {
@@ -29,26 +29,19 @@ async function memberOf(tx: Repositories, entity: Entity, userId: string) {
  */
 export function createMemberService(deps: { store: Store; record: Recorder; invitations: InvitationService }) {
   const { store, record, invitations } = deps;
-  const manage = async (tx: Repositories, principal: Principal, type: Entity["type"], id: string) => {
-    const entity = await entityFor(tx, principal, type, id);
-    authorize(principal, entityPermission(entity, "members", "manage"), entity.resource);
-    // Owner counts below must not race with another change to the same members.
-    await tx.lockEntity(entity.type, entity.id);
-    return entity;
-  };
+  // Owner counts below must not race with another change to the same members.
+  const lock = (tx: Repositories, entity: Entity) => tx.lockEntity(entity.type, entity.id);
 
   return {
-    async list(principal: Principal, type: Entity["type"], id: string, page: PageRequest, roleId?: string) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, entityPermission(entity, "members", "read"), entity.resource);
+    async list(principal: Principal, entity: Entity, page: PageRequest, roleId?: string) {
       if (roleId !== undefined) await roleOf(store, entity, roleId);
       return store.members.page(entity.type, entity.id, page, roleId);
     },
 
     /** Replaces a member's roles. */
-    async setRoles(principal: Principal, type: Entity["type"], id: string, userId: string, roles: string[]) {
+    async setRoles(principal: Principal, entity: Entity, userId: string, roles: string[]) {
       return store.transaction(async (tx) => {
-        const entity = await manage(tx, principal, type, id);
+        await lock(tx, entity);
         const member = await memberOf(tx, entity, userId);
         // Nobody gives, or takes away, a role they could not hand out themselves.
         const touched = [...roles.filter((r) => !member.roles.includes(r)), ...member.roles.filter((r) => !roles.includes(r))];
@@ -62,9 +55,9 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
       });
     },
 
-    async remove(principal: Principal, type: Entity["type"], id: string, userId: string) {
+    async remove(principal: Principal, entity: Entity, userId: string) {
       return store.transaction(async (tx) => {
-        const entity = await manage(tx, principal, type, id);
+        await lock(tx, entity);
         const member = await memberOf(tx, entity, userId);
         await assertAssignable(tx, principal, entity, member.roles);
         await assertNotLastOwner(tx, entity, userId, false);
@@ -76,9 +69,9 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
     },
 
     /** Gives an existing member one more role (`POST .../roles/{roleId}/members`). */
-    async addRole(principal: Principal, type: Entity["type"], id: string, roleId: string, userId: string) {
+    async addRole(principal: Principal, entity: Entity, roleId: string, userId: string) {
       return store.transaction(async (tx) => {
-        const entity = await manage(tx, principal, type, id);
+        await lock(tx, entity);
         await roleOf(tx, entity, roleId);
         await memberOf(tx, entity, userId);
         await assertAssignable(tx, principal, entity, [roleId]);
@@ -91,9 +84,9 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
     },
 
     /** Takes one role from a member (`DELETE .../roles/{roleId}/members/{userId}`). */
-    async removeRole(principal: Principal, type: Entity["type"], id: string, roleId: string, userId: string) {
+    async removeRole(principal: Principal, entity: Entity, roleId: string, userId: string) {
       return store.transaction(async (tx) => {
-        const entity = await manage(tx, principal, type, id);
+        await lock(tx, entity);
         await roleOf(tx, entity, roleId);
         const member = await memberOf(tx, entity, userId);
         if (!member.roles.includes(roleId)) throw new DomainError("NOT_FOUND", `member ${userId} does not hold role ${roleId}`);

@@ -5,7 +5,7 @@ import type { Repositories, Store } from "../store/store.js";
 import { idFrom } from "./entities.js";
 import type { Recorder } from "../audit/service.js";
 import { grantOf, type Principal } from "../access/principal.js";
-import { assertCovers, authorize, entityFor, entityPermission, type Entity } from "../access/access.js";
+import { assertCovers, type Entity } from "../access/access.js";
 
 type Restrictions = ProjectRestrictions | OrgRestrictions;
 
@@ -59,29 +59,22 @@ export function createRoleService(deps: {
   const changed = deps.onRoleChanged ?? (() => Promise.resolve());
 
   return {
-    async list(principal: Principal, type: Entity["type"], id: string, page: PageRequest) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, entityPermission(entity, "roles", "read"), entity.resource);
+    async list(principal: Principal, entity: Entity, page: PageRequest) {
       const result = await store.roles.page(entity.type, entity.id, page);
       return { ...result, items: result.items.map(toRole) };
     },
 
-    async get(principal: Principal, type: Entity["type"], id: string, roleId: string) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, entityPermission(entity, "roles", "read"), entity.resource);
+    async get(principal: Principal, entity: Entity, roleId: string) {
       return toRole(await roleOf(store, entity, roleId));
     },
 
     async create(
       principal: Principal,
-      type: Entity["type"],
-      id: string,
+      entity: Entity,
       input: { id?: string | undefined; name: string; description: string; permissions: PermissionSet; restrictions: Restrictions },
     ) {
       const at = now().toISOString();
       return store.transaction(async (tx) => {
-        const entity = await entityFor(tx, principal, type, id);
-        authorize(principal, entityPermission(entity, "roles", "manage"), entity.resource);
         assertShape(entity, input.permissions);
         await validateRestrictions(tx, entity, input.restrictions);
         const row: RoleRow = {
@@ -104,8 +97,7 @@ export function createRoleService(deps: {
 
     async update(
       principal: Principal,
-      type: Entity["type"],
-      id: string,
+      entity: Entity,
       roleId: string,
       patch: {
         name?: string | undefined;
@@ -115,8 +107,6 @@ export function createRoleService(deps: {
       },
     ) {
       return store.transaction(async (tx) => {
-        const entity = await entityFor(tx, principal, type, id);
-        authorize(principal, entityPermission(entity, "roles", "manage"), entity.resource);
         const role = await roleOf(tx, entity, roleId);
         if (roleId === OWNER_ROLE && (patch.permissions || patch.restrictions)) {
           throw new DomainError("VALIDATION_FAILED", "the owner role always holds every permission", {
@@ -150,10 +140,8 @@ export function createRoleService(deps: {
     },
 
     /** Deletes a role; its members lose it, and (with tokens) its tokens are revoked in the same transaction. */
-    async remove(principal: Principal, type: Entity["type"], id: string, roleId: string) {
+    async remove(principal: Principal, entity: Entity, roleId: string) {
       return store.transaction(async (tx) => {
-        const entity = await entityFor(tx, principal, type, id);
-        authorize(principal, entityPermission(entity, "roles", "manage"), entity.resource);
         const role = await roleOf(tx, entity, roleId);
         if (roleId === OWNER_ROLE) throw new DomainError("CONFLICT", "the owner role cannot be deleted");
         assertCovers(principal, grantOf(role, entity.orgId), "deleting this role");

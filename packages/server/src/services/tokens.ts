@@ -11,7 +11,7 @@ import { grantOf, type Principal } from "../access/principal.js";
 import { roleOf } from "./roles.js";
 import { newId, sha256 } from "../lib/secrets.js";
 import { createTokenMetadata, type TokenMetadata } from "./token-metadata.js";
-import { authorize, assertCovers, entityFor, entityPermission, type Entity } from "../access/access.js";
+import { assertCovers, type Entity } from "../access/access.js";
 
 const earliest = (...times: (string | null)[]): string | null => times.filter((t): t is string => t !== null).sort()[0] ?? null;
 
@@ -60,12 +60,6 @@ export function createTokenService(deps: {
     return row;
   };
 
-  const managed = async (tx: Repositories, principal: Principal, type: Entity["type"], id: string) => {
-    const entity = await entityFor(tx, principal, type, id);
-    authorize(principal, entityPermission(entity, "tokens", "manage"), entity.resource);
-    return entity;
-  };
-
   const assertMintable = (principal: Principal, entity: Entity, role: RoleRow) => {
     // No escalation: nobody mints a token that can do more than they can.
     assertCovers(principal, grantOf(role, entity.orgId), `a token of role ${role.id}`);
@@ -87,8 +81,7 @@ export function createTokenService(deps: {
     /** Creates a token from a role of the same team or organisation; the reply is the only place its secret appears. */
     async create(
       principal: Principal,
-      type: Entity["type"],
-      id: string,
+      entity: Entity,
       input: { name: string; description: string; roleId: string; expiresAt?: string | null | undefined },
     ): Promise<{ apiToken: TokenMetadata; token: string }> {
       const at = now();
@@ -103,7 +96,6 @@ export function createTokenService(deps: {
         });
       }
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         const role = await roleOf(tx, entity, input.roleId);
         assertMintable(principal, entity, role);
         const row: TokenRow = {
@@ -130,16 +122,12 @@ export function createTokenService(deps: {
       });
     },
 
-    async list(principal: Principal, type: Entity["type"], id: string, page: PageRequest, all: boolean) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, entityPermission(entity, "tokens", "read"), entity.resource);
+    async list(principal: Principal, entity: Entity, page: PageRequest, all: boolean) {
       const result = await store.tokens.page(entity.type, entity.id, page, { all, now: now().toISOString() });
       return { ...result, items: await describe(store, result.items) };
     },
 
-    async get(principal: Principal, type: Entity["type"], id: string, tokenId: string): Promise<TokenMetadata> {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, entityPermission(entity, "tokens", "read"), entity.resource);
+    async get(principal: Principal, entity: Entity, tokenId: string): Promise<TokenMetadata> {
       const [meta] = await describe(store, [await tokenIn(store, entity, tokenId)]);
       return meta as TokenMetadata;
     },
@@ -147,13 +135,11 @@ export function createTokenService(deps: {
     /** Renames or re-describes a token; its role never changes. */
     async update(
       principal: Principal,
-      type: Entity["type"],
-      id: string,
+      entity: Entity,
       tokenId: string,
       patch: { name?: string | undefined; description?: string | undefined },
     ) {
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         const row = await tokenIn(tx, entity, tokenId);
         await assertManageable(tx, principal, entity, row);
         const changes = {
@@ -176,7 +162,7 @@ export function createTokenService(deps: {
     },
 
     /** A new key (and JWT) for a token; the other keys stop at `otherKeysExpiresAt`, by default now. */
-    async rotate(principal: Principal, type: Entity["type"], id: string, tokenId: string, otherKeysExpiresAt?: string) {
+    async rotate(principal: Principal, entity: Entity, tokenId: string, otherKeysExpiresAt?: string) {
       const at = now();
       const othersEnd = otherKeysExpiresAt ? new Date(otherKeysExpiresAt) : at;
       if (othersEnd.getTime() < at.getTime()) {
@@ -185,7 +171,6 @@ export function createTokenService(deps: {
         });
       }
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         const row = await tokenIn(tx, entity, tokenId);
         if (row.revoked_at !== null) throw new DomainError("CONFLICT", "a revoked token cannot be regenerated");
         if (row.expires_at !== null && row.expires_at <= at.toISOString()) {
@@ -208,9 +193,8 @@ export function createTokenService(deps: {
     },
 
     /** Deletes one key of a token: that JWT stops at once. */
-    async deleteKey(principal: Principal, type: Entity["type"], id: string, tokenId: string, keyId: string) {
+    async deleteKey(principal: Principal, entity: Entity, tokenId: string, keyId: string) {
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         await assertManageable(tx, principal, entity, await tokenIn(tx, entity, tokenId));
         const key = await tx.tokens.keyById(keyId);
         if (!key || key.token_id !== tokenId || key.revoked_at !== null) throw new DomainError("NOT_FOUND", `key ${keyId} not found`);
@@ -222,9 +206,8 @@ export function createTokenService(deps: {
     },
 
     /** Revokes a token for good, on every process; the record stays (listed with `all=true`). */
-    async revoke(principal: Principal, type: Entity["type"], id: string, tokenId: string) {
+    async revoke(principal: Principal, entity: Entity, tokenId: string) {
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         const row = await tokenIn(tx, entity, tokenId);
         // A token revoking itself (with token management, as before) gives up only its own power. Its grant is its
         // role's, so coverage would hold anyway; said outright so that a leaked token can always end itself, even

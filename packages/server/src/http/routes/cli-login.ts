@@ -57,10 +57,13 @@ export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins
     url: "/v1/cli-login/approve",
     summary: "Approve a waiting CLI login: create its token from a team or organisation role (console session only)",
     tags,
-    permission: "team.tokens.manage|org.tokens.manage",
+    sessionOnly: "approving a CLI login needs a signed-in person, not an API token",
+    permission: ["team.tokens.manage", "org.tokens.manage"],
     body: CliLoginApprove,
+    // The body names the team or organisation the token is made in.
+    names: ({ body }) => ({ teamId: body.teamId, orgId: body.orgId }),
     reply: CliLoginApproved,
-    handler: ({ principal, body }) => cliLogins.approve(principal, body),
+    handler: ({ principal, entity, body }) => cliLogins.approve(principal, entity, body),
   });
 
   router.add({
@@ -68,8 +71,10 @@ export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins
     url: "/v1/cli-login/deny",
     summary: "Refuse a waiting CLI login (console session only)",
     tags,
+    sessionOnly: "denying a CLI login needs a signed-in person, not an API token",
+    permission: { none: "whoever holds the login's session token may refuse it; nothing is made" },
     body: CliLoginDeny,
     reply: z.object({ denied: z.literal(true) }),
-    handler: ({ principal, body }) => cliLogins.deny(principal, body.sessionToken),
+    handler: ({ body }) => cliLogins.deny(body.sessionToken),
   });
 }
