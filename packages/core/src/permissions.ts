@@ -1,3 +1,5 @@
+import type { z } from "zod";
+import type { PermissionSetSchema } from "./schemas/common.js";
 /** The three scopes a permission lives in. */
 export type PermissionScope = "org" | "team" | "project";
 
@@ -80,12 +82,8 @@ export function permissionIds(scope: PermissionScope): string[] {
   return PERMISSIONS.filter((p) => p.scope === scope).map((p) => p.id);
 }
 
-/** Permissions grouped the way a role stores them. */
-export interface PermissionSet {
-  orgScope: string[];
-  teamScope: string[];
-  projectScope: string[];
-}
+/** Permissions grouped the way a role stores them (the output of PermissionSetSchema). */
+export type PermissionSet = z.output<typeof PermissionSetSchema>;
 
 /** The key of a PermissionSet that holds permissions of `scope`. */
 export function scopeKey(scope: PermissionScope): keyof PermissionSet {

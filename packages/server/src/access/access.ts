@@ -1,4 +1,15 @@
-import { can, covers, DomainError, grantAllows, permission, uncovered, type Grant, type PermissionId, type Resource } from "@latchkey/core";
+import {
+  can,
+  covers,
+  DomainError,
+  grantAllows,
+  permission,
+  uncovered,
+  type Grant,
+  type EntityRef,
+  type PermissionId,
+  type Resource,
+} from "@latchkey/core";
 import type { Repositories } from "../store/store.js";
 import type { OrgRow } from "../store/repositories/orgs.js";
 import type { TeamRow } from "../store/repositories/teams.js";
@@ -34,9 +45,7 @@ function teamResource(team: Pick<TeamRow, "id" | "org_id">): { teamId: string; o
 }
 
 /** A team or organisation that holds roles, members and tokens, already checked as reachable. */
-export interface Entity {
-  type: EntityType;
-  id: string;
+export interface Entity extends EntityRef {
   /** The organisation: the team's, or the organisation itself. */
   orgId: string | null;
   resource: Resource;

@@ -98,14 +98,7 @@ export function createAuditService(deps: {
     buffer,
 
     /** Records a change in the same transaction as the change itself: both commit, or neither. */
-    change: async (
-      tx: Repositories,
-      principal: Principal | null,
-      entity: { type: EntityType; id: string },
-      eventType: string,
-      resource: { type: string; id: string },
-      change: Change,
-    ): Promise<void> => {
+    change: async (tx: Repositories, { principal, entity, event: eventType, resource, change }: ChangeRecord): Promise<void> => {
       const c = principal?.context ?? NO_CONTEXT;
       const draft: AuditDraft = {
         id: newSortableId("evt"),
@@ -248,3 +241,15 @@ export type AuditService = ReturnType<typeof createAuditService>;
 
 /** How services record a change: in their own transaction, with the actor, the feed and a before/after. */
 export type Recorder = AuditService["change"];
+
+/** One change for the audit log: who made it, in which feed, what happened to which resource, before and after. */
+export interface ChangeRecord {
+  /** Null for changes nobody signed in made (accepting an invitation). */
+  principal: Principal | null;
+  /** The team's or organisation's feed the event goes to. */
+  entity: { type: EntityType; id: string };
+  /** `projects.create`, `roles.delete`, ... */
+  event: string;
+  resource: { type: string; id: string };
+  change: Change;
+}

@@ -15,6 +15,7 @@ import type { Page } from "../store/pagination.js";
 import type { Repositories } from "../store/store.js";
 import { resourcePattern } from "../audit/hooks.js";
 import type { Authenticator } from "./authenticate.js";
+import { checkReply } from "./reply-check.js";
 
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 type AuthMode = "credential" | "none";
@@ -109,7 +110,8 @@ function parse<T extends ZodType>(schema: T | undefined, value: unknown, where: 
 }
 
 /** Registers routes on one Fastify instance and remembers them for the OpenAPI document. */
-export function createRouter(app: FastifyInstance, auth: Authenticator, store: Repositories) {
+export function createRouter(app: FastifyInstance, auth: Authenticator, store: Repositories, options: { checkReplies?: boolean } = {}) {
+  const checkReplies = options.checkReplies === true;
   const docs: RouteDoc[] = [];
   return {
     docs,
@@ -142,6 +144,7 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, store: R
           const result = await spec.handler(ctx);
           // A handler that streams its own reply (JSON lines) says so: the reply is already on its way.
           if (result === SENT) return reply;
+          if (checkReplies) checkReply(`${spec.method} ${url}`, spec.reply, spec.list !== undefined, result);
           if (spec.list === undefined) return { data: result };
           const page = result as Page<unknown>;
           const pagination = { hasNextPage: page.hasNextPage, count: page.items.length, ...(page.cursor ? { cursor: page.cursor } : {}) };

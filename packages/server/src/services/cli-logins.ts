@@ -1,5 +1,5 @@
 import { hkdfSync } from "node:crypto";
-import { DomainError } from "@latchkey/core";
+import { DomainError, type CliLoginServerMessage } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { ChangeEvent } from "../store/change-feed.js";
 import type { Store } from "../store/store.js";
@@ -10,7 +10,7 @@ import type { TokenService } from "./tokens.js";
 import type { Entity } from "../access/access.js";
 
 /** What the waiting CLI is sent once the login ends. */
-export type CliLoginOutcome = { type: "login-success"; apiToken: string; contextName: string } | { type: "login-failure"; message: string };
+export type CliLoginOutcome = Exclude<CliLoginServerMessage, { type: "init-ack" }>;
 
 /** Fields of `POST /v1/cli-login/approve` after parsing. */
 export interface CliLoginApproval {

@@ -92,14 +92,13 @@ export function createInvitationService(deps: { store: Store; config: Config; no
   const revokeRows = async (tx: Repositories, principal: Principal | null, rows: InvitationRow[], reason: string) => {
     for (const row of rows) {
       if ((await tx.invitations.revoke([row.id], now().toISOString())) === 0) continue;
-      await record(
-        tx,
+      await record(tx, {
         principal,
-        { type: row.entity_type, id: row.entity_id },
-        "invitations.revoke",
-        { type: "invitations", id: row.id },
-        { before: { email: row.email, roles: JSON.parse(row.roles) as string[] }, after: { reason } },
-      );
+        entity: { type: row.entity_type, id: row.entity_id },
+        event: "invitations.revoke",
+        resource: { type: "invitations", id: row.id },
+        change: { before: { email: row.email, roles: JSON.parse(row.roles) as string[] }, after: { reason } },
+      });
     }
   };
 
@@ -134,14 +133,13 @@ export function createInvitationService(deps: { store: Store; config: Config; no
         };
         await tx.invitations.insert(row);
         // The invitation's secret links are not recorded: only who was invited, with which roles.
-        await record(
-          tx,
+        await record(tx, {
           principal,
           entity,
-          "members.invite",
-          { type: "invitations", id: row.id },
-          { after: { email: row.email, roles: input.roles } },
-        );
+          event: "members.invite",
+          resource: { type: "invitations", id: row.id },
+          change: { after: { email: row.email, roles: input.roles } },
+        });
         return { row, secret };
       });
       // After the commit: a message never announces an invitation that does not exist.

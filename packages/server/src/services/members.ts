@@ -49,7 +49,13 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
         await assertNotLastOwner(tx, entity, userId, roles.includes(OWNER_ROLE));
         await tx.members.setRoles(entity.type, entity.id, userId, [...new Set(roles)]);
         const after = await memberOf(tx, entity, userId);
-        await record(tx, principal, entity, "members.update", { type: "members", id: userId }, { before: member, after });
+        await record(tx, {
+          principal,
+          entity,
+          event: "members.update",
+          resource: { type: "members", id: userId },
+          change: { before: member, after },
+        });
         await invitations.reconcile(tx, principal, entity, userId, false);
         return after;
       });
@@ -62,7 +68,13 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
         await assertAssignable(tx, principal, entity, member.roles);
         await assertNotLastOwner(tx, entity, userId, false);
         await tx.members.remove(entity.type, entity.id, userId);
-        await record(tx, principal, entity, "members.remove", { type: "members", id: userId }, { before: member });
+        await record(tx, {
+          principal,
+          entity,
+          event: "members.remove",
+          resource: { type: "members", id: userId },
+          change: { before: member },
+        });
         await invitations.reconcile(tx, principal, entity, userId, true);
         return { userId, deleted: true as const };
       });
@@ -78,7 +90,13 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
         const before = await memberOf(tx, entity, userId);
         await tx.members.addRole(entity.type, entity.id, userId, roleId);
         const after = await memberOf(tx, entity, userId);
-        await record(tx, principal, entity, "members.update", { type: "members", id: userId }, { before, after });
+        await record(tx, {
+          principal,
+          entity,
+          event: "members.update",
+          resource: { type: "members", id: userId },
+          change: { before, after },
+        });
         return after;
       });
     },
@@ -94,7 +112,13 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
         await assertNotLastOwner(tx, entity, userId, roleId !== OWNER_ROLE);
         await tx.members.removeRole(entity.type, entity.id, userId, roleId);
         const after = await memberOf(tx, entity, userId);
-        await record(tx, principal, entity, "members.update", { type: "members", id: userId }, { before: member, after });
+        await record(tx, {
+          principal,
+          entity,
+          event: "members.update",
+          resource: { type: "members", id: userId },
+          change: { before: member, after },
+        });
         await invitations.reconcile(tx, principal, entity, userId, false);
         return after;
       });

@@ -34,7 +34,13 @@ export function createOrgService(deps: { store: Store; config: Config; now: () =
         const row: OrgRow = { id, name: input.name, rate_limit_per_hour: null, created_at: at, updated_at: at };
         await tx.orgs.insert(row);
         await seedEntity(tx, "org", id, principal.userId, at);
-        await record(tx, principal, { type: "org", id }, "orgs.create", { type: "orgs", id }, { after: toOrg(row) });
+        await record(tx, {
+          principal,
+          entity: { type: "org", id },
+          event: "orgs.create",
+          resource: { type: "orgs", id },
+          change: { after: toOrg(row) },
+        });
         return toOrg(row);
       });
     },
@@ -62,14 +68,13 @@ export function createOrgService(deps: { store: Store; config: Config; now: () =
         await tx.orgs.update(orgId, changes);
         // Every process reads the new limit on its tokens' next request.
         if (patch.rateLimitPerHour !== undefined) await tx.publish({ t: "limits", entityType: "org", entityId: orgId });
-        await record(
-          tx,
+        await record(tx, {
           principal,
-          { type: "org", id: orgId },
-          "orgs.update",
-          { type: "orgs", id: orgId },
-          { before: toOrg(org), after: toOrg({ ...org, ...changes }) },
-        );
+          entity: { type: "org", id: orgId },
+          event: "orgs.update",
+          resource: { type: "orgs", id: orgId },
+          change: { before: toOrg(org), after: toOrg({ ...org, ...changes }) },
+        });
         return toOrg({ ...org, ...changes });
       });
     },
@@ -79,7 +84,13 @@ export function createOrgService(deps: { store: Store; config: Config; now: () =
       const orgId = entity.id;
       return store.transaction(async (tx) => {
         const org = await rowOf(tx, entity);
-        await record(tx, principal, { type: "org", id: orgId }, "orgs.delete", { type: "orgs", id: orgId }, { before: toOrg(org) });
+        await record(tx, {
+          principal,
+          entity: { type: "org", id: orgId },
+          event: "orgs.delete",
+          resource: { type: "orgs", id: orgId },
+          change: { before: toOrg(org) },
+        });
         for (const teamId of await tx.teams.idsOfOrg(orgId)) await clearEntity(tx, "team", teamId, now().toISOString());
         await clearEntity(tx, "org", orgId, now().toISOString());
         await tx.orgs.remove(orgId);

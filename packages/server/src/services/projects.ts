@@ -52,7 +52,13 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
       await store.transaction(async (tx) => {
         await tx.projects.insert(row);
         await changed(tx, team.id);
-        await record(tx, principal, { type: "team", id: team.id }, "projects.create", { type: "projects", id }, { after: toProject(row) });
+        await record(tx, {
+          principal,
+          entity: { type: "team", id: team.id },
+          event: "projects.create",
+          resource: { type: "projects", id },
+          change: { after: toProject(row) },
+        });
       });
       return toProject(row);
     },
@@ -73,14 +79,13 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
         };
         await tx.projects.update(team.id, projectId, changes);
         await changed(tx, team.id);
-        await record(
-          tx,
+        await record(tx, {
           principal,
-          { type: "team", id: team.id },
-          "projects.update",
-          { type: "projects", id: projectId },
-          { before: toProject(row), after: toProject({ ...row, ...changes }) },
-        );
+          entity: { type: "team", id: team.id },
+          event: "projects.update",
+          resource: { type: "projects", id: projectId },
+          change: { before: toProject(row), after: toProject({ ...row, ...changes }) },
+        });
         return toProject({ ...row, ...changes });
       });
     },
@@ -91,14 +96,13 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
         if (!row) throw new DomainError("NOT_FOUND", `project ${projectId} not found`);
         await tx.projects.remove(team.id, projectId);
         await changed(tx, team.id);
-        await record(
-          tx,
+        await record(tx, {
           principal,
-          { type: "team", id: team.id },
-          "projects.delete",
-          { type: "projects", id: projectId },
-          { before: toProject(row) },
-        );
+          entity: { type: "team", id: team.id },
+          event: "projects.delete",
+          resource: { type: "projects", id: projectId },
+          change: { before: toProject(row) },
+        });
         return { id: projectId, deleted: true as const };
       });
     },

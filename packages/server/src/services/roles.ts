@@ -2,7 +2,7 @@ import { DomainError, OWNER_ROLE, type OrgRestrictions, type PermissionSet, type
 import type { PageRequest } from "../store/pagination.js";
 import type { RoleRow } from "../store/repositories/roles.js";
 import type { Repositories, Store } from "../store/store.js";
-import { idFrom } from "./entities.js";
+import { clearRole, idFrom } from "./entities.js";
 import type { Recorder } from "../audit/service.js";
 import { grantOf, type Principal } from "../access/principal.js";
 import { assertCovers, type Entity } from "../access/access.js";
@@ -49,14 +49,11 @@ export async function roleOf(tx: Repositories, entity: Entity, roleId: string): 
 }
 
 /** Team and organisation roles: the permissions every member and token of the role holds. */
-export function createRoleService(deps: {
-  store: Store;
-  now: () => Date;
-  record: Recorder;
-  onRoleChanged?: (tx: Repositories, entity: Entity, roleId: string, deleted: boolean) => Promise<void>;
-}) {
+export function createRoleService(deps: { store: Store; now: () => Date; record: Recorder }) {
   const { store, now, record } = deps;
-  const changed = deps.onRoleChanged ?? (() => Promise.resolve());
+  /** Every process rereads the role's grant on its members' and tokens' next request. */
+  const changed = (tx: Repositories, entity: Entity, roleId: string) =>
+    tx.publish({ t: "role", entityType: entity.type, entityId: entity.id, roleId });
 
   return {
     async list(principal: Principal, entity: Entity, page: PageRequest) {
@@ -90,7 +87,13 @@ export function createRoleService(deps: {
         };
         assertCovers(principal, grantOf(row, entity.orgId), "this role");
         await tx.roles.insert(row);
-        await record(tx, principal, entity, "roles.create", { type: "roles", id: row.id }, { after: toRole(row) });
+        await record(tx, {
+          principal,
+          entity,
+          event: "roles.create",
+          resource: { type: "roles", id: row.id },
+          change: { after: toRole(row) },
+        });
         return toRole(row);
       });
     },
@@ -133,8 +136,14 @@ export function createRoleService(deps: {
           restrictions: next.restrictions,
           updated_at: next.updated_at,
         });
-        await changed(tx, entity, roleId, false);
-        await record(tx, principal, entity, "roles.update", { type: "roles", id: roleId }, { before: toRole(role), after: toRole(next) });
+        await changed(tx, entity, roleId);
+        await record(tx, {
+          principal,
+          entity,
+          event: "roles.update",
+          resource: { type: "roles", id: roleId },
+          change: { before: toRole(role), after: toRole(next) },
+        });
         return toRole(next);
       });
     },
@@ -145,9 +154,16 @@ export function createRoleService(deps: {
         const role = await roleOf(tx, entity, roleId);
         if (roleId === OWNER_ROLE) throw new DomainError("CONFLICT", "the owner role cannot be deleted");
         assertCovers(principal, grantOf(role, entity.orgId), "deleting this role");
-        await changed(tx, entity, roleId, true);
+        await changed(tx, entity, roleId);
+        await clearRole(tx, entity, roleId, now().toISOString());
         await tx.roles.remove(entity.type, entity.id, roleId);
-        await record(tx, principal, entity, "roles.delete", { type: "roles", id: roleId }, { before: toRole(role) });
+        await record(tx, {
+          principal,
+          entity,
+          event: "roles.delete",
+          resource: { type: "roles", id: roleId },
+          change: { before: toRole(role) },
+        });
         return { id: roleId, deleted: true as const };
       });
     },

@@ -51,7 +51,13 @@ export function createTeamService(deps: { store: Store; config: Config; now: () 
         };
         await tx.teams.insert(row);
         await seedEntity(tx, "team", id, principal.userId, at);
-        await record(tx, principal, { type: "team", id }, "teams.create", { type: "teams", id }, { after: toTeam(row) });
+        await record(tx, {
+          principal,
+          entity: { type: "team", id },
+          event: "teams.create",
+          resource: { type: "teams", id },
+          change: { after: toTeam(row) },
+        });
         return toTeam(row);
       });
     },
@@ -95,14 +101,13 @@ export function createTeamService(deps: { store: Store; config: Config; now: () 
         await tx.teams.update(teamId, changes);
         // Every process reads the new limit on its tokens' next request.
         if (patch.rateLimitPerHour !== undefined) await tx.publish({ t: "limits", entityType: "team", entityId: teamId });
-        await record(
-          tx,
+        await record(tx, {
           principal,
-          { type: "team", id: teamId },
-          "teams.update",
-          { type: "teams", id: teamId },
-          { before: toTeam(team), after: toTeam({ ...team, ...changes }) },
-        );
+          entity: { type: "team", id: teamId },
+          event: "teams.update",
+          resource: { type: "teams", id: teamId },
+          change: { before: toTeam(team), after: toTeam({ ...team, ...changes }) },
+        });
         return toTeam({ ...team, ...changes });
       });
     },
@@ -115,7 +120,13 @@ export function createTeamService(deps: { store: Store; config: Config; now: () 
         await tx.teams.remove(teamId);
         // A team's own feed goes with it; a team of an organisation is remembered in the organisation's feed.
         const feed = team.org_id ? { type: "org" as const, id: team.org_id } : { type: "team" as const, id: teamId };
-        await record(tx, principal, feed, "teams.delete", { type: "teams", id: teamId }, { before: toTeam(team) });
+        await record(tx, {
+          principal,
+          entity: feed,
+          event: "teams.delete",
+          resource: { type: "teams", id: teamId },
+          change: { before: toTeam(team) },
+        });
         return { id: teamId, deleted: true as const };
       });
     },

@@ -117,7 +117,13 @@ export function createTokenService(deps: {
         await tx.tokens.insert(row);
         const { key, jwt } = await issueKey(tx, row, at);
         const apiToken = toMetadata(row, [key], role.name);
-        await record(tx, principal, entity, "apiTokens.create", { type: "apiTokens", id: row.id }, { after: apiToken });
+        await record(tx, {
+          principal,
+          entity,
+          event: "apiTokens.create",
+          resource: { type: "apiTokens", id: row.id },
+          change: { after: apiToken },
+        });
         return { apiToken, token: jwt };
       });
     },
@@ -149,14 +155,13 @@ export function createTokenService(deps: {
         };
         await tx.tokens.update(tokenId, changes);
         const [meta] = await describe(tx, [{ ...row, ...changes }]);
-        await record(
-          tx,
+        await record(tx, {
           principal,
           entity,
-          "apiTokens.update",
-          { type: "apiTokens", id: tokenId },
-          { before: { name: row.name, description: row.description }, after: changes },
-        );
+          event: "apiTokens.update",
+          resource: { type: "apiTokens", id: tokenId },
+          change: { before: { name: row.name, description: row.description }, after: changes },
+        });
         return meta as TokenMetadata;
       });
     },
@@ -180,14 +185,13 @@ export function createTokenService(deps: {
         const { key, jwt } = await issueKey(tx, row, at);
         await tx.tokens.expireKeysBut(tokenId, key.id, earliest(othersEnd.toISOString(), row.expires_at) ?? othersEnd.toISOString());
         await tx.publish({ t: "token", id: tokenId });
-        await record(
-          tx,
+        await record(tx, {
           principal,
           entity,
-          "apiTokens.rotate",
-          { type: "apiTokens", id: tokenId },
-          { after: { keyId: key.id, otherKeysExpireAt: othersEnd.toISOString() } },
-        );
+          event: "apiTokens.rotate",
+          resource: { type: "apiTokens", id: tokenId },
+          change: { after: { keyId: key.id, otherKeysExpireAt: othersEnd.toISOString() } },
+        });
         return { key: { id: key.id, issuedAt: key.issued_at }, token: jwt };
       });
     },
@@ -200,7 +204,13 @@ export function createTokenService(deps: {
         if (!key || key.token_id !== tokenId || key.revoked_at !== null) throw new DomainError("NOT_FOUND", `key ${keyId} not found`);
         await tx.tokens.revokeKey(keyId, now().toISOString());
         await tx.publish({ t: "token", id: tokenId });
-        await record(tx, principal, entity, "apiTokens.deleteKey", { type: "apiTokens", id: tokenId }, { before: { keyId } });
+        await record(tx, {
+          principal,
+          entity,
+          event: "apiTokens.deleteKey",
+          resource: { type: "apiTokens", id: tokenId },
+          change: { before: { keyId } },
+        });
         return { id: keyId, deleted: true as const };
       });
     },
@@ -217,14 +227,13 @@ export function createTokenService(deps: {
         await tx.tokens.revoke(tokenId, at);
         await tx.publish({ t: "token", id: tokenId });
         const [meta] = await describe(tx, [{ ...row, revoked_at: row.revoked_at ?? at, updated_at: at }]);
-        await record(
-          tx,
+        await record(tx, {
           principal,
           entity,
-          "apiTokens.revoke",
-          { type: "apiTokens", id: tokenId },
-          { after: { revokedAt: meta?.revokedAt } },
-        );
+          event: "apiTokens.revoke",
+          resource: { type: "apiTokens", id: tokenId },
+          change: { after: { revokedAt: meta?.revokedAt } },
+        });
         return meta as TokenMetadata;
       });
     },
@@ -239,11 +248,6 @@ export function createTokenService(deps: {
     },
 
     /** Run in the transaction that deletes a role: its tokens are revoked with it. */
-    async revokeRoleTokens(tx: Repositories, entity: Entity, roleId: string): Promise<void> {
-      for (const tokenId of await tx.tokens.revokeByRole(entity.type, entity.id, roleId, now().toISOString())) {
-        await tx.publish({ t: "token", id: tokenId });
-      }
-    },
   };
 }
 

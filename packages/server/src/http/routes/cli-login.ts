@@ -1,4 +1,4 @@
-import { CliLoginApprove, CliLoginApproved, CliLoginDeny, DomainError } from "@latchkey/core";
+import { CliLoginApprove, CliLoginApproved, CliLoginDeny, CliLoginServerMessage, DomainError } from "@latchkey/core";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Services } from "../../services/app-services.js";
@@ -7,20 +7,15 @@ import type { Router } from "../route.js";
 
 const tags = ["CLI login"];
 
-/** What the socket sends, for the OpenAPI document (the route itself is a WebSocket). */
-const SocketMessage = z.union([
-  z.object({ type: z.literal("init-ack"), loginPage: z.string() }),
-  z.object({ type: z.literal("login-success"), apiToken: z.string(), contextName: z.string() }),
-  z.object({
-    type: z.literal("login-failure"),
-    message: z.string(),
-    retryAfterSeconds: z.number().int().optional().describe("sent when the server is busy: when to try again"),
-  }),
-]);
-
 /** The CLI's browser login: the `/v1/cli-login` WebSocket and the console's approve and deny calls. */
-export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins, config }: Services): void {
-  const handle = createCliLoginSockets({ cliLogins, publicUrl: config.publicUrl, log: app.log, limits: config.cliLoginLimits });
+export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins, config, clock }: Services): void {
+  const handle = createCliLoginSockets({
+    cliLogins,
+    publicUrl: config.publicUrl,
+    log: app.log,
+    limits: config.cliLoginLimits,
+    ms: clock.ms,
+  });
   const ownOrigin = new URL(config.publicUrl).origin;
   app.route({
     method: "GET",
@@ -49,7 +44,7 @@ export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins
       "retryAfterSeconds and closes with 1013",
     tags,
     auth: "none",
-    reply: SocketMessage,
+    reply: CliLoginServerMessage,
   });
 
   router.add({
