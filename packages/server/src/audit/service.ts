@@ -21,7 +21,7 @@ const DENIED = new Set([401, 403, 429]);
 const NO_CONTEXT: RequestContext = { ip: "", userAgent: "", origin: "api", method: "", path: "" };
 
 /** An audit event as the API shows it. */
-export function toAuditEvent(row: AuditRow) {
+function toAuditEvent(row: AuditRow) {
   return {
     id: row.id,
     at: row.at,

@@ -10,7 +10,7 @@ export const MAX_FRAME_BYTES = 4096;
 /** More messages than this from one socket is abuse: the protocol needs two at most. */
 const MAX_MESSAGES = 8;
 /** RFC 6455 close code "Try Again Later": the server is busy, not the client wrong. */
-export const TRY_AGAIN_LATER = 1013;
+const TRY_AGAIN_LATER = 1013;
 
 /** A failure, which may tell the CLI when a retry may work (the field is extra: older clients read `message` only). */
 type Failure = Extract<CliLoginServerMessage, { type: "login-failure" }>;

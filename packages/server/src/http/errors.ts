@@ -15,7 +15,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 };
 
 /** Turns anything thrown into a DomainError; unknown errors become INTERNAL and are reported by the caller. */
-export function toDomainError(error: unknown): { domain: DomainError; unexpected: boolean } {
+function toDomainError(error: unknown): { domain: DomainError; unexpected: boolean } {
   if (error instanceof DomainError) return { domain: error, unexpected: false };
   const e = error as Partial<FastifyError> & { type?: string };
   const mapped = e.code ? FASTIFY_CODES[e.code] : undefined;

@@ -48,7 +48,7 @@ export async function inviterStillCan(tx: Repositories, row: InvitationRow, invi
 }
 
 /** The message that carries the link proving the address: the only way to create an account for it. */
-export async function sendConfirmation(
+async function sendConfirmation(
   deps: { store: Store; config: Config; mailer: Mailer; now: () => Date },
   row: InvitationRow,
 ): Promise<"sent" | "logged" | "failed"> {

@@ -10,7 +10,7 @@ import { assertRateLimitSettable } from "./rate-limit-setting.js";
 import type { Principal } from "../access/principal.js";
 
 /** An organisation as the API shows it. */
-export function toOrg(row: OrgRow) {
+function toOrg(row: OrgRow) {
   return { id: row.id, name: row.name, rateLimitPerHour: row.rate_limit_per_hour, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 

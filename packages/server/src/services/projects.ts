@@ -9,7 +9,7 @@ import type { Principal } from "../access/principal.js";
 import { createProjectLists } from "./project-lists.js";
 
 /** A project as the API shows it. */
-export function toProject(row: ProjectRow) {
+function toProject(row: ProjectRow) {
   return { id: row.id, name: row.name, description: row.description, createdAt: row.created_at };
 }
 

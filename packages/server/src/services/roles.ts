@@ -10,7 +10,7 @@ import { assertCovers, type Entity } from "../access/access.js";
 type Restrictions = ProjectRestrictions | OrgRestrictions;
 
 /** A role as the API shows it. */
-export function toRole(row: RoleRow) {
+function toRole(row: RoleRow) {
   return {
     id: row.id,
     name: row.name,

@@ -10,7 +10,7 @@ import { assertRateLimitSettable } from "./rate-limit-setting.js";
 import type { Principal } from "../access/principal.js";
 
 /** A team as the API shows it. */
-export function toTeam(row: TeamRow) {
+function toTeam(row: TeamRow) {
   return {
     id: row.id,
     name: row.name,
