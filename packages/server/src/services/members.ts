@@ -17,6 +17,8 @@ async function assertNotLastOwner(tx: Repositories, entity: Entity, userId: stri
   }
 }
 
+type Member = Awaited<ReturnType<typeof memberOf>>;
+
 async function memberOf(tx: Repositories, entity: Entity, userId: string) {
   const member = await tx.members.get(entity.type, entity.id, userId);
   if (!member) throw new DomainError("NOT_FOUND", `member ${userId} not found`);
@@ -31,6 +33,13 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
   const { store, record, invitations } = deps;
   // Owner counts below must not race with another change to the same members.
   const lock = (tx: Repositories, entity: Entity) => tx.lockEntity(entity.type, entity.id);
+  /** The member after losing roles, recorded; they stop standing behind invitations they could no longer send. */
+  const rolesChanged = async (tx: Repositories, principal: Principal, entity: Entity, userId: string, before: Member) => {
+    const after = await memberOf(tx, entity, userId);
+    await record(tx, { principal, entity, event: "members.update", resource: { type: "members", id: userId }, change: { before, after } });
+    await invitations.reconcile(tx, principal, entity, userId, false);
+    return after;
+  };
 
   return {
     async list(principal: Principal, entity: Entity, page: PageRequest, roleId?: string) {
@@ -48,16 +57,7 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
         await assertAssignable(tx, principal, entity, touched);
         await assertNotLastOwner(tx, entity, userId, roles.includes(OWNER_ROLE));
         await tx.members.setRoles(entity.type, entity.id, userId, [...new Set(roles)]);
-        const after = await memberOf(tx, entity, userId);
-        await record(tx, {
-          principal,
-          entity,
-          event: "members.update",
-          resource: { type: "members", id: userId },
-          change: { before: member, after },
-        });
-        await invitations.reconcile(tx, principal, entity, userId, false);
-        return after;
+        return rolesChanged(tx, principal, entity, userId, member);
       });
     },
 
@@ -111,16 +111,7 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
         await assertAssignable(tx, principal, entity, [roleId]);
         await assertNotLastOwner(tx, entity, userId, roleId !== OWNER_ROLE);
         await tx.members.removeRole(entity.type, entity.id, userId, roleId);
-        const after = await memberOf(tx, entity, userId);
-        await record(tx, {
-          principal,
-          entity,
-          event: "members.update",
-          resource: { type: "members", id: userId },
-          change: { before: member, after },
-        });
-        await invitations.reconcile(tx, principal, entity, userId, false);
-        return after;
+        return rolesChanged(tx, principal, entity, userId, member);
       });
     },
   };
