@@ -1,4 +1,4 @@
-import { LatchkeyClient, normalizeHost, type AuthInfo } from "@latchkey/sdk";
+import { LatchkeyClient, normalizeHost, type AuthInfo, type Entity } from "@latchkey/sdk";
 import type { Command } from "commander";
 import { configPath, readContexts, writeContexts, type Context, type ContextFile } from "./contexts.js";
 import { UsageError } from "./failure.js";
@@ -20,11 +20,8 @@ export interface Io {
   err(text: string): void;
 }
 
-/** A team or organisation that a command acts on. */
-export interface Entity {
-  type: "team" | "org";
-  id: string;
-}
+/** A team or organisation that a command acts on (the SDK's, from core's schema). */
+export type { Entity };
 
 /** What one invocation works with: the environment, the saved contexts, the credential, and how to print. */
 export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io: Io) {

@@ -1,3 +1,5 @@
+import type { z } from "zod";
+import type { PermissionSetSchema } from "./schemas/common.js";
 /** The three scopes a permission lives in. */
 export type PermissionScope = "org" | "team" | "project";
 
@@ -93,17 +95,11 @@ export function permissionIds(scope: PermissionScope): string[] {
   return PERMISSIONS.filter((p) => p.scope === scope).map((p) => p.id);
 }
 
-/** Permissions grouped the way a role stores them; `apiScope` holds full names of APIs of your own. */
-export interface PermissionSet {
-  orgScope: string[];
-  teamScope: string[];
-  projectScope: string[];
-  /**
-   * `<apiId>:<permissionId>` of the team's or organisation's own APIs (not catalogue ids). Absent means none: roles
-   * and clients from before APIs of your own keep working.
-   */
-  apiScope?: string[];
-}
+/**
+ * Permissions grouped the way a role stores them (the output of PermissionSetSchema), except that a role stored
+ * before APIs of your own has no `apiScope`: absent means none.
+ */
+export type PermissionSet = Omit<z.output<typeof PermissionSetSchema>, "apiScope"> & { apiScope?: string[] };
 
 /** The key of a PermissionSet that holds catalogue permissions. */
 export type CatalogueScopeKey = "orgScope" | "teamScope" | "projectScope";

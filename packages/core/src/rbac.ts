@@ -1,17 +1,12 @@
+import type { z } from "zod";
+import type { OrgRestrictionsSchema, ProjectRestrictionsSchema } from "./schemas/common.js";
 import { permission, scopeKey, type CatalogueScopeKey, type PermissionSet } from "./permissions.js";
 
 /** A team role's limit to chosen projects: `in` the list, or `notIn` it. Disabled means every project. */
-export interface ProjectRestrictions {
-  enabled: boolean;
-  projects: string[];
-  restrictionMode: "in" | "notIn";
-}
+export type ProjectRestrictions = z.output<typeof ProjectRestrictionsSchema>;
 
 /** An organisation role's limit to chosen teams, each optionally to chosen projects. */
-export interface OrgRestrictions {
-  enabled: boolean;
-  teams: { teamId: string; restrictions: ProjectRestrictions }[];
-}
+export type OrgRestrictions = z.output<typeof OrgRestrictionsSchema>;
 
 /** What one role gives its holder in one team or organisation. A principal holds one grant per role. */
 export type Grant =

@@ -1,11 +1,13 @@
+import type * as core from "@latchkey/core";
+
+// The messages are core's schemas (the server documents and sends the same); only their types are used here, so
+// that the console's bundle, which holds this module too, carries no schema code.
+
 /** What the server sends on the `/v1/cli-login` WebSocket (Northflank's CLI login protocol). */
-export type CliLoginServerMessage =
-  | { type: "init-ack"; loginPage: string }
-  | { type: "login-success"; apiToken: string; contextName: string }
-  | { type: "login-failure"; message: string };
+export type CliLoginServerMessage = core.CliLoginServerMessage;
 
 /** What the client sends: `init` to start, `aborted` to give up. */
-export type CliLoginClientMessage = { type: "init" } | { type: "aborted" };
+export type CliLoginClientMessage = core.CliLoginClientMessage;
 
 /** The WebSocket URL of the CLI login for a host: ws:// for http hosts, wss:// for https. */
 export function cliLoginUrl(host: string): string {

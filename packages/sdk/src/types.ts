@@ -70,10 +70,7 @@ export type ApiUpdate = z.input<typeof core.ApiUpdate>;
 export type AuditFilters = Partial<Omit<z.input<typeof core.AuditQuery>, "format" | "per_page" | "cursor">>;
 
 /** Where a resource lives: a team or an organisation. */
-export interface Entity {
-  type: "team" | "org";
-  id: string;
-}
+export type Entity = z.output<typeof core.EntityRef>;
 
 /** `POST /v1/cli-login/approve`: a team role or an organisation role, a name and a lifetime. */
 export type CliLoginApprove = { sessionToken: string; roleId: string; name: string; expiresAt: string | null } & (

@@ -67,6 +67,8 @@ export async function buildApp(
     consoleDir?: string;
     /** Where e-mail goes instead of what the configuration says (tests read an outbox). */
     mailer?: Mailer;
+    /** Tests: check every JSON reply against its route's `reply` schema (http/reply-check.ts). */
+    checkReplies?: boolean;
   } = {},
 ): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
   // SQLite's checkpoints run off the event loop: on the audit writer thread's connection when there is one, else on a
@@ -117,10 +119,11 @@ export async function buildApp(
   installJsonLimits(app);
 
   const bearer: BearerAuthenticator = (token, request) => services.verifier.authenticate(token, request.ip);
-  const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer });
   const auditRequests = options.auditRequests ?? true;
-  if (auditRequests) installAuditHooks(app, services.audit, config.audit.durability);
-  const router = createRouter(app, auth, auditRequests ? services.audit : null, services.rateLimits);
+  const audit = auditRequests ? services.audit : null;
+  const auth = createAuthenticator({ store: services.store, sessions: services.sessions, bearer, audit, limits: services.rateLimits });
+  if (audit) installAuditHooks(app, audit, config.audit.durability);
+  const router = createRouter(app, auth, services.store, { checkReplies: options.checkReplies === true });
   sessionRoutes(router, services, auth);
   orgRoutes(router, services);
   teamRoutes(router, services);

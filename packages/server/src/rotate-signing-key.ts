@@ -1,3 +1,4 @@
+import { createClock } from "./lib/clock.js";
 import type { Config } from "./config.js";
 import { createInProcessFeed } from "./store/change-feed.js";
 import { openDatabase } from "./store/database.js";
@@ -12,7 +13,7 @@ export async function rotateSigningKey(config: Config): Promise<string> {
   const db = await openDatabase(config.database);
   const feed = createInProcessFeed();
   try {
-    const keys = createSigningKeys({ store: createStore(db, feed), masterKey: config.masterKey, now: () => new Date() });
+    const keys = createSigningKeys({ store: createStore(db, feed), masterKey: config.masterKey, now: createClock().now });
     await keys.init();
     return await keys.rotate();
   } finally {

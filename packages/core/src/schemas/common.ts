@@ -6,6 +6,10 @@ import { SLUG_MAX, SLUG_PATTERN } from "../slug.js";
 /** An organisation, team, role or project id. */
 export const Slug = z.string().max(SLUG_MAX).regex(SLUG_PATTERN, "must be lower-case letters, digits and single hyphens");
 
+/** Where roles, members and tokens live: a team or an organisation. */
+export const EntityRef = z.object({ type: z.enum(["team", "org"]), id: Slug });
+export type EntityRef = z.output<typeof EntityRef>;
+
 /** A display name: 1 to 100 characters, no control characters. */
 export const Name = z
   .string()

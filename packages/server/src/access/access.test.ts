@@ -1,6 +1,6 @@
 import { UNRESTRICTED, type Grant } from "@latchkey/core";
 import { describe, expect, it } from "vitest";
-import { authorizeTeamDeletion, entityOf } from "./access.js";
+import { accessRule, authorizeTeamDeletion, namedEntity, permissionDoc, type AccessRule } from "./access.js";
 import type { Principal } from "./principal.js";
 
 const person = (grants: Grant[], scope: Principal["scope"] = null): Principal => ({
@@ -54,20 +54,40 @@ describe("authorizeTeamDeletion", () => {
   });
 });
 
-describe("entityOf", () => {
+describe("namedEntity", () => {
   const teamToken = person([teamGrant(["team.read"])], { entityType: "team", entityId: "red" });
   const orgToken = person([orgGrant(["org.read"], null)], { entityType: "org", entityId: "acme" });
+  const projects = accessRule("project.read", "/v1/teams/:teamId/projects") as AccessRule;
+  const orgRoles = accessRule("org.roles.read", "/v1/org-roles") as AccessRule;
+  const tokens = accessRule(["team.tokens.read", "org.tokens.read"], "/v1/tokens") as AccessRule;
 
   it("takes the entity the path names, else the one the token implies", () => {
-    expect(entityOf(teamToken, { teamId: "blue" }, "teamId", "team")).toEqual({ type: "team", id: "blue" });
-    expect(entityOf(teamToken, {}, "teamId", "team")).toEqual({ type: "team", id: "red" });
-    expect(entityOf(orgToken, {}, "orgId")).toEqual({ type: "org", id: "acme" });
+    expect(namedEntity(teamToken, { teamId: "blue" }, projects)).toEqual({ type: "team", id: "blue" });
+    expect(namedEntity(teamToken, {}, projects)).toEqual({ type: "team", id: "red" });
+    expect(namedEntity(orgToken, {}, orgRoles)).toEqual({ type: "org", id: "acme" });
+    expect(namedEntity(orgToken, {}, tokens)).toEqual({ type: "org", id: "acme" });
+    expect(namedEntity(teamToken, {}, tokens)).toEqual({ type: "team", id: "red" });
   });
 
   it("refuses a credential that implies no entity of that kind, naming the path to use", () => {
-    expect(() => entityOf(orgToken, {}, "teamId", "team", "projects")).toThrow(
-      "this credential implies no team: use /v1/teams/{teamId}/projects",
+    expect(() => namedEntity(orgToken, {}, projects)).toThrow("this credential implies no team: use /v1/teams/{teamId}/projects");
+    expect(() => namedEntity(person([]), {}, orgRoles)).toThrow("this credential implies no org: use /v1/orgs/{orgId}/roles");
+    expect(() => namedEntity(person([]), {}, tokens)).toThrow(
+      "this credential implies no team or organisation: use /v1/teams/{teamId}/tokens",
     );
-    expect(() => entityOf(person([]), {}, "orgId", "org")).toThrow("this credential implies no org: use /v1/orgs/{orgId}/...");
+  });
+});
+
+describe("accessRule", () => {
+  it("checks a permission on the kind of entity its scope belongs to", () => {
+    expect(accessRule("project.delete", "/v1/projects/:projectId")).toEqual({ team: "project.delete", noun: "projects" });
+    expect(accessRule("org.teams.read", "/v1/orgs/:orgId/teams")).toEqual({ org: "org.teams.read", noun: "teams" });
+    expect(accessRule({ none: "lists your own" }, "/v1/teams")).toBeNull();
+  });
+
+  it("describes alternatives compactly for the API's description", () => {
+    expect(permissionDoc(["team.tokens.manage", "org.tokens.manage"])).toBe("team|org.tokens.manage");
+    expect(permissionDoc("team.read")).toBe("team.read");
+    expect(permissionDoc({ none: "why" })).toBeUndefined();
   });
 });

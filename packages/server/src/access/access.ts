@@ -1,4 +1,15 @@
-import { can, covers, DomainError, grantAllows, uncovered, type Grant, type PermissionId, type Resource } from "@latchkey/core";
+import {
+  can,
+  covers,
+  DomainError,
+  grantAllows,
+  permission,
+  uncovered,
+  type Grant,
+  type EntityRef,
+  type PermissionId,
+  type Resource,
+} from "@latchkey/core";
 import type { Repositories } from "../store/store.js";
 import type { OrgRow } from "../store/repositories/orgs.js";
 import type { TeamRow } from "../store/repositories/teams.js";
@@ -15,61 +26,51 @@ export async function grantsOfUser(store: Repositories, userId: string): Promise
 }
 
 /** The team, if it exists and the principal reaches it; else 404, so other tenants' ids reveal nothing. */
-export async function teamFor(store: Repositories, principal: Principal, teamId: string): Promise<TeamRow> {
+async function teamFor(store: Repositories, principal: Principal, teamId: string): Promise<TeamRow> {
   const team = await store.teams.byId(teamId);
   if (!team || !reachesTeam(principal, team)) throw new DomainError("NOT_FOUND", `team ${teamId} not found`);
   return team;
 }
 
-/**
- * The id and organisation of a team the principal reaches. A team token on its own team needs no query: the
- * verifier's snapshot of its role (kept current by the change feed) knows both, and teams never change organisation.
- */
-export async function teamRefFor(store: Repositories, principal: Principal, teamId: string): Promise<Pick<TeamRow, "id" | "org_id">> {
-  const g = principal.kind === "api" ? principal.grants[0] : undefined;
-  if (g?.entityType === "team" && g.entityId === teamId && principal.scope?.entityId === teamId) return { id: teamId, org_id: g.orgId };
-  return teamFor(store, principal, teamId);
-}
-
 /** The organisation, if it exists and the principal belongs to it; else 404. */
-export async function orgFor(store: Repositories, principal: Principal, orgId: string): Promise<OrgRow> {
+async function orgFor(store: Repositories, principal: Principal, orgId: string): Promise<OrgRow> {
   const org = await store.orgs.byId(orgId);
   if (!org || !reachesOrg(principal, orgId)) throw new DomainError("NOT_FOUND", `organisation ${orgId} not found`);
   return org;
 }
 
 /** The resource a team-level permission is checked against. */
-export function teamResource(team: Pick<TeamRow, "id" | "org_id">): { teamId: string; orgId: string | null } {
+function teamResource(team: Pick<TeamRow, "id" | "org_id">): { teamId: string; orgId: string | null } {
   return { teamId: team.id, orgId: team.org_id };
 }
 
 /** A team or organisation that holds roles, members and tokens, already checked as reachable. */
-export interface Entity {
-  type: EntityType;
-  id: string;
+export interface Entity extends EntityRef {
   /** The organisation: the team's, or the organisation itself. */
   orgId: string | null;
   resource: Resource;
 }
 
-/** Loads the team or organisation named by a path, 404 unless the principal reaches it. */
-export async function entityFor(tx: Repositories, principal: Principal, type: EntityType, id: string): Promise<Entity> {
-  if (type === "team") {
-    const team = await teamFor(tx, principal, id);
-    return { type, id, orgId: team.org_id, resource: { teamId: id, orgId: team.org_id } };
-  }
-  await orgFor(tx, principal, id);
-  return { type, id, orgId: id, resource: { orgId: id } };
+/**
+ * A team token's own team, known without a query: the verifier's snapshot of its role (kept current by the change
+ * feed) knows the team's organisation, and teams never change organisation. Null for anything else.
+ */
+function ownTeam(principal: Principal, type: EntityType, id: string): Entity | null {
+  const g = principal.kind === "api" ? principal.grants[0] : undefined;
+  if (type !== "team" || g?.entityType !== "team" || g.entityId !== id || principal.scope?.entityId !== id) return null;
+  return { type, id, orgId: g.orgId, resource: { teamId: id, orgId: g.orgId } };
 }
 
-/** The permission id of an action on an entity's roles, members or tokens ("team.roles.manage"). */
-export function entityPermission<W extends "roles" | "members" | "tokens" | "audit">(
-  entity: Entity,
-  what: W,
-  action: W extends "audit" ? "read" : "read" | "manage",
-): PermissionId {
-  // Every team.* and org.* id these parameters can spell is in the catalogue (the audit log is read-only).
-  return `${entity.type}.${what}.${action}` as PermissionId;
+/** The team or organisation, 404 unless the principal reaches it. */
+async function entityFor(tx: Repositories, principal: Principal, type: EntityType, id: string): Promise<Entity> {
+  if (type === "org") {
+    await orgFor(tx, principal, id);
+    return { type, id, orgId: id, resource: { orgId: id } };
+  }
+  const own = ownTeam(principal, type, id);
+  if (own) return own;
+  const team = await teamFor(tx, principal, id);
+  return { type, id, orgId: team.org_id, resource: { teamId: id, orgId: team.org_id } };
 }
 
 /** Throws 403 naming the permission unless the principal holds it on the resource. */
@@ -89,13 +90,8 @@ export function reachesTeam(principal: Principal, team: { id: string; org_id: st
 }
 
 /** Whether any grant of the principal belongs to this organisation. */
-export function reachesOrg(principal: Principal, orgId: string): boolean {
+function reachesOrg(principal: Principal, orgId: string): boolean {
   return principal.grants.some((g) => g.entityType === "org" && g.entityId === orgId);
-}
-
-/** Requires a person at a console session for actions a token must never take. */
-export function requireSession(principal: Principal, what: string): void {
-  refuseTokens(principal, `${what} needs a signed-in person, not an API token`);
 }
 
 /** Throws 403 with `message` when the credential is an API token (signing out, changing a password). */
@@ -127,27 +123,93 @@ export function assertCovers(principal: Principal, target: Grant, what: string):
   }
 }
 
-/** The entity a request acts on: named by the path, or implied by the token (which must be of that kind). */
-export function entityOf(
-  principal: Principal,
-  params: Record<string, unknown>,
-  key: "teamId" | "orgId",
-  type?: EntityType,
-  /** What the path names after the entity, for the message: `projects` -> `use /v1/teams/{teamId}/projects`. */
-  noun = "...",
-): { type: EntityType; id: string } {
-  const named = params[key];
-  if (typeof named === "string") return { type: key === "teamId" ? "team" : "org", id: named };
+/**
+ * What a credential route requires, declared on the route and enforced by the router before its handler runs: a
+ * permission on the entity the request names (or its token implies); alternatives by kind of entity (the unprefixed
+ * `/v1/tokens` serves team and organisation tokens alike); or, for a route that checks no permission on an entity
+ * (listing your own teams, your session), `{ none: why }`.
+ */
+export type RoutePermission = PermissionId | readonly PermissionId[] | { none: string };
+
+/** A route's permission made ready at registration: which permission applies to which kind of entity. */
+export interface AccessRule {
+  team?: PermissionId;
+  org?: PermissionId;
+  /** What the unprefixed path names, for the message that asks for a prefixed one (`projects`). */
+  noun: string;
+}
+
+/** The names a request gives: path parameters, or what a route reads from its body. */
+export interface EntityNames {
+  teamId?: string | undefined;
+  orgId?: string | undefined;
+  projectId?: string | undefined;
+}
+
+/** The rule of a declared permission, or null for `{ none }`; the noun comes from the route's unprefixed path. */
+export function accessRule(declared: RoutePermission, url: string): AccessRule | null {
+  if (typeof declared === "object" && "none" in declared) return null;
+  const rule: AccessRule = { noun: /^\/v1\/(?:org-)?([a-z-]+)/.exec(url.replace(/^\/v1\/(teams|orgs)\/:\w+/, "/v1"))?.[1] ?? "..." };
+  for (const id of typeof declared === "string" ? [declared] : declared) {
+    const kind = permission(id)?.scope === "org" ? "org" : "team";
+    rule[kind] = id;
+  }
+  return rule;
+}
+
+/** How a declared permission reads in the API's description: `team|org.tokens.manage` for alternatives. */
+export function permissionDoc(declared: RoutePermission | undefined): string | undefined {
+  if (declared === undefined || typeof declared === "string") return declared;
+  if ("none" in declared) return undefined;
+  const rests = new Set(declared.map((id) => id.slice(id.indexOf("."))));
+  if (rests.size === 1) return `${declared.map((id) => id.slice(0, id.indexOf("."))).join("|")}${[...rests][0] ?? ""}`;
+  return declared.join("|");
+}
+
+/** The entity a request acts on: named by the path (or body), or implied by the token (which must be of that kind). */
+export function namedEntity(principal: Principal, names: EntityNames, rule: AccessRule): { type: EntityType; id: string } {
+  if (rule.team && typeof names.teamId === "string") return { type: "team", id: names.teamId };
+  if (rule.org && typeof names.orgId === "string") return { type: "org", id: names.orgId };
   const scope = principal.scope;
-  if (scope && (type === undefined || scope.entityType === type)) return { type: scope.entityType, id: scope.entityId };
-  const where = type === "org" ? `/v1/orgs/{orgId}/${noun}` : `/v1/teams/{teamId}/${noun}`;
+  if (scope && rule[scope.entityType]) return { type: scope.entityType, id: scope.entityId };
+  const type = rule.team && rule.org ? undefined : rule.org ? "org" : "team";
+  const key = type === "org" ? "orgId" : "teamId";
+  const where = type === "org" ? `/v1/orgs/{orgId}/${rule.noun}` : `/v1/teams/{teamId}/${rule.noun}`;
   throw new DomainError("VALIDATION_FAILED", `this credential implies no ${type ?? "team or organisation"}: use ${where}`, {
     fields: { [key]: "required for this credential" },
   });
 }
 
-/** The entity id of a path that has either `teamId` or `orgId`, or the one the token implies. */
-export function entityId(params: Record<string, unknown>, key: "teamId" | "orgId", principal?: Principal): string {
-  if (principal) return entityOf(principal, params, key, key === "teamId" ? "team" : "org").id;
-  return String(params[key]);
+/**
+ * The whole decision for one request: the entity it names, 404 unless the principal reaches it, 403 naming the
+ * permission unless the principal holds it there (on the project, when the request names one). Returns the entity.
+ */
+export async function authorizeRequest(store: Repositories, principal: Principal, rule: AccessRule, names: EntityNames): Promise<Entity> {
+  const named = namedEntity(principal, names, rule);
+  // A team token on its own team, most requests, is decided without a query (nor a second promise).
+  const entity = ownTeam(principal, named.type, named.id) ?? (await entityFor(store, principal, named.type, named.id));
+  const permissionId = rule[entity.type] as PermissionId;
+  if (permissionId === "team.delete") authorizeTeamDeletion(principal, { id: entity.id, org_id: entity.orgId });
+  else
+    authorize(
+      principal,
+      permissionId,
+      names.projectId === undefined ? entity.resource : { ...entity.resource, projectId: names.projectId },
+    );
+  return entity;
+}
+
+/**
+ * The same decision for an entity named outside the path (the token a revocation names, the role a device approval
+ * picks): 404 unless the principal reaches it, 403 naming the permission unless held there.
+ */
+export function authorizeEntity(
+  store: Repositories,
+  principal: Principal,
+  type: EntityType,
+  id: string,
+  permissionId: PermissionId,
+): Promise<Entity> {
+  const rule: AccessRule = { [type]: permissionId, noun: type === "org" ? "orgs" : "teams" };
+  return authorizeRequest(store, principal, rule, type === "org" ? { orgId: id } : { teamId: id });
 }

@@ -19,7 +19,10 @@ export interface NameScope {
  */
 export interface PermissionNames {
   /** Sorts names into those the scope knows and the rest (which the doors refuse with 400 naming them). */
-  resolve(scope: NameScope, names: readonly string[]): { known: string[]; unknown: string[] } | Promise<{ known: string[]; unknown: string[] }>;
+  resolve(
+    scope: NameScope,
+    names: readonly string[],
+  ): { known: string[]; unknown: string[] } | Promise<{ known: string[]; unknown: string[] }>;
   /** Whether the principal's grants give one known name. */
   grants(principal: Principal, name: string): boolean;
   /** The API permissions the principal's role grants (its `apiScope`): check's `permissions`, introspection's `scope`. */

@@ -14,14 +14,14 @@ import type { Principal } from "../access/principal.js";
 import type { RequestContext } from "../access/request-context.js";
 import type { RateDecision } from "../store/rate-counter.js";
 import { newSortableId } from "../lib/secrets.js";
-import { authorize, entityFor, entityPermission } from "../access/access.js";
+import type { Entity } from "../access/access.js";
 
 /** Statuses that say the caller was refused (credential, permission, rate limit), not that the work failed. */
 const DENIED = new Set([401, 403, 429]);
 const NO_CONTEXT: RequestContext = { ip: "", userAgent: "", origin: "api", method: "", path: "" };
 
 /** An audit event as the API shows it. */
-export function toAuditEvent(row: AuditRow) {
+function toAuditEvent(row: AuditRow) {
   return {
     id: row.id,
     at: row.at,
@@ -74,9 +74,8 @@ export function createAuditService(deps: {
     token_id: p.tokenId,
   });
 
-  const filterFor = async (principal: Principal, type: EntityType, id: string, tokenId?: string): Promise<AuditFilter> => {
-    const entity = await entityFor(store, principal, type, id);
-    authorize(principal, entityPermission(entity, "audit", "read"), entity.resource);
+  /** The feed of an entity the router has authorized (`*.audit.read`), or of one of its tokens. */
+  const filterFor = async (entity: Entity, tokenId?: string): Promise<AuditFilter> => {
     if (tokenId !== undefined && !(await store.tokens.byIdIn(entity.type, entity.id, tokenId))) {
       throw new DomainError("NOT_FOUND", `token ${tokenId} not found`);
     }
@@ -99,16 +98,7 @@ export function createAuditService(deps: {
     buffer,
 
     /** Records a change in the same transaction as the change itself: both commit, or neither. */
-    change: async (
-      tx: Repositories,
-      principal: Principal | null,
-      entity: { type: EntityType; id: string },
-      eventType: string,
-      resource: { type: string; id: string },
-      change: Change,
-      /** Where an anonymous change came from (a token exchange), when there is no principal to carry it. */
-      context?: RequestContext,
-    ): Promise<void> => {
+    change: async (tx: Repositories, { principal, entity, event: eventType, resource, change, context }: ChangeRecord): Promise<void> => {
       const c = principal?.context ?? context ?? NO_CONTEXT;
       const draft: AuditDraft = {
         id: newSortableId("evt"),
@@ -180,15 +170,8 @@ export function createAuditService(deps: {
     },
 
     /** A page of a team's or organisation's feed, or of one token's feed. */
-    async list(
-      principal: Principal,
-      type: EntityType,
-      id: string,
-      query: Omit<AuditFilter, "entity" | "tokenFeed">,
-      page: PageRequest,
-      tokenId?: string,
-    ) {
-      const filter = { ...(await filterFor(principal, type, id, tokenId)), ...query };
+    async list(entity: Entity, query: Omit<AuditFilter, "entity" | "tokenFeed">, page: PageRequest, tokenId?: string) {
+      const filter = { ...(await filterFor(entity, tokenId)), ...query };
       const result = await log.page(filter, page, createTimeSlicer());
       return { ...result, items: result.items.map(toAuditEvent) };
     },
@@ -201,13 +184,12 @@ export function createAuditService(deps: {
      */
     async *export(
       principal: Principal,
-      type: EntityType,
-      id: string,
+      entity: Entity,
       query: Omit<AuditFilter, "entity" | "tokenFeed">,
       tokenId?: string,
       onRate?: (decision: RateDecision) => void,
     ): AsyncGenerator<string> {
-      const filter = { ...(await filterFor(principal, type, id, tokenId)), ...query };
+      const filter = { ...(await filterFor(entity, tokenId)), ...query };
       let release: Release | null = await admit(principal, onRate);
       const slicer = createTimeSlicer();
       try {
@@ -232,17 +214,11 @@ export function createAuditService(deps: {
      * Recomputes the chains of the feeds shown by a team, organisation or token feed: an expensive read (see
      * `admit`), in slices that let other requests run between them.
      */
-    async verify(
-      principal: Principal,
-      type: EntityType,
-      id: string,
-      tokenId?: string,
-      onRate?: (decision: RateDecision) => void,
-    ): Promise<ChainCheck> {
-      const filter = await filterFor(principal, type, id, tokenId);
+    async verify(principal: Principal, entity: Entity, tokenId?: string, onRate?: (decision: RateDecision) => void): Promise<ChainCheck> {
+      await filterFor(entity, tokenId); // a token feed of another entity is a 404
       const release = await admit(principal, onRate);
       try {
-        const feeds = tokenId !== undefined ? [`token:${tokenId}`] : await log.feedsOf(type, filter.entity?.id ?? id);
+        const feeds = tokenId !== undefined ? [`token:${tokenId}`] : await log.feedsOf(entity.type, entity.id);
         const slicer = createTimeSlicer();
         let checked = 0;
         for (const feed of feeds.sort()) {
@@ -268,3 +244,17 @@ export type AuditService = ReturnType<typeof createAuditService>;
 
 /** How services record a change: in their own transaction, with the actor, the feed and a before/after. */
 export type Recorder = AuditService["change"];
+
+/** One change for the audit log: who made it, in which feed, what happened to which resource, before and after. */
+export interface ChangeRecord {
+  /** Null for changes nobody signed in made (accepting an invitation). */
+  principal: Principal | null;
+  /** The team's or organisation's feed the event goes to. */
+  entity: { type: EntityType; id: string };
+  /** `projects.create`, `roles.delete`, ... */
+  event: string;
+  resource: { type: string; id: string };
+  change: Change;
+  /** Where an anonymous change came from (a token exchange, a public revocation), when no principal carries it. */
+  context?: RequestContext;
+}

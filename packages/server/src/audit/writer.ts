@@ -41,7 +41,7 @@ export function inlineWriter(store: Store): AuditWriter {
  * and on SQLite runs the WAL checkpoints too. A thread that dies fails its pending batches (the buffer keeps them and
  * retries) and is started anew by the next write.
  */
-export function threadWriter(database: Config["database"]): AuditWriter {
+function threadWriter(database: Config["database"]): AuditWriter {
   let worker: Worker | null = null;
   let nextId = 0;
   const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();

@@ -1,8 +1,11 @@
 import { DomainError } from "@latchkey/core";
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { grantsOfUser } from "../access/access.js";
 import type { Principal } from "../access/principal.js";
 import { requestContext } from "../access/request-context.js";
+import { admitTokenRequest, noteRefusal, type ResourcePattern } from "../audit/hooks.js";
+import type { AuditService } from "../audit/service.js";
+import type { RateLimits } from "../services/rate-limits.js";
 import type { ActiveSession, SessionService } from "../services/sessions.js";
 import type { Store } from "../store/store.js";
 import { SESSION_COOKIE } from "./session-cookie.js";
@@ -24,9 +27,22 @@ function bearerToken(authorization: string): string {
   return match[1];
 }
 
-/** How a request proves who it is: a bearer token, or the console's session cookie with its CSRF header. */
-export function createAuthenticator(deps: { store: Store; sessions: SessionService; bearer: BearerAuthenticator }) {
-  const { store, sessions, bearer } = deps;
+/** What runs once the request's principal is known. */
+export type Authenticated<T> = (request: FastifyRequest, reply: FastifyReply, principal: Principal) => T;
+
+/**
+ * How a request proves who it is: a bearer token, or the console's session cookie with its CSRF header. An accepted
+ * credential takes its place in the audit log (`audit`, unless request auditing is off) and its share of the rate
+ * limit; a refused one is recorded on its token if we issued it, and counted against its address.
+ */
+export function createAuthenticator(deps: {
+  store: Store;
+  sessions: SessionService;
+  bearer: BearerAuthenticator;
+  audit: AuditService | null;
+  limits: RateLimits;
+}) {
+  const { store, sessions, bearer, audit, limits } = deps;
 
   const fromSession = async (request: FastifyRequest, session: ActiveSession): Promise<Principal> => {
     if (UNSAFE.has(request.method)) {
@@ -56,23 +72,70 @@ export function createAuthenticator(deps: { store: Store; sessions: SessionServi
     return fromSession(request, session);
   };
 
+  /**
+   * The credential is checked before anything else; no credential or a bad one is a 401 (thrown, or a rejection). A
+   * bearer token this process already knows is answered at once, without a promise: most requests are served so.
+   */
+  const principal = (request: FastifyRequest): Principal | Promise<Principal> => {
+    const withContext = (principal: Principal): Principal => {
+      principal.context = requestContext(request);
+      return principal;
+    };
+    const authorization = request.headers.authorization;
+    if (authorization === undefined) return fromCookie(request).then(withContext);
+    const found = bearer(bearerToken(authorization), request);
+    return found instanceof Promise ? found.then(withContext) : withContext(found);
+  };
+
+  /** An accepted credential takes its place in the audit log and its share of the rate limit, then `next` runs. */
+  const admit = <T>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    resource: ResourcePattern,
+    found: Principal,
+    next: Authenticated<T>,
+  ): T => {
+    if (audit) admitTokenRequest(request, found, audit, resource);
+    const rate = limits.take(found);
+    if (rate) {
+      void reply.header("x-ratelimit-limit", rate.limit);
+      void reply.header("x-ratelimit-remaining", rate.remaining);
+      void reply.header("x-ratelimit-reset", Math.ceil(rate.resetMs / 1000));
+      if (!rate.allowed) throw limits.refusal(rate);
+    }
+    return next(request, reply, found);
+  };
+  /** A refused credential: recorded on its token if we issued it, and counted against its address. */
+  const refuse = (request: FastifyRequest, resource: ResourcePattern, error: unknown): never => {
+    noteRefusal(request, error, resource);
+    if (request.headers.authorization !== undefined && error instanceof DomainError && error.status === 401) limits.failed(request.ip);
+    throw error;
+  };
+
   return {
     /** The live console session behind the request's cookie, if any (no CSRF check: for reads of the session itself). */
     session: sessionOf,
 
+    principal,
+
     /**
-     * The credential is checked before anything else; no credential or a bad one is a 401 (thrown, or a rejection). A
-     * bearer token this process already knows is answered at once, without a promise: most requests are served so.
+     * Authenticates, admits (audit, rate limit) and hands the principal to `next`: at once for a known bearer token,
+     * else once looked up. The one place that tells the two apart; `resource` is what the audit event names.
      */
-    principal(request: FastifyRequest): Principal | Promise<Principal> {
-      const withContext = (principal: Principal): Principal => {
-        principal.context = requestContext(request);
-        return principal;
-      };
-      const authorization = request.headers.authorization;
-      if (authorization === undefined) return fromCookie(request).then(withContext);
-      const principal = bearer(bearerToken(authorization), request);
-      return principal instanceof Promise ? principal.then(withContext) : withContext(principal);
+    run<T>(request: FastifyRequest, reply: FastifyReply, resource: ResourcePattern, next: Authenticated<T>): T | Promise<T> {
+      // An address that keeps presenting bad tokens is refused before its tokens cost a signature check.
+      if (request.headers.authorization !== undefined) limits.checkAddress(request.ip);
+      let pending: Principal | Promise<Principal>;
+      try {
+        pending = principal(request);
+      } catch (error) {
+        return refuse(request, resource, error);
+      }
+      if (!(pending instanceof Promise)) return admit(request, reply, resource, pending, next);
+      return pending.then(
+        (found) => admit(request, reply, resource, found, next),
+        (error: unknown) => refuse(request, resource, error),
+      );
     },
   };
 }

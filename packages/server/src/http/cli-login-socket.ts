@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { Config } from "../config.js";
-import type { CliLoginOutcome, CliLoginService } from "../services/cli-logins.js";
+import type { CliLoginServerMessage } from "@latchkey/core";
+import type { CliLoginService } from "../services/cli-logins.js";
 import { createLoginSlots, type Admission } from "./cli-login-slots.js";
 
 /** The largest frame a CLI may send; the protocol's messages are a few dozen bytes. */
@@ -9,11 +10,11 @@ export const MAX_FRAME_BYTES = 4096;
 /** More messages than this from one socket is abuse: the protocol needs two at most. */
 const MAX_MESSAGES = 8;
 /** RFC 6455 close code "Try Again Later": the server is busy, not the client wrong. */
-export const TRY_AGAIN_LATER = 1013;
+const TRY_AGAIN_LATER = 1013;
 
-/** A failure that tells the CLI when a retry may work (the field is extra: older clients read `message` only). */
-type Failure = { type: "login-failure"; message: string; retryAfterSeconds?: number };
-type ServerMessage = { type: "init-ack"; loginPage: string } | CliLoginOutcome | Failure;
+/** A failure, which may tell the CLI when a retry may work (the field is extra: older clients read `message` only). */
+type Failure = Extract<CliLoginServerMessage, { type: "login-failure" }>;
+type ServerMessage = CliLoginServerMessage;
 
 const DISPLACED: Failure = {
   type: "login-failure",
@@ -54,9 +55,10 @@ export function createCliLoginSockets(deps: {
   publicUrl: string;
   log: FastifyBaseLogger;
   limits: Config["cliLoginLimits"];
+  ms: () => number;
 }) {
-  const { cliLogins, publicUrl, log, limits } = deps;
-  const slots = createLoginSlots(limits);
+  const { cliLogins, publicUrl, log, limits, ms } = deps;
+  const slots = createLoginSlots(limits, ms);
 
   return function handle(socket: WebSocket, ip: string): void {
     let messages = 0;
@@ -104,7 +106,7 @@ export function createCliLoginSockets(deps: {
       finish(DISPLACED, TRY_AGAIN_LATER, "displaced by newer logins");
     };
 
-    const admission = slots.admit(ip, Date.now() + limits.initTimeoutMs, displace);
+    const admission = slots.admit(ip, ms() + limits.initTimeoutMs, displace);
     if (!admission.admitted) {
       state = "done";
       const refusal = busy(admission);
@@ -152,7 +154,7 @@ export function createCliLoginSockets(deps: {
       login = started;
       state = "waiting";
       clearTimeout(initTimer);
-      slot.freesAt = Date.now() + started.expiresInMs;
+      slot.freesAt = ms() + started.expiresInMs;
       stopWatching = cliLogins.watch(started.idHash, () => void check());
       expiry = setTimeout(() => finish({ type: "login-failure", message: "the login session expired" }), started.expiresInMs);
       const page = `${publicUrl}/cli-login?sessionToken=${encodeURIComponent(started.sessionToken)}`;

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { sendError } from "./errors.js";
 
 /** The web console's build (packages/web/dist), found from this file in src/http or dist/http alike. */
-export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

@@ -1,13 +1,7 @@
+import { forbidden } from "../test-support/refusals.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialects } from "../test-support/databases.js";
-import { startHarness, type Client, type Harness, type TestReply } from "../test-support/harness.js";
-
-/** Expects a 403 that names the missing permission. */
-function forbidden(res: TestReply, permission: string): void {
-  expect(res.status, res.raw).toBe(403);
-  expect(res.body.error?.code).toBe("FORBIDDEN");
-  expect(res.body.error?.details).toMatchObject({ permission });
-}
+import { startHarness, type Client, type Harness } from "../test-support/harness.js";
 
 const CEILING = 1000;
 

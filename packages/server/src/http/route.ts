@@ -1,36 +1,65 @@
 import { DomainError } from "@latchkey/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z, ZodType } from "zod";
+import {
+  accessRule,
+  authorizeRequest,
+  permissionDoc,
+  refuseTokens,
+  type Entity,
+  type EntityNames,
+  type RoutePermission,
+} from "../access/access.js";
 import type { Principal } from "../access/principal.js";
 import type { Page } from "../store/pagination.js";
-import type { AuditService } from "../audit/service.js";
-import type { RateLimits } from "../services/rate-limits.js";
-import { admitTokenRequest, noteRefusal, resourcePattern, type ResourcePattern } from "../audit/hooks.js";
+import type { Repositories } from "../store/store.js";
+import { resourcePattern, type ResourcePattern } from "../audit/hooks.js";
 import type { Authenticator } from "./authenticate.js";
+import { checkReply } from "./reply-check.js";
 
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 type AuthMode = "credential" | "none";
 
-/** What a handler is given: parsed input and, unless the route is public, the principal. */
-export interface RouteContext<P, Q, B, A extends AuthMode> {
+/** A route that declares a permission is handed the entity it was checked on; one with `{ none }` is not. */
+type EntityOf<X> = [X] extends [{ none: string }] ? null : Entity;
+
+/** What a handler is given: parsed input and, unless the route is public, the principal (and the authorized entity). */
+export interface RouteContext<P, Q, B, A extends AuthMode, X = RoutePermission> {
   params: P;
   query: Q;
   body: B;
   principal: A extends "none" ? null : Principal;
+  /** The team or organisation the router authorized the declared permission on. */
+  entity: A extends "none" ? null : EntityOf<X>;
   request: FastifyRequest;
   reply: FastifyReply;
 }
 
 /** One route: its schemas are the single source for validation, the OpenAPI document and the SDK's types. */
-export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodType, R extends ZodType, A extends AuthMode> {
+export interface RouteSpec<
+  P extends ZodType,
+  Q extends ZodType,
+  B extends ZodType,
+  R extends ZodType,
+  A extends AuthMode,
+  X extends RoutePermission = RoutePermission,
+> {
   method: Method;
   /** Several paths may share one handler (`/v1/teams/:teamId/projects` and `/v1/projects`). */
   url: string | string[];
   summary: string;
   tags: string[];
   auth?: A;
-  /** The permission checked, for the docs (the service enforces it). */
-  permission?: string;
+  /**
+   * The permission the router enforces before the handler runs, on the team or organisation the path names (or the
+   * token implies) and on the project it names; `{ none: why }` for a credential route that checks none. Every
+   * credential route says one or the other (routes.test.ts).
+   */
+  permission?: X;
+  /** Where the entity's names come from when not (only) the path: a body that names the team, a new project's id. */
+  names?: (input: { params: z.output<P>; body: z.output<B> }) => EntityNames;
+  /** Refuses API tokens with this 403 message: the route is for a person at a console session. */
+  sessionOnly?: string;
   params?: P;
   query?: Q;
   body?: B;
@@ -40,7 +69,7 @@ export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodTy
   list?: string;
   /** The reply carries a secret (a token, a session, an invitation link): `Cache-Control: no-store`. */
   secret?: boolean;
-  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>) => Promise<z.input<R> | Page<z.input<R>> | typeof SENT>;
+  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, A, X>) => Promise<z.input<R> | Page<z.input<R>> | typeof SENT>;
 }
 
 /**
@@ -56,7 +85,10 @@ export interface RouteDoc {
   summary: string;
   tags: string[];
   auth: AuthMode;
+  /** The permission as the API's description shows it. */
   permission?: string | undefined;
+  /** The permission as the route declared it (for the test that every credential route declares one). */
+  declared?: RoutePermission | undefined;
   params?: ZodType | undefined;
   query?: ZodType | undefined;
   body?: ZodType | undefined;
@@ -78,90 +110,64 @@ function parse<T extends ZodType>(schema: T | undefined, value: unknown, where: 
 }
 
 /** Registers routes on one Fastify instance and remembers them for the OpenAPI document. */
-export function createRouter(app: FastifyInstance, auth: Authenticator, audit: AuditService | null, limits: RateLimits) {
+export function createRouter(app: FastifyInstance, auth: Authenticator, store: Repositories, options: { checkReplies?: boolean } = {}) {
+  const checkReplies = options.checkReplies === true;
   const docs: RouteDoc[] = [];
-  /** A refused credential: recorded on its token if we issued it, and counted against its address. */
-  const refused = (request: FastifyRequest, error: unknown, resource: ResourcePattern): unknown => {
-    noteRefusal(request, error, resource);
-    const bearer = request.headers.authorization !== undefined;
-    if (bearer && error instanceof DomainError && error.status === 401) limits.failed(request.ip);
-    return error;
-  };
-  /** An accepted credential takes its place in the audit log and its share of the rate limit. */
-  const admit = (request: FastifyRequest, reply: FastifyReply, resource: ResourcePattern, principal: Principal): Principal => {
-    if (audit) admitTokenRequest(request, principal, audit, resource);
-    const rate = limits.take(principal);
-    if (rate) {
-      void reply.header("x-ratelimit-limit", rate.limit);
-      void reply.header("x-ratelimit-remaining", rate.remaining);
-      void reply.header("x-ratelimit-reset", Math.ceil(rate.resetMs / 1000));
-      if (!rate.allowed) throw limits.refusal(rate);
-    }
-    return principal;
-  };
-  /** The credential, from memory when this process knows it (no wait), else looked up. */
-  const authenticate = (request: FastifyRequest, reply: FastifyReply, resource: ResourcePattern): Principal | Promise<Principal> => {
-    // An address that keeps presenting bad tokens is refused before its tokens cost a signature check.
-    if (request.headers.authorization !== undefined) limits.checkAddress(request.ip);
-    let pending: Principal | Promise<Principal>;
-    try {
-      pending = auth.principal(request);
-    } catch (error) {
-      throw refused(request, error, resource);
-    }
-    if (!(pending instanceof Promise)) return admit(request, reply, resource, pending);
-    return pending.then(
-      (principal) => admit(request, reply, resource, principal),
-      (error: unknown) => {
-        throw refused(request, error, resource);
-      },
-    );
-  };
   return {
     docs,
     /**
      * The credential check of every route (address limit, verifier, audit place, rate limit), for routes that answer
-     * in their own form (forward auth): throws, or rejects with, the refusal.
+     * in their own form (forward auth, OAuth): returns the admitted principal, or throws/rejects with the refusal.
      */
-    guard: authenticate,
+    guard: (request: FastifyRequest, reply: FastifyReply, resource: ResourcePattern): Principal | Promise<Principal> =>
+      auth.run(request, reply, resource, (_request, _reply, principal) => principal),
     /** Lists a route registered outside `add` in the OpenAPI document. */
     document: (doc: RouteDoc): void => void docs.push(doc),
-    add<P extends ZodType, Q extends ZodType, B extends ZodType, R extends ZodType, A extends AuthMode = "credential">(
-      spec: RouteSpec<P, Q, B, R, A>,
-    ): void {
+    add<
+      P extends ZodType,
+      Q extends ZodType,
+      B extends ZodType,
+      R extends ZodType,
+      A extends AuthMode = "credential",
+      X extends RoutePermission = RoutePermission,
+    >(spec: RouteSpec<P, Q, B, R, A, X>): void {
       const mode: AuthMode = spec.auth ?? "credential";
+      type Ctx = RouteContext<z.output<P>, z.output<Q>, z.output<B>, A, X>;
       for (const url of Array.isArray(spec.url) ? spec.url : [spec.url]) {
-        docs.push({ ...spec, url, auth: mode });
-        // What an audited request acts on, read from the route once here rather than on every request.
+        docs.push({ ...spec, url, auth: mode, permission: permissionDoc(spec.permission), declared: spec.permission });
+        // What an audited request acts on, and what it must be allowed, read from the route once here.
         const resource = resourcePattern(url);
+        const rule = spec.permission === undefined ? null : accessRule(spec.permission, url);
+        /** The request once its credential (if the route takes one) is known and admitted. */
+        const run = async (request: FastifyRequest, reply: FastifyReply, principal: Principal | null) => {
+          const params = parse(spec.params, request.params, "path");
+          const query = parse(spec.query, request.query, "query");
+          const body = parse(spec.body, request.body, "body");
+          if (spec.sessionOnly !== undefined && principal) refuseTokens(principal, spec.sessionOnly);
+          // The one access decision: the entity the request names, reachable (else 404) with the permission (else 403).
+          const names = (spec.names ? spec.names({ params, body }) : params) as EntityNames;
+          const entity = rule && principal ? await authorizeRequest(store, principal, rule, names) : null;
+          const ctx = { params, query, body, principal, entity, request, reply } as Ctx;
+          if (spec.secret) void reply.header("cache-control", "no-store");
+          const result = await spec.handler(ctx);
+          // A handler that streams its own reply (JSON lines) says so: the reply is already on its way.
+          if (result === SENT) return reply;
+          if (checkReplies) checkReply(`${spec.method} ${url}`, spec.reply, spec.list !== undefined, result);
+          if (spec.list === undefined) return { data: result };
+          const page = result as Page<unknown>;
+          const pagination = { hasNextPage: page.hasNextPage, count: page.items.length, ...(page.cursor ? { cursor: page.cursor } : {}) };
+          if (page.itemsJson === undefined) return { data: { [spec.list]: page.items }, pagination };
+          // The bytes Fastify's serializer would write for the object above, with the items serialized once by a cache.
+          return reply
+            .type("application/json; charset=utf-8")
+            .send(`{"data":{${JSON.stringify(spec.list)}:${page.itemsJson}},"pagination":${JSON.stringify(pagination)}}`);
+        };
         app.route({
           method: spec.method,
           url,
-          handler: async (request, reply) => {
-            // The credential first: an unauthenticated caller learns nothing, not even whether its input was valid.
-            const pending = mode === "none" ? null : authenticate(request, reply, resource);
-            const principal = pending instanceof Promise ? await pending : pending;
-            const ctx = {
-              params: parse(spec.params, request.params, "path"),
-              query: parse(spec.query, request.query, "query"),
-              body: parse(spec.body, request.body, "body"),
-              principal,
-              request,
-              reply,
-            } as RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>;
-            if (spec.secret) void reply.header("cache-control", "no-store");
-            const result = await spec.handler(ctx);
-            // A handler that streams its own reply (JSON lines) says so: the reply is already on its way.
-            if (result === SENT) return reply;
-            if (spec.list === undefined) return { data: result };
-            const page = result as Page<unknown>;
-            const pagination = { hasNextPage: page.hasNextPage, count: page.items.length, ...(page.cursor ? { cursor: page.cursor } : {}) };
-            if (page.itemsJson === undefined) return { data: { [spec.list]: page.items }, pagination };
-            // The bytes Fastify's serializer would write for the object above, with the items serialized once by a cache.
-            return reply
-              .type("application/json; charset=utf-8")
-              .send(`{"data":{${JSON.stringify(spec.list)}:${page.itemsJson}},"pagination":${JSON.stringify(pagination)}}`);
-          },
+          // The credential first: an unauthenticated caller learns nothing, not even whether its input was valid.
+          handler:
+            mode === "none" ? (request, reply) => run(request, reply, null) : (request, reply) => auth.run(request, reply, resource, run),
         });
       }
     },

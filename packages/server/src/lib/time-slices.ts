@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 
 /** How long work done in slices may hold the event loop before it lets other callbacks (requests, timers) run. */
-export const SLICE_MS = 8;
+const SLICE_MS = 8;
 
 /**
  * Long reads (a chain check, an export) run in slices of about `budgetMs`, with a turn of the event loop between

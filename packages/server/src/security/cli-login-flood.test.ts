@@ -4,7 +4,8 @@ import { sha256 } from "../lib/secrets.js";
 import { dialects } from "../test-support/databases.js";
 import { startHarness, type Harness } from "../test-support/harness.js";
 import { readSocket, sessionTokenOf, type SocketMessage } from "../test-support/ws-client.js";
-import { listen, loopback, waitFor } from "./support.js";
+import { listen, loopback } from "./support.js";
+import { waitFor } from "../test-support/refusals.js";
 
 // The attacker's side of the CLI login socket (issue 20, item 7): real sockets from many loopback addresses against a
 // real listener, with small caps so that the table fills quickly: 6 places, 3 per address, 1 s of silence before init.

@@ -2,7 +2,8 @@ import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LISTENER_LIMITS, MAX_JSON_DEPTH, nestedDeeperThan } from "../http/limits.js";
 import { startHarness, type Harness } from "../test-support/harness.js";
-import { listen, rawRequest, waitFor } from "./support.js";
+import { listen, rawRequest } from "./support.js";
+import { waitFor } from "../test-support/refusals.js";
 
 // Issue #7, item 6: what a hostile client can send is bounded: header section, body, JSON nesting, and how long a
 // request may take to arrive. Every refusal is a clear 4xx (or Node's own 408/431 at the socket) and changes nothing.

@@ -66,13 +66,3 @@ export function rawRequest(
     req.end(options.body);
   });
 }
-
-/** Waits for a condition with a deadline instead of sleeping a guessed time. */
-export async function waitFor(check: () => boolean | Promise<boolean>, deadlineMs = 8000): Promise<boolean> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -5,7 +5,7 @@ import type { RoleRow } from "../store/repositories/roles.js";
 import type { Repositories, Store } from "../store/store.js";
 import type { Recorder } from "../audit/service.js";
 import type { Principal } from "../access/principal.js";
-import { authorize, entityFor, type Entity } from "../access/access.js";
+import type { Entity } from "../access/access.js";
 import { idFrom } from "./entities.js";
 import { lockApiNamespace, resolveApiPermissions, type ApiScopeHolder } from "./api-scope.js";
 import { toRole } from "./roles.js";
@@ -65,17 +65,16 @@ export function createApiService(deps: { store: Store; now: () => Date; record: 
       if (await tx.roles.swapPermissions(current.entity_type, current.entity_id, current.id, current.permissions, permissions, at)) {
         const next = { ...current, permissions, updated_at: at };
         await tx.publish({ t: "role", entityType: current.entity_type, entityId: current.entity_id, roleId: current.id });
-        await record(
-          tx,
+        await record(tx, {
           principal,
-          { type: current.entity_type, id: current.entity_id },
-          "roles.update",
-          { type: "roles", id: current.id },
-          {
+          entity: { type: current.entity_type, id: current.entity_id },
+          event: "roles.update",
+          resource: { type: "roles", id: current.id },
+          change: {
             before: toRole(current),
             after: toRole(next),
           },
-        );
+        });
         return true;
       }
       current = await tx.roles.byId(current.entity_type, current.entity_id, current.id);
@@ -123,9 +122,7 @@ export function createApiService(deps: { store: Store; now: () => Date; record: 
   };
 
   return {
-    async list(principal: Principal, type: Entity["type"], id: string, page: PageRequest) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, permission(entity, "read"), entity.resource);
+    async list(principal: Principal, entity: Entity, page: PageRequest) {
       const result = await store.apis.page(ownerOf(entity), page);
       const permissions = await store.apis.permissionsOf(
         ownerOf(entity),
@@ -142,22 +139,17 @@ export function createApiService(deps: { store: Store; now: () => Date; record: 
       };
     },
 
-    async get(principal: Principal, type: Entity["type"], id: string, apiId: string) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, permission(entity, "read"), entity.resource);
+    async get(principal: Principal, entity: Entity, apiId: string) {
       const { row, permissions } = await load(store, entity, apiId);
       return toApi(row, permissions);
     },
 
     async create(
       principal: Principal,
-      type: Entity["type"],
-      id: string,
+      entity: Entity,
       input: { id?: string | undefined; name: string; description: string; permissions: PermissionInput[] },
     ) {
       return store.transaction(async (tx) => {
-        const entity = await entityFor(tx, principal, type, id);
-        authorize(principal, permission(entity, "manage"), entity.resource);
         await lock(tx, entity);
         const apiId = idFrom(input.id, input.name);
         if ((await tx.apis.count(ownerOf(entity))) >= MAX_APIS_PER_ENTITY) {
@@ -177,7 +169,7 @@ export function createApiService(deps: { store: Store; now: () => Date; record: 
         await tx.apis.insert(row);
         await tx.apis.setPermissions(ownerOf(entity), apiId, input.permissions);
         const api = toApi(row, await tx.apis.permissionsOf(ownerOf(entity), [apiId]));
-        await record(tx, principal, entity, "apis.create", { type: "apis", id: apiId }, { after: api });
+        await record(tx, { principal, entity, event: "apis.create", resource: { type: "apis", id: apiId }, change: { after: api } });
         await grantToOwner(
           tx,
           principal,
@@ -192,14 +184,11 @@ export function createApiService(deps: { store: Store; now: () => Date; record: 
     /** Edits an API; `permissions` replaces the list, and a permission left out leaves every role that granted it. */
     async update(
       principal: Principal,
-      type: Entity["type"],
-      id: string,
+      entity: Entity,
       apiId: string,
       patch: { name?: string | undefined; description?: string | undefined; permissions?: PermissionInput[] | undefined },
     ) {
       return store.transaction(async (tx) => {
-        const entity = await entityFor(tx, principal, type, id);
-        authorize(principal, permission(entity, "manage"), entity.resource);
         await lock(tx, entity);
         const { row, permissions } = await load(tx, entity, apiId);
         const at = now().toISOString();
@@ -226,29 +215,26 @@ export function createApiService(deps: { store: Store; now: () => Date; record: 
           );
         }
         const after = toApi(next, await tx.apis.permissionsOf(ownerOf(entity), [apiId]));
-        await record(tx, principal, entity, "apis.update", { type: "apis", id: apiId }, { before, after });
+        await record(tx, { principal, entity, event: "apis.update", resource: { type: "apis", id: apiId }, change: { before, after } });
         return after;
       });
     },
 
     /** Deletes an API; its permissions leave every role that granted them, in the same transaction. */
-    async remove(principal: Principal, type: Entity["type"], id: string, apiId: string) {
+    async remove(principal: Principal, entity: Entity, apiId: string) {
       return store.transaction(async (tx) => {
-        const entity = await entityFor(tx, principal, type, id);
-        authorize(principal, permission(entity, "manage"), entity.resource);
         await lock(tx, entity);
         const { row, permissions } = await load(tx, entity, apiId);
         const at = now().toISOString();
         const roles = await removeFromRoles(tx, principal, entity, apiId, null, at);
         await tx.apis.remove(ownerOf(entity), apiId);
-        await record(
-          tx,
+        await record(tx, {
           principal,
           entity,
-          "apis.delete",
-          { type: "apis", id: apiId },
-          { before: { ...toApi(row, permissions), rolesUpdated: roles } },
-        );
+          event: "apis.delete",
+          resource: { type: "apis", id: apiId },
+          change: { before: { ...toApi(row, permissions), rolesUpdated: roles } },
+        });
         return { id: apiId, deleted: true as const };
       });
     },

@@ -1,3 +1,4 @@
+import { createClock } from "../lib/clock.js";
 import { createAuditBuffer } from "../audit/buffer.js";
 import { createAuditWriter } from "../audit/writer.js";
 import type { Config } from "../config.js";
@@ -39,9 +40,8 @@ export function createServices(
   clock?: () => Date,
   onError: (error: unknown) => void = () => undefined,
 ) {
-  const now = clock ?? (() => new Date());
-  // The hot path reads the time as a number: without a Date to make on every request, unless a test set the clock.
-  const nowMs = clock ? () => clock().getTime() : Date.now;
+  const time = createClock(clock);
+  const { now, ms: nowMs } = time;
   const buffer = createAuditBuffer({ writer: createAuditWriter(config, store), max: config.audit.bufferMax, onError });
   const auditReads = createAuditReadGate({ store, nowMs, onError });
   const audit = createAuditService({ store, config, buffer, gate: auditReads, now, nowMs });
@@ -66,6 +66,7 @@ export function createServices(
   return {
     config,
     store,
+    clock: time,
     keys,
     lastUsed,
     verifier,
@@ -82,14 +83,7 @@ export function createServices(
     acceptance: createInvitationAcceptance({ ...deps, throttle, invitations }),
     orgs: createOrgService(deps),
     teams: createTeamService(deps),
-    roles: createRoleService({
-      ...deps,
-      async onRoleChanged(tx, entity, roleId, deleted) {
-        await tx.publish({ t: "role", entityType: entity.type, entityId: entity.id, roleId });
-        if (deleted) await tokens.revokeRoleTokens(tx, entity, roleId);
-        if (deleted) await tx.trustPolicies.removeByRole(entity.type, entity.id, roleId);
-      },
-    }),
+    roles: createRoleService(deps),
     members: createMemberService({ ...deps, invitations }),
     projects,
     apis: createApiService(deps),

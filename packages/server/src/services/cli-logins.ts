@@ -1,5 +1,5 @@
 import { hkdfSync } from "node:crypto";
-import { DomainError } from "@latchkey/core";
+import { DomainError, type CliLoginServerMessage } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { ChangeEvent } from "../store/change-feed.js";
 import type { Store } from "../store/store.js";
@@ -7,10 +7,10 @@ import type { Principal } from "../access/principal.js";
 import { open, seal } from "../lib/sealed.js";
 import { randomSecret, sha256 } from "../lib/secrets.js";
 import type { TokenService } from "./tokens.js";
-import { requireSession } from "../access/access.js";
+import type { Entity } from "../access/access.js";
 
 /** What the waiting CLI is sent once the login ends. */
-export type CliLoginOutcome = { type: "login-success"; apiToken: string; contextName: string } | { type: "login-failure"; message: string };
+export type CliLoginOutcome = Exclude<CliLoginServerMessage, { type: "init-ack" }>;
 
 /** Fields of `POST /v1/cli-login/approve` after parsing. */
 export interface CliLoginApproval {
@@ -77,13 +77,12 @@ export function createCliLoginService(deps: { store: Store; config: Config; toke
     },
 
     /** Creates the token for the waiting CLI from a team or organisation role the person may mint from. */
-    async approve(principal: Principal, input: CliLoginApproval) {
-      requireSession(principal, "approving a CLI login");
-      const [type, id] = input.teamId !== undefined ? (["team", input.teamId] as const) : (["org", input.orgId ?? ""] as const);
+    async approve(principal: Principal, entity: Entity, input: CliLoginApproval) {
+      const id = entity.id;
       const idHash = await claimOrGone(input.sessionToken, "claimed");
       let created: Awaited<ReturnType<TokenService["create"]>>;
       try {
-        created = await tokens.create(principal, type, id, input);
+        created = await tokens.create(principal, entity, input);
       } catch (error) {
         await store.cliLogins.release(idHash);
         throw error;
@@ -91,7 +90,7 @@ export function createCliLoginService(deps: { store: Store; config: Config; toke
       const sealed = seal(sealKey(input.sessionToken), Buffer.from(created.token));
       if (!(await store.cliLogins.approve(idHash, id, sealed))) {
         // The CLI stopped waiting while the token was made: nobody would ever receive it.
-        await tokens.revoke(principal, type, id, created.apiToken.id);
+        await tokens.revoke(principal, entity, created.apiToken.id);
         throw new DomainError("CONFLICT", "the CLI stopped waiting for this login; start it again");
       }
       await store.publish({ t: "cli-login", id: idHash });
@@ -99,8 +98,7 @@ export function createCliLoginService(deps: { store: Store; config: Config; toke
     },
 
     /** Refuses a pending login: the waiting CLI is told so. */
-    async deny(principal: Principal, sessionToken: string) {
-      requireSession(principal, "denying a CLI login");
+    async deny(sessionToken: string) {
       const idHash = await claimOrGone(sessionToken, "denied");
       await store.publish({ t: "cli-login", id: idHash });
       return { denied: true as const };

@@ -3,7 +3,7 @@ import { DomainError } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { RequestContext } from "../access/request-context.js";
 import type { Principal } from "../access/principal.js";
-import { requireSession } from "../access/access.js";
+import { authorizeEntity, refuseTokens } from "../access/access.js";
 import type { DeviceAuthorizationRow } from "../store/repositories/device-authorizations.js";
 import type { Store } from "../store/store.js";
 import { open, seal } from "../lib/sealed.js";
@@ -175,7 +175,7 @@ export function createDeviceAuthorizationService(deps: { store: Store; config: C
 
     /** What the person about to approve sees of a pending request. */
     async lookup(principal: Principal, userCode: string) {
-      requireSession(principal, "looking up a device request");
+      refuseTokens(principal, "looking up a device request needs a signed-in person, not an API token");
       const row = await pendingFor(principal, userCode);
       return {
         userCode: displayUserCode(userCode),
@@ -190,7 +190,7 @@ export function createDeviceAuthorizationService(deps: { store: Store; config: C
 
     /** Makes the token for the waiting device from a team or organisation role the person may mint from. */
     async approve(principal: Principal, input: DeviceApproval) {
-      requireSession(principal, "approving a device request");
+      refuseTokens(principal, "approving a device request needs a signed-in person, not an API token");
       const row = await pendingFor(principal, input.userCode);
       const [type, id] = input.teamId !== undefined ? (["team", input.teamId] as const) : (["org", input.orgId ?? ""] as const);
       // An elevation asked for at most `requested_lifetime`: the approver may shorten it, never lengthen it.
@@ -201,7 +201,8 @@ export function createDeviceAuthorizationService(deps: { store: Store; config: C
       const description = row.reason
         ? `Elevation for ${Math.round((lifetime ?? 0) / 60)} min: ${row.reason}`.slice(0, 1000)
         : input.description;
-      const created = await tokens.create(principal, type, id, { name: input.name, description, roleId: input.roleId, expiresAt });
+      const entity = await authorizeEntity(store, principal, type, id, `${type}.tokens.manage`);
+      const created = await tokens.create(principal, entity, { name: input.name, description, roleId: input.roleId, expiresAt });
       const sealed = seal(sealKey(config.masterKey, row.device_code_hash), Buffer.from(created.token));
       const stored = await store.deviceAuthorizations.approve(row.device_code_hash, at.toISOString(), {
         entityType: type,
@@ -212,7 +213,7 @@ export function createDeviceAuthorizationService(deps: { store: Store; config: C
       });
       if (!stored) {
         // Denied, approved elsewhere or expired meanwhile: nobody would ever receive this token.
-        await tokens.revoke(principal, type, id, created.apiToken.id);
+        await tokens.revoke(principal, entity, created.apiToken.id);
         throw new DomainError("CONFLICT", "the device request ended while it was being approved; start again");
       }
       return { apiToken: created.apiToken };
@@ -220,7 +221,7 @@ export function createDeviceAuthorizationService(deps: { store: Store; config: C
 
     /** Refuses a pending request: the device's next poll gets access_denied. */
     async deny(principal: Principal, userCode: string) {
-      requireSession(principal, "denying a device request");
+      refuseTokens(principal, "denying a device request needs a signed-in person, not an API token");
       const row = await pendingFor(principal, userCode);
       if (!(await store.deviceAuthorizations.deny(row.device_code_hash, now().toISOString()))) {
         throw new DomainError("NOT_FOUND", "no pending device request has this code");

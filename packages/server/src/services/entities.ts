@@ -54,3 +54,11 @@ export async function clearEntity(tx: Repositories, entityType: EntityType, enti
   await tx.invitations.removeAllOf(entityType, entityId);
   await tx.apis.removeAllOf({ type: entityType, id: entityId });
 }
+
+/**
+ * Everything a deleted role leaves behind, in the deletion's transaction as for a whole entity above: its tokens are
+ * revoked, and every process drops them at once.
+ */
+export async function clearRole(tx: Repositories, entity: { type: EntityType; id: string }, roleId: string, at: string): Promise<void> {
+  for (const tokenId of await tx.tokens.revokeByRole(entity.type, entity.id, roleId, at)) await tx.publish({ t: "token", id: tokenId });
+}

@@ -58,7 +58,13 @@ export function createInvitationAcceptance(deps: {
     await tx.members.setRoles(row.entity_type, row.entity_id, member.id, live);
     const joiner = { kind: "session" as const, userId: member.id, email: member.email, tokenId: null, grants: [], scope: null };
     const entity = { type: row.entity_type, id: row.entity_id };
-    await record(tx, joiner, entity, "members.join", { type: "members", id: member.id }, { after: { email: member.email, roles: live } });
+    await record(tx, {
+      principal: joiner,
+      entity,
+      event: "members.join",
+      resource: { type: "members", id: member.id },
+      change: { after: { email: member.email, roles: live } },
+    });
     return toUser(member);
   };
 

@@ -3,7 +3,7 @@ import type { Config } from "../config.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { InvitationRow } from "../store/repositories/invitations.js";
 import type { Repositories, Store } from "../store/store.js";
-import { grantsOfUser, authorize, assertCovers, entityFor, entityPermission, type Entity } from "../access/access.js";
+import { grantsOfUser, assertCovers, type Entity } from "../access/access.js";
 import type { Recorder } from "../audit/service.js";
 import type { Mailer } from "./mailer.js";
 import { grantOf, type Principal } from "../access/principal.js";
@@ -48,7 +48,7 @@ export async function inviterStillCan(tx: Repositories, row: InvitationRow, invi
 }
 
 /** The message that carries the link proving the address: the only way to create an account for it. */
-export async function sendConfirmation(
+async function sendConfirmation(
   deps: { store: Store; config: Config; mailer: Mailer; now: () => Date },
   row: InvitationRow,
 ): Promise<"sent" | "logged" | "failed"> {
@@ -92,14 +92,13 @@ export function createInvitationService(deps: { store: Store; config: Config; no
   const revokeRows = async (tx: Repositories, principal: Principal | null, rows: InvitationRow[], reason: string) => {
     for (const row of rows) {
       if ((await tx.invitations.revoke([row.id], now().toISOString())) === 0) continue;
-      await record(
-        tx,
+      await record(tx, {
         principal,
-        { type: row.entity_type, id: row.entity_id },
-        "invitations.revoke",
-        { type: "invitations", id: row.id },
-        { before: { email: row.email, roles: JSON.parse(row.roles) as string[] }, after: { reason } },
-      );
+        entity: { type: row.entity_type, id: row.entity_id },
+        event: "invitations.revoke",
+        resource: { type: "invitations", id: row.id },
+        change: { before: { email: row.email, roles: JSON.parse(row.roles) as string[] }, after: { reason } },
+      });
     }
   };
 
@@ -108,11 +107,9 @@ export function createInvitationService(deps: { store: Store; config: Config; no
      * Invites by e-mail: the same reply whether or not the address has an account, so that inviting is no way to learn
      * who has one. The address is sent its own link; nobody is added without accepting.
      */
-    async invite(principal: Principal, type: Entity["type"], id: string, input: { email: string; roles: string[] }) {
+    async invite(principal: Principal, entity: Entity, input: { email: string; roles: string[] }) {
       const at = now();
       const { row, secret } = await store.transaction(async (tx) => {
-        const entity = await entityFor(tx, principal, type, id);
-        authorize(principal, entityPermission(entity, "members", "manage"), entity.resource);
         await assertAssignable(tx, principal, entity, input.roles);
         const user = await tx.users.byEmail(input.email);
         // The inviter can list the members anyway: saying that one already is reveals nothing more.
@@ -136,14 +133,13 @@ export function createInvitationService(deps: { store: Store; config: Config; no
         };
         await tx.invitations.insert(row);
         // The invitation's secret links are not recorded: only who was invited, with which roles.
-        await record(
-          tx,
+        await record(tx, {
           principal,
           entity,
-          "members.invite",
-          { type: "invitations", id: row.id },
-          { after: { email: row.email, roles: input.roles } },
-        );
+          event: "members.invite",
+          resource: { type: "invitations", id: row.id },
+          change: { after: { email: row.email, roles: input.roles } },
+        });
         return { row, secret };
       });
       // After the commit: a message never announces an invitation that does not exist.
@@ -160,18 +156,14 @@ export function createInvitationService(deps: { store: Store; config: Config; no
     },
 
     /** Pending invitations, newest first. */
-    async list(principal: Principal, type: Entity["type"], id: string, page: PageRequest) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, entityPermission(entity, "members", "read"), entity.resource);
+    async list(principal: Principal, entity: Entity, page: PageRequest) {
       const p = await store.invitations.page(entity.type, entity.id, now().toISOString(), page);
       return { ...p, items: p.items.map(shape) };
     },
 
     /** Ends a pending invitation: by whoever could have sent it (members.manage, and every role it gives). */
-    async revoke(principal: Principal, type: Entity["type"], id: string, invitationId: string) {
+    async revoke(principal: Principal, entity: Entity, invitationId: string) {
       return store.transaction(async (tx) => {
-        const entity = await entityFor(tx, principal, type, id);
-        authorize(principal, entityPermission(entity, "members", "manage"), entity.resource);
         const row = await tx.invitations.byId(entity.type, entity.id, invitationId);
         const pending = row && row.accepted_at === null && row.revoked_at === null && Date.parse(row.expires_at) > now().getTime();
         if (!row || !pending) throw new DomainError("NOT_FOUND", `invitation ${invitationId} not found (or no longer pending)`);

@@ -23,7 +23,7 @@ export interface Mailer {
  * Sends through the SMTP server of `LATCHKEY_SMTP_URL` (nodemailer). An invitation's reply waits for its message, so
  * a server that does not answer is given seconds, not nodemailer's default minutes.
  */
-export function createSmtpMailer(mail: { smtpUrl: string; from: string }): Mailer {
+function createSmtpMailer(mail: { smtpUrl: string; from: string }): Mailer {
   const transport = nodemailer.createTransport(
     { url: mail.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 },
     { from: mail.from },
@@ -41,7 +41,7 @@ export function createSmtpMailer(mail: { smtpUrl: string; from: string }): Maile
  * Without SMTP: each message is one log line at `warn`, addressed to the operator. Only who can read the server's log
  * (the operator) can pass a confirmation link on, so nobody proves an address they do not own (README: "E-mail").
  */
-export function createLogMailer(write: (fields: { mailTo: string; subject: string }, text: string) => void): Mailer {
+function createLogMailer(write: (fields: { mailTo: string; subject: string }, text: string) => void): Mailer {
   return {
     delivery: "log",
     send(message) {

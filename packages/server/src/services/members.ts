@@ -5,7 +5,7 @@ import type { Recorder } from "../audit/service.js";
 import { assertAssignable, type InvitationService } from "./invitations.js";
 import type { Principal } from "../access/principal.js";
 import { roleOf } from "./roles.js";
-import { authorize, entityFor, entityPermission, type Entity } from "../access/access.js";
+import type { Entity } from "../access/access.js";
 
 /** Throws when `userId` is the last holder of the owner role and would stop holding it. */
 async function assertNotLastOwner(tx: Repositories, entity: Entity, userId: string, keepsOwner: boolean): Promise<void> {
@@ -16,6 +16,8 @@ async function assertNotLastOwner(tx: Repositories, entity: Entity, userId: stri
     throw new DomainError("CONFLICT", `the last owner of ${entity.type} ${entity.id} cannot be removed or demoted`);
   }
 }
+
+type Member = Awaited<ReturnType<typeof memberOf>>;
 
 async function memberOf(tx: Repositories, entity: Entity, userId: string) {
   const member = await tx.members.get(entity.type, entity.id, userId);
@@ -29,81 +31,87 @@ async function memberOf(tx: Repositories, entity: Entity, userId: string) {
  */
 export function createMemberService(deps: { store: Store; record: Recorder; invitations: InvitationService }) {
   const { store, record, invitations } = deps;
-  const manage = async (tx: Repositories, principal: Principal, type: Entity["type"], id: string) => {
-    const entity = await entityFor(tx, principal, type, id);
-    authorize(principal, entityPermission(entity, "members", "manage"), entity.resource);
-    // Owner counts below must not race with another change to the same members.
-    await tx.lockEntity(entity.type, entity.id);
-    return entity;
+  // Owner counts below must not race with another change to the same members.
+  const lock = (tx: Repositories, entity: Entity) => tx.lockEntity(entity.type, entity.id);
+  /** The member after losing roles, recorded; they stop standing behind invitations they could no longer send. */
+  const rolesChanged = async (tx: Repositories, principal: Principal, entity: Entity, userId: string, before: Member) => {
+    const after = await memberOf(tx, entity, userId);
+    await record(tx, { principal, entity, event: "members.update", resource: { type: "members", id: userId }, change: { before, after } });
+    await invitations.reconcile(tx, principal, entity, userId, false);
+    return after;
   };
 
   return {
-    async list(principal: Principal, type: Entity["type"], id: string, page: PageRequest, roleId?: string) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, entityPermission(entity, "members", "read"), entity.resource);
+    async list(principal: Principal, entity: Entity, page: PageRequest, roleId?: string) {
       if (roleId !== undefined) await roleOf(store, entity, roleId);
       return store.members.page(entity.type, entity.id, page, roleId);
     },
 
     /** Replaces a member's roles. */
-    async setRoles(principal: Principal, type: Entity["type"], id: string, userId: string, roles: string[]) {
+    async setRoles(principal: Principal, entity: Entity, userId: string, roles: string[]) {
       return store.transaction(async (tx) => {
-        const entity = await manage(tx, principal, type, id);
+        await lock(tx, entity);
         const member = await memberOf(tx, entity, userId);
         // Nobody gives, or takes away, a role they could not hand out themselves.
         const touched = [...roles.filter((r) => !member.roles.includes(r)), ...member.roles.filter((r) => !roles.includes(r))];
         await assertAssignable(tx, principal, entity, touched);
         await assertNotLastOwner(tx, entity, userId, roles.includes(OWNER_ROLE));
         await tx.members.setRoles(entity.type, entity.id, userId, [...new Set(roles)]);
-        const after = await memberOf(tx, entity, userId);
-        await record(tx, principal, entity, "members.update", { type: "members", id: userId }, { before: member, after });
-        await invitations.reconcile(tx, principal, entity, userId, false);
-        return after;
+        return rolesChanged(tx, principal, entity, userId, member);
       });
     },
 
-    async remove(principal: Principal, type: Entity["type"], id: string, userId: string) {
+    async remove(principal: Principal, entity: Entity, userId: string) {
       return store.transaction(async (tx) => {
-        const entity = await manage(tx, principal, type, id);
+        await lock(tx, entity);
         const member = await memberOf(tx, entity, userId);
         await assertAssignable(tx, principal, entity, member.roles);
         await assertNotLastOwner(tx, entity, userId, false);
         await tx.members.remove(entity.type, entity.id, userId);
-        await record(tx, principal, entity, "members.remove", { type: "members", id: userId }, { before: member });
+        await record(tx, {
+          principal,
+          entity,
+          event: "members.remove",
+          resource: { type: "members", id: userId },
+          change: { before: member },
+        });
         await invitations.reconcile(tx, principal, entity, userId, true);
         return { userId, deleted: true as const };
       });
     },
 
     /** Gives an existing member one more role (`POST .../roles/{roleId}/members`). */
-    async addRole(principal: Principal, type: Entity["type"], id: string, roleId: string, userId: string) {
+    async addRole(principal: Principal, entity: Entity, roleId: string, userId: string) {
       return store.transaction(async (tx) => {
-        const entity = await manage(tx, principal, type, id);
+        await lock(tx, entity);
         await roleOf(tx, entity, roleId);
         await memberOf(tx, entity, userId);
         await assertAssignable(tx, principal, entity, [roleId]);
         const before = await memberOf(tx, entity, userId);
         await tx.members.addRole(entity.type, entity.id, userId, roleId);
         const after = await memberOf(tx, entity, userId);
-        await record(tx, principal, entity, "members.update", { type: "members", id: userId }, { before, after });
+        await record(tx, {
+          principal,
+          entity,
+          event: "members.update",
+          resource: { type: "members", id: userId },
+          change: { before, after },
+        });
         return after;
       });
     },
 
     /** Takes one role from a member (`DELETE .../roles/{roleId}/members/{userId}`). */
-    async removeRole(principal: Principal, type: Entity["type"], id: string, roleId: string, userId: string) {
+    async removeRole(principal: Principal, entity: Entity, roleId: string, userId: string) {
       return store.transaction(async (tx) => {
-        const entity = await manage(tx, principal, type, id);
+        await lock(tx, entity);
         await roleOf(tx, entity, roleId);
         const member = await memberOf(tx, entity, userId);
         if (!member.roles.includes(roleId)) throw new DomainError("NOT_FOUND", `member ${userId} does not hold role ${roleId}`);
         await assertAssignable(tx, principal, entity, [roleId]);
         await assertNotLastOwner(tx, entity, userId, roleId !== OWNER_ROLE);
         await tx.members.removeRole(entity.type, entity.id, userId, roleId);
-        const after = await memberOf(tx, entity, userId);
-        await record(tx, principal, entity, "members.update", { type: "members", id: userId }, { before: member, after });
-        await invitations.reconcile(tx, principal, entity, userId, false);
-        return after;
+        return rolesChanged(tx, principal, entity, userId, member);
       });
     },
   };

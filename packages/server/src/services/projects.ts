@@ -2,14 +2,14 @@ import { DomainError, projectFilter } from "@latchkey/core";
 import type { PageRequest } from "../store/pagination.js";
 import type { ProjectRow } from "../store/repositories/projects.js";
 import type { Repositories, Store } from "../store/store.js";
-import { teamRefFor, teamResource, authorize } from "../access/access.js";
+import type { Entity } from "../access/access.js";
 import { idFrom } from "./entities.js";
 import type { Recorder } from "../audit/service.js";
 import type { Principal } from "../access/principal.js";
 import { createProjectLists } from "./project-lists.js";
 
 /** A project as the API shows it. */
-export function toProject(row: ProjectRow) {
+function toProject(row: ProjectRow) {
   return { id: row.id, name: row.name, description: row.description, createdAt: row.created_at };
 }
 
@@ -26,11 +26,11 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
   };
 
   return {
+    // Every method takes a team the router has authorized for the route's permission (http/route.ts).
+
     /** The projects of a team the principal may read: restrictions become a SQL filter, so pages stay full. */
-    async list(principal: Principal, teamId: string, page: PageRequest) {
-      const team = await teamRefFor(store, principal, teamId);
-      authorize(principal, "project.read", teamResource(team));
-      const filter = projectFilter(principal.grants, "project.read", teamResource(team));
+    async list(principal: Principal, team: Entity, page: PageRequest) {
+      const filter = projectFilter(principal.grants, "project.read", team.resource);
       if (filter.all && page.cursor === undefined) return lists.firstPage(team.id, page.perPage);
       const result = await store.projects.page(
         team.id,
@@ -40,35 +40,35 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
       return { ...result, items: result.items.map(toProject) };
     },
 
-    async get(principal: Principal, teamId: string, projectId: string) {
-      const team = await teamRefFor(store, principal, teamId);
-      // Check before looking: a restricted role learns nothing about projects outside its reach.
-      authorize(principal, "project.read", { ...teamResource(team), projectId });
+    /** A project (checked before looking: a restricted role learns nothing about projects outside its reach). */
+    async get(team: Entity, projectId: string) {
       return toProject(await find(team.id, projectId));
     },
 
-    async create(principal: Principal, teamId: string, input: { id?: string | undefined; name: string; description: string }) {
-      const team = await teamRefFor(store, principal, teamId);
+    async create(principal: Principal, team: Entity, input: { id?: string | undefined; name: string; description: string }) {
       const id = idFrom(input.id, input.name);
-      authorize(principal, "project.create", { ...teamResource(team), projectId: id });
       const at = now().toISOString();
       const row: ProjectRow = { team_id: team.id, id, name: input.name, description: input.description, created_at: at, updated_at: at };
       await store.transaction(async (tx) => {
         await tx.projects.insert(row);
         await changed(tx, team.id);
-        await record(tx, principal, { type: "team", id: team.id }, "projects.create", { type: "projects", id }, { after: toProject(row) });
+        await record(tx, {
+          principal,
+          entity: { type: "team", id: team.id },
+          event: "projects.create",
+          resource: { type: "projects", id },
+          change: { after: toProject(row) },
+        });
       });
       return toProject(row);
     },
 
     async update(
       principal: Principal,
-      teamId: string,
+      team: Entity,
       projectId: string,
       patch: { name?: string | undefined; description?: string | undefined },
     ) {
-      const team = await teamRefFor(store, principal, teamId);
-      authorize(principal, "project.update", { ...teamResource(team), projectId });
       return store.transaction(async (tx) => {
         const row = await tx.projects.byId(team.id, projectId);
         if (!row) throw new DomainError("NOT_FOUND", `project ${projectId} not found`);
@@ -79,34 +79,30 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
         };
         await tx.projects.update(team.id, projectId, changes);
         await changed(tx, team.id);
-        await record(
-          tx,
+        await record(tx, {
           principal,
-          { type: "team", id: team.id },
-          "projects.update",
-          { type: "projects", id: projectId },
-          { before: toProject(row), after: toProject({ ...row, ...changes }) },
-        );
+          entity: { type: "team", id: team.id },
+          event: "projects.update",
+          resource: { type: "projects", id: projectId },
+          change: { before: toProject(row), after: toProject({ ...row, ...changes }) },
+        });
         return toProject({ ...row, ...changes });
       });
     },
 
-    async remove(principal: Principal, teamId: string, projectId: string) {
-      const team = await teamRefFor(store, principal, teamId);
-      authorize(principal, "project.delete", { ...teamResource(team), projectId });
+    async remove(principal: Principal, team: Entity, projectId: string) {
       return store.transaction(async (tx) => {
         const row = await tx.projects.byId(team.id, projectId);
         if (!row) throw new DomainError("NOT_FOUND", `project ${projectId} not found`);
         await tx.projects.remove(team.id, projectId);
         await changed(tx, team.id);
-        await record(
-          tx,
+        await record(tx, {
           principal,
-          { type: "team", id: team.id },
-          "projects.delete",
-          { type: "projects", id: projectId },
-          { before: toProject(row) },
-        );
+          entity: { type: "team", id: team.id },
+          event: "projects.delete",
+          resource: { type: "projects", id: projectId },
+          change: { before: toProject(row) },
+        });
         return { id: projectId, deleted: true as const };
       });
     },

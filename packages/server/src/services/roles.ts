@@ -2,11 +2,11 @@ import { DomainError, OWNER_ROLE, type OrgRestrictions, type PermissionSet, type
 import type { PageRequest } from "../store/pagination.js";
 import type { RoleRow } from "../store/repositories/roles.js";
 import type { Repositories, Store } from "../store/store.js";
-import { idFrom } from "./entities.js";
+import { clearRole, idFrom } from "./entities.js";
 import { assertApiScope } from "./api-scope.js";
 import type { Recorder } from "../audit/service.js";
 import { grantOf, type Principal } from "../access/principal.js";
-import { assertCovers, authorize, entityFor, entityPermission, type Entity } from "../access/access.js";
+import { assertCovers, type Entity } from "../access/access.js";
 
 type Restrictions = ProjectRestrictions | OrgRestrictions;
 
@@ -56,39 +56,29 @@ export async function roleOf(tx: Repositories, entity: Entity, roleId: string): 
 }
 
 /** Team and organisation roles: the permissions every member and token of the role holds. */
-export function createRoleService(deps: {
-  store: Store;
-  now: () => Date;
-  record: Recorder;
-  onRoleChanged?: (tx: Repositories, entity: Entity, roleId: string, deleted: boolean) => Promise<void>;
-}) {
+export function createRoleService(deps: { store: Store; now: () => Date; record: Recorder }) {
   const { store, now, record } = deps;
-  const changed = deps.onRoleChanged ?? (() => Promise.resolve());
+  /** Every process rereads the role's grant on its members' and tokens' next request. */
+  const changed = (tx: Repositories, entity: Entity, roleId: string) =>
+    tx.publish({ t: "role", entityType: entity.type, entityId: entity.id, roleId });
 
   return {
-    async list(principal: Principal, type: Entity["type"], id: string, page: PageRequest) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, entityPermission(entity, "roles", "read"), entity.resource);
+    async list(principal: Principal, entity: Entity, page: PageRequest) {
       const result = await store.roles.page(entity.type, entity.id, page);
       return { ...result, items: result.items.map(toRole) };
     },
 
-    async get(principal: Principal, type: Entity["type"], id: string, roleId: string) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, entityPermission(entity, "roles", "read"), entity.resource);
+    async get(principal: Principal, entity: Entity, roleId: string) {
       return toRole(await roleOf(store, entity, roleId));
     },
 
     async create(
       principal: Principal,
-      type: Entity["type"],
-      id: string,
+      entity: Entity,
       input: { id?: string | undefined; name: string; description: string; permissions: PermissionSet; restrictions: Restrictions },
     ) {
       const at = now().toISOString();
       return store.transaction(async (tx) => {
-        const entity = await entityFor(tx, principal, type, id);
-        authorize(principal, entityPermission(entity, "roles", "manage"), entity.resource);
         assertShape(entity, input.permissions);
         await assertApiScope(tx, entity, input.permissions);
         await validateRestrictions(tx, entity, input.restrictions);
@@ -105,15 +95,20 @@ export function createRoleService(deps: {
         };
         assertCovers(principal, grantOf(row, entity.orgId), "this role");
         await tx.roles.insert(row);
-        await record(tx, principal, entity, "roles.create", { type: "roles", id: row.id }, { after: toRole(row) });
+        await record(tx, {
+          principal,
+          entity,
+          event: "roles.create",
+          resource: { type: "roles", id: row.id },
+          change: { after: toRole(row) },
+        });
         return toRole(row);
       });
     },
 
     async update(
       principal: Principal,
-      type: Entity["type"],
-      id: string,
+      entity: Entity,
       roleId: string,
       patch: {
         name?: string | undefined;
@@ -123,8 +118,6 @@ export function createRoleService(deps: {
       },
     ) {
       return store.transaction(async (tx) => {
-        const entity = await entityFor(tx, principal, type, id);
-        authorize(principal, entityPermission(entity, "roles", "manage"), entity.resource);
         const role = await roleOf(tx, entity, roleId);
         if (roleId === OWNER_ROLE && (patch.permissions || patch.restrictions)) {
           throw new DomainError("VALIDATION_FAILED", "the owner role always holds every permission", {
@@ -154,23 +147,34 @@ export function createRoleService(deps: {
           restrictions: next.restrictions,
           updated_at: next.updated_at,
         });
-        await changed(tx, entity, roleId, false);
-        await record(tx, principal, entity, "roles.update", { type: "roles", id: roleId }, { before: toRole(role), after: toRole(next) });
+        await changed(tx, entity, roleId);
+        await record(tx, {
+          principal,
+          entity,
+          event: "roles.update",
+          resource: { type: "roles", id: roleId },
+          change: { before: toRole(role), after: toRole(next) },
+        });
         return toRole(next);
       });
     },
 
     /** Deletes a role; its members lose it, and (with tokens) its tokens are revoked in the same transaction. */
-    async remove(principal: Principal, type: Entity["type"], id: string, roleId: string) {
+    async remove(principal: Principal, entity: Entity, roleId: string) {
       return store.transaction(async (tx) => {
-        const entity = await entityFor(tx, principal, type, id);
-        authorize(principal, entityPermission(entity, "roles", "manage"), entity.resource);
         const role = await roleOf(tx, entity, roleId);
         if (roleId === OWNER_ROLE) throw new DomainError("CONFLICT", "the owner role cannot be deleted");
         assertCovers(principal, grantOf(role, entity.orgId), "deleting this role");
-        await changed(tx, entity, roleId, true);
+        await changed(tx, entity, roleId);
+        await clearRole(tx, entity, roleId, now().toISOString());
         await tx.roles.remove(entity.type, entity.id, roleId);
-        await record(tx, principal, entity, "roles.delete", { type: "roles", id: roleId }, { before: toRole(role) });
+        await record(tx, {
+          principal,
+          entity,
+          event: "roles.delete",
+          resource: { type: "roles", id: roleId },
+          change: { before: toRole(role) },
+        });
         return { id: roleId, deleted: true as const };
       });
     },

@@ -1,15 +1,16 @@
 import type { Config } from "../config.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { TeamRow } from "../store/repositories/teams.js";
-import type { Store } from "../store/store.js";
-import { authorize, authorizeTeamDeletion, orgFor, requireSession, teamFor, teamResource } from "../access/access.js";
+import type { Repositories, Store } from "../store/store.js";
+import type { Entity } from "../access/access.js";
+import { DomainError } from "@latchkey/core";
 import { assertUnused, clearEntity, idFrom, seedEntity } from "./entities.js";
 import type { Recorder } from "../audit/service.js";
 import { assertRateLimitSettable } from "./rate-limit-setting.js";
 import type { Principal } from "../access/principal.js";
 
 /** A team as the API shows it. */
-export function toTeam(row: TeamRow) {
+function toTeam(row: TeamRow) {
   return {
     id: row.id,
     name: row.name,
@@ -21,20 +22,23 @@ export function toTeam(row: TeamRow) {
   };
 }
 
-/** Teams: on their own or inside an organisation. */
+/** The row of an authorized team, read again where it is used (a team deleted meanwhile is a 404). */
+async function rowOf(tx: Repositories, team: Entity): Promise<TeamRow> {
+  const row = await tx.teams.byId(team.id);
+  if (!row) throw new DomainError("NOT_FOUND", `team ${team.id} not found`);
+  return row;
+}
+
+/** Teams: on their own or inside an organisation. Every entity given has been authorized by the router. */
 export function createTeamService(deps: { store: Store; config: Config; now: () => Date; record: Recorder }) {
   const { store, config, now, record } = deps;
   return {
-    /** Creates a team; the creating person becomes its owner. Inside an organisation it needs `org.teams.create`. */
-    async create(principal: Principal, input: { id?: string | undefined; name: string; description: string }, orgId?: string) {
-      if (orgId === undefined) requireSession(principal, "creating a team outside an organisation");
+    /** Creates a team, inside `org` or on its own; the creating person becomes its owner. */
+    async create(principal: Principal, input: { id?: string | undefined; name: string; description: string }, org?: Entity) {
+      const orgId = org?.id;
       const id = idFrom(input.id, input.name);
       const at = now().toISOString();
       return store.transaction(async (tx) => {
-        if (orgId !== undefined) {
-          await orgFor(tx, principal, orgId);
-          authorize(principal, "org.teams.create", { orgId });
-        }
         await assertUnused(tx, "team", id);
         const row: TeamRow = {
           id,
@@ -47,23 +51,24 @@ export function createTeamService(deps: { store: Store; config: Config; now: () 
         };
         await tx.teams.insert(row);
         await seedEntity(tx, "team", id, principal.userId, at);
-        await record(tx, principal, { type: "team", id }, "teams.create", { type: "teams", id }, { after: toTeam(row) });
+        await record(tx, {
+          principal,
+          entity: { type: "team", id },
+          event: "teams.create",
+          resource: { type: "teams", id },
+          change: { after: toTeam(row) },
+        });
         return toTeam(row);
       });
     },
 
-    async get(principal: Principal, teamId: string) {
-      const team = await teamFor(store, principal, teamId);
-      authorize(principal, "team.read", teamResource(team));
-      return toTeam(team);
+    async get(team: Entity) {
+      return toTeam(await rowOf(store, team));
     },
 
-    /** The teams the principal reaches; `orgId` narrows to one organisation. */
-    async list(principal: Principal, page: PageRequest, orgId?: string) {
-      if (orgId !== undefined) {
-        await orgFor(store, principal, orgId);
-        authorize(principal, "org.teams.read", { orgId });
-      }
+    /** The teams the principal reaches; `org` narrows to one organisation. */
+    async list(principal: Principal, page: PageRequest, org?: Entity) {
+      const orgId = org?.id;
       const teamIds: string[] = [];
       const orgIds: string[] = [];
       const orgTeams: { orgId: string; teamIds: string[] }[] = [];
@@ -80,13 +85,13 @@ export function createTeamService(deps: { store: Store; config: Config; now: () 
 
     async update(
       principal: Principal,
-      teamId: string,
+      entity: Entity,
       patch: { name?: string | undefined; description?: string | undefined; rateLimitPerHour?: number | null | undefined },
     ) {
+      const teamId = entity.id;
+      assertRateLimitSettable(principal, "team", entity.resource, patch.rateLimitPerHour, config.rateLimit.maxPerHour);
       return store.transaction(async (tx) => {
-        const team = await teamFor(tx, principal, teamId);
-        authorize(principal, "team.update", teamResource(team));
-        assertRateLimitSettable(principal, "team", teamResource(team), patch.rateLimitPerHour, config.rateLimit.maxPerHour);
+        const team = await rowOf(tx, entity);
         const changes = {
           ...(patch.name === undefined ? {} : { name: patch.name }),
           ...(patch.description === undefined ? {} : { description: patch.description }),
@@ -96,27 +101,32 @@ export function createTeamService(deps: { store: Store; config: Config; now: () 
         await tx.teams.update(teamId, changes);
         // Every process reads the new limit on its tokens' next request.
         if (patch.rateLimitPerHour !== undefined) await tx.publish({ t: "limits", entityType: "team", entityId: teamId });
-        await record(
-          tx,
+        await record(tx, {
           principal,
-          { type: "team", id: teamId },
-          "teams.update",
-          { type: "teams", id: teamId },
-          { before: toTeam(team), after: toTeam({ ...team, ...changes }) },
-        );
+          entity: { type: "team", id: teamId },
+          event: "teams.update",
+          resource: { type: "teams", id: teamId },
+          change: { before: toTeam(team), after: toTeam({ ...team, ...changes }) },
+        });
         return toTeam({ ...team, ...changes });
       });
     },
 
-    async remove(principal: Principal, teamId: string) {
+    async remove(principal: Principal, entity: Entity) {
+      const teamId = entity.id;
       return store.transaction(async (tx) => {
-        const team = await teamFor(tx, principal, teamId);
-        authorizeTeamDeletion(principal, team);
+        const team = await rowOf(tx, entity);
         await clearEntity(tx, "team", teamId, now().toISOString());
         await tx.teams.remove(teamId);
         // A team's own feed goes with it; a team of an organisation is remembered in the organisation's feed.
         const feed = team.org_id ? { type: "org" as const, id: team.org_id } : { type: "team" as const, id: teamId };
-        await record(tx, principal, feed, "teams.delete", { type: "teams", id: teamId }, { before: toTeam(team) });
+        await record(tx, {
+          principal,
+          entity: feed,
+          event: "teams.delete",
+          resource: { type: "teams", id: teamId },
+          change: { before: toTeam(team) },
+        });
         return { id: teamId, deleted: true as const };
       });
     },

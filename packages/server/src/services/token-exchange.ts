@@ -115,15 +115,14 @@ export function createTokenExchange(deps: {
     if (targets.length === 0) return;
     await store.transaction(async (tx) => {
       for (const p of targets.slice(0, MAX_REFUSAL_EVENTS)) {
-        await record(
-          tx,
-          null,
-          { type: p.entity_type, id: p.entity_id },
-          "tokenExchange.refused",
-          { type: "trustPolicies", id: p.id },
-          { after: { reason, issuer: p.issuer, claimedSubject: subjectOf(claims) } },
+        await record(tx, {
+          principal: null,
+          entity: { type: p.entity_type, id: p.entity_id },
+          event: "tokenExchange.refused",
+          resource: { type: "trustPolicies", id: p.id },
+          change: { after: { reason, issuer: p.issuer, claimedSubject: subjectOf(claims) } },
           context,
-        );
+        });
       }
     });
   };
@@ -202,15 +201,14 @@ export function createTokenExchange(deps: {
             at,
           },
         );
-        await record(
-          tx,
-          null,
+        await record(tx, {
+          principal: null,
           entity,
-          "apiTokens.exchange",
-          { type: "apiTokens", id: result.apiToken.id },
-          { after: { ...result.apiToken, trustPolicyId: policy.id, issuer, federatedSubject: subject } },
+          event: "apiTokens.exchange",
+          resource: { type: "apiTokens", id: result.apiToken.id },
+          change: { after: { ...result.apiToken, trustPolicyId: policy.id, issuer, federatedSubject: subject } },
           context,
-        );
+        });
         return result;
       });
       if (!minted) throw new OAuthRefusal("invalid_request", "the trust policy's role no longer exists");

@@ -1,24 +1,11 @@
+import type { TokenMetadata as TokenMetadataSchema } from "@latchkey/core";
+import type { z } from "zod";
 import type { TokenKeyRow, TokenRow } from "../store/repositories/tokens.js";
 import type { Repositories } from "../store/store.js";
 import type { LastUsed } from "../tokens/last-used.js";
 
 /** Token metadata as the API shows it: everything but the secret, which is never stored. */
-export interface TokenMetadata {
-  id: string;
-  name: string;
-  description: string;
-  role: { roleId: string; name: string | null; roleType: "team" | "org"; entityType: "team" | "org" };
-  entityId: string;
-  creatorEmail: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  lastUsedIp: string | null;
-  revoked: boolean;
-  revokedAt: string | null;
-  active: boolean;
-  keys: { id: string; issuedAt: string; expiresAt: string | null }[];
-}
+export type TokenMetadata = z.output<typeof TokenMetadataSchema>;
 
 /**
  * Turns stored tokens into their API shape: keys, the role's current name, and the newest last use this process

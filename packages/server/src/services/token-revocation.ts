@@ -1,6 +1,7 @@
 import { DomainError } from "@latchkey/core";
 import type { Recorder } from "../audit/service.js";
 import type { Principal } from "../access/principal.js";
+import { authorizeEntity } from "../access/access.js";
 import type { Store } from "../store/store.js";
 import type { Verifier } from "../tokens/verifier.js";
 import type { TokenService } from "./tokens.js";
@@ -22,14 +23,13 @@ export function createTokenRevocation(deps: { store: Store; verifier: Verifier; 
       const at = now().toISOString();
       await tx.tokens.revoke(tokenId, at);
       await tx.publish({ t: "token", id: tokenId });
-      await record(
-        tx,
+      await record(tx, {
         principal,
         entity,
-        "apiTokens.revoke",
-        { type: "apiTokens", id: tokenId },
-        { after: { revokedAt: at, via: "oauth/revoke" } },
-      );
+        event: "apiTokens.revoke",
+        resource: { type: "apiTokens", id: tokenId },
+        change: { after: { revokedAt: at, via: "oauth/revoke" } },
+      });
     });
   };
 
@@ -47,7 +47,8 @@ export function createTokenRevocation(deps: { store: Store; verifier: Verifier; 
       if (!scope || !target.tokenId) return;
       if (caller.tokenId === target.tokenId) return revokeSelf(caller, target.tokenId, { type: scope.entityType, id: scope.entityId });
       try {
-        await tokens.revoke(caller, scope.entityType, scope.entityId, target.tokenId);
+        const entity = await authorizeEntity(store, caller, scope.entityType, scope.entityId, `${scope.entityType}.tokens.manage`);
+        await tokens.revoke(caller, entity, target.tokenId);
       } catch (error) {
         // Not the caller's to end (404, 403): said to nobody, as RFC 7009 answers 200 for tokens it does not act on.
         if (error instanceof DomainError && (error.status === 403 || error.status === 404)) return;

@@ -11,7 +11,7 @@ import { grantOf, type Principal } from "../access/principal.js";
 import { roleOf } from "./roles.js";
 import { newId, sha256 } from "../lib/secrets.js";
 import { createTokenMetadata, type TokenMetadata } from "./token-metadata.js";
-import { authorize, assertCovers, entityFor, entityPermission, type Entity } from "../access/access.js";
+import { assertCovers, type Entity } from "../access/access.js";
 
 const earliest = (...times: (string | null)[]): string | null => times.filter((t): t is string => t !== null).sort()[0] ?? null;
 
@@ -58,12 +58,6 @@ export function createTokenService(deps: {
     const row = await tx.tokens.byIdIn(entity.type, entity.id, tokenId);
     if (!row) throw new DomainError("NOT_FOUND", `token ${tokenId} not found`);
     return row;
-  };
-
-  const managed = async (tx: Repositories, principal: Principal, type: Entity["type"], id: string) => {
-    const entity = await entityFor(tx, principal, type, id);
-    authorize(principal, entityPermission(entity, "tokens", "manage"), entity.resource);
-    return entity;
   };
 
   const assertMintable = (principal: Principal, entity: Entity, role: RoleRow) => {
@@ -118,8 +112,7 @@ export function createTokenService(deps: {
     /** Creates a token from a role of the same team or organisation; the reply is the only place its secret appears. */
     async create(
       principal: Principal,
-      type: Entity["type"],
-      id: string,
+      entity: Entity,
       input: { name: string; description: string; roleId: string; expiresAt?: string | null | undefined },
     ): Promise<{ apiToken: TokenMetadata; token: string }> {
       const at = now();
@@ -134,7 +127,6 @@ export function createTokenService(deps: {
         });
       }
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         const role = await roleOf(tx, entity, input.roleId);
         assertMintable(principal, entity, role);
         const row: TokenRow = {
@@ -156,21 +148,23 @@ export function createTokenService(deps: {
         await tx.tokens.insert(row);
         const { key, jwt } = await issueKey(tx, row, at);
         const apiToken = toMetadata(row, [key], role.name);
-        await record(tx, principal, entity, "apiTokens.create", { type: "apiTokens", id: row.id }, { after: apiToken });
+        await record(tx, {
+          principal,
+          entity,
+          event: "apiTokens.create",
+          resource: { type: "apiTokens", id: row.id },
+          change: { after: apiToken },
+        });
         return { apiToken, token: jwt };
       });
     },
 
-    async list(principal: Principal, type: Entity["type"], id: string, page: PageRequest, all: boolean) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, entityPermission(entity, "tokens", "read"), entity.resource);
+    async list(principal: Principal, entity: Entity, page: PageRequest, all: boolean) {
       const result = await store.tokens.page(entity.type, entity.id, page, { all, now: now().toISOString() });
       return { ...result, items: await describe(store, result.items) };
     },
 
-    async get(principal: Principal, type: Entity["type"], id: string, tokenId: string): Promise<TokenMetadata> {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, entityPermission(entity, "tokens", "read"), entity.resource);
+    async get(principal: Principal, entity: Entity, tokenId: string): Promise<TokenMetadata> {
       const [meta] = await describe(store, [await tokenIn(store, entity, tokenId)]);
       return meta as TokenMetadata;
     },
@@ -178,13 +172,11 @@ export function createTokenService(deps: {
     /** Renames or re-describes a token; its role never changes. */
     async update(
       principal: Principal,
-      type: Entity["type"],
-      id: string,
+      entity: Entity,
       tokenId: string,
       patch: { name?: string | undefined; description?: string | undefined },
     ) {
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         const row = await tokenIn(tx, entity, tokenId);
         await assertManageable(tx, principal, entity, row);
         const changes = {
@@ -196,20 +188,19 @@ export function createTokenService(deps: {
         // Verifiers keep the name (forward auth's x-latchkey-token-name): they drop it and read it again.
         await tx.publish({ t: "token", id: tokenId });
         const [meta] = await describe(tx, [{ ...row, ...changes }]);
-        await record(
-          tx,
+        await record(tx, {
           principal,
           entity,
-          "apiTokens.update",
-          { type: "apiTokens", id: tokenId },
-          { before: { name: row.name, description: row.description }, after: changes },
-        );
+          event: "apiTokens.update",
+          resource: { type: "apiTokens", id: tokenId },
+          change: { before: { name: row.name, description: row.description }, after: changes },
+        });
         return meta as TokenMetadata;
       });
     },
 
     /** A new key (and JWT) for a token; the other keys stop at `otherKeysExpiresAt`, by default now. */
-    async rotate(principal: Principal, type: Entity["type"], id: string, tokenId: string, otherKeysExpiresAt?: string) {
+    async rotate(principal: Principal, entity: Entity, tokenId: string, otherKeysExpiresAt?: string) {
       const at = now();
       const othersEnd = otherKeysExpiresAt ? new Date(otherKeysExpiresAt) : at;
       if (othersEnd.getTime() < at.getTime()) {
@@ -218,7 +209,6 @@ export function createTokenService(deps: {
         });
       }
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         const row = await tokenIn(tx, entity, tokenId);
         if (row.revoked_at !== null) throw new DomainError("CONFLICT", "a revoked token cannot be regenerated");
         if (row.expires_at !== null && row.expires_at <= at.toISOString()) {
@@ -228,36 +218,39 @@ export function createTokenService(deps: {
         const { key, jwt } = await issueKey(tx, row, at);
         await tx.tokens.expireKeysBut(tokenId, key.id, earliest(othersEnd.toISOString(), row.expires_at) ?? othersEnd.toISOString());
         await tx.publish({ t: "token", id: tokenId });
-        await record(
-          tx,
+        await record(tx, {
           principal,
           entity,
-          "apiTokens.rotate",
-          { type: "apiTokens", id: tokenId },
-          { after: { keyId: key.id, otherKeysExpireAt: othersEnd.toISOString() } },
-        );
+          event: "apiTokens.rotate",
+          resource: { type: "apiTokens", id: tokenId },
+          change: { after: { keyId: key.id, otherKeysExpireAt: othersEnd.toISOString() } },
+        });
         return { key: { id: key.id, issuedAt: key.issued_at }, token: jwt };
       });
     },
 
     /** Deletes one key of a token: that JWT stops at once. */
-    async deleteKey(principal: Principal, type: Entity["type"], id: string, tokenId: string, keyId: string) {
+    async deleteKey(principal: Principal, entity: Entity, tokenId: string, keyId: string) {
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         await assertManageable(tx, principal, entity, await tokenIn(tx, entity, tokenId));
         const key = await tx.tokens.keyById(keyId);
         if (!key || key.token_id !== tokenId || key.revoked_at !== null) throw new DomainError("NOT_FOUND", `key ${keyId} not found`);
         await tx.tokens.revokeKey(keyId, now().toISOString());
         await tx.publish({ t: "token", id: tokenId });
-        await record(tx, principal, entity, "apiTokens.deleteKey", { type: "apiTokens", id: tokenId }, { before: { keyId } });
+        await record(tx, {
+          principal,
+          entity,
+          event: "apiTokens.deleteKey",
+          resource: { type: "apiTokens", id: tokenId },
+          change: { before: { keyId } },
+        });
         return { id: keyId, deleted: true as const };
       });
     },
 
     /** Revokes a token for good, on every process; the record stays (listed with `all=true`). */
-    async revoke(principal: Principal, type: Entity["type"], id: string, tokenId: string) {
+    async revoke(principal: Principal, entity: Entity, tokenId: string) {
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         const row = await tokenIn(tx, entity, tokenId);
         // A token revoking itself (with token management, as before) gives up only its own power. Its grant is its
         // role's, so coverage would hold anyway; said outright so that a leaked token can always end itself, even
@@ -267,14 +260,13 @@ export function createTokenService(deps: {
         await tx.tokens.revoke(tokenId, at);
         await tx.publish({ t: "token", id: tokenId });
         const [meta] = await describe(tx, [{ ...row, revoked_at: row.revoked_at ?? at, updated_at: at }]);
-        await record(
-          tx,
+        await record(tx, {
           principal,
           entity,
-          "apiTokens.revoke",
-          { type: "apiTokens", id: tokenId },
-          { after: { revokedAt: meta?.revokedAt } },
-        );
+          event: "apiTokens.revoke",
+          resource: { type: "apiTokens", id: tokenId },
+          change: { after: { revokedAt: meta?.revokedAt } },
+        });
         return meta as TokenMetadata;
       });
     },
@@ -289,11 +281,6 @@ export function createTokenService(deps: {
     },
 
     /** Run in the transaction that deletes a role: its tokens are revoked with it. */
-    async revokeRoleTokens(tx: Repositories, entity: Entity, roleId: string): Promise<void> {
-      for (const tokenId of await tx.tokens.revokeByRole(entity.type, entity.id, roleId, now().toISOString())) {
-        await tx.publish({ t: "token", id: tokenId });
-      }
-    },
   };
 }
 

@@ -4,7 +4,7 @@ import type { TrustPolicyRow } from "../store/repositories/trust-policies.js";
 import type { Repositories, Store } from "../store/store.js";
 import type { Recorder } from "../audit/service.js";
 import { grantOf, type Principal } from "../access/principal.js";
-import { assertCovers, authorize, entityFor, type Entity } from "../access/access.js";
+import { assertCovers, type Entity } from "../access/access.js";
 import { newId } from "../lib/secrets.js";
 import { roleOf } from "./roles.js";
 
@@ -42,11 +42,6 @@ const permissionOf = (entity: Entity, action: "read" | "manage"): PermissionId =
 export function createTrustPolicyService(deps: { store: Store; now: () => Date; record: Recorder }) {
   const { store, now, record } = deps;
 
-  const managed = async (tx: Repositories, principal: Principal, type: Entity["type"], id: string) => {
-    const entity = await entityFor(tx, principal, type, id);
-    authorize(principal, permissionOf(entity, "manage"), entity.resource);
-    return entity;
-  };
   const policyIn = async (tx: Repositories, entity: Entity, policyId: string) => {
     const row = await tx.trustPolicies.byIdIn(entity.type, entity.id, policyId);
     if (!row) throw new DomainError("NOT_FOUND", `trust policy ${policyId} not found`);
@@ -58,23 +53,18 @@ export function createTrustPolicyService(deps: { store: Store; now: () => Date; 
   };
 
   return {
-    async list(principal: Principal, type: Entity["type"], id: string, page: PageRequest) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, permissionOf(entity, "read"), entity.resource);
+    async list(principal: Principal, entity: Entity, page: PageRequest) {
       const result = await store.trustPolicies.page(entity.type, entity.id, page);
       return { ...result, items: result.items.map(toTrustPolicy) };
     },
 
-    async get(principal: Principal, type: Entity["type"], id: string, policyId: string) {
-      const entity = await entityFor(store, principal, type, id);
-      authorize(principal, permissionOf(entity, "read"), entity.resource);
+    async get(principal: Principal, entity: Entity, policyId: string) {
       return toTrustPolicy(await policyIn(store, entity, policyId));
     },
 
-    async create(principal: Principal, type: Entity["type"], id: string, input: PolicyInput) {
+    async create(principal: Principal, entity: Entity, input: PolicyInput) {
       const at = now().toISOString();
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         await assertRoleCovered(tx, principal, entity, input.roleId);
         const row: TrustPolicyRow = {
           id: newId("tp"),
@@ -93,14 +83,19 @@ export function createTrustPolicyService(deps: { store: Store; now: () => Date; 
         };
         await tx.trustPolicies.insert(row);
         const policy = toTrustPolicy(row);
-        await record(tx, principal, entity, "trustPolicies.create", { type: "trustPolicies", id: row.id }, { after: policy });
+        await record(tx, {
+          principal,
+          entity,
+          event: "trustPolicies.create",
+          resource: { type: "trustPolicies", id: row.id },
+          change: { after: policy },
+        });
         return policy;
       });
     },
 
-    async update(principal: Principal, type: Entity["type"], id: string, policyId: string, patch: Partial<PolicyInput>) {
+    async update(principal: Principal, entity: Entity, policyId: string, patch: Partial<PolicyInput>) {
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         const row = await policyIn(tx, entity, policyId);
         // Neither the role it mints now nor the one it would mint may exceed what the editor holds.
         await assertRoleCovered(tx, principal, entity, row.role_id);
@@ -117,28 +112,32 @@ export function createTrustPolicyService(deps: { store: Store; now: () => Date; 
         await tx.trustPolicies.update(policyId, changes);
         const before = toTrustPolicy(row);
         const after = toTrustPolicy({ ...row, ...changes });
-        await record(tx, principal, entity, "trustPolicies.update", { type: "trustPolicies", id: policyId }, { before, after });
+        await record(tx, {
+          principal,
+          entity,
+          event: "trustPolicies.update",
+          resource: { type: "trustPolicies", id: policyId },
+          change: { before, after },
+        });
         return after;
       });
     },
 
-    async remove(principal: Principal, type: Entity["type"], id: string, policyId: string) {
+    async remove(principal: Principal, entity: Entity, policyId: string) {
       return store.transaction(async (tx) => {
-        const entity = await managed(tx, principal, type, id);
         const row = await policyIn(tx, entity, policyId);
         await assertRoleCovered(tx, principal, entity, row.role_id).catch((error: unknown) => {
           // A policy whose role is gone mints nothing: any manager may tidy it.
           if (!(error instanceof DomainError && error.code === "NOT_FOUND")) throw error;
         });
         await tx.trustPolicies.remove(policyId);
-        await record(
-          tx,
+        await record(tx, {
           principal,
           entity,
-          "trustPolicies.delete",
-          { type: "trustPolicies", id: policyId },
-          { before: toTrustPolicy(row) },
-        );
+          event: "trustPolicies.delete",
+          resource: { type: "trustPolicies", id: policyId },
+          change: { before: toTrustPolicy(row) },
+        });
         return { id: policyId, deleted: true as const };
       });
     },

@@ -19,7 +19,7 @@ import { createTokensRepository } from "./repositories/tokens.js";
 import { createUsersRepository } from "./repositories/users.js";
 
 /** Every repository, bound to one connection or transaction. */
-export function createRepositories(ex: Executor, dialect: Dialect) {
+function createRepositories(ex: Executor, dialect: Dialect) {
   return {
     /** The connection or transaction and its dialect, for repositories kept beside their feature (audit/repository.ts). */
     executor: { ex, dialect },

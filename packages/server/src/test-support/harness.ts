@@ -91,6 +91,7 @@ export async function startHarness(
   });
   const outbox = createOutbox();
   const { app, services, routes } = await buildApp(config, {
+    checkReplies: true,
     ...(options.configuredMailer ? {} : { mailer: outbox }),
     ...(options.logStream ? { logStream: options.logStream } : { logger: false }),
     ...(options.now ? { now: options.now } : {}),

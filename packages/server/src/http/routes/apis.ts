@@ -3,7 +3,6 @@ import { z } from "zod";
 import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
 import { Deleted, ENTITY_PREFIXES } from "./params.js";
-import { entityId } from "../../access/access.js";
 
 /** APIs of your own: the services a team or organisation guards with Latchkey, and their permissions. */
 export function apiRoutes(router: Router, { apis }: Services): void {
@@ -11,8 +10,8 @@ export function apiRoutes(router: Router, { apis }: Services): void {
     const Params = z.strictObject({ [key]: Slug.optional() });
     const ApiParams = z.strictObject({ [key]: Slug.optional(), apiId: Slug });
     const tags = [type === "team" ? "team APIs" : "organisation APIs"];
-    const read = `${type}.apis.read`;
-    const manage = `${type}.apis.manage`;
+    const read = `${type}.apis.read` as const;
+    const manage = `${type}.apis.manage` as const;
     const urls = [`${prefix}/apis`, implied("apis")];
     const one = urls.map((u) => `${u}/:apiId`);
 
@@ -26,8 +25,7 @@ export function apiRoutes(router: Router, { apis }: Services): void {
       query: PageQuery,
       reply: Api,
       list: "apis",
-      handler: ({ principal, params, query }) =>
-        apis.list(principal, type, entityId(params, key, principal), { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, entity, params, query }) => apis.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
     });
     router.add({
       method: "POST",
@@ -38,7 +36,7 @@ export function apiRoutes(router: Router, { apis }: Services): void {
       params: Params,
       body: ApiCreate,
       reply: Api,
-      handler: ({ principal, params, body }) => apis.create(principal, type, entityId(params, key, principal), body),
+      handler: ({ principal, entity, params, body }) => apis.create(principal, entity, body),
     });
     router.add({
       method: "GET",
@@ -48,7 +46,7 @@ export function apiRoutes(router: Router, { apis }: Services): void {
       permission: read,
       params: ApiParams,
       reply: Api,
-      handler: ({ principal, params }) => apis.get(principal, type, entityId(params, key, principal), String(params["apiId"])),
+      handler: ({ principal, entity, params }) => apis.get(principal, entity, String(params["apiId"])),
     });
     router.add({
       method: "PATCH",
@@ -59,8 +57,7 @@ export function apiRoutes(router: Router, { apis }: Services): void {
       params: ApiParams,
       body: ApiUpdate,
       reply: Api,
-      handler: ({ principal, params, body }) =>
-        apis.update(principal, type, entityId(params, key, principal), String(params["apiId"]), body),
+      handler: ({ principal, entity, params, body }) => apis.update(principal, entity, String(params["apiId"]), body),
     });
     router.add({
       method: "DELETE",
@@ -70,7 +67,7 @@ export function apiRoutes(router: Router, { apis }: Services): void {
       permission: manage,
       params: ApiParams,
       reply: Deleted,
-      handler: ({ principal, params }) => apis.remove(principal, type, entityId(params, key, principal), String(params["apiId"])),
+      handler: ({ principal, entity, params }) => apis.remove(principal, entity, String(params["apiId"])),
     });
   }
 }

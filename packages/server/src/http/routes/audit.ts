@@ -3,10 +3,8 @@ import { AuditEvent, AuditQuery, AuditVerification } from "@latchkey/core";
 import type { FastifyReply } from "fastify";
 import type { Services } from "../../services/app-services.js";
 import type { RateDecision } from "../../store/rate-counter.js";
-import type { Principal } from "../../access/principal.js";
 import { SENT, type Router } from "../route.js";
 import { entityParams, OpaqueId } from "./params.js";
-import { entityOf } from "../../access/access.js";
 
 type Query = ReturnType<typeof AuditQuery.parse>;
 
@@ -42,8 +40,7 @@ export function auditRoutes(router: Router, { audit }: Services): void {
   ];
   const tags = ["audit"];
   for (const { base, key, type } of prefixes) {
-    const permission = type ? `${type}.audit.read` : "team|org.audit.read";
-    const at = (params: Record<string, unknown>, principal: Principal) => entityOf(principal, params, key, type);
+    const permission = type ? (`${type}.audit.read` as const) : (["team.audit.read", "org.audit.read"] as const);
     for (const feed of ["entity", "token"] as const) {
       const url = feed === "entity" ? `${base}/audit-logs` : `${base}/tokens/:tokenId/audit-logs`;
       const Params = feed === "entity" ? entityParams(key, {}) : entityParams(key, { tokenId: OpaqueId });
@@ -58,11 +55,10 @@ export function auditRoutes(router: Router, { audit }: Services): void {
         query: AuditQuery,
         reply: AuditEvent,
         list: "auditLogs",
-        handler: async ({ principal, params, query, reply }) => {
-          const e = at(params, principal);
+        handler: async ({ principal, entity, params, query, reply }) => {
           const tokenId = feed === "token" ? String(params["tokenId"]) : undefined;
           if (query.format === "jsonl") {
-            const lines = audit.export(principal, e.type, e.id, filterOf(query), tokenId, rateHeaders(reply));
+            const lines = audit.export(principal, entity, filterOf(query), tokenId, rateHeaders(reply));
             // Pull the first lines before answering, so that a 403 or 404 is still a proper error reply.
             const first = await lines.next();
             const rest = async function* () {
@@ -72,7 +68,7 @@ export function auditRoutes(router: Router, { audit }: Services): void {
             void reply.type("application/x-ndjson").send(Readable.from(rest()));
             return SENT;
           }
-          return audit.list(principal, e.type, e.id, filterOf(query), { perPage: query.per_page, cursor: query.cursor }, tokenId);
+          return audit.list(entity, filterOf(query), { perPage: query.per_page, cursor: query.cursor }, tokenId);
         },
       });
       router.add({
@@ -83,9 +79,8 @@ export function auditRoutes(router: Router, { audit }: Services): void {
         permission,
         params: Params,
         reply: AuditVerification,
-        handler: ({ principal, params, reply }) => {
-          const e = at(params, principal);
-          return audit.verify(principal, e.type, e.id, feed === "token" ? String(params["tokenId"]) : undefined, rateHeaders(reply));
+        handler: ({ principal, entity, params, reply }) => {
+          return audit.verify(principal, entity, feed === "token" ? String(params["tokenId"]) : undefined, rateHeaders(reply));
         },
       });
     }

@@ -1,4 +1,4 @@
-import { CliLoginApprove, CliLoginApproved, CliLoginDeny, DomainError } from "@latchkey/core";
+import { CliLoginApprove, CliLoginApproved, CliLoginDeny, CliLoginServerMessage, DomainError } from "@latchkey/core";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Services } from "../../services/app-services.js";
@@ -7,20 +7,15 @@ import type { Router } from "../route.js";
 
 const tags = ["CLI login"];
 
-/** What the socket sends, for the OpenAPI document (the route itself is a WebSocket). */
-const SocketMessage = z.union([
-  z.object({ type: z.literal("init-ack"), loginPage: z.string() }),
-  z.object({ type: z.literal("login-success"), apiToken: z.string(), contextName: z.string() }),
-  z.object({
-    type: z.literal("login-failure"),
-    message: z.string(),
-    retryAfterSeconds: z.number().int().optional().describe("sent when the server is busy: when to try again"),
-  }),
-]);
-
 /** The CLI's browser login: the `/v1/cli-login` WebSocket and the console's approve and deny calls. */
-export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins, config }: Services): void {
-  const handle = createCliLoginSockets({ cliLogins, publicUrl: config.publicUrl, log: app.log, limits: config.cliLoginLimits });
+export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins, config, clock }: Services): void {
+  const handle = createCliLoginSockets({
+    cliLogins,
+    publicUrl: config.publicUrl,
+    log: app.log,
+    limits: config.cliLoginLimits,
+    ms: clock.ms,
+  });
   const ownOrigin = new URL(config.publicUrl).origin;
   app.route({
     method: "GET",
@@ -49,7 +44,7 @@ export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins
       "retryAfterSeconds and closes with 1013",
     tags,
     auth: "none",
-    reply: SocketMessage,
+    reply: CliLoginServerMessage,
   });
 
   router.add({
@@ -57,10 +52,13 @@ export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins
     url: "/v1/cli-login/approve",
     summary: "Approve a waiting CLI login: create its token from a team or organisation role (console session only)",
     tags,
-    permission: "team.tokens.manage|org.tokens.manage",
+    sessionOnly: "approving a CLI login needs a signed-in person, not an API token",
+    permission: ["team.tokens.manage", "org.tokens.manage"],
     body: CliLoginApprove,
+    // The body names the team or organisation the token is made in.
+    names: ({ body }) => ({ teamId: body.teamId, orgId: body.orgId }),
     reply: CliLoginApproved,
-    handler: ({ principal, body }) => cliLogins.approve(principal, body),
+    handler: ({ principal, entity, body }) => cliLogins.approve(principal, entity, body),
   });
 
   router.add({
@@ -68,8 +66,10 @@ export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins
     url: "/v1/cli-login/deny",
     summary: "Refuse a waiting CLI login (console session only)",
     tags,
+    sessionOnly: "denying a CLI login needs a signed-in person, not an API token",
+    permission: { none: "whoever holds the login's session token may refuse it; nothing is made" },
     body: CliLoginDeny,
     reply: z.object({ denied: z.literal(true) }),
-    handler: ({ principal, body }) => cliLogins.deny(principal, body.sessionToken),
+    handler: ({ body }) => cliLogins.deny(body.sessionToken),
   });
 }

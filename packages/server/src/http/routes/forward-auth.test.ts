@@ -167,7 +167,10 @@ describe.each(dialects())("forward auth on %s", (kind) => {
 
   it("custom API permissions: held 200, lacked 403 naming it, undeclared 400; removed from the API, refused on the next request", async () => {
     await h.owner.ok("POST", "/v1/teams/acme/apis", { name: "Billing", permissions: [{ id: "invoices.read" }, { id: "invoices.write" }] });
-    await h.owner.ok("POST", "/v1/teams/acme/roles", { name: "Billing reader", permissions: { teamScope: ["team.read"], apiScope: ["billing:invoices.read"] } });
+    await h.owner.ok("POST", "/v1/teams/acme/roles", {
+      name: "Billing reader",
+      permissions: { teamScope: ["team.read"], apiScope: ["billing:invoices.read"] },
+    });
     const billing = await tokenOf(h, "acme", "billing-reader", "billing client");
     const ask = (token: string, name: string) => forward(h, { token, url: `/v1/auth/forward?permission=${encodeURIComponent(name)}` });
 

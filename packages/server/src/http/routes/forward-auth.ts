@@ -101,7 +101,12 @@ export function forwardAuthRoutes(app: FastifyInstance, router: Router, { checks
     return reply.code(domain.status).send(errorBody(domain.code, domain.message, request.id, domain.details));
   };
 
-  const allow = (request: FastifyRequest, reply: FastifyReply, principal: Principal, asked: Asked): FastifyReply | Promise<FastifyReply> => {
+  const allow = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    principal: Principal,
+    asked: Asked,
+  ): FastifyReply | Promise<FastifyReply> => {
     markAudit(request, asked);
     if (asked.names === null) {
       throw new DomainError("VALIDATION_FAILED", `permissions: at most ${MAX_NAMES} names of at most ${MAX_NAME_LENGTH} characters`, {
@@ -110,7 +115,11 @@ export function forwardAuthRoutes(app: FastifyInstance, router: Router, { checks
     }
     // A permission the token holds answers at once; one it lacks is looked up (400 unknown or 403 missing).
     const refusing = checks.require(principal, asked.names);
-    if (refusing) return refusing.then(() => reply, (error: unknown) => refuse(request, reply, error, asked));
+    if (refusing)
+      return refusing.then(
+        () => reply,
+        (error: unknown) => refuse(request, reply, error, asked),
+      );
     const token = principal.token;
     if (!token || !principal.tokenId) throw new DomainError("UNAUTHENTICATED", "send Authorization: Bearer <token>");
     return reply

@@ -18,6 +18,7 @@ export function identityRoutes(app: FastifyInstance, router: Router, { tokens, k
     url: "/v1/login",
     summary: "200 when the credential is valid (clients use it to check a token)",
     tags: ["identity"],
+    permission: { none: "says only that the credential itself is valid" },
     reply: z.object({ valid: z.literal(true), tokenKind: z.enum(["api", "session"]) }),
     handler: ({ principal }) => Promise.resolve({ valid: true as const, tokenKind: principal.kind }),
   });
@@ -27,6 +28,7 @@ export function identityRoutes(app: FastifyInstance, router: Router, { tokens, k
     url: "/v1/auth",
     summary: "What this credential may do right now (a token's role is read live)",
     tags: ["identity"],
+    permission: { none: "describes the credential's own grants" },
     reply: AuthInfo,
     handler: async ({ principal }) => {
       if (principal.kind === "session") {

@@ -3,7 +3,6 @@ import { z } from "zod";
 import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
 import { ENTITY_PREFIXES, UserId } from "./params.js";
-import { entityId } from "../../access/access.js";
 
 /** Members of teams and organisations. */
 export function memberRoutes(router: Router, { members, invitations }: Services): void {
@@ -18,13 +17,12 @@ export function memberRoutes(router: Router, { members, invitations }: Services)
       url: [`${prefix}/members`, `${implied("members")}`],
       summary: `List the ${type}'s members with their roles`,
       tags,
-      permission: `${type}.members.read`,
+      permission: `${type}.members.read` as const,
       params: Params,
       query: PageQuery,
       reply: Member,
       list: "members",
-      handler: ({ principal, params, query }) =>
-        members.list(principal, type, entityId(params, key, principal), { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, entity, query }) => members.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
     });
     router.add({
       method: "POST",
@@ -33,58 +31,55 @@ export function memberRoutes(router: Router, { members, invitations }: Services)
         "Invite by e-mail: sends the address its own link (the only way to create an account for it) and returns a " +
         "single-use link to pass on, which an existing account accepts with its password",
       tags,
-      permission: `${type}.members.manage`,
+      permission: `${type}.members.manage` as const,
       params: Params,
       body: MemberInvite,
       reply: InviteReply,
       secret: true,
-      handler: ({ principal, params, body }) => invitations.invite(principal, type, entityId(params, key, principal), body),
+      handler: ({ principal, entity, body }) => invitations.invite(principal, entity, body),
     });
     router.add({
       method: "GET",
       url: [`${prefix}/invitations`, `${implied("invitations")}`],
       summary: `List the ${type}'s pending invitations (never their links)`,
       tags,
-      permission: `${type}.members.read`,
+      permission: `${type}.members.read` as const,
       params: Params,
       query: PageQuery,
       reply: Invitation,
       list: "invitations",
-      handler: ({ principal, params, query }) =>
-        invitations.list(principal, type, entityId(params, key, principal), { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, entity, query }) => invitations.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
     });
     router.add({
       method: "DELETE",
       url: [`${prefix}/invitations/:invitationId`, `${implied("invitations")}/:invitationId`],
       summary: "Revoke a pending invitation: both of its links stop working",
       tags,
-      permission: `${type}.members.manage`,
+      permission: `${type}.members.manage` as const,
       params: InvitationParams,
       reply: z.object({ id: z.string(), revoked: z.literal(true) }),
-      handler: ({ principal, params }) =>
-        invitations.revoke(principal, type, entityId(params, key, principal), String(params["invitationId"])),
+      handler: ({ principal, entity, params }) => invitations.revoke(principal, entity, String(params["invitationId"])),
     });
     router.add({
       method: "PATCH",
       url: [`${prefix}/members/:userId`, `${implied("members")}/:userId`],
       summary: "Replace a member's roles",
       tags,
-      permission: `${type}.members.manage`,
+      permission: `${type}.members.manage` as const,
       params: MemberParams,
       body: MemberUpdate,
       reply: Member,
-      handler: ({ principal, params, body }) =>
-        members.setRoles(principal, type, entityId(params, key, principal), String(params["userId"]), body.roles),
+      handler: ({ principal, entity, params, body }) => members.setRoles(principal, entity, String(params["userId"]), body.roles),
     });
     router.add({
       method: "DELETE",
       url: [`${prefix}/members/:userId`, `${implied("members")}/:userId`],
       summary: "Remove a member (never the last owner)",
       tags,
-      permission: `${type}.members.manage`,
+      permission: `${type}.members.manage` as const,
       params: MemberParams,
       reply: z.object({ userId: z.string(), deleted: z.literal(true) }),
-      handler: ({ principal, params }) => members.remove(principal, type, entityId(params, key, principal), String(params["userId"])),
+      handler: ({ principal, entity, params }) => members.remove(principal, entity, String(params["userId"])),
     });
   }
 }

@@ -173,7 +173,7 @@ export function oauthTokenRoutes(app: FastifyInstance, router: Router, services:
     url: "/v1/oauth/device/approve",
     summary: "Approve a device request: create its token from a team or organisation role (console session only)",
     tags,
-    permission: "team.tokens.manage|org.tokens.manage",
+    permission: { none: "the body names the team or organisation: the service authorizes its tokens.manage there" },
     body: DeviceApprove,
     reply: DeviceApproved,
     handler: ({ principal, body }) => deviceAuthorizations.approve(principal, body),

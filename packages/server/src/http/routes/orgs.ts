@@ -10,6 +10,7 @@ export function orgRoutes(router: Router, { orgs, teams }: Services): void {
     url: "/v1/orgs",
     summary: "List the organisations you belong to",
     tags: ["organisations"],
+    permission: { none: "lists only the organisations the caller belongs to" },
     query: PageQuery,
     reply: Org,
     list: "orgs",
@@ -20,6 +21,8 @@ export function orgRoutes(router: Router, { orgs, teams }: Services): void {
     url: "/v1/orgs",
     summary: "Create an organisation; you become its owner",
     tags: ["organisations"],
+    permission: { none: "a new organisation belongs to nobody yet: any signed-in person may start one" },
+    sessionOnly: "creating an organisation needs a signed-in person, not an API token",
     body: OrgCreate,
     reply: Org,
     handler: ({ principal, body }) => orgs.create(principal, body),
@@ -32,7 +35,7 @@ export function orgRoutes(router: Router, { orgs, teams }: Services): void {
     permission: "org.read",
     params: OrgParams,
     reply: Org,
-    handler: ({ principal, params }) => orgs.get(principal, params.orgId),
+    handler: ({ entity }) => orgs.get(entity),
   });
   router.add({
     method: "PATCH",
@@ -43,7 +46,7 @@ export function orgRoutes(router: Router, { orgs, teams }: Services): void {
     params: OrgParams,
     body: OrgUpdate,
     reply: Org,
-    handler: ({ principal, params, body }) => orgs.update(principal, params.orgId, body),
+    handler: ({ principal, entity, body }) => orgs.update(principal, entity, body),
   });
   router.add({
     method: "DELETE",
@@ -53,7 +56,7 @@ export function orgRoutes(router: Router, { orgs, teams }: Services): void {
     permission: "org.delete",
     params: OrgParams,
     reply: Deleted,
-    handler: ({ principal, params }) => orgs.remove(principal, params.orgId),
+    handler: ({ principal, entity }) => orgs.remove(principal, entity),
   });
   router.add({
     method: "GET",
@@ -65,7 +68,7 @@ export function orgRoutes(router: Router, { orgs, teams }: Services): void {
     query: PageQuery,
     reply: Team,
     list: "teams",
-    handler: ({ principal, params, query }) => teams.list(principal, { perPage: query.per_page, cursor: query.cursor }, params.orgId),
+    handler: ({ principal, entity, query }) => teams.list(principal, { perPage: query.per_page, cursor: query.cursor }, entity),
   });
   router.add({
     method: "POST",
@@ -76,6 +79,6 @@ export function orgRoutes(router: Router, { orgs, teams }: Services): void {
     params: OrgParams,
     body: TeamCreate,
     reply: Team,
-    handler: ({ principal, params, body }) => teams.create(principal, body, params.orgId),
+    handler: ({ principal, entity, body }) => teams.create(principal, body, entity),
   });
 }

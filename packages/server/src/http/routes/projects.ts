@@ -1,19 +1,17 @@
 import { PageQuery, Project, ProjectCreate, ProjectUpdate, Slug } from "@latchkey/core";
 import { z } from "zod";
 import type { Services } from "../../services/app-services.js";
-import type { Principal } from "../../access/principal.js";
 import type { Router } from "../route.js";
 import { Deleted } from "./params.js";
-import { entityOf } from "../../access/access.js";
+import { idFrom } from "../../services/entities.js";
 
 const Params = z.strictObject({ teamId: Slug.optional() });
 const ProjectParams = z.strictObject({ teamId: Slug.optional(), projectId: Slug });
 
-/** The team a request acts on: named by the path, or implied by a team token (`/v1/projects`). */
-const teamOf = (principal: Principal, params: { teamId?: string | undefined }): string =>
-  entityOf(principal, params, "teamId", "team", "projects").id;
-
-/** Projects: the protected resource. */
+/**
+ * Projects: the protected resource. The team is named by the path or implied by a team token (`/v1/projects`); the
+ * router checks the permission on it, and on the project the path names (a project restriction may exclude it).
+ */
 export function projectRoutes(router: Router, { projects }: Services): void {
   const tags = ["projects"];
   router.add({
@@ -26,8 +24,7 @@ export function projectRoutes(router: Router, { projects }: Services): void {
     query: PageQuery,
     reply: Project,
     list: "projects",
-    handler: ({ principal, params, query }) =>
-      projects.list(principal, teamOf(principal, params), { perPage: query.per_page, cursor: query.cursor }),
+    handler: ({ principal, entity, query }) => projects.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
   });
   router.add({
     method: "POST",
@@ -37,8 +34,10 @@ export function projectRoutes(router: Router, { projects }: Services): void {
     permission: "project.create",
     params: Params,
     body: ProjectCreate,
+    // A restricted role may create only the projects it could then reach.
+    names: ({ params, body }) => ({ ...params, projectId: idFrom(body.id, body.name) }),
     reply: Project,
-    handler: ({ principal, params, body }) => projects.create(principal, teamOf(principal, params), body),
+    handler: ({ principal, entity, body }) => projects.create(principal, entity, body),
   });
   router.add({
     method: "GET",
@@ -48,7 +47,7 @@ export function projectRoutes(router: Router, { projects }: Services): void {
     permission: "project.read",
     params: ProjectParams,
     reply: Project,
-    handler: ({ principal, params }) => projects.get(principal, teamOf(principal, params), params.projectId),
+    handler: ({ entity, params }) => projects.get(entity, params.projectId),
   });
   router.add({
     method: "PATCH",
@@ -59,7 +58,7 @@ export function projectRoutes(router: Router, { projects }: Services): void {
     params: ProjectParams,
     body: ProjectUpdate,
     reply: Project,
-    handler: ({ principal, params, body }) => projects.update(principal, teamOf(principal, params), params.projectId, body),
+    handler: ({ principal, entity, params, body }) => projects.update(principal, entity, params.projectId, body),
   });
   router.add({
     method: "DELETE",
@@ -69,6 +68,6 @@ export function projectRoutes(router: Router, { projects }: Services): void {
     permission: "project.delete",
     params: ProjectParams,
     reply: Deleted,
-    handler: ({ principal, params }) => projects.remove(principal, teamOf(principal, params), params.projectId),
+    handler: ({ principal, entity, params }) => projects.remove(principal, entity, params.projectId),
   });
 }

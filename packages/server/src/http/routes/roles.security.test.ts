@@ -1,3 +1,4 @@
+import { forbidden } from "../../test-support/refusals.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialects } from "../../test-support/databases.js";
 import { OWNER_EMAIL, OWNER_PASSWORD, startHarness, type Client, type Harness, type TestReply } from "../../test-support/harness.js";
@@ -13,13 +14,6 @@ interface Member {
 }
 
 const ids = (res: TestReply, key: string) => ((res.body.data as Record<string, { id: string }[]>)[key] ?? []).map((x) => x.id);
-
-/** Expects a 403 that names the missing permission. */
-function forbidden(res: TestReply, permission: string): void {
-  expect(res.status, res.raw).toBe(403);
-  expect(res.body.error?.code).toBe("FORBIDDEN");
-  expect(res.body.error?.details).toMatchObject({ permission });
-}
 
 describe.each(dialects())("roles security on %s", (kind) => {
   let h: Harness;

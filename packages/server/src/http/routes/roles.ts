@@ -14,7 +14,6 @@ import { z } from "zod";
 import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
 import { Deleted, ENTITY_PREFIXES, UserId } from "./params.js";
-import { entityId } from "../../access/access.js";
 
 /** Team and organisation roles, and who holds them. */
 export function roleRoutes(router: Router, { roles, members }: Services): void {
@@ -24,8 +23,8 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
     const RoleMemberParams = z.strictObject({ [key]: Slug.optional(), roleId: Slug, userId: UserId });
     const Role = type === "team" ? TeamRole : OrgRole;
     const tags = [type === "team" ? "team roles" : "organisation roles"];
-    const read = `${type}.roles.read`;
-    const manage = `${type}.roles.manage`;
+    const read = `${type}.roles.read` as const;
+    const manage = `${type}.roles.manage` as const;
 
     router.add({
       method: "GET",
@@ -37,8 +36,7 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
       query: PageQuery,
       reply: Role,
       list: "roles",
-      handler: ({ principal, params, query }) =>
-        roles.list(principal, type, entityId(params, key, principal), { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, entity, query }) => roles.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
     });
     router.add({
       method: "POST",
@@ -49,7 +47,7 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
       params: Params,
       body: type === "team" ? TeamRoleCreate : OrgRoleCreate,
       reply: Role,
-      handler: ({ principal, params, body }) => roles.create(principal, type, entityId(params, key, principal), body),
+      handler: ({ principal, entity, body }) => roles.create(principal, entity, body),
     });
     router.add({
       method: "GET",
@@ -59,7 +57,7 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
       permission: read,
       params: RoleParams,
       reply: Role,
-      handler: ({ principal, params }) => roles.get(principal, type, entityId(params, key, principal), String(params["roleId"])),
+      handler: ({ principal, entity, params }) => roles.get(principal, entity, String(params["roleId"])),
     });
     router.add({
       method: "PATCH",
@@ -70,8 +68,7 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
       params: RoleParams,
       body: type === "team" ? TeamRoleUpdate : OrgRoleUpdate,
       reply: Role,
-      handler: ({ principal, params, body }) =>
-        roles.update(principal, type, entityId(params, key, principal), String(params["roleId"]), body),
+      handler: ({ principal, entity, params, body }) => roles.update(principal, entity, String(params["roleId"]), body),
     });
     router.add({
       method: "DELETE",
@@ -81,49 +78,41 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
       permission: manage,
       params: RoleParams,
       reply: Deleted,
-      handler: ({ principal, params }) => roles.remove(principal, type, entityId(params, key, principal), String(params["roleId"])),
+      handler: ({ principal, entity, params }) => roles.remove(principal, entity, String(params["roleId"])),
     });
     router.add({
       method: "GET",
       url: [`${prefix}/roles/:roleId/members`, `${implied("roles")}/:roleId/members`],
       summary: `List who holds a ${type} role`,
       tags,
-      permission: `${type}.members.read`,
+      permission: `${type}.members.read` as const,
       params: RoleParams,
       query: PageQuery,
       reply: Member,
       list: "members",
-      handler: ({ principal, params, query }) =>
-        members.list(
-          principal,
-          type,
-          entityId(params, key, principal),
-          { perPage: query.per_page, cursor: query.cursor },
-          String(params["roleId"]),
-        ),
+      handler: ({ principal, entity, params, query }) =>
+        members.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }, String(params["roleId"])),
     });
     router.add({
       method: "POST",
       url: [`${prefix}/roles/:roleId/members`, `${implied("roles")}/:roleId/members`],
       summary: `Give a member a ${type} role`,
       tags,
-      permission: `${type}.members.manage`,
+      permission: `${type}.members.manage` as const,
       params: RoleParams,
       body: RoleMemberAdd,
       reply: Member,
-      handler: ({ principal, params, body }) =>
-        members.addRole(principal, type, entityId(params, key, principal), String(params["roleId"]), body.userId),
+      handler: ({ principal, entity, params, body }) => members.addRole(principal, entity, String(params["roleId"]), body.userId),
     });
     router.add({
       method: "DELETE",
       url: [`${prefix}/roles/:roleId/members/:userId`, `${implied("roles")}/:roleId/members/:userId`],
       summary: `Take a ${type} role from a member`,
       tags,
-      permission: `${type}.members.manage`,
+      permission: `${type}.members.manage` as const,
       params: RoleMemberParams,
       reply: Member,
-      handler: ({ principal, params }) =>
-        members.removeRole(principal, type, entityId(params, key, principal), String(params["roleId"]), String(params["userId"])),
+      handler: ({ principal, entity, params }) => members.removeRole(principal, entity, String(params["roleId"]), String(params["userId"])),
     });
   }
 }

@@ -4,7 +4,6 @@ import type { Services } from "../../services/app-services.js";
 import type { Authenticator } from "../authenticate.js";
 import type { Router } from "../route.js";
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "../session-cookie.js";
-import { refuseTokens } from "../../access/access.js";
 
 /** Console sign-in, first-run setup and accepting invitations. */
 export function sessionRoutes(router: Router, services: Services, auth: Authenticator): void {
@@ -52,9 +51,10 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     url: "/v1/session",
     summary: "Sign out",
     tags: ["session"],
+    permission: { none: "ends the caller's own session" },
+    sessionOnly: "an API token has no session to end",
     reply: z.object({ signedOut: z.literal(true) }),
-    handler: async ({ request, reply, principal }) => {
-      refuseTokens(principal, "an API token has no session to end");
+    handler: async ({ request, reply }) => {
       const session = await auth.session(request);
       if (session) await sessions.signOut(session);
       clearSessionCookie(reply, config);
@@ -67,11 +67,12 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     url: "/v1/session/password",
     summary: "Change your password: every session of yours ends, and this one is replaced by a new one",
     tags: ["session"],
+    permission: { none: "changes the caller's own password" },
+    sessionOnly: "an API token cannot change a password",
     body: PasswordChange,
     reply: SessionReply,
     secret: true,
-    handler: async ({ body, request, reply, principal }) => {
-      refuseTokens(principal, "an API token cannot change a password");
+    handler: async ({ body, request, reply }) => {
       const session = await auth.session(request);
       if (!session) throw new DomainError("UNAUTHENTICATED", "not signed in");
       const { sessionId, csrfToken } = await sessions.changePassword(session, body, request.ip);

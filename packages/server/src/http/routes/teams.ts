@@ -10,6 +10,7 @@ export function teamRoutes(router: Router, { teams }: Services): void {
     url: "/v1/teams",
     summary: "List the teams you reach (as a member, or through an organisation role)",
     tags: ["teams"],
+    permission: { none: "lists only the teams the caller's own grants reach" },
     query: PageQuery,
     reply: Team,
     list: "teams",
@@ -20,6 +21,8 @@ export function teamRoutes(router: Router, { teams }: Services): void {
     url: "/v1/teams",
     summary: "Create a team outside any organisation; you become its owner",
     tags: ["teams"],
+    permission: { none: "a team outside any organisation belongs to nobody yet: any signed-in person may start one" },
+    sessionOnly: "creating a team outside an organisation needs a signed-in person, not an API token",
     body: TeamCreate,
     reply: Team,
     handler: ({ principal, body }) => teams.create(principal, body),
@@ -32,7 +35,7 @@ export function teamRoutes(router: Router, { teams }: Services): void {
     permission: "team.read",
     params: TeamParams,
     reply: Team,
-    handler: ({ principal, params }) => teams.get(principal, params.teamId),
+    handler: ({ entity }) => teams.get(entity),
   });
   router.add({
     method: "PATCH",
@@ -43,16 +46,17 @@ export function teamRoutes(router: Router, { teams }: Services): void {
     params: TeamParams,
     body: TeamUpdate,
     reply: Team,
-    handler: ({ principal, params, body }) => teams.update(principal, params.teamId, body),
+    handler: ({ principal, entity, body }) => teams.update(principal, entity, body),
   });
   router.add({
     method: "DELETE",
     url: "/v1/teams/:teamId",
     summary: "Delete a team with its roles, members and projects",
     tags: ["teams"],
+    // team.delete on the team, or org.teams.delete through its organisation (access.ts authorizeTeamDeletion).
     permission: "team.delete",
     params: TeamParams,
     reply: Deleted,
-    handler: ({ principal, params }) => teams.remove(principal, params.teamId),
+    handler: ({ principal, entity }) => teams.remove(principal, entity),
   });
 }

@@ -211,7 +211,10 @@ describe.each(dialects())("token exchange (RFC 8693) on %s", (kind) => {
       "content-type": "application/x-www-form-urlencoded",
     });
     expect(twice.status).toBe(400);
-    expect(twice.body).toMatchObject({ error: "invalid_request", error_description: 'malformed form body: parameter "grant_type" repeated' });
+    expect(twice.body).toMatchObject({
+      error: "invalid_request",
+      error_description: 'malformed form body: parameter "grant_type" repeated',
+    });
     const json = await h.anon.request("POST", "/v1/oauth/token", { grant_type: EXCHANGE });
     expect(json.body).toMatchObject({ error: "invalid_request" });
     expect((await trade("a".repeat(20_000))).body).toMatchObject({

@@ -1,8 +1,9 @@
+import { refused } from "../../test-support/refusals.js";
 import { DomainError } from "@latchkey/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { events } from "../../test-support/audit.js";
 import { dialects } from "../../test-support/databases.js";
-import { startHarness, type Harness, type TestReply } from "../../test-support/harness.js";
+import { startHarness, type Harness } from "../../test-support/harness.js";
 
 // Issue #22, items 4 and 5: a revocation that lands while the verifier reads a token it has never seen must not
 // leave that read in its cache; and a deleted key's secret is refused as revoked, on the token's own audit feed.
@@ -10,13 +11,6 @@ import { startHarness, type Harness, type TestReply } from "../../test-support/h
 interface Created {
   apiToken: { id: string; keys: { id: string }[] };
   token: string;
-}
-
-/** Expects a 401 with exactly this code and the bearer challenge. */
-function refused(res: TestReply, code: string): void {
-  expect(res.status, res.raw).toBe(401);
-  expect(res.body.error?.code, res.raw).toBe(code);
-  expect(res.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
 }
 
 describe.each(dialects())("token revocation on %s", (kind) => {

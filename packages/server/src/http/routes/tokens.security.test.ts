@@ -1,3 +1,4 @@
+import { refused, forbidden } from "../../test-support/refusals.js";
 import { generateKeyPairSync, sign } from "node:crypto";
 import { DomainError } from "@latchkey/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -36,23 +37,6 @@ const parts = (jwt: string) => {
 };
 /** The same string with the character at `i` replaced by a different base64url character. */
 const flip = (s: string, i: number): string => `${s.slice(0, i)}${s[i] === "A" ? "B" : "A"}${s.slice(i + 1)}`;
-
-/** Expects a 401 with the code, the bearer challenge, and no trace of the token in the reply. */
-function refused(res: TestReply, code: string, token?: string): void {
-  expect(res.status, res.raw).toBe(401);
-  expect(res.body.error?.code).toBe(code);
-  expect(res.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
-  const signature = token?.split(".")[2];
-  if (signature) expect(res.raw.includes(signature), res.raw).toBe(false);
-}
-
-/** Expects a 403 that names the missing permission. */
-function forbidden(res: TestReply, permission: string): void {
-  expect(res.status, res.raw).toBe(403);
-  expect(res.body.error?.code).toBe("FORBIDDEN");
-  expect(res.body.error?.details).toMatchObject({ permission });
-  expect(res.raw).not.toMatch(/"token":/);
-}
 
 /** What `verifier.cached` did: a principal, nothing (slow path needed), or the error it threw. */
 function cachedOutcome(h: Harness, jwt: string): Principal | undefined | DomainError {

@@ -1,3 +1,4 @@
+import { refused } from "../../test-support/refusals.js";
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestClock } from "../../test-support/clock.js";
@@ -63,13 +64,6 @@ const decode = (jwt: string): { header: Record<string, unknown>; claims: Record<
   };
 };
 const tokensOf = (res: TestReply): Meta[] => (res.body.data as { apiTokens: Meta[] }).apiTokens;
-
-/** Expects a 401 with the code and the bearer challenge. */
-function refused(res: TestReply, code: string): void {
-  expect(res.status, res.raw).toBe(401);
-  expect(res.body.error?.code).toBe(code);
-  expect(res.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
-}
 
 /** The secret is nowhere in a reply: neither the whole JWT nor its signature. */
 function secretFree(res: TestReply, jwt: string): void {

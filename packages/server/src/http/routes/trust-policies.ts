@@ -3,7 +3,6 @@ import { z } from "zod";
 import type { Services } from "../../services/app-services.js";
 import type { Router } from "../route.js";
 import { Deleted, ENTITY_PREFIXES, OpaqueId } from "./params.js";
-import { entityId } from "../../access/access.js";
 
 /** Trust policies of teams and organisations: which foreign ID tokens the token exchange accepts (issue 19). */
 export function trustPolicyRoutes(router: Router, { trustPolicies }: Services): void {
@@ -11,8 +10,8 @@ export function trustPolicyRoutes(router: Router, { trustPolicies }: Services): 
     const Params = z.strictObject({ [key]: Slug.optional() });
     const PolicyParams = z.strictObject({ [key]: Slug.optional(), policyId: OpaqueId });
     const tags = ["trust policies"];
-    const read = `${type}.trustpolicies.read`;
-    const manage = `${type}.trustpolicies.manage`;
+    const read = `${type}.trustpolicies.read` as const;
+    const manage = `${type}.trustpolicies.manage` as const;
     const urls = (rest = "") => [`${prefix}/trust-policies${rest}`, `${implied("trust-policies")}${rest}`];
     const policyId = (params: Record<string, unknown>) => String(params["policyId"]);
 
@@ -26,8 +25,8 @@ export function trustPolicyRoutes(router: Router, { trustPolicies }: Services): 
       query: PageQuery,
       reply: TrustPolicy,
       list: "trustPolicies",
-      handler: ({ principal, params, query }) =>
-        trustPolicies.list(principal, type, entityId(params, key, principal), { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, entity, params, query }) =>
+        trustPolicies.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
     });
     router.add({
       method: "POST",
@@ -38,7 +37,7 @@ export function trustPolicyRoutes(router: Router, { trustPolicies }: Services): 
       params: Params,
       body: TrustPolicyCreate,
       reply: TrustPolicy,
-      handler: ({ principal, params, body }) => trustPolicies.create(principal, type, entityId(params, key, principal), body),
+      handler: ({ principal, entity, params, body }) => trustPolicies.create(principal, entity, body),
     });
     router.add({
       method: "GET",
@@ -48,7 +47,7 @@ export function trustPolicyRoutes(router: Router, { trustPolicies }: Services): 
       permission: read,
       params: PolicyParams,
       reply: TrustPolicy,
-      handler: ({ principal, params }) => trustPolicies.get(principal, type, entityId(params, key, principal), policyId(params)),
+      handler: ({ principal, entity, params }) => trustPolicies.get(principal, entity, policyId(params)),
     });
     router.add({
       method: "PATCH",
@@ -59,8 +58,7 @@ export function trustPolicyRoutes(router: Router, { trustPolicies }: Services): 
       params: PolicyParams,
       body: TrustPolicyUpdate,
       reply: TrustPolicy,
-      handler: ({ principal, params, body }) =>
-        trustPolicies.update(principal, type, entityId(params, key, principal), policyId(params), body),
+      handler: ({ principal, entity, params, body }) => trustPolicies.update(principal, entity, policyId(params), body),
     });
     router.add({
       method: "DELETE",
@@ -70,7 +68,7 @@ export function trustPolicyRoutes(router: Router, { trustPolicies }: Services): 
       permission: manage,
       params: PolicyParams,
       reply: Deleted,
-      handler: ({ principal, params }) => trustPolicies.remove(principal, type, entityId(params, key, principal), policyId(params)),
+      handler: ({ principal, entity, params }) => trustPolicies.remove(principal, entity, policyId(params)),
     });
   }
 }
