@@ -170,6 +170,7 @@ export function forwardAuthRoutes(app: FastifyInstance, router: Router, { checks
       "Forward auth for gateways (any method; also /v1/auth/forward/*): 200 with an empty body and x-latchkey-* identity headers, or 401/403/429",
     tags: ["auth"],
     auth: "credential",
+    declared: { none: "the gateway asks for permissions of the token's own team or organisation: token-checks.ts require" },
     query: z.object({ permission: z.union([z.string(), z.array(z.string())]).optional() }),
     reply: z.null(),
   });

@@ -111,6 +111,14 @@ export function oauthRoutes(app: FastifyInstance, router: Router, { checks, revo
     ["/v1/oauth/introspect", "RFC 7662 introspection (form token): {active, scope, client_id, ...} or {active: false}"],
     ["/v1/oauth/revoke", "RFC 7009 revocation (form token): a token ends itself, or a token manager ends it; always 200"],
   ] as const) {
-    router.document({ method: "POST", url, summary, tags: ["oauth"], auth: "credential", reply: z.object({}).passthrough() });
+    router.document({
+      method: "POST",
+      url,
+      summary,
+      tags: ["oauth"],
+      auth: "credential",
+      declared: { none: "the form names the token: token-reach.ts (introspection) or the token's own tokens.manage (revocation) decides" },
+      reply: z.object({}).passthrough(),
+    });
   }
 }
