@@ -48,6 +48,9 @@ const Env = z.object({
   LATCHKEY_MAIL_FROM: z.string().min(3).max(320).optional(),
 });
 
+/** The names of every variable the server reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(Env.shape);
+
 /** Everything the server needs to know about its surroundings, parsed once at start-up. */
 export interface Config {
   port: number;
@@ -111,9 +114,19 @@ function masterKeyFile(dataDir: string): Buffer {
   return key;
 }
 
+/**
+ * The environment without its empty variables: `LATCHKEY_X=` (as compose files and CI templates leave what they do
+ * not fill in) means unset, for every variable, so the default applies.
+ */
+function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && value !== "") set[name] = value;
+  return set;
+}
+
 /** Parses the environment (process.env by default) into a Config; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = Env.safeParse(env);
+  const parsed = Env.safeParse(withoutEmpty(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
