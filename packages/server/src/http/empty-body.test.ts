@@ -39,7 +39,7 @@ describe.each(dialects())("an empty JSON body is no body on %s", (kind) => {
     tokenId = created.apiToken.id;
     const signIn = await h.app.inject({ method: "POST", url: "/v1/session", payload: { email: OWNER_EMAIL, password: OWNER_PASSWORD } });
     const cookie = signIn.cookies.find((c) => c.name === "latchkey_session")?.value ?? "";
-    session = { cookie: `latchkey_session=${cookie}`, "x-csrf-token": (signIn.json() as { data: { csrfToken: string } }).data.csrfToken };
+    session = { cookie: `latchkey_session=${cookie}`, "x-csrf-token": signIn.json<{ data: { csrfToken: string } }>().data.csrfToken };
     await h.app.listen({ port: 0, host: "127.0.0.1" });
     port = (h.app.server.address() as AddressInfo).port;
   });
@@ -94,7 +94,7 @@ describe.each(dialects())("an empty JSON body is no body on %s", (kind) => {
     });
     expect(empty.status).toBe(400);
     expect(JSON.parse(empty.body)).toMatchObject({
-      error: { code: "VALIDATION_FAILED", details: { fields: { name: expect.any(String) } } },
+      error: { code: "VALIDATION_FAILED", details: { fields: { name: expect.any(String) as string } } },
     });
     const broken = await fetch(`http://127.0.0.1:${port}/v1/teams`, {
       method: "POST",
