@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import cookie from "@fastify/cookie";
 import websocket from "@fastify/websocket";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { createServices, type Services } from "./services/app-services.js";
 import { usesWriterThread } from "./audit/writer.js";
 import type { Config } from "./config.js";
@@ -9,6 +9,7 @@ import { createAuthenticator, type BearerAuthenticator } from "./http/authentica
 import { installAuditHooks } from "./audit/hooks.js";
 import { consoleRoutes } from "./http/console.js";
 import { installErrorHandling } from "./http/errors.js";
+import { installAccessLog } from "./http/access-log.js";
 import { DEFAULT_LISTENER_LIMITS, installJsonLimits, MAX_HEADER_BYTES, type ListenerLimits } from "./http/limits.js";
 import { createRouter, type RouteDoc } from "./http/route.js";
 import { memberRoutes } from "./http/routes/members.js";
@@ -79,6 +80,10 @@ export async function buildApp(
             redact: { paths: ["*.password", "*.token", "*.authorization", "*.cookie"], censor: "[redacted]" },
             ...(options.logStream ? { stream: options.logStream } : {}),
           },
+    // One access line per request instead of Fastify's two (http/access-log.ts), and no child logger made for every
+    // request: `request.log` is the server's logger, and the lines that need the request id carry it themselves.
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
     // Fastify's default requestTimeout of 0 turns Node's off: a client trickling its body would hold a socket forever.
     requestTimeout: limits.requestTimeoutMs,
@@ -102,6 +107,7 @@ export async function buildApp(
     void reply.header("x-request-id", request.id);
     done();
   });
+  installAccessLog(app);
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   installErrorHandling(app);

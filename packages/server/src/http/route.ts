@@ -89,6 +89,7 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, audit: A
   };
   /** An accepted credential takes its place in the audit log and its share of the rate limit. */
   const admit = (request: FastifyRequest, reply: FastifyReply, resource: ResourcePattern, principal: Principal): Principal => {
+    request.latchkeyTokenId = principal.tokenId;
     if (audit) admitTokenRequest(request, principal, audit, resource);
     const rate = limits.take(principal);
     if (rate) {
