@@ -10,6 +10,9 @@ import { installAuditHooks } from "./audit/hooks.js";
 import { consoleRoutes } from "./http/console.js";
 import { installErrorHandling } from "./http/errors.js";
 import { installAccessLog } from "./http/access-log.js";
+import { installMetricsHooks } from "./http/metrics-hooks.js";
+import { startMetricsServer } from "./http/metrics-server.js";
+import { createMetrics } from "./lib/metrics.js";
 import { DEFAULT_LISTENER_LIMITS, installJsonLimits, MAX_HEADER_BYTES, type ListenerLimits } from "./http/limits.js";
 import { createRouter, type RouteDoc } from "./http/route.js";
 import { memberRoutes } from "./http/routes/members.js";
@@ -61,14 +64,18 @@ export async function buildApp(
     /** Where e-mail goes instead of what the configuration says (tests read an outbox). */
     mailer?: Mailer;
   } = {},
-): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
+): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[]; metricsPort: number | null }> {
   // SQLite's checkpoints run off the event loop: on the audit writer thread's connection when there is one, else on a
   // thread of their own; on this connection only where neither can start (the test runner's TypeScript sources).
   const writerThread = usesWriterThread(config);
   const checkpointThread = usesCheckpointThread(config, writerThread);
   const db = await openDatabase(config.database, { checkpoints: !writerThread && !checkpointThread });
   const checkpointer = checkpointThread && config.database.kind === "sqlite" ? startCheckpointer(config.database.path) : null;
-  const feed = config.database.kind === "postgres" ? await createPostgresFeed(config.database.url) : createInProcessFeed();
+  const metrics = config.metricsPort === null ? null : createMetrics();
+  const feed =
+    config.database.kind === "postgres"
+      ? await createPostgresFeed(config.database.url, metrics ? { onLag: (ms) => metrics.feedLag(ms) } : {})
+      : createInProcessFeed();
   const limits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
   const app = Fastify({
     logger:
@@ -99,8 +106,13 @@ export async function buildApp(
     return503OnClosing: true,
   });
   const mailer = options.mailer ?? createMailer(config, (fields, text) => app.log.warn(fields, text));
-  const services = createServices(config, createStore(db, feed), mailer, options.now, (error) =>
-    app.log.error({ err: error }, "background write failed"),
+  const services = createServices(
+    config,
+    createStore(db, feed),
+    mailer,
+    options.now,
+    (error) => app.log.error({ err: error }, "background write failed"),
+    metrics,
   );
   await services.init();
   app.addHook("onRequest", (request, reply, done) => {
@@ -108,6 +120,7 @@ export async function buildApp(
     done();
   });
   installAccessLog(app);
+  if (metrics) installMetricsHooks(app, metrics);
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   installErrorHandling(app);
@@ -130,11 +143,17 @@ export async function buildApp(
   identityRoutes(app, router, services);
   metaRoutes(app, router, services);
   consoleRoutes(app, options.consoleDir);
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
+  if (metrics && config.metricsPort !== null) {
+    metrics.attach({ auditBufferDepth: () => services.audit.buffer.pending(), changeFeedConnected: () => feed.healthy() });
+    metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort);
+  }
   app.addHook("onClose", async () => {
+    await metricsServer?.close();
     await services.close();
     await feed.close();
     await checkpointer?.close();
     await db.close();
   });
-  return { app, services, routes: router.docs };
+  return { app, services, routes: router.docs, metricsPort: metricsServer?.port ?? null };
 }

@@ -46,6 +46,7 @@ const Env = z.object({
     .regex(/^smtps?:\/\/[^\s]+$/, "must be smtp://[user:password@]host[:port] or smtps://...")
     .optional(),
   LATCHKEY_MAIL_FROM: z.string().min(3).max(320).optional(),
+  LATCHKEY_METRICS_PORT: Port.optional(),
 });
 
 /** The names of every variable the server reads. */
@@ -90,6 +91,8 @@ export interface Config {
    * address (an IPv6 /64 counts as one), and how long a socket may stay silent before its `init`.
    */
   cliLoginLimits: { maxPending: number; maxPerAddress: number; initTimeoutMs: number };
+  /** Where Prometheus metrics are served (`GET /metrics`, on `host`), on a listener of their own; null: not served. */
+  metricsPort: number | null;
 }
 
 /** The ceiling when none is set: 100 times the default limit, and never below it. */
@@ -181,5 +184,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPerAddress: e.LATCHKEY_CLI_LOGIN_MAX_PER_ADDRESS,
       initTimeoutMs: e.LATCHKEY_CLI_LOGIN_INIT_SECONDS * 1000,
     },
+    metricsPort: e.LATCHKEY_METRICS_PORT ?? null,
   };
 }
