@@ -1,6 +1,5 @@
 import { DomainError } from "@latchkey/core";
 import type { FastifyRequest } from "fastify";
-import { grantsOfUser } from "../access/access.js";
 import type { Principal } from "../access/principal.js";
 import { requestContext } from "../access/request-context.js";
 import type { ActiveSession, SessionService } from "../services/sessions.js";
@@ -40,7 +39,7 @@ export function createAuthenticator(deps: { store: Store; sessions: SessionServi
       userId: session.user.id,
       email: session.user.email,
       tokenId: null,
-      grants: await grantsOfUser(store, session.user.id),
+      grants: await sessions.grantsOf(session.user.id),
       scope: null,
     };
   };

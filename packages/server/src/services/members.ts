@@ -55,6 +55,7 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
         await assertAssignable(tx, principal, entity, touched);
         await assertNotLastOwner(tx, entity, userId, roles.includes(OWNER_ROLE));
         await tx.members.setRoles(entity.type, entity.id, userId, [...new Set(roles)]);
+        await tx.publish({ t: "user", id: userId });
         const after = await memberOf(tx, entity, userId);
         await record(tx, principal, entity, "members.update", { type: "members", id: userId }, { before: member, after });
         await invitations.reconcile(tx, principal, entity, userId, false);
@@ -69,6 +70,7 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
         await assertAssignable(tx, principal, entity, member.roles);
         await assertNotLastOwner(tx, entity, userId, false);
         await tx.members.remove(entity.type, entity.id, userId);
+        await tx.publish({ t: "user", id: userId });
         await record(tx, principal, entity, "members.remove", { type: "members", id: userId }, { before: member });
         await invitations.reconcile(tx, principal, entity, userId, true);
         return { userId, deleted: true as const };
@@ -84,6 +86,7 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
         await assertAssignable(tx, principal, entity, [roleId]);
         const before = await memberOf(tx, entity, userId);
         await tx.members.addRole(entity.type, entity.id, userId, roleId);
+        await tx.publish({ t: "user", id: userId });
         const after = await memberOf(tx, entity, userId);
         await record(tx, principal, entity, "members.update", { type: "members", id: userId }, { before, after });
         return after;
@@ -100,6 +103,7 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
         await assertAssignable(tx, principal, entity, [roleId]);
         await assertNotLastOwner(tx, entity, userId, roleId !== OWNER_ROLE);
         await tx.members.removeRole(entity.type, entity.id, userId, roleId);
+        await tx.publish({ t: "user", id: userId });
         const after = await memberOf(tx, entity, userId);
         await record(tx, principal, entity, "members.update", { type: "members", id: userId }, { before: member, after });
         await invitations.reconcile(tx, principal, entity, userId, false);

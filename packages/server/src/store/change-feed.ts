@@ -11,6 +11,9 @@ export type ChangeEvent =
   | { t: "projects"; teamId: string }
   /** A pending CLI login was approved or denied (`id` is the hash of its session token). */
   | { t: "cli-login"; id: string }
+  /** A user's roles, memberships or sessions changed (a member removed, a role given, sign-out): their console
+   * sessions and grants kept in memory are read again. */
+  | { t: "user"; id: string }
   /** Drop every cache: sent after a reconnect, and for rare wide changes (a team or organisation deleted). */
   | { t: "resync" };
 
