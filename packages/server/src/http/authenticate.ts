@@ -25,7 +25,7 @@ function bearerToken(authorization: string): string {
 
 /** How a request proves who it is: a bearer token, or the console's session cookie with its CSRF header. */
 export function createAuthenticator(deps: { store: Store; sessions: SessionService; bearer: BearerAuthenticator }) {
-  const { store, sessions, bearer } = deps;
+  const { sessions, bearer } = deps;
 
   const fromSession = async (request: FastifyRequest, session: ActiveSession): Promise<Principal> => {
     if (UNSAFE.has(request.method)) {
