@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import cookie from "@fastify/cookie";
 import websocket from "@fastify/websocket";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
+import { pino } from "pino";
 import { createServices, type Services } from "./services/app-services.js";
 import { usesWriterThread } from "./audit/writer.js";
 import type { Config } from "./config.js";
@@ -77,6 +78,8 @@ export async function buildApp(
       ? await createPostgresFeed(config.database.url, metrics ? { onLag: (ms) => metrics.feedLag(ms) } : {})
       : createInProcessFeed();
   const limits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
+  // One destination for the server's log and its access lines (stdout, written synchronously as Fastify does).
+  const logDestination = options.logStream ?? pino.destination({ dest: 1, sync: true });
   const app = Fastify({
     logger:
       options.logger === false
@@ -85,7 +88,7 @@ export async function buildApp(
             level: config.logLevel,
             serializers,
             redact: { paths: ["*.password", "*.token", "*.authorization", "*.cookie"], censor: "[redacted]" },
-            ...(options.logStream ? { stream: options.logStream } : {}),
+            stream: logDestination,
           },
     // One access line per request instead of Fastify's two (http/access-log.ts), and no child logger made for every
     // request: `request.log` is the server's logger, and the lines that need the request id carry it themselves.
@@ -119,7 +122,7 @@ export async function buildApp(
     void reply.header("x-request-id", request.id);
     done();
   });
-  installAccessLog(app);
+  installAccessLog(app, options.logger === false ? null : pino({ level: config.logLevel }, logDestination));
   if (metrics) installMetricsHooks(app, metrics);
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
