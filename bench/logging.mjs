@@ -27,6 +27,8 @@ if (process.argv[2] === "--serve") {
     if (message === "cpu") {
       const u = process.cpuUsage();
       process.send?.({ cpuUs: u.user + u.system });
+    } else if (message === "line-cost") {
+      process.send?.({ usPerLine: await lineCost() });
     } else if (message === "stop") {
       for (const { fixture } of Object.values(fixtures)) await fixture.close();
       process.send?.({ stopped: true }, () => process.exit(0));
@@ -35,6 +37,29 @@ if (process.argv[2] === "--serve") {
   process.send?.(Object.fromEntries(Object.entries(fixtures).map(([k, f]) => [k, { address: f.address, token: f.fixture.token }])));
 } else {
   await main();
+}
+
+/**
+ * The access line alone, in the served process: the six fields written by a logger like http/access-log.ts's (pino,
+ * level info, no redaction) to this process's stdout (the pipe the benchmark drains), µs of CPU per line.
+ */
+async function lineCost() {
+  const { pino } = await import("pino");
+  const log = pino({ level: "info" }, pino.destination({ dest: 1, sync: true }));
+  const n = 20_000;
+  const write = () => {
+    if (log.isLevelEnabled("info")) {
+      log.info(
+        { reqId: "req_abcdefgh12", method: "GET", url: "/v1/projects", status: 200, ms: 1.2, tokenId: "tok_0123456789abcdefghij" },
+        "request",
+      );
+    }
+  };
+  for (let i = 0; i < n; i++) write();
+  const start = process.cpuUsage();
+  for (let i = 0; i < n; i++) write();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / n;
 }
 
 async function main() {
@@ -87,6 +112,9 @@ async function main() {
       );
     }
   }
+  const lineRounds = [];
+  for (let i = 0; i < rounds; i++) lineRounds.push(+(await ask("line-cost")).usPerLine.toFixed(2));
+  process.stdout.write(`  the access line alone, in the server process: ${lineRounds.join(", ")} µs CPU per line\n`);
   await ask("stop");
   const diff = (route) => runs[`info.${route}`].map((r, i) => +(r.cpuUsPerRequest - runs[`warn.${route}`][i].cpuUsPerRequest).toFixed(2));
   const mean = (key, f) => +(runs[key].reduce((n, r) => n + f(r), 0) / runs[key].length).toFixed(2);
@@ -108,5 +136,15 @@ async function main() {
     method: `two servers in one child process (levels info and warn), autocannon ${connections} connections, pipelining 1, ${rounds} rounds of ${seconds} s per route (odd rounds in reverse order) after 1 s warm-up per route; a round's value = the child's CPU time per request (process.cpuUsage) of GET /v1/projects at info minus at warn in that round; the child's stdout is piped to the benchmark and discarded`,
     details: { connections, secondsPerRun: seconds, healthzInfoMinusWarnUs: healthzDiff, perRoute },
   });
-  if (record.verdict === "fail" && process.argv.includes("--check")) process.exitCode = 1;
+  const alone = writeResult({
+    benchmark: "logging-access-line-alone",
+    label:
+      "logging as served: one access line alone (pino, level info, six fields, no redaction) written in the server process to its stdout pipe, µs of CPU per line",
+    unit: "µs",
+    rounds: lineRounds,
+    goal: { op: "<=", value: GOAL_US },
+    method: `in the child process that serves the benchmark above, between its HTTP rounds: ${rounds} rounds of 20,000 lines (after 20,000 warm-up) through a pino logger like http/access-log.ts's, to fd 1 (sync, as served), read and discarded by the benchmark; a round's value = process.cpuUsage / lines`,
+    details: { linesPerRound: 20_000 },
+  });
+  if ([record, alone].some((r) => r.verdict === "fail") && process.argv.includes("--check")) process.exitCode = 1;
 }
