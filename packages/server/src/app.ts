@@ -78,8 +78,11 @@ export async function buildApp(
       ? await createPostgresFeed(config.database.url, metrics ? { onLag: (ms) => metrics.feedLag(ms) } : {})
       : createInProcessFeed();
   const limits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
-  // One destination for the server's log and its access lines (stdout, written synchronously as Fastify does).
-  const logDestination = options.logStream ?? pino.destination({ dest: 1, sync: true });
+  // One destination for the server's log and its access lines: stdout, written asynchronously (lines that arrive
+  // while a write is under way go out together in the next one: fewer system calls under load), flushed on close.
+  // A kill -9 can lose the last lines of the log, never an audit event (the audit log is the durable record).
+  const stdout = options.logStream ? null : pino.destination({ dest: 1, sync: false });
+  const logDestination = options.logStream ?? stdout ?? process.stdout;
   const app = Fastify({
     logger:
       options.logger === false
@@ -152,6 +155,11 @@ export async function buildApp(
     metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort);
   }
   app.addHook("onClose", async () => {
+    try {
+      stdout?.flushSync();
+    } catch {
+      // best effort: a closed or broken stdout must not keep the server from closing
+    }
     await metricsServer?.close();
     await services.close();
     await feed.close();
