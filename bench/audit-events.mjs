@@ -101,7 +101,8 @@ export async function produce(buffer, make, n, deadline = Infinity) {
  * stored count and every feed's chain are checked. Returns { result, services, app } with the app still open.
  */
 export async function eventsRun({ dialect, databaseUrl, dataDir, events, rounds, timeCapSeconds }) {
-  const { app, services } = await openServer({ databaseUrl, dataDir });
+  // Events are produced directly, no HTTP served: the seeding requests' log lines would only clutter the report.
+  const { app, services } = await openServer({ databaseUrl, dataDir, logLevel: "warn" });
   const { verifyFeed } = await serverModule("audit/verify.js");
   const { auditOf } = await serverModule("audit/repository.js");
   const { audit, store } = services;

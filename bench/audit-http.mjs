@@ -8,7 +8,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
-import { openServer, seedFixture, serverModule, SERVER_NODE_FLAGS } from "./lib.mjs";
+import { drainLog, openServer, seedFixture, serverModule, SERVER_NODE_FLAGS } from "./lib.mjs";
 import { cpuNow, fmt } from "./timing.mjs";
 
 const ENTRY = fileURLToPath(new URL("./audit.mjs", import.meta.url));
@@ -69,8 +69,10 @@ function startChild(modes, profileDir) {
   const name = modes.join("+");
   const child = fork(ENTRY, ["--serve", ...modes], {
     execArgv: [...SERVER_NODE_FLAGS, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, name)}`] : [])],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    // The servers log as served; their stdout is read and discarded as a log collector would.
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
+  drainLog(child);
   const ready = new Promise((resolve, reject) => {
     child.once("message", resolve);
     child.once("exit", (code) => reject(new Error(`the "${name}" server process exited early (${code})`)));

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
-import { ensureBuilt, printHeader, QUICK, roundCount, SERVER_NODE_FLAGS, startFixture, writeResult } from "./lib.mjs";
+import { drainLog, ensureBuilt, printHeader, QUICK, roundCount, SERVER_NODE_FLAGS, startFixture, writeResult } from "./lib.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const { fetch } = globalThis; // Node >= 18
@@ -65,8 +65,10 @@ async function main() {
   const profileDir = profile ? mkdtempSync(join(os.tmpdir(), "latchkey-http-prof-")) : null;
   const child = fork(SELF, ["--serve"], {
     execArgv: [...SERVER_NODE_FLAGS, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    // The servers log as served; their stdout is read and discarded as a log collector would.
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
+  drainLog(child);
   const ready = await new Promise((resolve, reject) => {
     child.once("message", resolve);
     child.once("exit", (code) => reject(new Error(`server exited early (${code})`)));

@@ -39,8 +39,12 @@ async function ok(app, method, url, headers, payload) {
   return { data: JSON.parse(res.body).data, res };
 }
 
-/** A server on an empty store; `options` (e.g. `auditRequests: false`) go to buildApp. Call ensureBuilt() first. */
-export async function openServer({ databaseUrl, dataDir, ...options }) {
+/**
+ * A server on an empty store; `options` (e.g. `auditRequests: false`) go to buildApp. Call ensureBuilt() first.
+ * It logs as served (`npm start`'s default level, info, to stdout: one access line per request) unless `logLevel`
+ * says otherwise; a benchmark that serves HTTP drains its server process's stdout (drainLog).
+ */
+export async function openServer({ databaseUrl, dataDir, logLevel, ...options }) {
   const { buildApp } = await serverModule("app.js");
   const { loadConfig } = await serverModule("config.js");
   const config = loadConfig({
@@ -52,7 +56,7 @@ export async function openServer({ databaseUrl, dataDir, ...options }) {
     LATCHKEY_PUBLIC_URL: "http://latchkey.bench",
     LATCHKEY_BOOTSTRAP_EMAIL: OWNER_EMAIL,
     LATCHKEY_BOOTSTRAP_PASSWORD: OWNER_PASSWORD,
-    LATCHKEY_LOG_LEVEL: "silent",
+    ...(logLevel ? { LATCHKEY_LOG_LEVEL: logLevel } : {}),
     // Counted on every request as usual, but high enough that a benchmark's load is never refused with 429.
     LATCHKEY_RATE_LIMIT_PER_HOUR: "100000000",
     // The audit writer: LATCHKEY_AUDIT_THREAD=on|off|auto (default auto: the thread on PostgreSQL, and on SQLite with 4 or more cores).
@@ -60,7 +64,7 @@ export async function openServer({ databaseUrl, dataDir, ...options }) {
     // Whether a reply waits for its event's commit: LATCHKEY_AUDIT_DURABILITY=commit|buffered (default commit).
     ...(process.env.LATCHKEY_AUDIT_DURABILITY ? { LATCHKEY_AUDIT_DURABILITY: process.env.LATCHKEY_AUDIT_DURABILITY } : {}),
   });
-  const { app, services } = await buildApp(config, { logger: false, ...options });
+  const { app, services } = await buildApp(config, options);
   return { app, services, config };
 }
 
@@ -84,6 +88,7 @@ export async function seedFixture(app, services, { projects = 1 } = {}) {
  * { app, services, config, token, close }.
  */
 export async function startFixture({ projects = 1, build = true, server = {} } = {}) {
+  // `server.logLevel` sets the server's log level (default: as served, info).
   if (build) ensureBuilt();
   const dir = mkdtempSync(join(os.tmpdir(), "latchkey-bench-"));
   const { app, services, config } = await openServer({ databaseUrl: `sqlite:${join(dir, "latchkey.db")}`, dataDir: dir, ...server });
@@ -104,6 +109,19 @@ export async function startFixture({ projects = 1, build = true, server = {} } =
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * Reads a forked server's stdout (its log, as a log collector would) and throws it away, counting lines and bytes;
+ * fork it with `stdio: ["ignore", "pipe", "inherit", "ipc"]`.
+ */
+export function drainLog(child) {
+  const seen = { lines: 0, bytes: 0 };
+  child.stdout?.on("data", (chunk) => {
+    seen.bytes += chunk.length;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) seen.lines++;
+  });
+  return seen;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 /** What a record's `commit` says when the run predates records carrying one. */
 export const UNKNOWN_COMMIT = "unknown (recorded before records carried commits)";
 
-export const UNITS = ["ratio", "events/s", "ms"];
+export const UNITS = ["ratio", "events/s", "ms", "µs"];
 export const VERDICTS = ["pass", "fail", "no goal", "noise"];
 
 /** The median of a non-empty list of numbers (the mean of the middle two for an even count). */
@@ -86,6 +86,7 @@ const thousands = (n) => Math.round(n).toLocaleString("en-US");
 export function formatValue(unit, value) {
   if (unit === "ratio") return value.toFixed(3);
   if (unit === "ms") return `${+value.toFixed(2)} ms`;
+  if (unit === "µs") return `${+value.toFixed(1)} µs`;
   return `${thousands(value)}/s`;
 }
 

@@ -19,7 +19,8 @@ import { compare, consume, opsPerSec, printComparison } from "./timing.mjs";
 const IP = "127.0.0.1";
 const PERMISSION = "project.read";
 
-const fixture = await startFixture(); // builds core and server first when dist is missing or stale
+// No HTTP is served here (the verifier is called directly): the seeding requests' log lines would only clutter the report.
+const fixture = await startFixture({ server: { logLevel: "warn" } }); // builds core and server first when dist is missing or stale
 const { can } = await import("@latchkey/core"); // after the build: it resolves to packages/core/dist
 try {
   const { services, config, token } = fixture;

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import cookie from "@fastify/cookie";
 import websocket from "@fastify/websocket";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
+import { pino } from "pino";
 import { createServices, type Services } from "./services/app-services.js";
 import { usesWriterThread } from "./audit/writer.js";
 import type { Config } from "./config.js";
@@ -9,6 +10,10 @@ import { createAuthenticator, type BearerAuthenticator } from "./http/authentica
 import { installAuditHooks } from "./audit/hooks.js";
 import { consoleRoutes } from "./http/console.js";
 import { installErrorHandling } from "./http/errors.js";
+import { installAccessLog } from "./http/access-log.js";
+import { installMetricsHooks } from "./http/metrics-hooks.js";
+import { startMetricsServer } from "./http/metrics-server.js";
+import { createMetrics } from "./lib/metrics.js";
 import { DEFAULT_LISTENER_LIMITS, installJsonLimits, MAX_HEADER_BYTES, type ListenerLimits } from "./http/limits.js";
 import { createRouter, type RouteDoc } from "./http/route.js";
 import { memberRoutes } from "./http/routes/members.js";
@@ -70,15 +75,24 @@ export async function buildApp(
     /** Tests: check every JSON reply against its route's `reply` schema (http/reply-check.ts). */
     checkReplies?: boolean;
   } = {},
-): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[] }> {
+): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[]; metricsPort: number | null }> {
   // SQLite's checkpoints run off the event loop: on the audit writer thread's connection when there is one, else on a
   // thread of their own; on this connection only where neither can start (the test runner's TypeScript sources).
   const writerThread = usesWriterThread(config);
   const checkpointThread = usesCheckpointThread(config, writerThread);
   const db = await openDatabase(config.database, { checkpoints: !writerThread && !checkpointThread });
   const checkpointer = checkpointThread && config.database.kind === "sqlite" ? startCheckpointer(config.database.path) : null;
-  const feed = config.database.kind === "postgres" ? await createPostgresFeed(config.database.url) : createInProcessFeed();
+  const metrics = config.metricsPort === null ? null : createMetrics();
+  const feed =
+    config.database.kind === "postgres"
+      ? await createPostgresFeed(config.database.url, metrics ? { onLag: (ms) => metrics.feedLag(ms) } : {})
+      : createInProcessFeed();
   const limits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
+  // One destination for the server's log and its access lines: stdout, written asynchronously (lines that arrive
+  // while a write is under way go out together in the next one: fewer system calls under load), flushed on close.
+  // A kill -9 can lose the last lines of the log, never an audit event (the audit log is the durable record).
+  const stdout = options.logStream ? null : pino.destination({ dest: 1, sync: false });
+  const logDestination = options.logStream ?? stdout ?? process.stdout;
   const app = Fastify({
     logger:
       options.logger === false
@@ -87,8 +101,12 @@ export async function buildApp(
             level: config.logLevel,
             serializers,
             redact: { paths: ["*.password", "*.token", "*.authorization", "*.cookie"], censor: "[redacted]" },
-            ...(options.logStream ? { stream: options.logStream } : {}),
+            stream: logDestination,
           },
+    // One access line per request instead of Fastify's two (http/access-log.ts), and no child logger made for every
+    // request: `request.log` is the server's logger, and the lines that need the request id carry it themselves.
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
     // Fastify's default requestTimeout of 0 turns Node's off: a client trickling its body would hold a socket forever.
     requestTimeout: limits.requestTimeoutMs,
@@ -105,14 +123,21 @@ export async function buildApp(
     return503OnClosing: true,
   });
   const mailer = options.mailer ?? createMailer(config, (fields, text) => app.log.warn(fields, text));
-  const services = createServices(config, createStore(db, feed), mailer, options.now, (error) =>
-    app.log.error({ err: error }, "background write failed"),
+  const services = createServices(
+    config,
+    createStore(db, feed),
+    mailer,
+    options.now,
+    (error) => app.log.error({ err: error }, "background write failed"),
+    metrics,
   );
   await services.init();
   app.addHook("onRequest", (request, reply, done) => {
     void reply.header("x-request-id", request.id);
     done();
   });
+  installAccessLog(app, options.logger === false ? null : pino({ level: config.logLevel }, logDestination));
+  if (metrics) installMetricsHooks(app, metrics);
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   installErrorHandling(app);
@@ -156,11 +181,22 @@ export async function buildApp(
   oauthRoutes(app, router, services);
   metaRoutes(app, router, services);
   consoleRoutes(app, options.consoleDir);
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
+  if (metrics && config.metricsPort !== null) {
+    metrics.attach({ auditBufferDepth: () => services.audit.buffer.pending(), changeFeedConnected: () => feed.healthy() });
+    metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort);
+  }
   app.addHook("onClose", async () => {
+    try {
+      stdout?.flushSync();
+    } catch {
+      // best effort: a closed or broken stdout must not keep the server from closing
+    }
+    await metricsServer?.close();
     await services.close();
     await feed.close();
     await checkpointer?.close();
     await db.close();
   });
-  return { app, services, routes: router.docs };
+  return { app, services, routes: router.docs, metricsPort: metricsServer?.port ?? null };
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.js";
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from "./config.js";
 
 const KEY = randomBytes(32).toString("base64");
 const dirs: string[] = [];
@@ -187,18 +187,53 @@ describe("loadConfig values", () => {
   });
 });
 
+// A deliberate design change (issue #17): an empty variable used to be refused as an invalid value ("" was among the
+// bad values below); it now means unset, for every variable, because compose files and CI templates leave the
+// variables they do not fill in set but empty (`LATCHKEY_BOOTSTRAP_EMAIL=`).
+describe("loadConfig reads an empty variable as unset", () => {
+  it("starts with every variable set but empty, exactly as with none of them set", () => {
+    const dataDir = tempDir();
+    const empty: Record<string, string> = {
+      LATCHKEY_DATA_DIR: dataDir,
+      LATCHKEY_BOOTSTRAP_EMAIL: "",
+      LATCHKEY_BOOTSTRAP_PASSWORD: "",
+    };
+    for (const name of CONFIG_VARIABLES) empty[name] ??= "";
+    expect(CONFIG_VARIABLES.length).toBeGreaterThan(20);
+    const fromEmpty = loadConfig(empty);
+    const fromUnset = loadConfig({ LATCHKEY_DATA_DIR: dataDir });
+    expect(fromEmpty).toEqual(fromUnset);
+    expect(fromEmpty.bootstrap).toBeNull();
+    expect(fromEmpty.port).toBe(8080);
+  });
+
+  it("an empty LATCHKEY_DATA_DIR is the default ./data", () => {
+    expect(loadConfig({ LATCHKEY_DATA_DIR: "", LATCHKEY_MASTER_KEY: KEY }).dataDir).toBe(resolve("./data"));
+  });
+
+  it("a compose file's LATCHKEY_BOOTSTRAP_EMAIL= beside a set password still names the missing half", () => {
+    const message = configError({
+      LATCHKEY_DATA_DIR: tempDir(),
+      LATCHKEY_MASTER_KEY: KEY,
+      LATCHKEY_BOOTSTRAP_EMAIL: "",
+      LATCHKEY_BOOTSTRAP_PASSWORD: "a long enough password",
+    }).message;
+    expect(message).toContain("must be set together");
+  });
+});
+
 describe("loadConfig refuses bad values, naming the variable", () => {
   const base = (): Record<string, string> => ({ LATCHKEY_DATA_DIR: tempDir(), LATCHKEY_MASTER_KEY: KEY });
 
-  it.each(["abc", "70000", "-1", "80.5", "8080x", ""])("LATCHKEY_PORT=%j", (port) => {
+  it.each(["abc", "70000", "-1", "80.5", "8080x", " "])("LATCHKEY_PORT=%j", (port) => {
     expect(configError({ ...base(), LATCHKEY_PORT: port }).message).toContain("LATCHKEY_PORT");
   });
 
-  it.each(["not a url", "ftp://files.example.com", "keys.example.com", "javascript:alert(1)", ""])("LATCHKEY_PUBLIC_URL=%j", (url) => {
+  it.each(["not a url", "ftp://files.example.com", "keys.example.com", "javascript:alert(1)"])("LATCHKEY_PUBLIC_URL=%j", (url) => {
     expect(configError({ ...base(), LATCHKEY_PUBLIC_URL: url }).message).toContain("LATCHKEY_PUBLIC_URL");
   });
 
-  it.each(["mysql://db/latchkey", "sqlite:", "postgres://", "/var/lib/latchkey.db", "http://db:5432/x", ""])(
+  it.each(["mysql://db/latchkey", "sqlite:", "postgres://", "/var/lib/latchkey.db", "http://db:5432/x"])(
     "LATCHKEY_DATABASE_URL=%j",
     (url) => {
       expect(configError({ ...base(), LATCHKEY_DATABASE_URL: url }).message).toContain("LATCHKEY_DATABASE_URL");
@@ -229,7 +264,7 @@ describe("loadConfig refuses bad values, naming the variable", () => {
     expect(existsSync(join(dataDir, "master.key"))).toBe(false);
   });
 
-  it.each([randomBytes(16).toString("base64"), randomBytes(33).toString("base64"), "", "not base64 at all"])(
+  it.each([randomBytes(16).toString("base64"), randomBytes(33).toString("base64"), "not base64 at all"])(
     "LATCHKEY_MASTER_KEY=%j",
     (key) => {
       expect(configError({ LATCHKEY_DATA_DIR: tempDir(), LATCHKEY_MASTER_KEY: key }).message).toContain("LATCHKEY_MASTER_KEY");
@@ -238,8 +273,6 @@ describe("loadConfig refuses bad values, naming the variable", () => {
 
   it.each([
     ["LATCHKEY_LOG_LEVEL", "verbose"],
-    ["LATCHKEY_HOST", ""],
-    ["LATCHKEY_DATA_DIR", ""],
     ["LATCHKEY_SESSION_IDLE_MINUTES", "0"],
     ["LATCHKEY_CLI_LOGIN_MINUTES", "0"],
     ["LATCHKEY_CLI_LOGIN_MINUTES", "61"],

@@ -49,7 +49,11 @@ const Env = z.object({
     .optional(),
   LATCHKEY_MAIL_FROM: z.string().min(3).max(320).optional(),
   LATCHKEY_TRUSTED_PROXIES: z.string().max(4096).optional(),
+  LATCHKEY_METRICS_PORT: Port.optional(),
 });
+
+/** The names of every variable the server reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(Env.shape);
 
 /** Everything the server needs to know about its surroundings, parsed once at start-up. */
 export interface Config {
@@ -98,6 +102,8 @@ export interface Config {
    * them counts against its client's address (last-used IP, per-address failure limit), not the proxy's own.
    */
   trustedProxies: string[];
+  /** Where Prometheus metrics are served (`GET /metrics`, on `host`), on a listener of their own; null: not served. */
+  metricsPort: number | null;
 }
 
 /** The ceiling when none is set: 100 times the default limit, and never below it. */
@@ -138,9 +144,19 @@ function parseCidrs(value: string | undefined): string[] {
   });
 }
 
+/**
+ * The environment without its empty variables: `LATCHKEY_X=` (as compose files and CI templates leave what they do
+ * not fill in) means unset, for every variable, so the default applies.
+ */
+function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && value !== "") set[name] = value;
+  return set;
+}
+
 /** Parses the environment (process.env by default) into a Config; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = Env.safeParse(env);
+  const parsed = Env.safeParse(withoutEmpty(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
@@ -197,5 +213,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       initTimeoutMs: e.LATCHKEY_CLI_LOGIN_INIT_SECONDS * 1000,
     },
     trustedProxies: parseCidrs(e.LATCHKEY_TRUSTED_PROXIES),
+    metricsPort: e.LATCHKEY_METRICS_PORT ?? null,
   };
 }

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     process.stderr.write(`latchkey: unknown command '${command}' (commands: rotate-signing-key, backup <file>; none starts the server)\n`);
     process.exit(2);
   }
-  const { app, services } = await buildApp(config);
+  const { app, services, metricsPort } = await buildApp(config);
   const first = await services.accounts.bootstrap();
   await app.listen({ port: config.port, host: config.host });
   const where = config.database.kind === "sqlite" ? `SQLite at ${config.database.path}` : "PostgreSQL";
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     process.stdout.write(`No account exists yet. Create the first one within this run, once, at:\n  ${first.setupUrl}\n`);
   }
   process.stdout.write(`API reference: ${config.publicUrl}/docs\n`);
+  if (metricsPort !== null) process.stdout.write(`Prometheus metrics: http://${config.host}:${metricsPort}/metrics\n`);
   const stop = (signal: string) => {
     app.log.info({ signal }, "shutting down");
     // In-flight requests finish (each reply still waits for its audit event), then the buffer is flushed (onClose).

@@ -163,12 +163,56 @@ export const SetupCreate = z.strictObject({
 /** `POST .../roles/{roleId}/members`. */
 export const RoleMemberAdd = z.strictObject({ userId: z.string().min(1).max(64) });
 
-/** A project: the resource Latchkey protects as an example and for tests. */
-export const Project = z.object({ id: Slug, name: z.string(), description: z.string(), createdAt: IsoTime });
-/** `POST .../projects`. */
-export const ProjectCreate = z.strictObject({ id: Slug.optional(), name: Name, description: Description.default("") });
-/** `PATCH .../projects/{projectId}`. */
-export const ProjectUpdate = z.strictObject({ name: Name.optional(), description: Description.optional() });
+/**
+ * A project: the resource Latchkey protects as an example and for tests. `region`, `color` and `clusterId` are the
+ * fields Northflank documents for a project (https://northflank.com/docs/v1/api/projects/create-project), so that
+ * its clients can create one here; null when not given.
+ */
+export const Project = z.object({
+  id: Slug,
+  name: z.string(),
+  description: z.string(),
+  region: z.string().nullable(),
+  color: z.string().nullable(),
+  clusterId: z.string().nullable(),
+  createdAt: IsoTime,
+});
+/** Northflank's region ids (`europe-west`, `us-central`): a slug. */
+export const ProjectRegion = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be a region id such as europe-west");
+/** A colour as Northflank documents it: `#EF233C` or `#F00`. */
+export const ProjectColor = z.string().regex(/^#([a-fA-F0-9]{6}|[a-fA-F0-9]{3})$/, "must be a colour such as #EF233C");
+/** A Northflank BYOC cluster id, with Northflank's documented length and pattern. */
+export const ProjectClusterId = z
+  .string()
+  .min(3)
+  .max(20)
+  .regex(/^[a-z]-?[a-z0-9]+(-[a-z0-9]+)*$/, "must be a cluster id");
+/**
+ * Northflank's advanced project networking (ingress from other projects, a Tailscale sidecar with its OAuth client
+ * secret, host aliases): accepted because Northflank documents it, never stored or shown, since Latchkey has nothing
+ * to show it on and it may carry secrets.
+ */
+export const ProjectNetworking = z.looseObject({});
+/** `POST .../projects`: Latchkey's fields and the ones Northflank documents; any other field is refused. */
+export const ProjectCreate = z.strictObject({
+  id: Slug.optional(),
+  name: Name,
+  description: Description.default(""),
+  region: ProjectRegion.optional(),
+  color: ProjectColor.optional(),
+  clusterId: ProjectClusterId.optional(),
+  networking: ProjectNetworking.optional(),
+});
+/** `PATCH .../projects/{projectId}`: as Northflank's update, the colour and networking too (null clears the colour). */
+export const ProjectUpdate = z.strictObject({
+  name: Name.optional(),
+  description: Description.optional(),
+  color: ProjectColor.nullable().optional(),
+  networking: ProjectNetworking.optional(),
+});
 
 /** `GET /v1/permissions` entries. */
 export const PermissionInfo = z.object({

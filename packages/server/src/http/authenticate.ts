@@ -56,7 +56,7 @@ export function createAuthenticator(deps: {
       userId: session.user.id,
       email: session.user.email,
       tokenId: null,
-      grants: await grantsOfUser(store, session.user.id),
+      grants: await sessions.grantsOf(session.user.id),
       scope: null,
     };
   };
@@ -95,6 +95,7 @@ export function createAuthenticator(deps: {
     found: Principal,
     next: Authenticated<T>,
   ): T => {
+    request.latchkeyTokenId = found.tokenId;
     if (audit) admitTokenRequest(request, found, audit, resource);
     const rate = limits.take(found);
     if (rate) {

@@ -48,7 +48,7 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, error: D
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const { domain, unexpected } = toDomainError(error);
-    if (unexpected) request.log.error({ err: error }, "unhandled error");
+    if (unexpected) request.log.error({ err: error, reqId: request.id }, "unhandled error");
     return sendError(reply, request, domain);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -43,12 +43,18 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * JSON bodies go through Fastify's own parser (prototype poisoning refused) after two cheap checks: the bytes are
- * UTF-8 (not silently patched with U+FFFD), and the nesting is bounded.
+ * UTF-8 (not silently patched with U+FFFD), and the nesting is bounded. An empty body is no body.
  */
 export function installJsonLimits(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, bytes, done) => {
+    // No bytes is no body: many API clients and generated SDKs send `content-type: application/json` on a DELETE or
+    // a POST that carries nothing. The route's schema then judges the absent body as it would an omitted one.
+    if ((bytes as Buffer).length === 0) {
+      done(null, undefined);
+      return;
+    }
     let body: string;
     try {
       body = utf8.decode(bytes as Buffer);

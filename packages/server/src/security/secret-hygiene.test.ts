@@ -223,7 +223,8 @@ describe.each(dialects())("secret hygiene on %s", (kind) => {
   });
 
   it("the logs hold none, though they were written at trace level and logged every request", () => {
-    expect(log.length).toBeGreaterThan(50);
+    // One access line per request since issue 17 (Fastify's two per request are off): about half the lines of before.
+    expect(log.length).toBeGreaterThan(25);
     expect(log.some((l) => l.includes("/v1/projects"))).toBe(true);
     expect(log.flatMap((l, i) => leaks(secrets, l, `log line ${i}: ${l.slice(0, 120)}`))).toEqual([]);
   });

@@ -1,6 +1,8 @@
 import { createClock } from "../lib/clock.js";
 import { createAuditBuffer } from "../audit/buffer.js";
 import { createAuditWriter } from "../audit/writer.js";
+import { measuredWriter } from "../audit/measured-writer.js";
+import type { Metrics } from "../lib/metrics.js";
 import type { Config } from "../config.js";
 import { createAuditService } from "../audit/service.js";
 import { createAuditReadGate } from "../audit/reads.js";
@@ -39,10 +41,13 @@ export function createServices(
   mailer: Mailer,
   clock?: () => Date,
   onError: (error: unknown) => void = () => undefined,
+  /** Prometheus metrics, when LATCHKEY_METRICS_PORT serves them: the audit writer's groups and commit times. */
+  metrics: Metrics | null = null,
 ) {
   const time = createClock(clock);
   const { now, ms: nowMs } = time;
-  const buffer = createAuditBuffer({ writer: createAuditWriter(config, store), max: config.audit.bufferMax, onError });
+  const writer = createAuditWriter(config, store);
+  const buffer = createAuditBuffer({ writer: metrics ? measuredWriter(writer, metrics) : writer, max: config.audit.bufferMax, onError });
   const auditReads = createAuditReadGate({ store, nowMs, onError });
   const audit = createAuditService({ store, config, buffer, gate: auditReads, now, nowMs });
   const deps = { store, config, now, record: audit.change };

@@ -42,6 +42,8 @@ export async function seedEntity(tx: Repositories, entityType: EntityType, entit
   }
   await tx.members.add(entityType, entityId, ownerId, at);
   await tx.members.setRoles(entityType, entityId, ownerId, [OWNER_ROLE]);
+  // The owner's console sessions see the new team or organisation on their next request, on every process.
+  await tx.publish({ t: "user", id: ownerId });
 }
 
 /** Removes everything a team or organisation holds besides its own row; its tokens are revoked on every process. */

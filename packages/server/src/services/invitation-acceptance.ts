@@ -56,6 +56,7 @@ export function createInvitationAcceptance(deps: {
     const live = (await tx.roles.byIds(row.entity_type, row.entity_id, roles)).map((r) => r.id);
     await tx.members.add(row.entity_type, row.entity_id, member.id, now().toISOString());
     await tx.members.setRoles(row.entity_type, row.entity_id, member.id, live);
+    await tx.publish({ t: "user", id: member.id });
     const joiner = { kind: "session" as const, userId: member.id, email: member.email, tokenId: null, grants: [], scope: null };
     const entity = { type: row.entity_type, id: row.entity_id };
     await record(tx, {

@@ -35,6 +35,8 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
   const lock = (tx: Repositories, entity: Entity) => tx.lockEntity(entity.type, entity.id);
   /** The member after losing roles, recorded; they stop standing behind invitations they could no longer send. */
   const rolesChanged = async (tx: Repositories, principal: Principal, entity: Entity, userId: string, before: Member) => {
+    // Sessions of this person hold their grants in memory (session-cache.ts): every process drops them.
+    await tx.publish({ t: "user", id: userId });
     const after = await memberOf(tx, entity, userId);
     await record(tx, { principal, entity, event: "members.update", resource: { type: "members", id: userId }, change: { before, after } });
     await invitations.reconcile(tx, principal, entity, userId, false);
@@ -68,6 +70,7 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
         await assertAssignable(tx, principal, entity, member.roles);
         await assertNotLastOwner(tx, entity, userId, false);
         await tx.members.remove(entity.type, entity.id, userId);
+        await tx.publish({ t: "user", id: userId });
         await record(tx, {
           principal,
           entity,
@@ -89,6 +92,7 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
         await assertAssignable(tx, principal, entity, [roleId]);
         const before = await memberOf(tx, entity, userId);
         await tx.members.addRole(entity.type, entity.id, userId, roleId);
+        await tx.publish({ t: "user", id: userId });
         const after = await memberOf(tx, entity, userId);
         await record(tx, {
           principal,

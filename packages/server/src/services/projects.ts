@@ -8,9 +8,27 @@ import type { Recorder } from "../audit/service.js";
 import type { Principal } from "../access/principal.js";
 import { createProjectLists } from "./project-lists.js";
 
+/** What a project is created from (Northflank's fields optional). */
+export interface ProjectInput {
+  id?: string | undefined;
+  name: string;
+  description: string;
+  region?: string | undefined;
+  color?: string | undefined;
+  clusterId?: string | undefined;
+}
+
 /** A project as the API shows it. */
-function toProject(row: ProjectRow) {
-  return { id: row.id, name: row.name, description: row.description, createdAt: row.created_at };
+export function toProject(row: ProjectRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    region: row.region,
+    color: row.color,
+    clusterId: row.cluster_id,
+    createdAt: row.created_at,
+  };
 }
 
 /** Projects: the resource a team's roles protect, guarded by projectScope permissions and project restrictions. */
@@ -45,10 +63,21 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
       return toProject(await find(team.id, projectId));
     },
 
-    async create(principal: Principal, team: Entity, input: { id?: string | undefined; name: string; description: string }) {
+    /** Northflank's `networking` is accepted by the schema and dropped here: it is neither stored nor shown. */
+    async create(principal: Principal, team: Entity, input: ProjectInput) {
       const id = idFrom(input.id, input.name);
       const at = now().toISOString();
-      const row: ProjectRow = { team_id: team.id, id, name: input.name, description: input.description, created_at: at, updated_at: at };
+      const row: ProjectRow = {
+        team_id: team.id,
+        id,
+        name: input.name,
+        description: input.description,
+        region: input.region ?? null,
+        color: input.color ?? null,
+        cluster_id: input.clusterId ?? null,
+        created_at: at,
+        updated_at: at,
+      };
       await store.transaction(async (tx) => {
         await tx.projects.insert(row);
         await changed(tx, team.id);
@@ -67,7 +96,7 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
       principal: Principal,
       team: Entity,
       projectId: string,
-      patch: { name?: string | undefined; description?: string | undefined },
+      patch: { name?: string | undefined; description?: string | undefined; color?: string | null | undefined },
     ) {
       return store.transaction(async (tx) => {
         const row = await tx.projects.byId(team.id, projectId);
@@ -75,6 +104,7 @@ export function createProjectService(deps: { store: Store; now: () => Date; reco
         const changes = {
           ...(patch.name === undefined ? {} : { name: patch.name }),
           ...(patch.description === undefined ? {} : { description: patch.description }),
+          ...(patch.color === undefined ? {} : { color: patch.color }),
           updated_at: now().toISOString(),
         };
         await tx.projects.update(team.id, projectId, changes);

@@ -5,6 +5,9 @@ import type { Store } from "../store/store.js";
 import { DUMMY_PASSWORD_HASH, hashPassword, randomSecret, safeEqual, sha256, verifyPassword } from "../lib/secrets.js";
 import type { Throttle } from "./throttle.js";
 import { toUser, type User } from "./users.js";
+import { grantsOfUser } from "../access/access.js";
+import type { Grant } from "@latchkey/core";
+import { createSessionCache } from "./session-cache.js";
 
 /** A signed-in console session as the HTTP layer sees it. */
 export interface ActiveSession {
@@ -20,6 +23,9 @@ export function createSessionService(deps: { store: Store; config: Config; throt
   // (GET /v1/session) instead of keeping it in the browser's storage, and the store still keeps only its hash.
   const csrfKey = Buffer.from(hkdfSync("sha256", config.masterKey, "", "latchkey session csrf", 32));
   const csrfFor = (sessionId: string): string => createHmac("sha256", csrfKey).update(sessionId).digest("base64url");
+  const cache = createSessionCache(store);
+  /** A change to the user's sessions, on every process's cache once it commits. */
+  const userChanged = (userId: string) => ({ t: "user" as const, id: userId });
 
   return {
     /** Checks e-mail and password; on success a new session (new id: sessions are never reused across sign-ins). */
@@ -48,22 +54,56 @@ export function createSessionService(deps: { store: Store; config: Config; throt
       return { sessionId, csrfToken };
     },
 
-    /** The live session for a cookie value, or null when it is unknown, idle too long or past its absolute end. */
+    /**
+     * The live session for a cookie value, or null when it is unknown, idle too long or past its absolute end. From
+     * memory when this process knows it (session-cache.ts); a session that looks ended there is read again, since
+     * another process may have seen it more recently.
+     */
     async resolve(sessionId: string): Promise<ActiveSession | null> {
       const idHash = sha256(sessionId);
+      const t = now().getTime();
+      const known = cache.session(idHash);
+      if (known && known.expiresAtMs > t && known.lastSeenAtMs + config.session.idleMs > t) {
+        // Refresh the idle clock at most once a minute, not on every request.
+        if (t - known.lastSeenAtMs > 60_000) {
+          await store.sessions.touch(idHash, new Date(t).toISOString());
+          known.lastSeenAtMs = t;
+        }
+        return { idHash, user: known.user, csrfHash: known.csrfHash };
+      }
+      if (known) cache.forgetSession(idHash);
+      const since = cache.generation();
       const row = await store.sessions.byIdHash(idHash);
       if (!row) return null;
-      const t = now().getTime();
       if (Date.parse(row.expires_at) <= t || Date.parse(row.last_seen_at) + config.session.idleMs <= t) {
         await store.sessions.remove(idHash);
         return null;
       }
       const user = await store.users.byId(row.user_id);
       if (!user) return null;
-      // Refresh the idle clock at most once a minute, not on every request.
-      if (t - Date.parse(row.last_seen_at) > 60_000) await store.sessions.touch(idHash, now().toISOString());
-      return { idHash, user: toUser(user), csrfHash: row.csrf_hash };
+      let lastSeenAtMs = Date.parse(row.last_seen_at);
+      if (t - lastSeenAtMs > 60_000) {
+        await store.sessions.touch(idHash, now().toISOString());
+        lastSeenAtMs = t;
+      }
+      const session = { idHash, user: toUser(user), csrfHash: row.csrf_hash };
+      cache.keepSession({ ...session, expiresAtMs: Date.parse(row.expires_at), lastSeenAtMs }, since);
+      return session;
     },
+
+    /** The grants of a signed-in user: from memory when known, kept true by the change feed. */
+    async grantsOf(userId: string): Promise<Grant[]> {
+      const known = cache.grants(userId);
+      if (known) return known;
+      const since = cache.generation();
+      const grants = await grantsOfUser(store, userId);
+      cache.keepGrants(userId, grants, since);
+      return grants;
+    },
+
+    /** How much is kept in memory (tests). */
+    cached: () => cache.size(),
+    close: () => cache.close(),
 
     /**
      * Changes the signed-in person's password once they prove the current one. Every session of theirs ends (a thief
@@ -85,6 +125,7 @@ export function createSessionService(deps: { store: Store; config: Config; throt
       await store.transaction(async (tx) => {
         await tx.users.setPassword(user.id, passwordHash, now().toISOString());
         await tx.sessions.removeForUser(user.id);
+        await tx.publish(userChanged(user.id));
       });
       return this.start(user.id);
     },
@@ -104,7 +145,12 @@ export function createSessionService(deps: { store: Store; config: Config; throt
       return header !== undefined && header.length <= 256 && safeEqual(sha256(header), session.csrfHash);
     },
 
-    signOut: (session: ActiveSession) => store.sessions.remove(session.idHash),
+    async signOut(session: ActiveSession): Promise<void> {
+      await store.transaction(async (tx) => {
+        await tx.sessions.remove(session.idHash);
+        await tx.publish(userChanged(session.user.id));
+      });
+    },
   };
 }
 

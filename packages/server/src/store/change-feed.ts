@@ -11,6 +11,9 @@ export type ChangeEvent =
   | { t: "projects"; teamId: string }
   /** A pending CLI login was approved or denied (`id` is the hash of its session token). */
   | { t: "cli-login"; id: string }
+  /** A user's roles, memberships or sessions changed (a member removed, a role given, sign-out): their console
+   * sessions and grants kept in memory are read again. */
+  | { t: "user"; id: string }
   /** Drop every cache: sent after a reconnect, and for rare wide changes (a team or organisation deleted). */
   | { t: "resync" };
 
@@ -64,7 +67,11 @@ function parseEvent(payload: string | undefined): ChangeEvent {
 }
 
 /** The PostgreSQL feed: LISTEN on a dedicated connection, resync after every reconnect. */
-export async function createPostgresFeed(url: string, options: { onStateChange?: (healthy: boolean) => void } = {}): Promise<ChangeFeed> {
+export async function createPostgresFeed(
+  url: string,
+  /** `onLag`: milliseconds from an event's NOTIFY (its `at`) to its delivery here, for the metrics. */
+  options: { onStateChange?: (healthy: boolean) => void; onLag?: (ms: number) => void } = {},
+): Promise<ChangeFeed> {
   const local = createLocalFeed();
   let client: pg.Client | null = null;
   let healthy = false;
@@ -94,7 +101,11 @@ export async function createPostgresFeed(url: string, options: { onStateChange?:
     c.on("error", lost);
     c.on("end", lost);
     c.on("notification", (n) => {
-      if (n.channel === CHANNEL) local.emit(parseEvent(n.payload));
+      if (n.channel !== CHANNEL) return;
+      const event = parseEvent(n.payload);
+      const at = (event as { at?: unknown }).at;
+      if (options.onLag && typeof at === "number") options.onLag(Date.now() - at);
+      local.emit(event);
     });
     try {
       await c.connect();

@@ -11,6 +11,7 @@ import * as invitations from "./migrations/009-invitations.js";
 import * as ratelimitPermission from "./migrations/010-ratelimit-permission.js";
 import * as apis from "./migrations/011-apis.js";
 import * as federation from "./migrations/013-federation.js";
+import * as projectFields from "./migrations/016-project-fields.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "010-ratelimit-permission": ratelimitPermission,
   "011-apis": apis,
   "013-federation": federation,
+  "016-project-fields": projectFields,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

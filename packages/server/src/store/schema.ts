@@ -77,6 +77,10 @@ export interface ProjectsTable {
   id: string;
   name: string;
   description: string;
+  /** Northflank's project fields (migration 016): null when not given. */
+  region: string | null;
+  color: string | null;
+  cluster_id: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -74,6 +74,9 @@ export interface Store extends Repositories {
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
 }
 
+/** A change event as NOTIFY carries it, with the time it was sent (`at`, ms) for the change feed's lag metric. */
+const payloadOf = (event: ChangeEvent): string => JSON.stringify({ ...event, at: Date.now() });
+
 /**
  * Builds the store over an open database and its change feed. On PostgreSQL an event is a NOTIFY inside the
  * transaction (other processes see it exactly when the change commits); this process applies it right after commit.
@@ -83,14 +86,14 @@ export function createStore(db: Db, feed: ChangeFeed): Store {
     ...createRepositories(ex, db.dialect),
     async publish(event) {
       events.push(event);
-      await db.dialect.notify(ex, CHANNEL, JSON.stringify(event));
+      await db.dialect.notify(ex, CHANNEL, payloadOf(event));
     },
   });
   return {
     ...withPublish(db.kysely, []),
     // Outside a transaction an event is delivered at once (the single statement has already committed).
     async publish(event) {
-      await db.dialect.notify(db.kysely, CHANNEL, JSON.stringify(event));
+      await db.dialect.notify(db.kysely, CHANNEL, payloadOf(event));
       feed.emit(event);
     },
     db,

@@ -43,6 +43,8 @@ export interface Harness {
   services: Services;
   routes: readonly RouteDoc[];
   config: Config;
+  /** The port of the metrics listener (LATCHKEY_METRICS_PORT), or null. */
+  metricsPort: number | null;
   /** Every e-mail the server sent. */
   outbox: Outbox;
   anon: Client;
@@ -90,7 +92,7 @@ export async function startHarness(
     ...env,
   });
   const outbox = createOutbox();
-  const { app, services, routes } = await buildApp(config, {
+  const { app, services, routes, metricsPort } = await buildApp(config, {
     checkReplies: true,
     ...(options.configuredMailer ? {} : { mailer: outbox }),
     ...(options.logStream ? { logStream: options.logStream } : { logger: false }),
@@ -167,6 +169,7 @@ export async function startHarness(
     services,
     routes,
     config,
+    metricsPort,
     outbox,
     anon: client({}),
     owner: options.bootstrap === false ? client({}) : await signIn(OWNER_EMAIL, OWNER_PASSWORD),

@@ -4,14 +4,17 @@ import { after, decodeCursor, nothing, toPage, type PageRequest } from "../pagin
 import type { ProjectsTable } from "../schema.js";
 
 export type ProjectRow = ProjectsTable;
+/** A new project's row: Northflank's fields may be left out (null). */
+export type NewProjectRow = Omit<ProjectRow, "region" | "color" | "cluster_id"> &
+  Partial<Pick<ProjectRow, "region" | "color" | "cluster_id">>;
 
 /** Queries on a team's projects. */
 export function createProjectsRepository(db: Executor) {
   return {
-    insert: (row: ProjectRow) => db.insertInto("projects").values(row).execute(),
+    insert: (row: NewProjectRow) => db.insertInto("projects").values(row).execute(),
     byId: (teamId: string, id: string) =>
       db.selectFrom("projects").selectAll().where("team_id", "=", teamId).where("id", "=", id).executeTakeFirst(),
-    update: (teamId: string, id: string, patch: Partial<Pick<ProjectRow, "name" | "description" | "updated_at">>) =>
+    update: (teamId: string, id: string, patch: Partial<Pick<ProjectRow, "name" | "description" | "color" | "updated_at">>) =>
       db.updateTable("projects").set(patch).where("team_id", "=", teamId).where("id", "=", id).execute(),
     remove: (teamId: string, id: string) => db.deleteFrom("projects").where("team_id", "=", teamId).where("id", "=", id).execute(),
     /** A page of the team's projects; `only`/`except` apply a role's project restrictions in SQL. */

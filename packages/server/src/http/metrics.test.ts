@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dialects } from "../test-support/databases.js";
+import { startHarness, type Harness } from "../test-support/harness.js";
+
+/** One sample of Prometheus text format: `name{labels} value`. */
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+function parse(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) throw new Error(`not Prometheus text: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const pair of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1] ?? ""] = pair[2] ?? "";
+    samples.push({ name: match[1] ?? "", labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+const sum = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
+  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
+
+describe.each(dialects())("Prometheus metrics on %s", (kind) => {
+  let h: Harness;
+  let url: string;
+  let token: string;
+  let tokenId: string;
+  beforeAll(async () => {
+    h = await startHarness(kind, { LATCHKEY_METRICS_PORT: "0", LATCHKEY_RATE_LIMIT_PER_HOUR: "5" });
+    url = `http://127.0.0.1:${h.metricsPort}/metrics`;
+    await h.owner.ok("POST", "/v1/teams", { name: "Observed" });
+    await h.owner.ok("POST", "/v1/teams/observed/projects", { name: "Seen" });
+    const created = await h.owner.ok<{ token: string; apiToken: { id: string } }>("POST", "/v1/teams/observed/tokens", {
+      name: "scraped",
+      roleId: "default",
+    });
+    token = created.token;
+    tokenId = created.apiToken.id;
+  });
+  afterAll(() => h.close());
+
+  const scrape = async (): Promise<Sample[]> => {
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    return parse(await res.text());
+  };
+
+  it("counts token decisions, durations by route pattern, rate-limit refusals and audit writes; no id or secret in a label", async () => {
+    const before = await scrape();
+    const client = h.client({ bearer: token });
+    for (let i = 0; i < 3; i++) expect((await client.get("/v1/projects/seen")).status).toBe(200);
+    expect((await client.get("/v1/projects/absent")).status).toBe(404);
+    expect((await h.client({ bearer: `${token}x` }).get("/v1/projects")).status).toBe(401);
+    // The fifth request of the hour is the last one allowed (1 was the 404): then 429.
+    expect((await client.get("/v1/projects")).status).toBe(200);
+    expect((await client.get("/v1/projects")).status).toBe(429);
+    await h.services.audit.buffer.flush();
+    const after = await scrape();
+    const moved = (name: string, labels: Record<string, string> = {}) => sum(after, name, labels) - sum(before, name, labels);
+
+    expect(moved("latchkey_token_decisions_total", { door: "api", outcome: "allowed" })).toBe(4);
+    expect(moved("latchkey_token_decisions_total", { door: "api", outcome: "not_found" })).toBe(1);
+    expect(moved("latchkey_token_decisions_total", { door: "api", outcome: "unauthenticated" })).toBe(1);
+    expect(moved("latchkey_token_decisions_total", { door: "api", outcome: "rate_limited" })).toBe(1);
+    expect(moved("latchkey_rate_limit_refusals_total", { limit: "token" })).toBe(1);
+    // Durations by the route's pattern, never the URL that was asked.
+    expect(moved("latchkey_http_request_duration_seconds_count", { method: "GET", route: "/v1/projects/:projectId", status: "2xx" })).toBe(
+      3,
+    );
+    expect(moved("latchkey_http_request_duration_seconds_count", { route: "/v1/projects/:projectId", status: "4xx" })).toBe(1);
+    expect(after.some((s) => s.labels["route"]?.includes("seen") || s.labels["route"]?.includes("absent"))).toBe(false);
+    // Every request event of the token was written, in groups whose sizes and times are counted.
+    expect(moved("latchkey_audit_write_group_size_sum")).toBeGreaterThanOrEqual(6);
+    expect(moved("latchkey_audit_write_seconds_count")).toBeGreaterThanOrEqual(1);
+    expect(sum(after, "latchkey_audit_buffer_depth")).toBe(0);
+    expect(sum(after, "latchkey_change_feed_connected")).toBe(1);
+    // Node's default metrics.
+    expect(after.some((s) => s.name === "process_cpu_user_seconds_total")).toBe(true);
+    expect(after.some((s) => s.name === "nodejs_eventloop_lag_seconds")).toBe(true);
+
+    // No label carries a token, a token id, a user id or e-mail, or a session.
+    const labels = JSON.stringify(after.map((s) => s.labels));
+    for (const secret of [token, tokenId, h.owner.userId, "owner@example.com", "latchkey_session"]) expect(labels).not.toContain(secret);
+    // Bounded label values: methods, patterns, classes, doors, outcomes.
+    for (const s of after) {
+      if (s.labels["status"] !== undefined) expect(s.labels["status"]).toMatch(/^[1-5]xx$/);
+      if (s.labels["route"] !== undefined) expect(s.labels["route"] === "unmatched" || s.labels["route"].startsWith("/")).toBe(true);
+    }
+  });
+
+  it.runIf(kind === "postgres")("measures the change feed's lag on PostgreSQL", async () => {
+    const before = sum(await scrape(), "latchkey_change_feed_lag_seconds_count");
+    await h.owner.ok("POST", "/v1/teams/observed/projects", { name: "Lagged" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sum(await scrape(), "latchkey_change_feed_lag_seconds_count")).toBeGreaterThan(before);
+  });
+
+  it("serves only GET /metrics on its port, and the public port has no /metrics", async () => {
+    expect((await fetch(url.replace("/metrics", "/healthz"))).status).toBe(404);
+    expect((await fetch(url, { method: "POST" })).status).toBe(404);
+    const publicMetrics = await h.anon.get("/metrics");
+    expect(publicMetrics.status).toBe(404);
+    expect(publicMetrics.raw).not.toContain("latchkey_");
+  });
+});
+
+describe("metrics off by default", () => {
+  it("starts no metrics listener without LATCHKEY_METRICS_PORT", async () => {
+    const h = await startHarness("sqlite");
+    try {
+      expect(h.metricsPort).toBeNull();
+      expect(h.config.metricsPort).toBeNull();
+    } finally {
+      await h.close();
+    }
+  });
+});
