@@ -8,3 +8,4 @@ export * from "./schemas/tokens.js";
 export * from "./schemas/audit.js";
 export * from "./schemas/cli-login.js";
 export * from "./token-shape.js";
+export * from "./schemas/leaks.js";

@@ -46,6 +46,8 @@ const Env = z.object({
     .regex(/^smtps?:\/\/[^\s]+$/, "must be smtp://[user:password@]host[:port] or smtps://...")
     .optional(),
   LATCHKEY_MAIL_FROM: z.string().min(3).max(320).optional(),
+  LATCHKEY_GITHUB_SCANNING_KEYS_URL: Url.default("https://api.github.com/meta/public_keys/secret_scanning"),
+  LATCHKEY_PUBLIC_REVOCATIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(60),
 });
 
 /** Everything the server needs to know about its surroundings, parsed once at start-up. */
@@ -87,6 +89,11 @@ export interface Config {
    * address (an IPv6 /64 counts as one), and how long a socket may stay silent before its `init`.
    */
   cliLoginLimits: { maxPending: number; maxPerAddress: number; initTimeoutMs: number };
+  /**
+   * Leaked tokens: where GitHub's secret scanning public keys are published, and how many public revocation requests
+   * one address may make per quarter hour.
+   */
+  leaks: { githubKeysUrl: string; revocationsPerAddress: number };
 }
 
 /** The ceiling when none is set: 100 times the default limit, and never below it. */
@@ -168,5 +175,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPerAddress: e.LATCHKEY_CLI_LOGIN_MAX_PER_ADDRESS,
       initTimeoutMs: e.LATCHKEY_CLI_LOGIN_INIT_SECONDS * 1000,
     },
+    leaks: { githubKeysUrl: e.LATCHKEY_GITHUB_SCANNING_KEYS_URL, revocationsPerAddress: e.LATCHKEY_PUBLIC_REVOCATIONS_PER_ADDRESS },
   };
 }

@@ -21,6 +21,9 @@ import type { Store } from "../store/store.js";
 import { createLastUsed } from "../tokens/last-used.js";
 import { createSigningKeys } from "../tokens/signing-keys.js";
 import { createVerifier } from "../tokens/verifier.js";
+import { createDomainEvents } from "./domain-events.js";
+import { createGithubScanningKeys } from "./github-scanning-keys.js";
+import { createLeakedTokens } from "./leaked-tokens.js";
 
 /** Every service, built once per process over one store. Call `init` before serving and `close` after. */
 export function createServices(
@@ -47,6 +50,10 @@ export function createServices(
   // One throttle for every password check: sign-in, invitations to an existing account, password changes.
   const throttle = createThrottle({ store, max: 10, windowMs: 15 * 60_000, now, onError });
   const invitations = createInvitationService({ ...deps, mailer });
+  // Token events (leaked, orphaned) for listeners such as webhooks; emitted in the transaction of the change.
+  const events = createDomainEvents();
+  const leaks = createLeakedTokens({ ...deps, keys, nowMs, events, onError });
+  const githubScanningKeys = createGithubScanningKeys({ url: config.leaks.githubKeysUrl, nowMs, onError });
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -76,6 +83,9 @@ export function createServices(
     projects,
     audit,
     auditReads,
+    events,
+    leaks,
+    githubScanningKeys,
     async init(): Promise<void> {
       await keys.init();
       // Hourly housekeeping: audit events past retention, console sessions past their end, old rate windows.
@@ -94,6 +104,7 @@ export function createServices(
       verifier.close();
       projects.close();
       await rateLimits.close();
+      await leaks.close();
       await throttle.close();
       await auditReads.close();
       cliLogins.close();
