@@ -9,3 +9,4 @@ export * from "./schemas/audit.js";
 export * from "./schemas/cli-login.js";
 export * from "./token-shape.js";
 export * from "./schemas/leaks.js";
+export * from "./cidr.js";

@@ -5,6 +5,7 @@ import type { Principal } from "../access/principal.js";
 import type { Page } from "../store/pagination.js";
 import type { AuditService } from "../audit/service.js";
 import type { RateLimits } from "../services/rate-limits.js";
+import { assertIpAllowed } from "../access/ip-allow-list.js";
 import { admitTokenRequest, noteRefusal, resourcePattern, type ResourcePattern } from "../audit/hooks.js";
 import type { Authenticator } from "./authenticate.js";
 
@@ -90,6 +91,8 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, audit: A
   /** An accepted credential takes its place in the audit log and its share of the rate limit. */
   const admit = (request: FastifyRequest, reply: FastifyReply, resource: ResourcePattern, principal: Principal): Principal => {
     if (audit) admitTokenRequest(request, principal, audit, resource);
+    // After the audit admission: a request from an address the token may not use is recorded on its feed (403).
+    assertIpAllowed(principal, request.ip);
     const rate = limits.take(principal);
     if (rate) {
       void reply.header("x-ratelimit-limit", rate.limit);

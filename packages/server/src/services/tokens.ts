@@ -89,7 +89,13 @@ export function createTokenService(deps: {
       principal: Principal,
       type: Entity["type"],
       id: string,
-      input: { name: string; description: string; roleId: string; expiresAt?: string | null | undefined },
+      input: {
+        name: string;
+        description: string;
+        roleId: string;
+        expiresAt?: string | null | undefined;
+        allowedIps?: string[] | undefined;
+      },
     ): Promise<{ apiToken: TokenMetadata; token: string }> {
       const at = now();
       const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
@@ -121,6 +127,8 @@ export function createTokenService(deps: {
           revoked_at: null,
           last_used_at: null,
           last_used_ip: null,
+          allowed_ips: JSON.stringify(input.allowedIps ?? []),
+          creator_left_at: null,
         };
         await tx.tokens.insert(row);
         const { key, jwt } = await issueKey(tx, row, at);
@@ -150,7 +158,7 @@ export function createTokenService(deps: {
       type: Entity["type"],
       id: string,
       tokenId: string,
-      patch: { name?: string | undefined; description?: string | undefined },
+      patch: { name?: string | undefined; description?: string | undefined; allowedIps?: string[] | undefined },
     ) {
       return store.transaction(async (tx) => {
         const entity = await managed(tx, principal, type, id);
@@ -159,9 +167,12 @@ export function createTokenService(deps: {
         const changes = {
           ...(patch.name === undefined ? {} : { name: patch.name }),
           ...(patch.description === undefined ? {} : { description: patch.description }),
+          ...(patch.allowedIps === undefined ? {} : { allowed_ips: JSON.stringify(patch.allowedIps) }),
           updated_at: now().toISOString(),
         };
         await tx.tokens.update(tokenId, changes);
+        // Every process's verifier holds the compiled allow-list: it must reload the token.
+        if (patch.allowedIps !== undefined) await tx.publish({ t: "token", id: tokenId });
         const [meta] = await describe(tx, [{ ...row, ...changes }]);
         await record(
           tx,
@@ -169,7 +180,15 @@ export function createTokenService(deps: {
           entity,
           "apiTokens.update",
           { type: "apiTokens", id: tokenId },
-          { before: { name: row.name, description: row.description }, after: changes },
+          {
+            before: { name: row.name, description: row.description, allowedIps: JSON.parse(row.allowed_ips) as string[] },
+            after: {
+              ...(patch.name === undefined ? {} : { name: patch.name }),
+              ...(patch.description === undefined ? {} : { description: patch.description }),
+              ...(patch.allowedIps === undefined ? {} : { allowedIps: patch.allowedIps }),
+              updated_at: changes.updated_at,
+            },
+          },
         );
         return meta as TokenMetadata;
       });

@@ -31,7 +31,7 @@ export function createTokensRepository(db: Executor) {
             .orderBy("issued_at", "desc")
             .orderBy("id", "desc")
             .execute(),
-    update: (id: string, patch: Partial<Pick<TokenRow, "name" | "description" | "updated_at">>) =>
+    update: (id: string, patch: Partial<Pick<TokenRow, "name" | "description" | "updated_at" | "allowed_ips">>) =>
       db.updateTable("api_tokens").set(patch).where("id", "=", id).execute(),
     revoke: (id: string, at: string) =>
       db.updateTable("api_tokens").set({ revoked_at: at, updated_at: at }).where("id", "=", id).where("revoked_at", "is", null).execute(),
