@@ -5,6 +5,7 @@ import { loginCommands } from "./commands/login.js";
 import { memberCommands } from "./commands/members.js";
 import { projectCommands } from "./commands/projects.js";
 import { roleCommands } from "./commands/roles.js";
+import { scanCommands } from "./commands/scan.js";
 import { tokenCommands } from "./commands/tokens.js";
 import { createRuntime, type GlobalOptions, type Io, type RuntimeOf } from "./runtime.js";
 import { VERSION } from "./version.js";
@@ -40,5 +41,6 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Io): Command {
   memberCommands(program, runtimeOf);
   projectCommands(program, runtimeOf);
   auditCommands(program, runtimeOf);
+  scanCommands(program, runtimeOf);
   return program;
 }

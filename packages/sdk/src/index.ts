@@ -4,3 +4,4 @@ export * from "./cli-login.js";
 export * from "./http.js";
 export * from "./latchkey-client.js";
 export type * from "./types.js";
+export * from "./token-shape.js";
