@@ -24,6 +24,7 @@ import { createVerifier } from "../tokens/verifier.js";
 import { createDomainEvents } from "./domain-events.js";
 import { createGithubScanningKeys } from "./github-scanning-keys.js";
 import { createLeakedTokens } from "./leaked-tokens.js";
+import { createOrphanedTokens } from "./orphaned-tokens.js";
 
 /** Every service, built once per process over one store. Call `init` before serving and `close` after. */
 export function createServices(
@@ -53,6 +54,7 @@ export function createServices(
   // Token events (leaked, orphaned) for listeners such as webhooks; emitted in the transaction of the change.
   const events = createDomainEvents();
   const leaks = createLeakedTokens({ ...deps, keys, nowMs, events, onError });
+  const orphans = createOrphanedTokens({ record: audit.change, events, now });
   const githubScanningKeys = createGithubScanningKeys({ url: config.leaks.githubKeysUrl, nowMs, onError });
   let pruning: NodeJS.Timeout | undefined;
   return {
@@ -79,7 +81,7 @@ export function createServices(
         if (deleted) await tokens.revokeRoleTokens(tx, entity, roleId);
       },
     }),
-    members: createMemberService({ ...deps, invitations }),
+    members: createMemberService({ ...deps, invitations, onMemberLeft: orphans.creatorLeft }),
     projects,
     audit,
     auditReads,
