@@ -8,6 +8,9 @@ export interface IpAllowList {
   allows(ip: string): boolean;
 }
 
+/** Addresses one token's list remembers its answer for (bounded: a scan from many addresses cannot grow it). */
+const MAX_REMEMBERED = 1024;
+
 const MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
 
 /** An IPv4-mapped IPv6 address (`::ffff:203.0.113.5`, what a dual-stack socket reports) as the IPv4 it is. */
@@ -33,13 +36,25 @@ export function compileAllowList(cidrs: readonly string[]): IpAllowList | undefi
     const mapped = cidr.bytes.slice(0, 10).every((b) => b === 0) && cidr.bytes[10] === 0xff && cidr.bytes[11] === 0xff;
     if (mapped && cidr.prefix >= 96) list.addSubnet(cidr.bytes.slice(12).join("."), cidr.prefix - 96, "ipv4");
   }
+  const check = (ip: string): boolean => {
+    const address = unmapped(ip);
+    if (isIPv4(address)) return list.check(address, "ipv4");
+    if (isIPv6(address)) return list.check(address, "ipv6");
+    return false;
+  };
+  // BlockList.check costs about 10 µs (it builds a SocketAddress in C++); a token's clients come from few addresses,
+  // so answers are remembered: a repeated address costs a Map lookup (bench/ip-allow-list.mjs).
+  const seen = new Map<string, boolean>();
   return {
     cidrs: [...cidrs],
     allows(ip: string): boolean {
-      const address = unmapped(ip);
-      if (isIPv4(address)) return list.check(address, "ipv4");
-      if (isIPv6(address)) return list.check(address, "ipv6");
-      return false;
+      let answer = seen.get(ip);
+      if (answer === undefined) {
+        answer = check(ip);
+        if (seen.size >= MAX_REMEMBERED) seen.clear();
+        seen.set(ip, answer);
+      }
+      return answer;
     },
   };
 }
