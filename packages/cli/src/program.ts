@@ -6,6 +6,7 @@ import { loginCommands } from "./commands/login.js";
 import { memberCommands } from "./commands/members.js";
 import { projectCommands } from "./commands/projects.js";
 import { roleCommands } from "./commands/roles.js";
+import { scanCommands } from "./commands/scan.js";
 import { tokenCommands } from "./commands/tokens.js";
 import { trustPolicyCommands } from "./commands/trust-policies.js";
 import { elevateCommand } from "./commands/elevate.js";
@@ -46,5 +47,6 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Io): Command {
   auditCommands(program, runtimeOf);
   trustPolicyCommands(program, runtimeOf);
   elevateCommand(program, runtimeOf);
+  scanCommands(program, runtimeOf);
   return program;
 }

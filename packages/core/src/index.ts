@@ -12,3 +12,6 @@ export * from "./schemas/token-checks.js";
 export * from "./schemas/apis.js";
 export * from "./schemas/trust-policies.js";
 export * from "./schemas/oauth.js";
+export * from "./token-shape.js";
+export * from "./schemas/leaks.js";
+export * from "./cidr.js";

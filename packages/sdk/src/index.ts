@@ -5,3 +5,4 @@ export * from "./http.js";
 export * from "./latchkey-client.js";
 export type * from "./types.js";
 export * from "./oauth.js";
+export * from "./token-shape.js";

@@ -36,6 +36,7 @@ import { oauthTokenRoutes, sendOAuthError } from "./http/routes/oauth-token.js";
 import { trustPolicyRoutes } from "./http/routes/trust-policies.js";
 import { installFormBody } from "./http/form-body.js";
 import { OAuthRefusal } from "./services/oauth-error.js";
+import { leakRoutes } from "./http/routes/leaks.js";
 import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js";
 import { startCheckpointer, usesCheckpointThread } from "./store/checkpointer.js";
 import { openDatabase } from "./store/database.js";
@@ -173,6 +174,7 @@ export async function buildApp(
     oauthTokenRoutes(scope, router, services);
     done();
   });
+  leakRoutes(router, services);
   auditRoutes(router, services);
   cliLoginRoutes(app, router, services);
   identityRoutes(app, router, services);

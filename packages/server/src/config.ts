@@ -50,6 +50,8 @@ const Env = z.object({
   LATCHKEY_MAIL_FROM: z.string().min(3).max(320).optional(),
   LATCHKEY_TRUSTED_PROXIES: z.string().max(4096).optional(),
   LATCHKEY_METRICS_PORT: Port.optional(),
+  LATCHKEY_GITHUB_SCANNING_KEYS_URL: Url.default("https://api.github.com/meta/public_keys/secret_scanning"),
+  LATCHKEY_PUBLIC_REVOCATIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(60),
 });
 
 /** The names of every variable the server reads. */
@@ -104,6 +106,11 @@ export interface Config {
   trustedProxies: string[];
   /** Where Prometheus metrics are served (`GET /metrics`, on `host`), on a listener of their own; null: not served. */
   metricsPort: number | null;
+  /**
+   * Leaked tokens: where GitHub's secret scanning public keys are published, and how many public revocation requests
+   * one address may make per quarter hour.
+   */
+  leaks: { githubKeysUrl: string; revocationsPerAddress: number };
 }
 
 /** The ceiling when none is set: 100 times the default limit, and never below it. */
@@ -214,5 +221,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     trustedProxies: parseCidrs(e.LATCHKEY_TRUSTED_PROXIES),
     metricsPort: e.LATCHKEY_METRICS_PORT ?? null,
+    leaks: { githubKeysUrl: e.LATCHKEY_GITHUB_SCANNING_KEYS_URL, revocationsPerAddress: e.LATCHKEY_PUBLIC_REVOCATIONS_PER_ADDRESS },
   };
 }

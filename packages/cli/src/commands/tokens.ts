@@ -10,7 +10,7 @@ const COLUMNS: Column<TokenMetadata>[] = [
   ["ID", (t) => t.id],
   ["NAME", (t) => t.name],
   ["ROLE", (t) => `${t.role.roleId} (${t.role.roleType})`],
-  ["STATUS", (t) => (t.revoked ? "revoked" : t.active ? "active" : "expired")],
+  ["STATUS", (t) => `${t.revoked ? "revoked" : t.active ? "active" : "expired"}${t.creatorLeft ? ", creator left" : ""}`],
   ["EXPIRES", (t) => t.expiresAt ?? "never"],
   ["LAST USED", (t) => (t.lastUsedAt ? `${t.lastUsedAt} from ${t.lastUsedIp ?? "?"}` : "never")],
 ];
@@ -18,8 +18,14 @@ const DETAIL: Column<TokenMetadata>[] = [
   ...COLUMNS,
   ["DESCRIPTION", (t) => t.description],
   ["CREATED", (t) => `${t.createdAt} by ${t.creatorEmail}`],
+  ["ALLOWED IPS", (t) => (t.allowedIps.length > 0 ? t.allowedIps.join(", ") : "any")],
+  ["CREATOR LEFT", (t) => (t.creatorLeft ? "yes: keep or revoke it" : "no")],
   ["KEYS", (t) => t.keys.map((k) => `${k.id} (issued ${k.issuedAt}${k.expiresAt ? `, ends ${k.expiresAt}` : ""})`).join("; ")],
 ];
+
+/** Collects a repeatable option (`--allowed-ip a --allowed-ip b`). */
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const ALLOWED_IP = "an IPv4 or IPv6 address or CIDR block the token may be used from (repeatable; default: any)";
 
 const needs = (action: "read" | "manage") => `\nNeeds permission: team.tokens.${action} (team) or org.tokens.${action} (organisation).`;
 
@@ -64,18 +70,42 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
     .requiredOption("--role <roleId>", "the role it is generated from (it can do what the role allows, read live)")
     .option("--description <text>", "what it is for", "")
     .option("--expires <when>", "an ISO time or a duration from now (90d, 12h); default: never (or the server's maximum)")
+    .option("--allowed-ip <cidr>", ALLOWED_IP, collect)
     .addHelpText("after", `${needs("manage")}\nYou can only create tokens from roles that grant no more than you hold.`)
-    .action(async (opts: { name: string; role: string; description: string; expires?: string }, command: Command) => {
+    .action(async (opts: { name: string; role: string; description: string; expires?: string; allowedIp?: string[] }, command: Command) => {
       const rt = runtimeOf(command);
       const body = {
         name: opts.name,
         roleId: opts.role,
         description: opts.description,
         ...(opts.expires ? { expiresAt: timeFrom(opts.expires, "--expires") } : {}),
+        ...(opts.allowedIp ? { allowedIps: opts.allowedIp } : {}),
       };
       const reply = await rt.client().post<TokenCreated>(await path(rt), body);
       printSecret(rt, reply, (r) => `Created token ${r.apiToken.id} '${r.apiToken.name}' from role ${r.apiToken.role.roleId}.`);
     });
+
+  tokens
+    .command("update <tokenId>")
+    .description("Rename a token, re-describe it, or change the addresses it may be used from (never its role)")
+    .option("--name <name>", "a new name")
+    .option("--description <text>", "a new description")
+    .option("--allowed-ip <cidr>", `${ALLOWED_IP}; replaces the current list`, collect)
+    .option("--any-ip", "remove the allow-list: any address")
+    .addHelpText("after", needs("manage"))
+    .action(
+      async (tokenId: string, opts: { name?: string; description?: string; allowedIp?: string[]; anyIp?: boolean }, command: Command) => {
+        const rt = runtimeOf(command);
+        if (opts.anyIp && opts.allowedIp) throw new UsageError("give --allowed-ip or --any-ip, not both");
+        const body = {
+          ...(opts.name === undefined ? {} : { name: opts.name }),
+          ...(opts.description === undefined ? {} : { description: opts.description }),
+          ...(opts.allowedIp ? { allowedIps: opts.allowedIp } : opts.anyIp ? { allowedIps: [] } : {}),
+        };
+        if (Object.keys(body).length === 0) throw new UsageError("nothing to change: give --name, --description, --allowed-ip or --any-ip");
+        rt.print(await rt.client().patch<TokenMetadata>(await path(rt, tokenId), body), DETAIL);
+      },
+    );
 
   tokens
     .command("rotate <tokenId>")

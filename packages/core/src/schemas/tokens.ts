@@ -1,5 +1,20 @@
 import { z } from "zod";
 import { Description, IsoTime, Name, OrgRestrictionsSchema, PermissionSetSchema, ProjectRestrictionsSchema, Slug } from "./common.js";
+import { CIDR_MAX_LENGTH, parseCidr } from "../cidr.js";
+
+/** The most CIDR blocks one token's allow-list may hold. */
+export const MAX_ALLOWED_IPS = 100;
+
+/** A token's IP allow-list: CIDR blocks or single addresses, IPv4 or IPv6; empty means any address. */
+export const AllowedIps = z
+  .array(
+    z
+      .string()
+      .trim()
+      .max(CIDR_MAX_LENGTH)
+      .refine((v) => parseCidr(v) !== null, "not an IPv4 or IPv6 address or CIDR block"),
+  )
+  .max(MAX_ALLOWED_IPS);
 
 /** `POST .../tokens`. */
 export const TokenCreate = z.strictObject({
@@ -7,10 +22,15 @@ export const TokenCreate = z.strictObject({
   description: Description.default(""),
   roleId: Slug,
   expiresAt: IsoTime.nullable().optional(),
+  allowedIps: AllowedIps.optional(),
 });
 
 /** `PATCH .../tokens/{tokenId}`: never the role. */
-export const TokenUpdate = z.strictObject({ name: Name.optional(), description: Description.optional() });
+export const TokenUpdate = z.strictObject({
+  name: Name.optional(),
+  description: Description.optional(),
+  allowedIps: AllowedIps.optional(),
+});
 
 /** `GET .../tokens` query. */
 export const TokenListQuery = z.strictObject({
@@ -46,6 +66,10 @@ export const TokenMetadata = z.object({
   revokedAt: IsoTime.nullable(),
   active: z.boolean(),
   keys: z.array(TokenKey),
+  /** Addresses the token may be used from; empty: any. */
+  allowedIps: z.array(z.string()),
+  /** Its creator has left the team or organisation since: the token still works, for an admin to keep or revoke. */
+  creatorLeft: z.boolean(),
 });
 
 /** The reply that creates a token: the only one, with key rotation, that holds its secret. */

@@ -1,5 +1,6 @@
 import { type Grant, type OrgRestrictions, type PermissionSet, type ProjectRestrictions } from "@latchkey/core";
 import type { RoleRow } from "../store/repositories/roles.js";
+import type { IpAllowList } from "./ip-allow-list.js";
 import type { RequestContext } from "./request-context.js";
 
 /** Who is calling and what they hold, whatever the credential: the one type every service authorizes against. */
@@ -17,6 +18,8 @@ export interface Principal {
   rateLimitPerHour?: number;
   /** API tokens: what the token is, shared by every request of the token (forward auth's identity headers). */
   token?: TokenIdentity;
+  /** API tokens with an IP allow-list: the addresses they may be used from (`ipAllowed` decides). */
+  allowList?: IpAllowList;
   /** Set by the HTTP layer; absent for work that no request started. */
   context?: RequestContext;
 }

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { grantsOfUser } from "../access/access.js";
 import type { Principal } from "../access/principal.js";
 import { requestContext } from "../access/request-context.js";
+import { assertIpAllowed } from "../access/ip-allow-list.js";
 import { admitTokenRequest, noteRefusal, type ResourcePattern } from "../audit/hooks.js";
 import type { AuditService } from "../audit/service.js";
 import type { RateLimits } from "../services/rate-limits.js";
@@ -97,6 +98,8 @@ export function createAuthenticator(deps: {
   ): T => {
     request.latchkeyTokenId = found.tokenId;
     if (audit) admitTokenRequest(request, found, audit, resource);
+    // After the audit admission: a request from an address the token may not use is recorded on its feed (403).
+    assertIpAllowed(found, request.ip);
     const rate = limits.take(found);
     if (rate) {
       void reply.header("x-ratelimit-limit", rate.limit);

@@ -41,6 +41,16 @@ export function nestedDeeperThan(text: string, max: number): boolean {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The body's bytes as received, kept only where a signature covers them (`RAW_BODY_PREFIX`). */
+    rawBody?: Buffer;
+  }
+}
+
+/** Routes under this prefix verify a signature over the exact bytes received (GitHub's secret scanning reports). */
+export const RAW_BODY_PREFIX = "/v1/secret-scanning/";
+
 /**
  * JSON bodies go through Fastify's own parser (prototype poisoning refused) after two cheap checks: the bytes are
  * UTF-8 (not silently patched with U+FFFD), and the nesting is bounded. An empty body is no body.
@@ -62,6 +72,7 @@ export function installJsonLimits(app: FastifyInstance): void {
       done(new DomainError("VALIDATION_FAILED", "request body is not UTF-8", { fields: { body: "not UTF-8" } }), undefined);
       return;
     }
+    if (request.url.startsWith(RAW_BODY_PREFIX)) request.rawBody = bytes as Buffer;
     if (nestedDeeperThan(body, MAX_JSON_DEPTH)) {
       done(
         new DomainError("VALIDATION_FAILED", `request body nests deeper than ${MAX_JSON_DEPTH} levels`, {

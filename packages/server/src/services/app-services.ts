@@ -33,6 +33,10 @@ import type { Store } from "../store/store.js";
 import { createLastUsed } from "../tokens/last-used.js";
 import { createSigningKeys } from "../tokens/signing-keys.js";
 import { createVerifier } from "../tokens/verifier.js";
+import { createDomainEvents } from "./domain-events.js";
+import { createGithubScanningKeys } from "./github-scanning-keys.js";
+import { createLeakedTokens } from "./leaked-tokens.js";
+import { createOrphanedTokens } from "./orphaned-tokens.js";
 
 /** Every service, built once per process over one store. Call `init` before serving and `close` after. */
 export function createServices(
@@ -67,6 +71,11 @@ export function createServices(
   const deviceAuthorizations = createDeviceAuthorizationService({ store, config, tokens, now });
   // Foreign issuers' keys: fetched on this process's clock (the cache is timing, not a decision a test sets).
   const oidcKeys = createOidcKeys();
+  // Token events (leaked, orphaned) for listeners such as webhooks; emitted in the transaction of the change.
+  const events = createDomainEvents();
+  const leaks = createLeakedTokens({ ...deps, keys, nowMs, events, onError });
+  const orphans = createOrphanedTokens({ record: audit.change, events, now });
+  const githubScanningKeys = createGithubScanningKeys({ url: config.leaks.githubKeysUrl, nowMs, onError });
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -89,7 +98,7 @@ export function createServices(
     orgs: createOrgService(deps),
     teams: createTeamService(deps),
     roles: createRoleService(deps),
-    members: createMemberService({ ...deps, invitations }),
+    members: createMemberService({ ...deps, invitations, onMemberLeft: orphans.creatorLeft }),
     projects,
     apis: createApiService(deps),
     trustPolicies: createTrustPolicyService(deps),
@@ -98,6 +107,9 @@ export function createServices(
     deviceAuthorizations,
     audit,
     auditReads,
+    events,
+    leaks,
+    githubScanningKeys,
     async init(): Promise<void> {
       await keys.init();
       // Hourly housekeeping: audit events past retention, console sessions past their end, old rate windows.
@@ -118,6 +130,7 @@ export function createServices(
       checks.close();
       projects.close();
       await rateLimits.close();
+      await leaks.close();
       await throttle.close();
       await auditReads.close();
       cliLogins.close();

@@ -29,7 +29,13 @@ async function memberOf(tx: Repositories, entity: Entity, userId: string) {
  * Members of teams and organisations and their roles. Whoever leaves or loses roles also stops standing behind the
  * invitations they sent (invitations.ts `reconcile`, in the same transaction).
  */
-export function createMemberService(deps: { store: Store; record: Recorder; invitations: InvitationService }) {
+export function createMemberService(deps: {
+  store: Store;
+  record: Recorder;
+  invitations: InvitationService;
+  /** Run in the transaction that removes a member: flags the tokens they created there (orphaned-tokens.ts). */
+  onMemberLeft?: (tx: Repositories, principal: Principal, entity: Entity, userId: string) => Promise<unknown>;
+}) {
   const { store, record, invitations } = deps;
   // Owner counts below must not race with another change to the same members.
   const lock = (tx: Repositories, entity: Entity) => tx.lockEntity(entity.type, entity.id);
@@ -79,6 +85,7 @@ export function createMemberService(deps: { store: Store; record: Recorder; invi
           change: { before: member },
         });
         await invitations.reconcile(tx, principal, entity, userId, true);
+        await deps.onMemberLeft?.(tx, principal, entity, userId);
         return { userId, deleted: true as const };
       });
     },

@@ -33,6 +33,8 @@ export function createTokenMetadata(deps: { lastUsed: LastUsed; now: () => Date 
       revokedAt: row.revoked_at,
       active: row.revoked_at === null && !expired,
       keys: keyRows.filter((k) => k.revoked_at === null).map((k) => ({ id: k.id, issuedAt: k.issued_at, expiresAt: k.expires_at })),
+      allowedIps: JSON.parse(row.allowed_ips) as string[],
+      creatorLeft: row.creator_left_at !== null,
     };
   };
 

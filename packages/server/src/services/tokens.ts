@@ -103,6 +103,8 @@ export function createTokenService(deps: {
         revoked_at: null,
         last_used_at: null,
         last_used_ip: null,
+        allowed_ips: "[]",
+        creator_left_at: null,
       };
       await tx.tokens.insert(row);
       const { key, jwt } = await issueKey(tx, row, fields.at);
@@ -113,7 +115,7 @@ export function createTokenService(deps: {
     async create(
       principal: Principal,
       entity: Entity,
-      input: { name: string; description: string; roleId: string; expiresAt?: string | null | undefined },
+      input: { name: string; description: string; roleId: string; expiresAt?: string | null | undefined; allowedIps?: string[] | undefined },
     ): Promise<{ apiToken: TokenMetadata; token: string }> {
       const at = now();
       const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
@@ -144,6 +146,8 @@ export function createTokenService(deps: {
           revoked_at: null,
           last_used_at: null,
           last_used_ip: null,
+          allowed_ips: JSON.stringify(input.allowedIps ?? []),
+          creator_left_at: null,
         };
         await tx.tokens.insert(row);
         const { key, jwt } = await issueKey(tx, row, at);
@@ -174,7 +178,7 @@ export function createTokenService(deps: {
       principal: Principal,
       entity: Entity,
       tokenId: string,
-      patch: { name?: string | undefined; description?: string | undefined },
+      patch: { name?: string | undefined; description?: string | undefined; allowedIps?: string[] | undefined },
     ) {
       return store.transaction(async (tx) => {
         const row = await tokenIn(tx, entity, tokenId);
@@ -182,6 +186,7 @@ export function createTokenService(deps: {
         const changes = {
           ...(patch.name === undefined ? {} : { name: patch.name }),
           ...(patch.description === undefined ? {} : { description: patch.description }),
+          ...(patch.allowedIps === undefined ? {} : { allowed_ips: JSON.stringify(patch.allowedIps) }),
           updated_at: now().toISOString(),
         };
         await tx.tokens.update(tokenId, changes);
@@ -193,7 +198,15 @@ export function createTokenService(deps: {
           entity,
           event: "apiTokens.update",
           resource: { type: "apiTokens", id: tokenId },
-          change: { before: { name: row.name, description: row.description }, after: changes },
+          change: {
+            before: { name: row.name, description: row.description, allowedIps: JSON.parse(row.allowed_ips) as string[] },
+            after: {
+              ...(patch.name === undefined ? {} : { name: patch.name }),
+              ...(patch.description === undefined ? {} : { description: patch.description }),
+              ...(patch.allowedIps === undefined ? {} : { allowedIps: patch.allowedIps }),
+              updated_at: changes.updated_at,
+            },
+          },
         });
         return meta as TokenMetadata;
       });

@@ -10,6 +10,7 @@ import * as auditReads from "./migrations/008-audit-reads.js";
 import * as invitations from "./migrations/009-invitations.js";
 import * as ratelimitPermission from "./migrations/010-ratelimit-permission.js";
 import * as apis from "./migrations/011-apis.js";
+import * as tokenGuards from "./migrations/012-token-guards.js";
 import * as federation from "./migrations/013-federation.js";
 import * as projectFields from "./migrations/016-project-fields.js";
 
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "009-invitations": invitations,
   "010-ratelimit-permission": ratelimitPermission,
   "011-apis": apis,
+  "012-token-guards": tokenGuards,
   "013-federation": federation,
   "016-project-fields": projectFields,
 };

@@ -130,6 +130,10 @@ export interface ApiTokensTable {
   revoked_at: string | null;
   last_used_at: string | null;
   last_used_ip: string | null;
+  /** JSON array of CIDR blocks the token may be used from; `[]`: any address. */
+  allowed_ips: string;
+  /** When its creator left the team or organisation; null while they are there. */
+  creator_left_at: string | null;
 }
 
 export interface ApiTokenKeysTable {

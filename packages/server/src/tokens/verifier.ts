@@ -2,6 +2,7 @@ import { DomainError, type Grant } from "@latchkey/core";
 import { TokenRefusal } from "../access/refusal.js";
 import type { Config } from "../config.js";
 import { grantOf, type Principal, type TokenIdentity } from "../access/principal.js";
+import { compileAllowList, type IpAllowList } from "../access/ip-allow-list.js";
 import { safeEqual, sha256 } from "../lib/secrets.js";
 import type { ChangeEvent } from "../store/change-feed.js";
 import type { Store } from "../store/store.js";
@@ -23,6 +24,8 @@ interface TokenSnapshot {
   creatorEmail: string;
   expiresAtMs: number | null;
   revoked: boolean;
+  /** Its IP allow-list, compiled once here; undefined: any address. */
+  allowList: IpAllowList | undefined;
   keys: Map<string, { hash: string; expiresAtMs: number | null; revoked: boolean }>;
   identity: TokenIdentity;
 }
@@ -41,6 +44,15 @@ const MAX_VERIFIED = 100_000;
 const refOf = (t: TokenSnapshot) => ({ id: t.id, entityType: t.entityType, entityId: t.entityId, email: t.creatorEmail });
 const ended = (end: number | null, nowMs: number) => end !== null && nowMs >= end;
 const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
+/** A stored allow-list; unreadable JSON allows nothing rather than everything. */
+const allowedIpsOf = (json: string): string[] => {
+  try {
+    const list: unknown = JSON.parse(json);
+    return Array.isArray(list) ? list.map(String) : ["0.0.0.0/32"];
+  } catch {
+    return ["0.0.0.0/32"];
+  }
+};
 const roleKeyOf = (entityType: string, entityId: string, roleId: string) => `${entityType}:${entityId}:${roleId}`;
 
 /**
@@ -96,6 +108,7 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
       creatorEmail: row.creator_email,
       expiresAtMs: ms(row.expires_at),
       revoked: row.revoked_at !== null,
+      allowList: compileAllowList(allowedIpsOf(row.allowed_ips)),
       keys: new Map(keyRows.map((k) => [k.id, { hash: k.secret_hash, expiresAtMs: ms(k.expires_at), revoked: k.revoked_at !== null }])),
       identity: { name: row.name, roleId: row.role_id, entity: `${row.entity_type}:${row.entity_id}`, orgId, expiresAt: row.expires_at },
     };
@@ -128,6 +141,7 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
       scope: { entityType: t.entityType, entityId: t.entityId },
       rateLimitPerHour: t.rateLimitPerHour ?? defaultRateLimit,
       token: t.identity,
+      ...(t.allowList ? { allowList: t.allowList } : {}),
     };
   };
 

@@ -5,6 +5,7 @@ import { useLifetime } from "../lifetime";
 import { CopyButton, Dialog, ErrorBox, Field, useAction, useLoad } from "../ui";
 import { ConfirmActions, SubmitActions } from "../dialog-actions";
 import { RoleSelect } from "./role-select";
+import { addressList, AllowedIpsField } from "./token-edit-dialog";
 
 /** The only place a secret is ever shown: right after creation or regeneration, once. */
 function Reveal({ secret, what, onDone }: { secret: string; what: string; onDone: () => void }) {
@@ -37,12 +38,15 @@ export function CreateTokenDialog({ entity, onClose, onCreated }: { entity: Enti
   const [description, setDescription] = useState("");
   const [roleId, setRoleId] = useState("");
   const lifetime = useLifetime();
+  const [allowed, setAllowed] = useState("");
   const [secret, setSecret] = useState<string | null>(null);
   const action = useAction();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const created = await action.run(() => client.tokens(entity).create({ name, description, roleId, expiresAt: lifetime.expiresAt() }));
+    const created = await action.run(() =>
+      client.tokens(entity).create({ name, description, roleId, expiresAt: lifetime.expiresAt(), allowedIps: addressList(allowed) }),
+    );
     if (created) {
       setSecret(created.token);
       onCreated();
@@ -74,6 +78,7 @@ export function CreateTokenDialog({ entity, onClose, onCreated }: { entity: Enti
         />
         <ErrorBox error={roles.error} />
         {lifetime.field}
+        <AllowedIpsField value={allowed} onChange={setAllowed} />
         <ErrorBox error={action.error} />
         <SubmitActions onCancel={onClose} busy={action.busy}>
           {action.busy ? "Creating…" : "Create API token"}

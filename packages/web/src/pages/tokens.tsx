@@ -6,6 +6,7 @@ import { settingsPath } from "../session";
 import { Badge, PageHead, Status, Time, useLoad } from "../ui";
 import { DescriptionCell, RowButton, Table } from "../table";
 import { CreateTokenDialog, RegenerateDialog, RevokeDialog } from "./token-dialogs";
+import { EditTokenDialog } from "./token-edit-dialog";
 
 /** Active, Revoked or Expired, as the list shows it. */
 export function tokenStatus(token: TokenMetadata): "Active" | "Revoked" | "Expired" {
@@ -14,7 +15,7 @@ export function tokenStatus(token: TokenMetadata): "Active" | "Revoked" | "Expir
   return "Active";
 }
 
-type Open = { kind: "create" } | { kind: "regenerate" | "revoke"; token: TokenMetadata } | null;
+type Open = { kind: "create" } | { kind: "edit" | "regenerate" | "revoke"; token: TokenMetadata } | null;
 
 /** Settings → API → Tokens of a team or an organisation. */
 export function TokensPage({ entity }: { entity: Entity }) {
@@ -56,7 +57,15 @@ export function TokensPage({ entity }: { entity: Entity }) {
                   <td>
                     {t.role.name ?? <span className="muted">deleted role</span>} <code className="muted">{t.role.roleId}</code>
                   </td>
-                  <td>{t.creatorEmail}</td>
+                  <td>
+                    {t.creatorEmail}
+                    {t.creatorLeft ? (
+                      <>
+                        {" "}
+                        <Badge tone="warn">creator left</Badge>
+                      </>
+                    ) : null}
+                  </td>
                   <td>
                     <Time at={t.createdAt} />
                   </td>
@@ -66,6 +75,12 @@ export function TokensPage({ entity }: { entity: Entity }) {
                   <td>
                     <Time at={t.lastUsedAt} />
                     {t.lastUsedIp ? <span className="muted small"> from {t.lastUsedIp}</span> : null}
+                    {t.allowedIps.length > 0 ? (
+                      <span className="muted small" title={t.allowedIps.join(", ")}>
+                        {" "}
+                        · only from {t.allowedIps.length === 1 ? t.allowedIps[0] : `${t.allowedIps.length} address blocks`}
+                      </span>
+                    ) : null}
                   </td>
                   <td>
                     <Badge tone={status === "Active" ? "ok" : status === "Revoked" ? "bad" : "warn"}>{status}</Badge>
@@ -73,6 +88,7 @@ export function TokensPage({ entity }: { entity: Entity }) {
                   <td className="row-actions">
                     {status === "Active" ? (
                       <>
+                        <RowButton label="Edit" name={`Edit ${t.name}`} onClick={() => setOpen({ kind: "edit", token: t })} />
                         <RowButton
                           label="Regenerate"
                           name={`Regenerate ${t.name}`}
@@ -89,6 +105,9 @@ export function TokensPage({ entity }: { entity: Entity }) {
         )}
       </Status>
       {open?.kind === "create" ? <CreateTokenDialog entity={entity} onClose={() => setOpen(null)} onCreated={tokens.reload} /> : null}
+      {open?.kind === "edit" ? (
+        <EditTokenDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
+      ) : null}
       {open?.kind === "regenerate" ? (
         <RegenerateDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
       ) : null}

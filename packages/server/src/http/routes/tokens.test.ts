@@ -105,6 +105,8 @@ describe.each(dialects())("API tokens on %s", (kind) => {
         revokedAt: null,
         active: true,
         keys: [{ id: expect.any(String) as string, issuedAt: apiToken.createdAt, expiresAt }],
+        allowedIps: [],
+        creatorLeft: false,
       });
 
       const { header, claims } = decode(token);

@@ -31,7 +31,7 @@ export function createTokensRepository(db: Executor) {
             .orderBy("issued_at", "desc")
             .orderBy("id", "desc")
             .execute(),
-    update: (id: string, patch: Partial<Pick<TokenRow, "name" | "description" | "updated_at">>) =>
+    update: (id: string, patch: Partial<Pick<TokenRow, "name" | "description" | "updated_at" | "allowed_ips">>) =>
       db.updateTable("api_tokens").set(patch).where("id", "=", id).execute(),
     revoke: (id: string, at: string) =>
       db.updateTable("api_tokens").set({ revoked_at: at, updated_at: at }).where("id", "=", id).where("revoked_at", "is", null).execute(),
@@ -84,6 +84,33 @@ export function createTokensRepository(db: Executor) {
         .limit(page.perPage + 1)
         .execute();
       return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
+    },
+    /**
+     * Marks the live tokens `creatorId` made in these teams or organisations as orphaned (their creator left) and
+     * returns them; tokens already marked, revoked or of other creators are left alone.
+     */
+    async flagCreatorLeft(creatorId: string, scopes: { entityType: EntityType; entityId: string }[], at: string): Promise<TokenRow[]> {
+      if (scopes.length === 0) return [];
+      const rows = await db
+        .selectFrom("api_tokens")
+        .selectAll()
+        .where("creator_id", "=", creatorId)
+        .where("creator_left_at", "is", null)
+        .where("revoked_at", "is", null)
+        .where((eb) => eb.or(scopes.map((s) => eb.and([eb("entity_type", "=", s.entityType), eb("entity_id", "=", s.entityId)]))))
+        .execute();
+      if (rows.length > 0) {
+        await db
+          .updateTable("api_tokens")
+          .set({ creator_left_at: at })
+          .where(
+            "id",
+            "in",
+            rows.map((r) => r.id),
+          )
+          .execute();
+      }
+      return rows;
     },
     /** Writes a batch of last-used times; an older time never overwrites a newer one. */
     async recordLastUsed(entries: { id: string; at: string; ip: string }[]): Promise<void> {
