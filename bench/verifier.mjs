@@ -58,7 +58,7 @@ try {
   const { kid, signingInput, signature } = splitToken(token);
   const publicKey = keys.knownPublicKey(kid);
   if (!publicKey) throw new Error(`no public key for kid ${kid}`);
-  const expected = { iss: config.publicUrl, aud: `${config.publicUrl}/v1` };
+  const expected = services.issuer.claims();
   const data = Buffer.from(signingInput);
   const rawVerify = () => {
     if (!verify(null, data, publicKey, signature)) throw new Error("raw Ed25519 verify failed");

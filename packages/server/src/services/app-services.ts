@@ -21,6 +21,7 @@ import type { Store } from "../store/store.js";
 import { createLastUsed } from "../tokens/last-used.js";
 import { createSigningKeys } from "../tokens/signing-keys.js";
 import { createVerifier } from "../tokens/verifier.js";
+import { createIssuer } from "../tokens/issuer.js";
 
 /** Every service, built once per process over one store. Call `init` before serving and `close` after. */
 export function createServices(
@@ -39,8 +40,9 @@ export function createServices(
   const deps = { store, config, now, record: audit.change };
   const keys = createSigningKeys({ store, masterKey: config.masterKey, now });
   const lastUsed = createLastUsed({ store, onError });
-  const verifier = createVerifier({ store, config, nowMs, keys, lastUsed });
-  const tokens = createTokenService({ ...deps, keys, lastUsed });
+  const issuer = createIssuer({ store, configured: config.issuer, publicUrl: config.publicUrl });
+  const verifier = createVerifier({ store, config, nowMs, keys, lastUsed, issuer });
+  const tokens = createTokenService({ ...deps, keys, lastUsed, issuer });
   const rateLimits = createRateLimits({ store, config, nowMs, onError });
   const projects = createProjectService(deps);
   const cliLogins = createCliLoginService({ store, config, tokens, now });
@@ -52,6 +54,7 @@ export function createServices(
     config,
     store,
     keys,
+    issuer,
     lastUsed,
     verifier,
     tokens,
@@ -77,6 +80,7 @@ export function createServices(
     audit,
     auditReads,
     async init(): Promise<void> {
+      await issuer.init();
       await keys.init();
       // Hourly housekeeping: audit events past retention, console sessions past their end, old rate windows.
       const housekeeping = async () => {
