@@ -121,6 +121,11 @@ export class LatchkeyClient extends HttpClient {
     return this.request<AuthInfo>("GET", "/v1/auth");
   }
 
+  /** Checks the credential (`GET /v1/login`): its kind, or ApiError 401 saying why it is refused. */
+  login(): Promise<{ valid: true; tokenKind: "api" | "session" }> {
+    return this.request("GET", "/v1/login");
+  }
+
   /** Whether the credential is valid (`GET /v1/login`): true, or false on a 401. */
   async isValid(): Promise<boolean> {
     try {
@@ -199,7 +204,8 @@ export class LatchkeyClient extends HttpClient {
     return {
       /** `all: true` includes revoked and expired tokens. */
       list: (options: PageOptions & { all?: boolean } = {}) => this.page<TokenMetadata>(base, "apiTokens", options),
-      all: (includeInactive = false) => this.all<TokenMetadata>(base, "apiTokens", { all: includeInactive }),
+      /** Every token (`limit`: 10,000 unless told, `Infinity` for every one). */
+      all: (includeInactive = false, limit?: number) => this.all<TokenMetadata>(base, "apiTokens", { all: includeInactive }, limit),
       get: (tokenId: string) => this.request<TokenMetadata>("GET", one(tokenId)),
       create: (body: TokenCreate) => this.request<TokenCreated>("POST", base, { body }),
       update: (tokenId: string, body: TokenUpdate) => this.request<TokenMetadata>("PATCH", one(tokenId), { body }),
@@ -217,6 +223,9 @@ export class LatchkeyClient extends HttpClient {
     const feed = (tokenId?: string) => (tokenId ? `${base}/tokens/${enc(tokenId)}/audit-logs` : `${base}/audit-logs`);
     return {
       list: (filters: AuditFilters & PageOptions = {}, tokenId?: string) => this.page<AuditEvent>(feed(tokenId), "auditLogs", filters),
+      /** Events newest first, page after page, up to `limit`. */
+      all: (filters: AuditFilters = {}, limit?: number, tokenId?: string) =>
+        this.all<AuditEvent>(feed(tokenId), "auditLogs", filters, limit),
       verify: (tokenId?: string) => this.request<AuditVerification>("GET", `${feed(tokenId)}/verify`),
     };
   }
@@ -227,6 +236,7 @@ export class LatchkeyClient extends HttpClient {
     return {
       list: (options: PageOptions = {}) => this.page<Project>(base, "projects", options),
       all: () => this.all<Project>(base, "projects"),
+      get: (projectId: string) => this.request<Project>("GET", `${base}/${enc(projectId)}`),
       create: (body: ProjectCreate) => this.request<Project>("POST", base, { body }),
       delete: (projectId: string) => this.request<Deleted>("DELETE", `${base}/${enc(projectId)}`),
     };
