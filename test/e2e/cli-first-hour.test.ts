@@ -5,7 +5,7 @@
  * lifetime, and tables that are human on a terminal and exact when piped.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliUser, type CliUser } from "./cli-support.js";
+import { cliUser, sessionTokenIn, type CliUser } from "./cli-support.js";
 import { Api, ensureBuilt, freePort, startServer, type ServerProcess } from "./support.js";
 
 const ESC = "\u001b[";
@@ -137,6 +137,19 @@ describe("the CLI's first hour", { timeout: 90_000 }, () => {
     expect(JSON.parse(whoami.stdout)).toMatchObject({ name: "owner" });
     const last = await user.run(["logout"]);
     expect(last.stderr).toMatch(/Logged out of context 'first'\.\n/);
+  });
+
+  it("login shows a pairing code, and the approval page's API shows the same one", async () => {
+    const login = user.spawn(["login", "--host", host, "--no-browser", "--name", "paired"]);
+    const [, page] = await login.waitFor(/Open this page to approve the login:\n\s+(\S+)/);
+    const [, code] = await login.waitFor(/Pairing code: ([A-Z0-9]{4}-[A-Z0-9]{4})\nApprove only if the page shows this same code/);
+    const sessionToken = sessionTokenIn(page!);
+    const described = await owner.ok<{ pairingCode: string | null }>("POST", "/v1/cli-login/describe", { sessionToken });
+    expect(described.pairingCode).toBe(code);
+    await owner.ok("POST", "/v1/cli-login/approve", { sessionToken, teamId: "alpha", roleId: "default", name: "paired laptop" });
+    const done = await login.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toMatch(/context 'paired' is now in use/);
   });
 
   async function firstTokenId(): Promise<string> {

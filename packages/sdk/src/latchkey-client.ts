@@ -5,6 +5,7 @@ import type {
   AuditVerification,
   AuthInfo,
   CliLoginApprove,
+  CliLoginDescription,
   Entity,
   Invitation,
   InvitationAccept,
@@ -244,6 +245,8 @@ export class LatchkeyClient extends HttpClient {
 
   /** The browser half of `latchkey login` (session credential only). */
   readonly cliLogin = {
+    /** The pairing code the waiting CLI shows (null when it shows none), for the person to compare. */
+    describe: (sessionToken: string) => this.request<CliLoginDescription>("POST", "/v1/cli-login/describe", { body: { sessionToken } }),
     approve: (body: CliLoginApprove) => this.request<Record<string, unknown>>("POST", "/v1/cli-login/approve", { body }),
     deny: (sessionToken: string) => this.request<Record<string, unknown>>("POST", "/v1/cli-login/deny", { body: { sessionToken } }),
   };

@@ -43,6 +43,8 @@ export type KeyRotated = z.output<typeof core.KeyRotated>;
 export type AuthInfo = z.output<typeof core.AuthInfo>;
 /** One audit event. */
 export type AuditEvent = z.output<typeof core.AuditEvent>;
+/** What the approval page shows of a waiting CLI login. */
+export type CliLoginDescription = z.output<typeof core.CliLoginDescription>;
 /** The result of a chain check. */
 export type AuditVerification = z.output<typeof core.AuditVerification>;
 

@@ -73,12 +73,15 @@ export function loginCommands(program: Command, runtimeOf: RuntimeOf): void {
       try {
         const { apiToken, contextName } = await browserLogin(
           host,
-          (page) => {
+          (page, code) => {
             if (opts.browser) void openBrowser(page);
             const lead = opts.browser
               ? "Opening the login page in your browser; if it does not open, visit"
               : "Open this page to approve the login";
-            rt.io.err(`${lead}:\n  ${page}\nWaiting for approval (Ctrl-C gives up)...\n`);
+            rt.io.err(
+              `${lead}:\n  ${page}\nPairing code: ${code}\n` +
+                "Approve only if the page shows this same code.\nWaiting for approval (Ctrl-C gives up)...\n",
+            );
           },
           aborter.signal,
         );
