@@ -22,6 +22,7 @@ import { createLastUsed } from "../tokens/last-used.js";
 import { createSigningKeys } from "../tokens/signing-keys.js";
 import { createVerifier } from "../tokens/verifier.js";
 import { createIssuer } from "../tokens/issuer.js";
+import { createMyAccess } from "./my-access.js";
 
 /** Every service, built once per process over one store. Call `init` before serving and `close` after. */
 export function createServices(
@@ -77,6 +78,7 @@ export function createServices(
     }),
     members: createMemberService({ ...deps, invitations }),
     projects,
+    myAccess: createMyAccess({ store }),
     audit,
     auditReads,
     async init(): Promise<void> {
