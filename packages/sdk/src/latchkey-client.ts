@@ -13,6 +13,7 @@ import type {
   InviteReply,
   KeyRotated,
   Member,
+  MyAccess,
   Org,
   OrgCreate,
   OrgRole,
@@ -136,6 +137,11 @@ export class LatchkeyClient extends HttpClient {
       if ((error as { status?: number }).status === 401) return false;
       throw error;
     }
+  }
+
+  /** What the caller may do on a team or organisation (effective permissions, grantable roles): the console's one source. */
+  myAccess(entity: Entity): Promise<MyAccess> {
+    return this.request<MyAccess>("GET", `${entityPath(entity)}/my-access`);
   }
 
   /** The permission catalogue. */

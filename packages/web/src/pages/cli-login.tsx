@@ -5,6 +5,7 @@ import { useLocation } from "../router";
 import { useLifetime } from "../lifetime";
 import { ErrorBox, Field, Loading, useAction, useLoad } from "../ui";
 import { RoleSelect } from "./role-select";
+import { useAccess } from "../access";
 
 /**
  * The browser half of `latchkey login`: the signed-in person picks a team role or an organisation role, a name and a
@@ -25,6 +26,8 @@ export function CliLoginPage() {
   const action = useAction();
   const entity: Entity | null = entityId ? { type: kind, id: entityId } : null;
   const roles = useLoad(() => (entity ? client.roles(entity).all() : Promise.resolve([])), [kind, entityId]);
+  // Only the roles this person may mint a token from.
+  const access = useAccess(entity);
 
   if (!sessionToken) {
     return (
@@ -148,7 +151,7 @@ export function CliLoginPage() {
           )}
         </Field>
         <RoleSelect
-          roles={roles.data}
+          roles={access.grantable(roles.data)}
           value={roleId}
           onChange={setRoleId}
           disabled={!entityId}

@@ -1,0 +1,125 @@
+/**
+ * Issue 21.2 in Chromium: the console offers only what the server allows, from one source (`my-access`). As an owner
+ * every action shows; as a Default-role member no action shows that the server would refuse, each hidden one says
+ * which permission it needs, and the role pickers offer only roles the person may grant.
+ */
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Api, ensureBuilt, freePort, OWNER_EMAIL, OWNER_PASSWORD, startServer, waitFor, type ServerProcess } from "./support.js";
+
+const CHROMIUM = process.env["LATCHKEY_CHROMIUM"] ?? "/usr/bin/chromium";
+const POLL = { timeout: 10_000, interval: 100 };
+const MEMBER_EMAIL = "dee@example.com";
+const MEMBER_PASSWORD = "a default member's password";
+
+interface Access {
+  permissions: string[];
+  grantableRoles: string[];
+}
+
+describe("the console shows only what the signed-in person may do", { timeout: 120_000 }, () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let owner: Api;
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    const port = await freePort();
+    // Without SMTP the invitation's own link is written to the log (warn), where the test reads it.
+    server = await startServer({
+      name: "console-access",
+      port,
+      publicUrl: `http://127.0.0.1:${port}`,
+      env: { LATCHKEY_LOG_LEVEL: "warn" },
+    });
+    owner = await Api.signIn(server.url);
+    await owner.ok("POST", "/v1/teams", { name: "Alpha" });
+    await owner.ok("POST", "/v1/teams/alpha/tokens", { name: "deploy", roleId: "admin" });
+    await owner.ok("POST", "/v1/teams/alpha/members", { email: MEMBER_EMAIL, roles: ["default"] });
+    const logged = await waitFor(
+      () => Promise.resolve(server.output()),
+      (out) => /\/invite\?confirm=/.test(out),
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    if (!logged.met) throw new Error(`no invitation link in the log:\n${logged.value}`);
+    const token = /\/invite\?confirm=([A-Za-z0-9_-]+)/.exec(server.output())?.[1] ?? "";
+    await new Api(server.url).ok("POST", "/v1/invitations/confirm", { token, name: "Dee", password: MEMBER_PASSWORD });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-sync"],
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  }, 30_000);
+
+  const signIn = async (email: string, password: string): Promise<Page> => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${server.url}/sign-in`);
+    await page.getByLabel("E-mail").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page
+      .getByRole("heading", { name: /Welcome|API tokens/ })
+      .first()
+      .waitFor();
+    return page;
+  };
+  const visible = (page: Page, name: string | RegExp) => page.getByRole("button", { name }).or(page.getByRole("link", { name }));
+  const roleOptions = async (page: Page) =>
+    (await page.getByRole("dialog").getByLabel("Role").locator("option").allTextContents()).filter((t) => !t.includes("…"));
+
+  it("as an owner: every action, and every role to grant", async () => {
+    const page = await signIn(OWNER_EMAIL, OWNER_PASSWORD);
+    await page.goto(`${server.url}/teams/alpha/settings/api/tokens`);
+    await page.getByRole("button", { name: "Create API token" }).waitFor();
+    await page.getByRole("button", { name: "Regenerate deploy" }).waitFor();
+    expect(await page.getByTestId("not-allowed").count()).toBe(0);
+    await page.getByRole("button", { name: "Create API token" }).click();
+    await expect.poll(async () => (await roleOptions(page)).sort(), POLL).toEqual(["Admin (admin)", "Default (default)", "Owner (owner)"]);
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await page.goto(`${server.url}/teams/alpha/settings/roles`);
+    await page.getByRole("link", { name: "New role" }).waitFor();
+    await page.getByRole("button", { name: "Delete Admin" }).waitFor();
+    await page.goto(`${server.url}/teams/alpha/settings/members`);
+    await page.getByRole("button", { name: "Invite member" }).waitFor();
+    await page.context().close();
+  });
+
+  it("as a Default-role member: nothing the server would refuse, each hidden action saying why", async () => {
+    const member = await Api.signIn(server.url, MEMBER_EMAIL, MEMBER_PASSWORD);
+    const access = await member.ok<Access>("GET", "/v1/teams/alpha/my-access");
+    expect(access.permissions).not.toContain("team.tokens.manage");
+    const page = await signIn(MEMBER_EMAIL, MEMBER_PASSWORD);
+
+    await page.goto(`${server.url}/teams/alpha/settings/api/tokens`);
+    await page.getByRole("row", { name: /deploy/ }).waitFor();
+    await expect.poll(() => page.getByTestId("not-allowed").textContent(), POLL).toContain("team.tokens.manage");
+    for (const name of ["Create API token", /^Regenerate/, /^Revoke/]) expect(await visible(page, name).count()).toBe(0);
+    // And the server agrees: the hidden action is refused.
+    expect((await member.request("POST", "/v1/teams/alpha/tokens", { name: "x", roleId: "default" })).status).toBe(403);
+
+    await page.goto(`${server.url}/teams/alpha/settings/roles`);
+    await page.getByRole("link", { name: "View Admin" }).waitFor();
+    await expect.poll(() => page.getByTestId("not-allowed").textContent(), POLL).toContain("team.roles.manage");
+    for (const name of ["New role", /^Edit /, /^Delete /]) expect(await visible(page, name).count()).toBe(0);
+    await page.getByRole("link", { name: "View Admin" }).click();
+    await page.getByRole("heading", { name: "Role: Admin" }).waitFor();
+    expect(await page.getByLabel("Role name").isDisabled()).toBe(true);
+    for (const name of ["Save role", "Delete role"]) expect(await visible(page, name).count()).toBe(0);
+    expect(
+      (await member.request("POST", "/v1/teams/alpha/roles", { name: "Mine", permissions: { teamScope: ["team.read"] } })).status,
+    ).toBe(403);
+
+    await page.goto(`${server.url}/teams/alpha/settings/members`);
+    await page.getByRole("row", { name: /dee@example\.com/ }).waitFor();
+    await expect.poll(() => page.getByTestId("not-allowed").textContent(), POLL).toContain("team.members.manage");
+    for (const name of ["Invite member", /^Change roles/, /^Remove /]) expect(await visible(page, name).count()).toBe(0);
+    expect((await member.request("POST", "/v1/teams/alpha/members", { email: "x@example.com", roles: ["default"] })).status).toBe(403);
+    await page.context().close();
+  });
+});
