@@ -92,6 +92,12 @@ describe("the CLI's first hour", { timeout: 90_000 }, () => {
     const restricted = await mint("web reader", "web-only");
     const whoami = await user.run(["whoami"], { env: { LATCHKEY_TOKEN: restricted, LATCHKEY_HOST: host } });
     expect(whoami.stdout).toMatch(/restrictions\s+only project web\n/);
+    // A project outside the restriction: the refusal names the restriction, once, not a permission the token holds.
+    const outside = await user.run(["projects", "get", "billing"], { env: { LATCHKEY_TOKEN: restricted, LATCHKEY_HOST: host } });
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toMatch(
+      /^latchkey: project billing is outside the restriction: this token's role is restricted to only project web \(project\.read is held, but not on this project\) \[request req_[\w-]+\]\n$/,
+    );
   });
 
   it("gives a new token the console's default lifetime of 30 days; --expires never for none", async () => {

@@ -4,6 +4,7 @@ import type { OrgRow } from "../store/repositories/orgs.js";
 import type { TeamRow } from "../store/repositories/teams.js";
 import type { EntityType } from "../store/schema.js";
 import { grantOf, type Principal } from "./principal.js";
+import { restrictionRefusal } from "./restriction-refusal.js";
 
 // The one place that decides access: which entity a request acts on, whether the principal reaches it (else 404, so
 // that other tenants' ids reveal nothing), and whether it holds the permission there (else 403 naming it).
@@ -75,6 +76,9 @@ export function entityPermission<W extends "roles" | "members" | "tokens" | "aud
 /** Throws 403 naming the permission unless the principal holds it on the resource. */
 export function authorize(principal: Principal, permissionId: PermissionId, resource: Resource): void {
   if (!can(principal.grants, permissionId, resource)) {
+    // Held on the team but the project is outside the role's restrictions: say so, not "missing permission".
+    const restricted = restrictionRefusal(principal.grants, permissionId, resource, principal.kind);
+    if (restricted) throw restricted;
     throw new DomainError("FORBIDDEN", `missing permission ${permissionId}`, { permission: permissionId, resource });
   }
 }
