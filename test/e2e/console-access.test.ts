@@ -87,6 +87,21 @@ describe("the console shows only what the signed-in person may do", { timeout: 1
     await page.getByRole("button", { name: "Delete Admin" }).waitFor();
     await page.goto(`${server.url}/teams/alpha/settings/members`);
     await page.getByRole("button", { name: "Invite member" }).waitFor();
+
+    // Projects (issue 21.3): listed, created and deleted in the console.
+    await page.getByRole("link", { name: "Projects" }).click();
+    await page.getByText("This team has no projects yet.").waitFor();
+    await page.getByLabel("New project name").fill("Billing API");
+    await page.getByLabel("Description").fill("money");
+    await page.getByRole("button", { name: "Create project" }).click();
+    await page.getByRole("row", { name: /Billing API/ }).waitFor();
+    await page.getByLabel("New project name").fill("Web");
+    await page.getByRole("button", { name: "Create project" }).click();
+    await page.getByRole("row", { name: /Web/ }).waitFor();
+    await page.getByRole("button", { name: "Delete Billing API" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete project" }).click();
+    await expect.poll(() => page.getByRole("row", { name: /Billing API/ }).count(), POLL).toBe(0);
+    expect((await owner.ok<{ projects: { id: string }[] }>("GET", "/v1/teams/alpha/projects")).projects.map((p) => p.id)).toEqual(["web"]);
     await page.context().close();
   });
 
@@ -120,6 +135,14 @@ describe("the console shows only what the signed-in person may do", { timeout: 1
     await expect.poll(() => page.getByTestId("not-allowed").textContent(), POLL).toContain("team.members.manage");
     for (const name of ["Invite member", /^Change roles/, /^Remove /]) expect(await visible(page, name).count()).toBe(0);
     expect((await member.request("POST", "/v1/teams/alpha/members", { email: "x@example.com", roles: ["default"] })).status).toBe(403);
+
+    // Projects: the Default role may create (the form shows) but not delete (no Delete buttons; the server agrees).
+    await page.goto(`${server.url}/teams/alpha/settings/projects`);
+    await page.getByRole("row", { name: /Web/ }).waitFor();
+    await page.getByRole("button", { name: "Create project" }).waitFor();
+    await expect.poll(() => page.getByTestId("not-allowed").count(), POLL).toBe(0);
+    expect(await visible(page, /^Delete /).count()).toBe(0);
+    expect((await member.request("DELETE", "/v1/teams/alpha/projects/web")).status).toBe(403);
     await page.context().close();
   });
 });

@@ -6,6 +6,7 @@ import { CliLoginPage } from "./pages/cli-login";
 import { HomePage } from "./pages/home";
 import { MembersPage } from "./pages/members";
 import { OrgTeamsPage } from "./pages/org-teams";
+import { ProjectsPage } from "./pages/projects";
 import { RoleEditorPage } from "./pages/role-editor";
 import { RolesPage } from "./pages/roles";
 import { InvitePage } from "./pages/invite";
@@ -92,6 +93,7 @@ function settingsPage(path: string): { entity: Entity; page: ReactNode } | null 
       ["/members", (_p, e) => <MembersPage entity={e} />],
       ["/audit", (_p, e) => <AuditPage entity={e} />],
       ...(type === "org" ? [["/teams", (_p, e) => <OrgTeamsPage org={e} />] as [string, Render]] : []),
+      ...(type === "team" ? [["/projects", (_p, e) => <ProjectsPage team={e} />] as [string, Render]] : []),
     ];
     for (const [pattern, render] of routes) {
       const params = match(prefix + pattern, path);
@@ -188,6 +190,7 @@ function Nav({ entity }: { entity: Entity }) {
           ["/api/tokens", "API tokens"],
           ["/roles", "Roles"],
           ["/members", "Members"],
+          ["/projects", "Projects"],
           ["/audit", "Audit log"],
         ]
       : [
