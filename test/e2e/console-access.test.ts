@@ -79,6 +79,17 @@ describe("the console shows only what the signed-in person may do", { timeout: 1
     await page.getByRole("button", { name: "Create API token" }).waitFor();
     await page.getByRole("button", { name: "Regenerate deploy" }).waitFor();
     expect(await page.getByTestId("not-allowed").count()).toBe(0);
+    // Rename and re-describe a token (issue 21.3).
+    await page.getByRole("button", { name: "Edit deploy" }).click();
+    const edit = page.getByRole("dialog", { name: "Edit token deploy" });
+    await edit.getByLabel("Name").fill("deploy bot");
+    await edit.getByLabel("Description").fill("GitHub Actions, ask ops");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("row", { name: /deploy bot.*GitHub Actions, ask ops/ }).waitFor();
+    await page.getByRole("button", { name: "Edit deploy bot" }).click();
+    await page.getByRole("dialog").getByLabel("Name").fill("deploy");
+    await page.getByRole("dialog").getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Regenerate deploy" }).waitFor();
     await page.getByRole("button", { name: "Create API token" }).click();
     await expect.poll(async () => (await roleOptions(page)).sort(), POLL).toEqual(["Admin (admin)", "Default (default)", "Owner (owner)"]);
     await page.getByRole("button", { name: "Cancel" }).click();
@@ -114,7 +125,7 @@ describe("the console shows only what the signed-in person may do", { timeout: 1
     await page.goto(`${server.url}/teams/alpha/settings/api/tokens`);
     await page.getByRole("row", { name: /deploy/ }).waitFor();
     await expect.poll(() => page.getByTestId("not-allowed").textContent(), POLL).toContain("team.tokens.manage");
-    for (const name of ["Create API token", /^Regenerate/, /^Revoke/]) expect(await visible(page, name).count()).toBe(0);
+    for (const name of ["Create API token", /^Edit /, /^Regenerate/, /^Revoke/]) expect(await visible(page, name).count()).toBe(0);
     // And the server agrees: the hidden action is refused.
     expect((await member.request("POST", "/v1/teams/alpha/tokens", { name: "x", roleId: "default" })).status).toBe(403);
 

@@ -6,6 +6,7 @@ import { settingsPath } from "../session";
 import { Badge, PageHead, Status, Time, useLoad } from "../ui";
 import { DescriptionCell, RowButton, Table } from "../table";
 import { CreateTokenDialog, RegenerateDialog, RevokeDialog } from "./token-dialogs";
+import { EditTokenDialog } from "./token-edit-dialog";
 import { NotAllowed, useAccess } from "../access";
 
 /** Active, Revoked or Expired, as the list shows it. */
@@ -15,7 +16,7 @@ export function tokenStatus(token: TokenMetadata): "Active" | "Revoked" | "Expir
   return "Active";
 }
 
-type Open = { kind: "create" } | { kind: "regenerate" | "revoke"; token: TokenMetadata } | null;
+type Open = { kind: "create" } | { kind: "regenerate" | "revoke" | "edit"; token: TokenMetadata } | null;
 
 /** Settings → API → Tokens of a team or an organisation. */
 export function TokensPage({ entity }: { entity: Entity }) {
@@ -81,6 +82,7 @@ export function TokensPage({ entity }: { entity: Entity }) {
                     <td className="row-actions">
                       {status === "Active" ? (
                         <>
+                          <RowButton label="Edit" name={`Edit ${t.name}`} onClick={() => setOpen({ kind: "edit", token: t })} />
                           <RowButton
                             label="Regenerate"
                             name={`Regenerate ${t.name}`}
@@ -105,6 +107,9 @@ export function TokensPage({ entity }: { entity: Entity }) {
       {open?.kind === "create" ? <CreateTokenDialog entity={entity} onClose={() => setOpen(null)} onCreated={tokens.reload} /> : null}
       {open?.kind === "regenerate" ? (
         <RegenerateDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
+      ) : null}
+      {open?.kind === "edit" ? (
+        <EditTokenDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
       ) : null}
       {open?.kind === "revoke" ? (
         <RevokeDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
