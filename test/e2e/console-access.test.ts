@@ -113,6 +113,25 @@ describe("the console shows only what the signed-in person may do", { timeout: 1
     await page.getByRole("dialog").getByRole("button", { name: "Delete project" }).click();
     await expect.poll(() => page.getByRole("row", { name: /Billing API/ }).count(), POLL).toBe(0);
     expect((await owner.ok<{ projects: { id: string }[] }>("GET", "/v1/teams/alpha/projects")).projects.map((p) => p.id)).toEqual(["web"]);
+
+    // Change password (issue 21.3): a wrong current password is refused; then the new one signs in, the old does not.
+    const NEW_PASSWORD = "the owner's brand new password";
+    await page.getByRole("button", { name: "Change password" }).click();
+    const dialog = page.getByRole("dialog", { name: "Change password" });
+    await dialog.getByLabel("Current password").fill("not the password at all");
+    await dialog.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+    await dialog.getByLabel("Repeat the new password").fill(NEW_PASSWORD);
+    await dialog.getByRole("button", { name: "Change password" }).click();
+    await dialog.getByRole("alert").waitFor();
+    await dialog.getByLabel("Current password").fill(OWNER_PASSWORD);
+    await dialog.getByRole("button", { name: "Change password" }).click();
+    await page.getByRole("dialog", { name: "Password changed" }).waitFor();
+    await page.getByRole("button", { name: "Done" }).click();
+    // This session goes on.
+    await page.goto(`${server.url}/teams/alpha/settings/projects`);
+    await page.getByRole("row", { name: /Web/ }).waitFor();
+    await Api.signIn(server.url, OWNER_EMAIL, NEW_PASSWORD);
+    await expect(Api.signIn(server.url, OWNER_EMAIL, OWNER_PASSWORD)).rejects.toThrow(/401/);
     await page.context().close();
   });
 

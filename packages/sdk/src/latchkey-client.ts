@@ -81,6 +81,12 @@ export class LatchkeyClient extends HttpClient {
       this.csrfToken = reply.csrfToken;
       return reply;
     },
+    /** Changes your password: every session of yours ends and this one is replaced (its new CSRF token is kept). */
+    changePassword: async (currentPassword: string, newPassword: string): Promise<SessionReply> => {
+      const reply = await this.request<SessionReply>("POST", "/v1/session/password", { body: { currentPassword, newPassword } });
+      this.csrfToken = reply.csrfToken;
+      return reply;
+    },
     signOut: async (): Promise<void> => {
       await this.request("DELETE", "/v1/session");
       this.csrfToken = undefined;

@@ -7,6 +7,7 @@ import { HomePage } from "./pages/home";
 import { MembersPage } from "./pages/members";
 import { OrgTeamsPage } from "./pages/org-teams";
 import { ProjectsPage } from "./pages/projects";
+import { PasswordButton } from "./pages/password-dialog";
 import { RoleEditorPage } from "./pages/role-editor";
 import { RolesPage } from "./pages/roles";
 import { InvitePage } from "./pages/invite";
@@ -244,6 +245,7 @@ function Shell({ entity, places, children }: { entity: Entity | null; places: [T
         <Switcher entity={entity} places={places} />
         <div className="top-right">
           <span className="muted">{user?.email}</span>
+          <PasswordButton />
           <button type="button" className="button subtle" onClick={() => void signOut()}>
             Sign out
           </button>
