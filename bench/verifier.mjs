@@ -22,7 +22,7 @@ const PERMISSION = "project.read";
 const fixture = await startFixture(); // builds core and server first when dist is missing or stale
 const { can } = await import("@latchkey/core"); // after the build: it resolves to packages/core/dist
 try {
-  const { services, config, token } = fixture;
+  const { services, token } = fixture;
   const { verifier, keys, lastUsed, store } = services;
   const { verifyJwt, splitToken } = await serverModule("tokens/jwt.js");
   const { sha256, safeEqual } = await serverModule("lib/secrets.js");
