@@ -23,7 +23,7 @@ const PERMISSION = "project.read";
 const fixture = await startFixture({ server: { logLevel: "warn" } }); // builds core and server first when dist is missing or stale
 const { can } = await import("@latchkey/core"); // after the build: it resolves to packages/core/dist
 try {
-  const { services, config, token } = fixture;
+  const { services, token } = fixture;
   const { verifier, keys, lastUsed, store } = services;
   const { verifyJwt, splitToken } = await serverModule("tokens/jwt.js");
   const { sha256, safeEqual } = await serverModule("lib/secrets.js");
@@ -59,7 +59,7 @@ try {
   const { kid, signingInput, signature } = splitToken(token);
   const publicKey = keys.knownPublicKey(kid);
   if (!publicKey) throw new Error(`no public key for kid ${kid}`);
-  const expected = { iss: config.publicUrl, aud: `${config.publicUrl}/v1` };
+  const expected = services.issuer.claims();
   const data = Buffer.from(signingInput);
   const rawVerify = () => {
     if (!verify(null, data, publicKey, signature)) throw new Error("raw Ed25519 verify failed");

@@ -45,8 +45,11 @@ async function prerequisites(): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
 }
 
-/** Opens the CLI-login socket as `latchkey login` does and sends `init`; `next(type)` waits for a message of that type. */
-async function cliLogin(baseUrl: string) {
+/**
+ * Opens the CLI-login socket as `latchkey login` does and sends `init` (with the pairing code the CLI shows, or none
+ * as Northflank's clients); `next(type)` waits for a message of that type.
+ */
+async function cliLogin(baseUrl: string, code?: string) {
   const socket = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/v1/cli-login`);
   const messages: Record<string, unknown>[] = [];
   socket.on("message", (data: Buffer) => messages.push(JSON.parse(data.toString()) as Record<string, unknown>));
@@ -54,7 +57,7 @@ async function cliLogin(baseUrl: string) {
     socket.once("open", () => resolve());
     socket.once("error", reject);
   });
-  socket.send(JSON.stringify({ type: "init" }));
+  socket.send(JSON.stringify({ type: "init", ...(code ? { code } : {}) }));
   const next = async (type: string) => {
     for (let i = 0; i < 300; i++) {
       const found = messages.find((m) => m["type"] === type);
@@ -402,7 +405,7 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
   });
 
   it("approves a CLI login after signing in (the CLI receives a working token), and denies another", async () => {
-    const { socket, next } = await cliLogin(server.url);
+    const { socket, next } = await cliLogin(server.url, "KXQ7-M2PA");
     const loginPage = String((await next("init-ack"))["loginPage"]);
     expect(loginPage).toContain("/cli-login?sessionToken=");
 
@@ -420,6 +423,10 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     await cli.getByLabel("Role").selectOption("deployer");
     await cli.getByLabel("Token name").fill("laptop CLI");
     await cli.getByLabel("30 days").check();
+    // The code the terminal shows, to compare: Approve waits until the person says it matches.
+    await hasText(cli.getByTestId("pairing-code"), "KXQ7-M2PA");
+    expect(await cli.getByRole("button", { name: "Approve" }).isDisabled()).toBe(true);
+    await cli.getByLabel("My terminal shows this same code").check();
     await cli.screenshot({ path: join(SHOTS, "console-cli-login.png"), animations: "disabled" });
     await cli.getByRole("button", { name: "Approve" }).click();
     await cli.getByRole("heading", { name: "Command-line login approved" }).waitFor();
@@ -438,6 +445,7 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     // Denying tells the waiting CLI no, and mints nothing.
     const second = await cliLogin(server.url);
     await cli.goto(String((await second.next("init-ack"))["loginPage"]));
+    await hasText(cli.getByTestId("no-pairing-code"), "showed no pairing code");
     await cli.getByRole("button", { name: "Deny" }).click();
     await cli.getByRole("heading", { name: "Command-line login denied" }).waitFor();
     expect(await second.next("login-failure")).toMatchObject({ type: "login-failure" });

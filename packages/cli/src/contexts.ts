@@ -44,3 +44,14 @@ export function writeContexts(path: string, file: ContextFile): void {
   chmodSync(temporary, 0o600);
   renameSync(temporary, path);
 }
+
+/**
+ * Removes a context; when it was the current one, the first remaining context (by name) becomes current, so that the
+ * next command does not fail with "not logged in" while other logins are saved. Returns the current context after.
+ */
+export function forgetContext(file: ContextFile, name: string): string | null {
+  const wasCurrent = file.current === name;
+  delete file.contexts[name];
+  if (wasCurrent) file.current = Object.keys(file.contexts).sort()[0] ?? null;
+  return wasCurrent ? file.current : null;
+}

@@ -1,4 +1,4 @@
-import { cliLoginUrl, parseCliLoginMessage, TransportError } from "@latchkey/sdk";
+import { cliLoginUrl, newPairingCode, parseCliLoginMessage, TransportError } from "@latchkey/sdk";
 import WebSocket from "ws";
 import { Cancelled } from "./failure.js";
 
@@ -16,9 +16,11 @@ export class LoginFailed extends Error {
  */
 export function browserLogin(
   host: string,
-  onLoginPage: (url: string) => void,
+  onLoginPage: (url: string, pairingCode: string) => void,
   signal?: AbortSignal,
 ): Promise<{ apiToken: string; contextName: string }> {
+  // Shown here and on the approval page: the person approves only when both show the same code.
+  const code = newPairingCode();
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(cliLoginUrl(host), { handshakeTimeout: 10_000, maxPayload: 64 * 1024 });
     let settled = false;
@@ -36,13 +38,13 @@ export function browserLogin(
     };
     signal?.addEventListener("abort", abort, { once: true });
 
-    ws.on("open", () => ws.send(JSON.stringify({ type: "init" })));
+    ws.on("open", () => ws.send(JSON.stringify({ type: "init", code })));
     ws.on("message", (data: WebSocket.RawData) => {
       const message = parseCliLoginMessage(
         Buffer.isBuffer(data) ? data.toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8"),
       );
       if (!message) return;
-      if (message.type === "init-ack") onLoginPage(message.loginPage);
+      if (message.type === "init-ack") onLoginPage(message.loginPage, code);
       else if (message.type === "login-success") settle(null, { apiToken: message.apiToken, contextName: message.contextName });
       else settle(new LoginFailed(`login failed: ${message.message}`));
     });

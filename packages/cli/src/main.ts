@@ -3,7 +3,11 @@ import { CommanderError } from "commander";
 import { describeFailure, EXIT } from "./failure.js";
 import { buildProgram } from "./program.js";
 
-const io = { out: (s: string) => void process.stdout.write(s), err: (s: string) => void process.stderr.write(s) };
+const io = {
+  out: (s: string) => void process.stdout.write(s),
+  err: (s: string) => void process.stderr.write(s),
+  tty: process.stdout.isTTY === true,
+};
 
 /** Runs one command line and returns its exit code (0 ok, 1 API error, 2 usage error). */
 async function run(argv: string[]): Promise<number> {

@@ -18,6 +18,10 @@ Environment:
   LATCHKEY_TOKEN   an API token to use instead of the current context's (CI, scripts)
   LATCHKEY_HOST    the server to use instead of the current context's
   XDG_CONFIG_HOME  contexts are saved in $XDG_CONFIG_HOME/latchkey/config.json (default ~/.config/latchkey)
+  NO_COLOR         no colour in tables on a terminal
+  FORCE_COLOR      colour and relative times even when the output is piped
+
+Tables on a terminal show relative times and colour; piped, or with -o json|yaml, times are exact (ISO 8601).
 
 Exit status: 0 success, 1 the API refused or failed (its message is printed), 2 wrong usage.`;
 
@@ -32,6 +36,8 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Io): Command {
     .option("--context <name>", "use this saved context instead of the current one")
     .option("-y, --yes", "do not ask before destructive actions")
     .addHelpText("after", ENVIRONMENT)
+    // Every command's help lists the flags that work everywhere (--team, --org, -o...), not only the top level's.
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError("(add --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();

@@ -1,8 +1,9 @@
 import { LatchkeyClient, normalizeHost, type AuthInfo, type Entity } from "@latchkey/sdk";
 import type { Command } from "commander";
 import { configPath, readContexts, writeContexts, type Context, type ContextFile } from "./contexts.js";
-import { UsageError } from "./failure.js";
-import { outputFormat, render, type Column, type OutputFormat } from "./output.js";
+import { Refused, UsageError } from "./failure.js";
+import { outputFormat, render, type Column, type OutputFormat, type Style } from "./output.js";
+import { confirm } from "./prompt.js";
 import { VERSION } from "./version.js";
 
 /** Options every command accepts. */
@@ -18,6 +19,16 @@ export interface GlobalOptions {
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Whether stdout is a terminal (a person reads it): human times and colour in tables. */
+  tty?: boolean;
+}
+
+/** Human times on a terminal (or FORCE_COLOR), colour too unless NO_COLOR; plain when piped or not a table. */
+function styleOf(format: OutputFormat, env: NodeJS.ProcessEnv, io: Io): Style {
+  const forced = env["FORCE_COLOR"] !== undefined && env["FORCE_COLOR"] !== "0";
+  const human = format === "table" && (io.tty === true || forced);
+  const colour = human && !env["NO_COLOR"] && env["TERM"] !== "dumb";
+  return { human, colour, nowMs: Date.now() };
 }
 
 /** A team or organisation that a command acts on (the SDK's, from core's schema). */
@@ -27,6 +38,7 @@ export type { Entity };
 export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io: Io) {
   const path = configPath(env);
   const format: OutputFormat = outputFormat(options.output);
+  const style = styleOf(format, env, io);
 
   const credential = () => {
     const file = readContexts(path);
@@ -44,8 +56,9 @@ export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io
     return { host, token, known };
   };
 
-  // The typed client: commands call its resource methods instead of building paths (it is an HttpClient too).
+  // The typed client: commands call its resource methods and never build a path.
   let client: LatchkeyClient | undefined;
+  let auth: Promise<AuthInfo> | undefined;
   const clientFor = (host: string, token?: string): LatchkeyClient =>
     new LatchkeyClient({
       baseUrl: normalizeHost(host),
@@ -59,6 +72,7 @@ export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io
     env,
     io,
     format,
+    style,
     yes: options.yes === true,
     contexts: (): ContextFile => readContexts(path),
     saveContexts: (file: ContextFile) => writeContexts(path, file),
@@ -87,7 +101,7 @@ export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io
       const { known } = credential();
       let entity = known;
       if (!entity) {
-        const auth = await this.client().get<AuthInfo>("/v1/auth");
+        const auth = await this.auth();
         if (!auth.entityType || !auth.entityId)
           throw new UsageError("this credential belongs to no team or organisation: use --team or --org");
         entity = { type: auth.entityType, id: auth.entityId };
@@ -97,14 +111,36 @@ export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv, io
       return entity;
     },
 
-    /** `/v1/teams/<id>` or `/v1/orgs/<id>` of the entity. */
-    async base(teamOnly = false): Promise<string> {
-      const e = await this.entity(teamOnly);
-      return `/v1/${e.type === "team" ? "teams" : "orgs"}/${encodeURIComponent(e.id)}`;
+    /** The team of `--team` or of the credential (projects live in teams). */
+    async teamId(): Promise<string> {
+      return (await this.entity(true)).id;
+    },
+
+    /** What the credential may do (`GET /v1/auth`), asked once per invocation. */
+    auth(): Promise<AuthInfo> {
+      auth ??= this.client().auth();
+      return auth;
+    },
+
+    /**
+     * Asks before a destructive action (unless --yes), but first checks that the credential holds `permission` at
+     * all: a refusal the server would give is said before the question, not after it.
+     */
+    async confirmAs(permission: string, question: string): Promise<void> {
+      if (options.yes === true) return;
+      const info = await this.auth();
+      const scope = permission.split(".")[0];
+      const held =
+        scope === "org" ? info.permissions.orgScope : scope === "team" ? info.permissions.teamScope : info.permissions.projectScope;
+      if (info.tokenKind === "api" && !held.includes(permission)) {
+        const role = info.role ? `role ${info.role.id}` : "no role";
+        throw new Refused(`not allowed: this token (${role}) does not hold ${permission}, so the server would refuse; nothing was changed`);
+      }
+      await confirm(question, false);
     },
 
     print<T>(data: T | readonly T[], columns?: readonly Column<T>[]): void {
-      io.out(render(format, data, columns));
+      io.out(render(format, data, columns, style));
     },
   };
 }

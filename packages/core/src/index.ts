@@ -15,3 +15,4 @@ export * from "./schemas/oauth.js";
 export * from "./token-shape.js";
 export * from "./schemas/leaks.js";
 export * from "./cidr.js";
+export * from "./schemas/my-access.js";

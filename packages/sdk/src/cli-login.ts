@@ -8,6 +8,18 @@ export type CliLoginServerMessage = core.CliLoginServerMessage;
 
 /** What the client sends: `init` to start, `aborted` to give up. */
 export type CliLoginClientMessage = core.CliLoginClientMessage;
+const CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/**
+ * A pairing code to show in the terminal and send with `init`: two groups of four from an alphabet without look-alikes
+ * (no 0/O, 1/I), about 40 bits: enough that a link someone else started cannot show the code on your screen.
+ */
+export function newPairingCode(): string {
+  const bytes = new Uint8Array(8);
+  globalThis.crypto.getRandomValues(bytes);
+  const chars = Array.from(bytes, (b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join("");
+  return `${chars.slice(0, 4)}-${chars.slice(4)}`;
+}
 
 /** The WebSocket URL of the CLI login for a host: ws:// for http hosts, wss:// for https. */
 export function cliLoginUrl(host: string): string {

@@ -49,7 +49,11 @@ export function withQuery(path: string, query: Query | undefined): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-/** The transport: credentials, the envelope, errors and pagination. Resource methods are built on it. */
+/**
+ * The transport: credentials, the envelope, errors and pagination. Internal to the SDK: its path-taking methods are
+ * protected, so that programs (the CLI, the console) call LatchkeyClient's typed resource methods and never build a
+ * path by hand.
+ */
 export class HttpClient {
   readonly baseUrl: string;
   token: string | undefined;
@@ -71,25 +75,25 @@ export class HttpClient {
   }
 
   /** Sends one request and returns the reply's `data`; an error reply throws ApiError, no reply TransportError. */
-  async request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+  protected async request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
     const reply = await this.send(method, path, options);
     return (reply as { data: T }).data;
   }
 
   /** The same for each method, by path: `data` of the reply. */
-  get = <T>(path: string, query?: Query): Promise<T> => this.request<T>("GET", path, query ? { query } : {});
-  post = <T>(path: string, body: unknown = {}): Promise<T> => this.request<T>("POST", path, { body });
-  patch = <T>(path: string, body: unknown): Promise<T> => this.request<T>("PATCH", path, { body });
-  delete = <T>(path: string): Promise<T> => this.request<T>("DELETE", path);
+  protected get = <T>(path: string, query?: Query): Promise<T> => this.request<T>("GET", path, query ? { query } : {});
+  protected post = <T>(path: string, body: unknown = {}): Promise<T> => this.request<T>("POST", path, { body });
+  protected patch = <T>(path: string, body: unknown): Promise<T> => this.request<T>("PATCH", path, { body });
+  protected delete = <T>(path: string): Promise<T> => this.request<T>("DELETE", path);
 
   /** One page of a list: `key` is the plural under `data` (`apiTokens`, `roles`...). */
-  async page<T>(path: string, key: string, query: Query = {}): Promise<Page<T>> {
+  protected async page<T>(path: string, key: string, query: Query = {}): Promise<Page<T>> {
     const reply = (await this.send("GET", path, { query })) as { data: Record<string, T[]>; pagination: Pagination };
     return { items: reply.data[key] ?? [], pagination: reply.pagination };
   }
 
   /** Every item of a list, page after page, following `cursor` until the last page. */
-  async *paginate<T>(path: string, key: string, query: Query = {}): AsyncGenerator<T> {
+  protected async *paginate<T>(path: string, key: string, query: Query = {}): AsyncGenerator<T> {
     let cursor: string | undefined;
     do {
       const page = await this.page<T>(path, key, { ...query, ...(cursor ? { cursor } : {}) });
@@ -99,7 +103,7 @@ export class HttpClient {
   }
 
   /** Every item of a list, collected (stops at `limit` items: 10,000 unless told, `Infinity` for every one). */
-  async all<T>(path: string, key: string, query: Query = {}, limit = 10_000): Promise<T[]> {
+  protected async all<T>(path: string, key: string, query: Query = {}, limit = 10_000): Promise<T[]> {
     const items: T[] = [];
     for await (const item of this.paginate<T>(path, key, { per_page: 100, ...query })) {
       items.push(item);

@@ -1,7 +1,7 @@
 export * from "./errors.js";
 export * from "./host.js";
 export * from "./cli-login.js";
-export * from "./http.js";
+export type { LatchkeyClientOptions, Page, Pagination, Query } from "./http.js";
 export * from "./latchkey-client.js";
 export type * from "./types.js";
 export * from "./oauth.js";

@@ -70,9 +70,12 @@ describe("LatchkeyClient against a listening server", () => {
     expect(first.items).toHaveLength(2);
     expect(first.pagination).toMatchObject({ hasNextPage: true, count: 2 });
     const names: string[] = [];
-    for await (const token of owner.paginate<{ name: string }>(`/v1/teams/${teamId}/tokens`, "apiTokens", { per_page: 2 })) {
-      names.push(token.name);
-    }
+    let cursor: string | undefined;
+    do {
+      const page = await tokens.list({ per_page: 2, ...(cursor ? { cursor } : {}) });
+      names.push(...page.items.map((t) => t.name));
+      cursor = page.pagination.hasNextPage ? page.pagination.cursor : undefined;
+    } while (cursor);
     expect(names.filter((n) => n.startsWith("page-")).sort()).toEqual(["page-0", "page-1", "page-2", "page-3", "page-4"]);
     const everything = await tokens.all(true);
     expect(everything.map((t) => t.name)).toContain("ci");

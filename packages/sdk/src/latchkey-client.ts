@@ -8,6 +8,7 @@ import type {
   AuditVerification,
   AuthInfo,
   CliLoginApprove,
+  CliLoginDescription,
   Entity,
   Invitation,
   InvitationAccept,
@@ -15,6 +16,7 @@ import type {
   InviteReply,
   KeyRotated,
   Member,
+  MyAccess,
   Org,
   OrgCreate,
   OrgRole,
@@ -87,6 +89,12 @@ export class LatchkeyClient extends HttpClient {
       this.csrfToken = reply.csrfToken;
       return reply;
     },
+    /** Changes your password: every session of yours ends and this one is replaced (its new CSRF token is kept). */
+    changePassword: async (currentPassword: string, newPassword: string): Promise<SessionReply> => {
+      const reply = await this.request<SessionReply>("POST", "/v1/session/password", { body: { currentPassword, newPassword } });
+      this.csrfToken = reply.csrfToken;
+      return reply;
+    },
     signOut: async (): Promise<void> => {
       await this.request("DELETE", "/v1/session");
       this.csrfToken = undefined;
@@ -129,6 +137,11 @@ export class LatchkeyClient extends HttpClient {
     return this.request<AuthInfo>("GET", "/v1/auth");
   }
 
+  /** Checks the credential (`GET /v1/login`): its kind, or ApiError 401 saying why it is refused. */
+  login(): Promise<{ valid: true; tokenKind: "api" | "session" }> {
+    return this.request("GET", "/v1/login");
+  }
+
   /** Whether the credential is valid (`GET /v1/login`): true, or false on a 401. */
   async isValid(): Promise<boolean> {
     try {
@@ -138,6 +151,11 @@ export class LatchkeyClient extends HttpClient {
       if ((error as { status?: number }).status === 401) return false;
       throw error;
     }
+  }
+
+  /** What the caller may do on a team or organisation (effective permissions, grantable roles): the console's one source. */
+  myAccess(entity: Entity): Promise<MyAccess> {
+    return this.request<MyAccess>("GET", `${entityPath(entity)}/my-access`);
   }
 
   /** The permission catalogue. */
@@ -207,7 +225,8 @@ export class LatchkeyClient extends HttpClient {
     return {
       /** `all: true` includes revoked and expired tokens. */
       list: (options: PageOptions & { all?: boolean } = {}) => this.page<TokenMetadata>(base, "apiTokens", options),
-      all: (includeInactive = false) => this.all<TokenMetadata>(base, "apiTokens", { all: includeInactive }),
+      /** Every token (`limit`: 10,000 unless told, `Infinity` for every one). */
+      all: (includeInactive = false, limit?: number) => this.all<TokenMetadata>(base, "apiTokens", { all: includeInactive }, limit),
       get: (tokenId: string) => this.request<TokenMetadata>("GET", one(tokenId)),
       create: (body: TokenCreate) => this.request<TokenCreated>("POST", base, { body }),
       update: (tokenId: string, body: TokenUpdate) => this.request<TokenMetadata>("PATCH", one(tokenId), { body }),
@@ -225,6 +244,9 @@ export class LatchkeyClient extends HttpClient {
     const feed = (tokenId?: string) => (tokenId ? `${base}/tokens/${enc(tokenId)}/audit-logs` : `${base}/audit-logs`);
     return {
       list: (filters: AuditFilters & PageOptions = {}, tokenId?: string) => this.page<AuditEvent>(feed(tokenId), "auditLogs", filters),
+      /** Events newest first, page after page, up to `limit`. */
+      all: (filters: AuditFilters = {}, limit?: number, tokenId?: string) =>
+        this.all<AuditEvent>(feed(tokenId), "auditLogs", filters, limit),
       verify: (tokenId?: string) => this.request<AuditVerification>("GET", `${feed(tokenId)}/verify`),
     };
   }
@@ -235,6 +257,7 @@ export class LatchkeyClient extends HttpClient {
     return {
       list: (options: PageOptions = {}) => this.page<Project>(base, "projects", options),
       all: () => this.all<Project>(base, "projects"),
+      get: (projectId: string) => this.request<Project>("GET", `${base}/${enc(projectId)}`),
       create: (body: ProjectCreate) => this.request<Project>("POST", base, { body }),
       delete: (projectId: string) => this.request<Deleted>("DELETE", `${base}/${enc(projectId)}`),
     };
@@ -280,6 +303,8 @@ export class LatchkeyClient extends HttpClient {
 
   /** The browser half of `latchkey login` (session credential only). */
   readonly cliLogin = {
+    /** The pairing code the waiting CLI shows (null when it shows none), for the person to compare. */
+    describe: (sessionToken: string) => this.request<CliLoginDescription>("POST", "/v1/cli-login/describe", { body: { sessionToken } }),
     approve: (body: CliLoginApprove) => this.request<Record<string, unknown>>("POST", "/v1/cli-login/approve", { body }),
     deny: (sessionToken: string) => this.request<Record<string, unknown>>("POST", "/v1/cli-login/deny", { body: { sessionToken } }),
   };

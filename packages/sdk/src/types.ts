@@ -45,6 +45,10 @@ export type KeyRotated = z.output<typeof core.KeyRotated>;
 export type AuthInfo = z.output<typeof core.AuthInfo>;
 /** One audit event. */
 export type AuditEvent = z.output<typeof core.AuditEvent>;
+/** What the caller may do on a team or organisation, and the roles they may grant there. */
+export type MyAccess = z.output<typeof core.MyAccess>;
+/** What the approval page shows of a waiting CLI login. */
+export type CliLoginDescription = z.output<typeof core.CliLoginDescription>;
 /** The result of a chain check. */
 export type AuditVerification = z.output<typeof core.AuditVerification>;
 

@@ -37,6 +37,7 @@ import { trustPolicyRoutes } from "./http/routes/trust-policies.js";
 import { installFormBody } from "./http/form-body.js";
 import { OAuthRefusal } from "./services/oauth-error.js";
 import { leakRoutes } from "./http/routes/leaks.js";
+import { myAccessRoutes } from "./http/routes/my-access.js";
 import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js";
 import { startCheckpointer, usesCheckpointThread } from "./store/checkpointer.js";
 import { openDatabase } from "./store/database.js";
@@ -176,6 +177,7 @@ export async function buildApp(
   });
   leakRoutes(router, services);
   auditRoutes(router, services);
+  myAccessRoutes(router, services);
   cliLoginRoutes(app, router, services);
   identityRoutes(app, router, services);
   forwardAuthRoutes(app, router, services);

@@ -25,6 +25,7 @@ const Env = z.object({
     .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, "must be sqlite:<path> or postgres://...")
     .optional(),
   LATCHKEY_PUBLIC_URL: Url.optional(),
+  LATCHKEY_ISSUER: Url.optional(),
   LATCHKEY_BOOTSTRAP_EMAIL: z.email().optional(),
   LATCHKEY_BOOTSTRAP_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
   LATCHKEY_MASTER_KEY: MasterKey.optional(),
@@ -64,6 +65,11 @@ export interface Config {
   dataDir: string;
   database: { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
   publicUrl: string;
+  /**
+   * The token issuer the operator set (LATCHKEY_ISSUER); null keeps the one fixed at first start in the database
+   * (tokens/issuer.ts), so that a new public URL or port does not invalidate tokens.
+   */
+  issuer: string | null;
   bootstrap: { email: string; password: string } | null;
   masterKey: Buffer;
   logLevel: z.infer<typeof Env>["LATCHKEY_LOG_LEVEL"];
@@ -194,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     database,
     publicUrl,
+    issuer: e.LATCHKEY_ISSUER ?? null,
     bootstrap:
       e.LATCHKEY_BOOTSTRAP_EMAIL && e.LATCHKEY_BOOTSTRAP_PASSWORD
         ? { email: e.LATCHKEY_BOOTSTRAP_EMAIL.toLowerCase(), password: e.LATCHKEY_BOOTSTRAP_PASSWORD }

@@ -10,6 +10,8 @@ import { TrustPoliciesPage } from "./pages/trust-policies";
 import { HomePage } from "./pages/home";
 import { MembersPage } from "./pages/members";
 import { OrgTeamsPage } from "./pages/org-teams";
+import { ProjectsPage } from "./pages/projects";
+import { PasswordButton } from "./pages/password-dialog";
 import { RoleEditorPage } from "./pages/role-editor";
 import { RolesPage } from "./pages/roles";
 import { InvitePage } from "./pages/invite";
@@ -100,6 +102,7 @@ function settingsPage(path: string): { entity: Entity; page: ReactNode } | null 
       ["/apis/:apiId", (p, e) => <ApiEditorPage entity={e} apiId={p["apiId"]} />],
       ["/audit", (_p, e) => <AuditPage entity={e} />],
       ...(type === "org" ? [["/teams", (_p, e) => <OrgTeamsPage org={e} />] as [string, Render]] : []),
+      ...(type === "team" ? [["/projects", (_p, e) => <ProjectsPage team={e} />] as [string, Render]] : []),
     ];
     for (const [pattern, render] of routes) {
       const params = match(prefix + pattern, path);
@@ -198,6 +201,7 @@ function Nav({ entity }: { entity: Entity }) {
           ["/api/trust-policies", "Trust policies"],
           ["/roles", "Roles"],
           ["/members", "Members"],
+          ["/projects", "Projects"],
           ["/audit", "Audit log"],
         ]
       : [
@@ -253,6 +257,7 @@ function Shell({ entity, places, children }: { entity: Entity | null; places: [T
         <Switcher entity={entity} places={places} />
         <div className="top-right">
           <span className="muted">{user?.email}</span>
+          <PasswordButton />
           <button type="button" className="button subtle" onClick={() => void signOut()}>
             Sign out
           </button>

@@ -1,4 +1,4 @@
-import type { AuditEvent } from "@latchkey/sdk";
+import type { AuditEvent, AuditFilters } from "@latchkey/sdk";
 import type { Command } from "commander";
 import { UsageError } from "../failure.js";
 import { timeFrom } from "../durations.js";
@@ -42,8 +42,8 @@ function queryOf(f: Filters) {
     eventType: f.eventType,
     actor: f.actor,
     tokenId: f.token,
-    outcome: f.outcome,
-    origin: f.origin,
+    outcome: f.outcome as AuditFilters["outcome"],
+    origin: f.origin as AuditFilters["origin"],
     after: f.after ? timeFrom(f.after, "--after") : undefined,
     before: f.before ? timeFrom(f.before, "--before") : undefined,
   };
@@ -65,19 +65,19 @@ function withFilters(command: Command): Command {
 /** `audit list|tail`: the team's or organisation's audit feed. */
 export function auditCommands(program: Command, runtimeOf: RuntimeOf): void {
   const audit = program.command("audit").description("Audit log of a team (--team) or organisation (--org)");
-  const path = async (rt: Runtime) => `${await rt.base()}/audit-logs`;
+  const feed = async (rt: Runtime) => rt.client().audit(await rt.entity());
 
   withFilters(audit.command("list").description("List audit events, newest first")).action(async (f: Filters, command: Command) => {
     const rt = runtimeOf(command);
     const limit = positive(f.limit, "--limit");
-    rt.print(await rt.client().all<AuditEvent>(await path(rt), "auditLogs", queryOf(f), limit), COLUMNS);
+    rt.print(await (await feed(rt)).all(queryOf(f), limit), COLUMNS);
   });
 
   withFilters(audit.command("tail").description("Follow new audit events as they are written (polls; Ctrl-C stops)"))
     .option("--interval <seconds>", "how often to ask", "2")
     .action(async (f: Filters, command: Command) => {
       const rt = runtimeOf(command);
-      const url = await path(rt);
+      const audit = await feed(rt);
       const everyMs = positive(f.interval, "--interval") * 1000;
       const filters = queryOf(f);
       const seen = new Map<string, number>();
@@ -85,17 +85,19 @@ export function auditCommands(program: Command, runtimeOf: RuntimeOf): void {
         const fresh = events.filter((e) => !seen.has(e.id)).reverse();
         for (const e of fresh) {
           seen.set(e.id, Date.parse(e.at));
-          rt.io.out(rt.format === "table" ? `${COLUMNS.map(([, read]) => cell(read(e))).join("  ")}\n` : `${JSON.stringify(e)}\n`);
+          rt.io.out(
+            rt.format === "table" ? `${COLUMNS.map(([, read]) => cell(read(e), rt.style)).join("  ")}\n` : `${JSON.stringify(e)}\n`,
+          );
         }
       };
-      show(await rt.client().all<AuditEvent>(url, "auditLogs", filters, positive(f.limit, "--limit")));
+      show(await audit.all(filters, positive(f.limit, "--limit")));
       let stopped = false;
       process.once("SIGINT", () => (stopped = true));
       while (!stopped) {
         await new Promise((resolve) => setTimeout(resolve, everyMs));
         const newest = Math.max(0, ...seen.values());
         const after = newest > 0 ? new Date(newest - LOOKBACK_MS).toISOString() : filters.after;
-        show(await rt.client().all<AuditEvent>(url, "auditLogs", { ...filters, after }, 1000));
+        show(await audit.all({ ...filters, after }, 1000));
         const horizon = newest - 2 * LOOKBACK_MS;
         for (const [id, at] of seen) if (at < horizon) seen.delete(id);
       }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { UsageError } from "../failure.js";
+import { forgetContext } from "../contexts.js";
 import { confirm } from "../prompt.js";
 import type { RuntimeOf } from "../runtime.js";
 
@@ -50,9 +51,8 @@ export function contextCommands(program: Command, runtimeOf: RuntimeOf): void {
       const file = rt.contexts();
       if (!file.contexts[name]) throw new UsageError(`no context named '${name}' (see: latchkey context list)`);
       await confirm(`Remove context '${name}' and its token from this machine?`, rt.yes);
-      delete file.contexts[name];
-      if (file.current === name) file.current = null;
+      const next = forgetContext(file, name);
       rt.saveContexts(file);
-      rt.io.err(`Removed context '${name}'.\n`);
+      rt.io.err(`Removed context '${name}'.${next && next !== name ? ` Now using context '${next}'.` : ""}\n`);
     });
 }

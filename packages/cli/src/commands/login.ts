@@ -1,4 +1,6 @@
-import { normalizeHost, type AuthInfo } from "@latchkey/sdk";
+import { normalizeHost } from "@latchkey/sdk";
+import { forgetContext } from "../contexts.js";
+import { describeRestrictions } from "../restrictions.js";
 import { Option, type Command } from "commander";
 import { UsageError } from "../failure.js";
 import { readSecret } from "../prompt.js";
@@ -24,8 +26,8 @@ export async function openBrowser(url: string): Promise<void> {
 /** Checks a new token with `GET /v1/login`, then saves it as a context (and makes it the current one). */
 export async function saveChecked(rt: Runtime, host: string, token: string, name: string | undefined): Promise<string> {
   const client = rt.clientFor(host, token);
-  await client.get("/v1/login");
-  const auth = await client.get<AuthInfo>("/v1/auth");
+  await client.login();
+  const auth = await client.auth();
   const contextName = name ?? auth.entityId ?? new URL(host).host;
   const file = rt.contexts();
   file.contexts[contextName] = { host, token, entityType: auth.entityType, entityId: auth.entityId, savedAt: new Date().toISOString() };
@@ -80,12 +82,15 @@ export function loginCommands(program: Command, runtimeOf: RuntimeOf): void {
       try {
         const { apiToken, contextName } = await browserLogin(
           host,
-          (page) => {
+          (page, code) => {
             if (opts.browser) void openBrowser(page);
             const lead = opts.browser
               ? "Opening the login page in your browser; if it does not open, visit"
               : "Open this page to approve the login";
-            rt.io.err(`${lead}:\n  ${page}\nWaiting for approval (Ctrl-C gives up)...\n`);
+            rt.io.err(
+              `${lead}:\n  ${page}\nPairing code: ${code}\n` +
+                "Approve only if the page shows this same code.\nWaiting for approval (Ctrl-C gives up)...\n",
+            );
           },
           aborter.signal,
         );
@@ -103,10 +108,9 @@ export function loginCommands(program: Command, runtimeOf: RuntimeOf): void {
       const file = rt.contexts();
       const name = command.optsWithGlobals<{ context?: string }>().context ?? file.current;
       if (!name || !file.contexts[name]) throw new UsageError("no context is in use: nothing to log out of");
-      delete file.contexts[name];
-      if (file.current === name) file.current = null;
+      const next = forgetContext(file, name);
       rt.saveContexts(file);
-      rt.io.err(`Logged out of context '${name}'.\n`);
+      rt.io.err(`Logged out of context '${name}'.${next ? ` Now using context '${next}'.` : ""}\n`);
     });
 
   program
@@ -114,7 +118,7 @@ export function loginCommands(program: Command, runtimeOf: RuntimeOf): void {
     .description("Show what the current credential is and may do now (GET /v1/auth; needs only a valid token)")
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      const auth = await rt.client().get<AuthInfo>("/v1/auth");
+      const auth = await rt.auth();
       if (rt.format !== "table") return rt.print(auth);
       rt.print(auth, [
         ["token", (a) => `${a.name} (${a.id})`],
@@ -125,6 +129,7 @@ export function loginCommands(program: Command, runtimeOf: RuntimeOf): void {
         ["org permissions", (a) => a.permissions.orgScope.join(", ")],
         ["team permissions", (a) => a.permissions.teamScope.join(", ")],
         ["project permissions", (a) => a.permissions.projectScope.join(", ")],
+        ["restrictions", (a) => describeRestrictions(a.restrictions)],
       ]);
     });
 }

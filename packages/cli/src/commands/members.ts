@@ -1,7 +1,6 @@
 import type { Invitation, InviteReply, Member } from "@latchkey/sdk";
 import type { Command } from "commander";
 import type { Column } from "../output.js";
-import { confirm } from "../prompt.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
 
 const COLUMNS: Column<Member>[] = [
@@ -27,7 +26,10 @@ const needs = (action: "read" | "manage") => `\nNeeds permission: team.members.$
 /** `members list|invite|invitations|revoke-invitation|remove`. */
 export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
   const members = program.command("members").description("Members of a team (--team) or organisation (--org)");
-  const path = async (rt: Runtime, id?: string) => `${await rt.base()}/members${id ? `/${encodeURIComponent(id)}` : ""}`;
+  const api = async (rt: Runtime) => {
+    const entity = await rt.entity();
+    return { entity, members: rt.client().members(entity) };
+  };
 
   members
     .command("list")
@@ -35,7 +37,7 @@ export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().all<Member>(await path(rt), "members", {}, Infinity), COLUMNS);
+      rt.print(await (await api(rt)).members.all(), COLUMNS);
     });
 
   members
@@ -49,10 +51,7 @@ export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
     )
     .action(async (email: string, opts: { role: string[] }, command: Command) => {
       const rt = runtimeOf(command);
-      const { invitation } = await rt
-        .client()
-        .members(await rt.entity())
-        .invite(email, opts.role);
+      const { invitation } = await (await api(rt)).members.invite(email, opts.role);
       if (rt.format !== "table") return rt.print({ invitation });
       rt.io.out(
         `Invited ${email}. ${mailNote(invitation)}\n` +
@@ -67,11 +66,11 @@ export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      const api = rt.client().members(await rt.entity());
-      const pending = await api.invitations();
+      const { members } = await api(rt);
+      const pending = await members.invitations();
       if (rt.format !== "table") return rt.print(pending);
       // People read an address better than a user id; an inviter who has left shows by id.
-      const emails = new Map(pending.length ? (await api.all()).map((m) => [m.userId, m.email]) : []);
+      const emails = new Map(pending.length ? (await members.all()).map((m) => [m.userId, m.email]) : []);
       const columns: Column<Invitation>[] = [
         ["ID", (i) => i.id],
         ["EMAIL", (i) => i.email],
@@ -88,9 +87,9 @@ export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", `${needs("manage")}\nYou can only revoke an invitation whose roles grant no more than you hold.`)
     .action(async (invitationId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      const entity = await rt.entity();
-      await confirm(`Revoke invitation ${invitationId}?`, rt.yes);
-      rt.print(await rt.client().members(entity).revokeInvitation(invitationId));
+      const { entity, members } = await api(rt);
+      await rt.confirmAs(`${entity.type}.members.manage`, `Revoke invitation ${invitationId}?`);
+      rt.print(await members.revokeInvitation(invitationId));
     });
 
   members
@@ -99,7 +98,8 @@ export function memberCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("manage"))
     .action(async (userId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      await confirm(`Remove member ${userId}?`, rt.yes);
-      rt.print(await rt.client().delete<Record<string, unknown>>(await path(rt, userId)));
+      const { entity, members } = await api(rt);
+      await rt.confirmAs(`${entity.type}.members.manage`, `Remove member ${userId}?`);
+      rt.print(await members.remove(userId));
     });
 }

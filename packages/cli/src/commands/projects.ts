@@ -1,7 +1,6 @@
 import type { Project } from "@latchkey/sdk";
 import type { Command } from "commander";
 import type { Column } from "../output.js";
-import { confirm } from "../prompt.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
 
 const COLUMNS: Column<Project>[] = [
@@ -14,7 +13,7 @@ const COLUMNS: Column<Project>[] = [
 /** `projects list|get|create|delete`: projects of a team (`--team`, required with organisation tokens). */
 export function projectCommands(program: Command, runtimeOf: RuntimeOf): void {
   const projects = program.command("projects").description("Projects of a team (--team ID; required with organisation tokens)");
-  const path = async (rt: Runtime, id?: string) => `${await rt.base(true)}/projects${id ? `/${encodeURIComponent(id)}` : ""}`;
+  const api = async (rt: Runtime) => rt.client().projects(await rt.teamId());
 
   projects
     .command("list")
@@ -22,7 +21,7 @@ export function projectCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", "\nNeeds permission: project.read.")
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().all<Project>(await path(rt), "projects", {}, Infinity), COLUMNS);
+      rt.print(await (await api(rt)).all(), COLUMNS);
     });
 
   projects
@@ -31,7 +30,7 @@ export function projectCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", "\nNeeds permission: project.read.")
     .action(async (projectId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().get<Project>(await path(rt, projectId)), COLUMNS);
+      rt.print(await (await api(rt)).get(projectId), COLUMNS);
     });
 
   projects
@@ -43,7 +42,7 @@ export function projectCommands(program: Command, runtimeOf: RuntimeOf): void {
     .action(async (name: string, opts: { id?: string; description: string }, command: Command) => {
       const rt = runtimeOf(command);
       const body = { name, description: opts.description, ...(opts.id ? { id: opts.id } : {}) };
-      rt.print(await rt.client().post<Project>(await path(rt), body), COLUMNS);
+      rt.print(await (await api(rt)).create(body), COLUMNS);
     });
 
   projects
@@ -52,7 +51,8 @@ export function projectCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", "\nNeeds permission: project.delete.")
     .action(async (projectId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      await confirm(`Delete project ${projectId}? This cannot be undone.`, rt.yes);
-      rt.print(await rt.client().delete<Record<string, unknown>>(await path(rt, projectId)));
+      const projects = await api(rt);
+      await rt.confirmAs("project.delete", `Delete project ${projectId}? This cannot be undone.`);
+      rt.print(await projects.delete(projectId));
     });
 }

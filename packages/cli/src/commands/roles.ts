@@ -1,8 +1,8 @@
-import type { Role } from "@latchkey/sdk";
+import type { OrgRestrictions, ProjectRestrictions, Role } from "@latchkey/sdk";
+import { describeRestrictions } from "../restrictions.js";
 import type { Command } from "commander";
 import { UsageError } from "../failure.js";
 import type { Column } from "../output.js";
-import { confirm } from "../prompt.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
 
 const count = (p: Role["permissions"]) => p.orgScope.length + p.teamScope.length + p.projectScope.length + p.apiScope.length;
@@ -10,7 +10,7 @@ const COLUMNS: Column<Role>[] = [
   ["ID", (r) => r.id],
   ["NAME", (r) => r.name],
   ["PERMISSIONS", (r) => count(r.permissions)],
-  ["RESTRICTED", (r) => (r.restrictions.enabled ? "yes" : "no")],
+  ["RESTRICTED TO", (r) => describeRestrictions(r.restrictions)],
   ["UPDATED", (r) => r.updatedAt],
 ];
 const DETAIL: Column<Role>[] = [
@@ -21,7 +21,7 @@ const DETAIL: Column<Role>[] = [
   ["TEAM PERMISSIONS", (r) => r.permissions.teamScope.join(", ")],
   ["PROJECT PERMISSIONS", (r) => r.permissions.projectScope.join(", ")],
   ["API PERMISSIONS", (r) => r.permissions.apiScope.join(", ")],
-  ["RESTRICTIONS", (r) => r.restrictions],
+  ["RESTRICTIONS", (r) => describeRestrictions(r.restrictions)],
   ["UPDATED", (r) => r.updatedAt],
 ];
 
@@ -44,10 +44,11 @@ function permissionSet(ids: string[]): Role["permissions"] {
   return set;
 }
 
-function restrictionsFrom(json: string | undefined): Record<string, unknown> {
+/** `--restrictions` as given; the server checks its shape (a team role's projects, an organisation role's teams). */
+function restrictionsFrom(json: string | undefined): { restrictions?: ProjectRestrictions & OrgRestrictions } {
   if (json === undefined) return {};
   try {
-    return { restrictions: JSON.parse(json) as unknown };
+    return { restrictions: JSON.parse(json) as ProjectRestrictions & OrgRestrictions };
   } catch {
     throw new UsageError('--restrictions must be JSON, e.g. {"enabled":true,"projects":["web"],"restrictionMode":"in"}');
   }
@@ -58,7 +59,10 @@ const needs = (action: "read" | "manage") => `\nNeeds permission: team.roles.${a
 /** `roles list|get|create|update|delete`. */
 export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
   const roles = program.command("roles").description("Roles of a team (--team) or organisation (--org)");
-  const path = async (rt: Runtime, id?: string) => `${await rt.base()}/roles${id ? `/${encodeURIComponent(id)}` : ""}`;
+  const api = async (rt: Runtime) => {
+    const entity = await rt.entity();
+    return { entity, roles: rt.client().roles(entity) };
+  };
 
   roles
     .command("list")
@@ -66,7 +70,7 @@ export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().all<Role>(await path(rt), "roles", {}, Infinity), COLUMNS);
+      rt.print(await (await api(rt)).roles.all(), COLUMNS);
     });
 
   roles
@@ -75,7 +79,7 @@ export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (roleId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().get<Role>(await path(rt, roleId)), DETAIL);
+      rt.print(await (await api(rt)).roles.get(roleId), DETAIL);
     });
 
   roles
@@ -96,7 +100,7 @@ export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
           ...(opts.id ? { id: opts.id } : {}),
           ...restrictionsFrom(opts.restrictions),
         };
-        rt.print(await rt.client().post<Role>(await path(rt), body), DETAIL);
+        rt.print(await (await api(rt)).roles.create(body), DETAIL);
       },
     );
 
@@ -123,7 +127,7 @@ export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
         };
         if (Object.keys(body).length === 0)
           throw new UsageError("nothing to change: give --name, --description, --permission or --restrictions");
-        rt.print(await rt.client().patch<Role>(await path(rt, roleId), body), DETAIL);
+        rt.print(await (await api(rt)).roles.update(roleId, body), DETAIL);
       },
     );
 
@@ -133,7 +137,11 @@ export function roleCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("manage"))
     .action(async (roleId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      await confirm(`Delete role ${roleId}? Every token generated from it is revoked. This cannot be undone.`, rt.yes);
-      rt.print(await rt.client().delete<Record<string, unknown>>(await path(rt, roleId)));
+      const { entity, roles } = await api(rt);
+      await rt.confirmAs(
+        `${entity.type}.roles.manage`,
+        `Delete role ${roleId}? Every token generated from it is revoked. This cannot be undone.`,
+      );
+      rt.print(await roles.delete(roleId));
     });
 }

@@ -1,9 +1,8 @@
-import type { KeyRotated, TokenCreated, TokenMetadata } from "@latchkey/sdk";
+import type { TokenMetadata } from "@latchkey/sdk";
 import type { Command } from "commander";
 import { UsageError } from "../failure.js";
 import { timeFrom } from "../durations.js";
 import type { Column } from "../output.js";
-import { confirm } from "../prompt.js";
 import type { Runtime, RuntimeOf } from "../runtime.js";
 
 const COLUMNS: Column<TokenMetadata>[] = [
@@ -12,12 +11,14 @@ const COLUMNS: Column<TokenMetadata>[] = [
   ["ROLE", (t) => `${t.role.roleId} (${t.role.roleType})`],
   ["STATUS", (t) => `${t.revoked ? "revoked" : t.active ? "active" : "expired"}${t.creatorLeft ? ", creator left" : ""}`],
   ["EXPIRES", (t) => t.expiresAt ?? "never"],
-  ["LAST USED", (t) => (t.lastUsedAt ? `${t.lastUsedAt} from ${t.lastUsedIp ?? "?"}` : "never")],
+  ["LAST USED", (t) => t.lastUsedAt ?? "never"],
 ];
 const DETAIL: Column<TokenMetadata>[] = [
   ...COLUMNS,
+  ["LAST USED FROM", (t) => t.lastUsedIp],
   ["DESCRIPTION", (t) => t.description],
-  ["CREATED", (t) => `${t.createdAt} by ${t.creatorEmail}`],
+  ["CREATED", (t) => t.createdAt],
+  ["CREATED BY", (t) => t.creatorEmail],
   ["ALLOWED IPS", (t) => (t.allowedIps.length > 0 ? t.allowedIps.join(", ") : "any")],
   ["CREATOR LEFT", (t) => (t.creatorLeft ? "yes: keep or revoke it" : "no")],
   ["KEYS", (t) => t.keys.map((k) => `${k.id} (issued ${k.issuedAt}${k.expiresAt ? `, ends ${k.expiresAt}` : ""})`).join("; ")],
@@ -27,6 +28,10 @@ const DETAIL: Column<TokenMetadata>[] = [
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const ALLOWED_IP = "an IPv4 or IPv6 address or CIDR block the token may be used from (repeatable; default: any)";
 
+/** The console's default lifetime of a new token, the same here. */
+export const DEFAULT_LIFETIME = "30d";
+
+const manage = (entity: { type: "team" | "org" }) => `${entity.type}.tokens.manage`;
 const needs = (action: "read" | "manage") => `\nNeeds permission: team.tokens.${action} (team) or org.tokens.${action} (organisation).`;
 
 /**
@@ -42,7 +47,10 @@ function printSecret<T extends { token: string }>(rt: Runtime, reply: T, describ
 /** `tokens list|get|create|rotate|revoke`. */
 export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
   const tokens = program.command("tokens").description("API tokens of a team (--team) or organisation (--org)");
-  const path = async (rt: Runtime, id?: string) => `${await rt.base()}/tokens${id ? `/${encodeURIComponent(id)}` : ""}`;
+  const api = async (rt: Runtime) => {
+    const entity = await rt.entity();
+    return { entity, tokens: rt.client().tokens(entity) };
+  };
 
   tokens
     .command("list")
@@ -51,7 +59,8 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (opts: { all?: boolean }, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().all<TokenMetadata>(await path(rt), "apiTokens", opts.all ? { all: true } : {}, Infinity), COLUMNS);
+      const { tokens } = await api(rt);
+      rt.print(await tokens.all(opts.all === true, Infinity), COLUMNS);
     });
 
   tokens
@@ -60,28 +69,30 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
     .addHelpText("after", needs("read"))
     .action(async (tokenId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().get<TokenMetadata>(await path(rt, tokenId)), DETAIL);
+      const { tokens } = await api(rt);
+      rt.print(await tokens.get(tokenId), DETAIL);
     });
 
   tokens
     .command("create")
-    .description("Create a token from a role; its secret is printed once")
+    .description("Create a token from a role; its secret is printed once (lives 30 days unless --expires says otherwise)")
     .requiredOption("--name <name>", "the token's name")
     .requiredOption("--role <roleId>", "the role it is generated from (it can do what the role allows, read live)")
     .option("--description <text>", "what it is for", "")
-    .option("--expires <when>", "an ISO time or a duration from now (90d, 12h); default: never (or the server's maximum)")
+    .option("--expires <when>", "an ISO time, a duration from now (90d, 12h), or never", DEFAULT_LIFETIME)
     .option("--allowed-ip <cidr>", ALLOWED_IP, collect)
     .addHelpText("after", `${needs("manage")}\nYou can only create tokens from roles that grant no more than you hold.`)
-    .action(async (opts: { name: string; role: string; description: string; expires?: string; allowedIp?: string[] }, command: Command) => {
+    .action(async (opts: { name: string; role: string; description: string; expires: string; allowedIp?: string[] }, command: Command) => {
       const rt = runtimeOf(command);
-      const body = {
+      const expiresAt = opts.expires === "never" ? null : timeFrom(opts.expires, "--expires");
+      const { tokens } = await api(rt);
+      const reply = await tokens.create({
         name: opts.name,
         roleId: opts.role,
         description: opts.description,
-        ...(opts.expires ? { expiresAt: timeFrom(opts.expires, "--expires") } : {}),
+        expiresAt,
         ...(opts.allowedIp ? { allowedIps: opts.allowedIp } : {}),
-      };
-      const reply = await rt.client().post<TokenCreated>(await path(rt), body);
+      });
       printSecret(rt, reply, (r) => `Created token ${r.apiToken.id} '${r.apiToken.name}' from role ${r.apiToken.role.roleId}.`);
     });
 
@@ -103,7 +114,8 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
           ...(opts.allowedIp ? { allowedIps: opts.allowedIp } : opts.anyIp ? { allowedIps: [] } : {}),
         };
         if (Object.keys(body).length === 0) throw new UsageError("nothing to change: give --name, --description, --allowed-ip or --any-ip");
-        rt.print(await rt.client().patch<TokenMetadata>(await path(rt, tokenId), body), DETAIL);
+        const { tokens } = await api(rt);
+        rt.print(await tokens.update(tokenId, body), DETAIL);
       },
     );
 
@@ -115,9 +127,9 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
     .action(async (tokenId: string, opts: { keepOld?: string }, command: Command) => {
       const rt = runtimeOf(command);
       const until = opts.keepOld ? timeFrom(opts.keepOld, "--keep-old") : undefined;
-      await confirm(`Regenerate token ${tokenId}? Its current secret stops ${until ? `at ${until}` : "at once"}.`, rt.yes);
-      const body = until ? { otherKeysExpiresAt: until } : {};
-      const reply = await rt.client().post<KeyRotated>(`${await path(rt, tokenId)}/keys`, body);
+      const { entity, tokens } = await api(rt);
+      await rt.confirmAs(manage(entity), `Regenerate token ${tokenId}? Its current secret stops ${until ? `at ${until}` : "at once"}.`);
+      const reply = await tokens.rotate(tokenId, until);
       printSecret(rt, reply, (r) => `Regenerated token ${tokenId}: new key ${r.key.id}.`);
     });
 
@@ -128,7 +140,8 @@ export function tokenCommands(program: Command, runtimeOf: RuntimeOf): void {
     .action(async (tokenId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
       if (!tokenId.trim()) throw new UsageError("give the token id");
-      await confirm(`Revoke token ${tokenId}? This cannot be undone.`, rt.yes);
-      rt.print(await rt.client().delete<TokenMetadata>(await path(rt, tokenId)), DETAIL);
+      const { entity, tokens } = await api(rt);
+      await rt.confirmAs(manage(entity), `Revoke token ${tokenId}? This cannot be undone.`);
+      rt.print(await tokens.revoke(tokenId), DETAIL);
     });
 }

@@ -75,7 +75,7 @@ export function trustPolicyCommands(program: Command, runtimeOf: RuntimeOf): voi
   const policies = program
     .command("trust-policies")
     .description("Trust policies of a team (--team) or organisation (--org): CI ID tokens that may be exchanged for tokens");
-  const path = async (rt: Runtime, id?: string) => `${await rt.base()}/trust-policies${id ? `/${encodeURIComponent(id)}` : ""}`;
+  const api = async (rt: Runtime) => rt.client().trustPolicies(await rt.entity());
   const fields = (c: Command) =>
     c
       .option("--issuer <url>", "the ID tokens' issuer (https://, or http:// on loopback)")
@@ -91,7 +91,7 @@ export function trustPolicyCommands(program: Command, runtimeOf: RuntimeOf): voi
     .addHelpText("after", needs("read"))
     .action(async (_opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().all<TrustPolicy>(await path(rt), "trustPolicies", {}, Infinity), COLUMNS);
+      rt.print(await (await api(rt)).all(), COLUMNS);
     });
 
   policies
@@ -100,7 +100,7 @@ export function trustPolicyCommands(program: Command, runtimeOf: RuntimeOf): voi
     .addHelpText("after", needs("read"))
     .action(async (policyId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().get<TrustPolicy>(await path(rt, policyId)), COLUMNS);
+      rt.print(await (await api(rt)).get(policyId), COLUMNS);
     });
 
   fields(policies.command("create").description("Create a trust policy").requiredOption("--name <name>", "the policy's name"))
@@ -110,14 +110,14 @@ export function trustPolicyCommands(program: Command, runtimeOf: RuntimeOf): voi
     )
     .action(async (opts: PolicyOptions, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().post<TrustPolicy>(await path(rt), bodyOf(opts)), COLUMNS);
+      rt.print(await (await api(rt)).create(bodyOf(opts) as Parameters<Awaited<ReturnType<typeof api>>["create"]>[0]), COLUMNS);
     });
 
   fields(policies.command("update <policyId>").description("Edit a trust policy").option("--name <name>", "a new name"))
     .addHelpText("after", needs("manage"))
     .action(async (policyId: string, opts: PolicyOptions, command: Command) => {
       const rt = runtimeOf(command);
-      rt.print(await rt.client().patch<TrustPolicy>(await path(rt, policyId), bodyOf(opts)), COLUMNS);
+      rt.print(await (await api(rt)).update(policyId, bodyOf(opts)), COLUMNS);
     });
 
   policies
@@ -127,6 +127,6 @@ export function trustPolicyCommands(program: Command, runtimeOf: RuntimeOf): voi
     .action(async (policyId: string, _opts: unknown, command: Command) => {
       const rt = runtimeOf(command);
       await confirm(`Delete trust policy ${policyId}?`, rt.yes);
-      rt.print(await rt.client().delete<{ id: string; deleted: true }>(await path(rt, policyId)));
+      rt.print(await (await api(rt)).delete(policyId));
     });
 }

@@ -21,6 +21,19 @@ export const CliLoginApprove = z
     path: ["teamId"],
   });
 
+/**
+ * The short code `latchkey login` shows in its terminal and sends in its `init` message (an optional field: clients of
+ * Northflank's protocol send none); the approval page shows it for the person to compare.
+ */
+export const CliLoginPairingCode = z.string().regex(/^[A-Z0-9]{4}(-[A-Z0-9]{4}){0,3}$/, "not a pairing code");
+
+/** `POST /v1/cli-login/describe`: what the approval page shows of a waiting login. */
+export const CliLoginDescribe = z.strictObject({ sessionToken: CliLoginSessionToken });
+export const CliLoginDescription = z.object({
+  pairingCode: CliLoginPairingCode.nullable().describe("the code the CLI shows in its terminal; null: the client showed none"),
+  expiresAt: IsoTime,
+});
+
 /** `POST /v1/cli-login/deny`. */
 export const CliLoginDeny = z.strictObject({ sessionToken: CliLoginSessionToken });
 
@@ -39,6 +52,9 @@ export const CliLoginServerMessage = z.union([
 ]);
 export type CliLoginServerMessage = z.output<typeof CliLoginServerMessage>;
 
-/** What the client sends: `init` to start, `aborted` to give up. */
-export const CliLoginClientMessage = z.union([z.object({ type: z.literal("init") }), z.object({ type: z.literal("aborted") })]);
+/** What the client sends: `init` to start (with `code`, the pairing code it shows, when it shows one), `aborted` to give up. */
+export const CliLoginClientMessage = z.union([
+  z.object({ type: z.literal("init"), code: CliLoginPairingCode.optional() }),
+  z.object({ type: z.literal("aborted") }),
+]);
 export type CliLoginClientMessage = z.output<typeof CliLoginClientMessage>;

@@ -15,6 +15,7 @@ import type { OrgRow } from "../store/repositories/orgs.js";
 import type { TeamRow } from "../store/repositories/teams.js";
 import type { EntityType } from "../store/schema.js";
 import { grantOf, type Principal } from "./principal.js";
+import { restrictionRefusal } from "./restriction-refusal.js";
 
 // The one place that decides access: which entity a request acts on, whether the principal reaches it (else 404, so
 // that other tenants' ids reveal nothing), and whether it holds the permission there (else 403 naming it).
@@ -62,7 +63,7 @@ function ownTeam(principal: Principal, type: EntityType, id: string): Entity | n
 }
 
 /** The team or organisation, 404 unless the principal reaches it. */
-async function entityFor(tx: Repositories, principal: Principal, type: EntityType, id: string): Promise<Entity> {
+export async function entityFor(tx: Repositories, principal: Principal, type: EntityType, id: string): Promise<Entity> {
   if (type === "org") {
     await orgFor(tx, principal, id);
     return { type, id, orgId: id, resource: { orgId: id } };
@@ -76,6 +77,9 @@ async function entityFor(tx: Repositories, principal: Principal, type: EntityTyp
 /** Throws 403 naming the permission unless the principal holds it on the resource. */
 export function authorize(principal: Principal, permissionId: PermissionId, resource: Resource): void {
   if (!can(principal.grants, permissionId, resource)) {
+    // Held on the team but the project is outside the role's restrictions: say so, not "missing permission".
+    const restricted = restrictionRefusal(principal.grants, permissionId, resource, principal.kind);
+    if (restricted) throw restricted;
     throw new DomainError("FORBIDDEN", `missing permission ${permissionId}`, { permission: permissionId, resource });
   }
 }

@@ -1,3 +1,4 @@
+import { CliLoginPairingCode } from "@latchkey/core";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { Config } from "../config.js";
@@ -35,11 +36,17 @@ function busy(refusal: Extract<Admission, { admitted: false }>): Failure {
 const textOf = (data: RawData): string =>
   (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString("utf8");
 
-/** The message type of a frame holding JSON (text or binary), or null when it is not one. */
-function typeOf(data: RawData): string | null {
+/**
+ * The message of a frame holding JSON (text or binary): its type and, on `init`, the optional pairing code the CLI
+ * shows (undefined: none sent; null: one sent that is not a code); null when the frame is not a message.
+ */
+function messageOf(data: RawData): { type: string; code?: string | null } | null {
   try {
     const value = JSON.parse(textOf(data)) as unknown;
-    return value && typeof value === "object" && "type" in value && typeof value.type === "string" ? value.type : null;
+    if (!value || typeof value !== "object" || !("type" in value) || typeof value.type !== "string") return null;
+    if (!("code" in value) || value.code === undefined) return { type: value.type };
+    const code = CliLoginPairingCode.safeParse(value.code);
+    return { type: value.type, code: code.success ? code.data : null };
   } catch {
     return null;
   }
@@ -141,12 +148,12 @@ export function createCliLoginSockets(deps: {
       }
     };
 
-    const start = async () => {
+    const start = async (pairingCode: string | null) => {
       state = "starting";
       // The login this socket displaced must be gone (or kept for its approval) first: rows never outnumber places.
       await displaced;
       if (state !== "starting") return;
-      const started = await cliLogins.start();
+      const started = await cliLogins.start(pairingCode);
       if (state !== "starting") {
         await cliLogins.cancel(started.idHash);
         return;
@@ -163,9 +170,13 @@ export function createCliLoginSockets(deps: {
 
     socket.on("message", (data) => {
       if (++messages > MAX_MESSAGES) return finish(null, 1008, "too many messages");
-      const type = typeOf(data);
+      const message = messageOf(data);
+      const type = message?.type ?? null;
       if (type === "init" && state === "new") {
-        start().catch((error: unknown) => {
+        if (message?.code === null) {
+          return finish({ type: "login-failure", message: "the pairing code must be 4 to 16 letters and digits (like ABCD-2345)" }, 1008);
+        }
+        start(message?.code ?? null).catch((error: unknown) => {
           log.error({ err: error }, "CLI login start failed");
           finish({ type: "login-failure", message: "the server could not start a login" }, 1011);
         });

@@ -37,6 +37,8 @@ import { createDomainEvents } from "./domain-events.js";
 import { createGithubScanningKeys } from "./github-scanning-keys.js";
 import { createLeakedTokens } from "./leaked-tokens.js";
 import { createOrphanedTokens } from "./orphaned-tokens.js";
+import { createIssuer } from "../tokens/issuer.js";
+import { createMyAccess } from "./my-access.js";
 
 /** Every service, built once per process over one store. Call `init` before serving and `close` after. */
 export function createServices(
@@ -57,8 +59,9 @@ export function createServices(
   const deps = { store, config, now, record: audit.change };
   const keys = createSigningKeys({ store, masterKey: config.masterKey, now });
   const lastUsed = createLastUsed({ store, onError });
-  const verifier = createVerifier({ store, config, nowMs, keys, lastUsed });
-  const tokens = createTokenService({ ...deps, keys, lastUsed });
+  const issuer = createIssuer({ store, configured: config.issuer, publicUrl: config.publicUrl });
+  const verifier = createVerifier({ store, config, nowMs, keys, lastUsed, issuer });
+  const tokens = createTokenService({ ...deps, keys, lastUsed, issuer });
   const rateLimits = createRateLimits({ store, config, nowMs, onError });
   const projects = createProjectService(deps);
   const cliLogins = createCliLoginService({ store, config, tokens, now });
@@ -82,6 +85,7 @@ export function createServices(
     store,
     clock: time,
     keys,
+    issuer,
     lastUsed,
     verifier,
     checks,
@@ -105,12 +109,14 @@ export function createServices(
     oidcKeys,
     tokenExchange: createTokenExchange({ ...deps, tokens, keys: oidcKeys }),
     deviceAuthorizations,
+    myAccess: createMyAccess({ store }),
     audit,
     auditReads,
     events,
     leaks,
     githubScanningKeys,
     async init(): Promise<void> {
+      await issuer.init();
       await keys.init();
       // Hourly housekeeping: audit events past retention, console sessions past their end, old rate windows.
       const housekeeping = async () => {

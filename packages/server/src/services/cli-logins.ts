@@ -7,7 +7,7 @@ import type { Principal } from "../access/principal.js";
 import { open, seal } from "../lib/sealed.js";
 import { randomSecret, sha256 } from "../lib/secrets.js";
 import type { TokenService } from "./tokens.js";
-import type { Entity } from "../access/access.js";
+import { refuseTokens, type Entity } from "../access/access.js";
 
 /** What the waiting CLI is sent once the login ends. */
 export type CliLoginOutcome = Exclude<CliLoginServerMessage, { type: "init-ack" }>;
@@ -59,8 +59,11 @@ export function createCliLoginService(deps: { store: Store; config: Config; toke
   };
 
   return {
-    /** A new pending login; the session token exists only in the reply (and the login page URL built from it). */
-    async start(): Promise<{ sessionToken: string; idHash: string; expiresInMs: number }> {
+    /**
+     * A new pending login; the session token exists only in the reply (and the login page URL built from it).
+     * `pairingCode`: what the CLI shows in its terminal, for the approval page to show too (null: it shows none).
+     */
+    async start(pairingCode: string | null = null): Promise<{ sessionToken: string; idHash: string; expiresInMs: number }> {
       const sessionToken = randomSecret(32);
       const idHash = sha256(sessionToken);
       const at = now();
@@ -72,6 +75,7 @@ export function createCliLoginService(deps: { store: Store; config: Config; toke
         context_name: null,
         sealed_token: null,
         message: null,
+        pairing_code: pairingCode,
       });
       return { sessionToken, idHash, expiresInMs: config.cliLoginMs };
     },
@@ -95,6 +99,17 @@ export function createCliLoginService(deps: { store: Store; config: Config; toke
       }
       await store.publish({ t: "cli-login", id: idHash });
       return { contextName: id, apiToken: created.apiToken };
+    },
+
+    /**
+     * What the approval page shows of a waiting login: the code its CLI shows (null when the client shows none) and
+     * when it expires. Console session only; a login already used, denied or expired is not found.
+     */
+    async describe(principal: Principal, sessionToken: string): Promise<{ pairingCode: string | null; expiresAt: string }> {
+      refuseTokens(principal, "approving a CLI login needs a signed-in person, not an API token");
+      const row = await store.cliLogins.byIdHash(sha256(sessionToken));
+      if (!row || row.status !== "pending" || row.expires_at <= now().toISOString()) throw new DomainError("NOT_FOUND", GONE);
+      return { pairingCode: row.pairing_code, expiresAt: row.expires_at };
     },
 
     /** Refuses a pending login: the waiting CLI is told so. */

@@ -6,6 +6,7 @@ import type { TokenKeyRow, TokenRow } from "../store/repositories/tokens.js";
 import type { Repositories, Store } from "../store/store.js";
 import type { LastUsed } from "../tokens/last-used.js";
 import type { SigningKeys } from "../tokens/signing-keys.js";
+import type { Issuer } from "../tokens/issuer.js";
 import type { Recorder } from "../audit/service.js";
 import { grantOf, type Principal } from "../access/principal.js";
 import { roleOf } from "./roles.js";
@@ -20,11 +21,12 @@ export function createTokenService(deps: {
   store: Store;
   config: Config;
   keys: SigningKeys;
+  issuer: Issuer;
   lastUsed: LastUsed;
   now: () => Date;
   record: Recorder;
 }) {
-  const { store, config, keys, lastUsed, now, record } = deps;
+  const { store, config, keys, issuer, lastUsed, now, record } = deps;
 
   const { toMetadata, describe } = createTokenMetadata({ lastUsed, now });
 
@@ -32,8 +34,7 @@ export function createTokenService(deps: {
   const issueKey = async (tx: Repositories, token: TokenRow, at: Date): Promise<{ key: TokenKeyRow; jwt: string }> => {
     const keyId = newId("key");
     const jwt = await keys.sign({
-      iss: config.publicUrl,
-      aud: `${config.publicUrl}/v1`,
+      ...issuer.claims(),
       sub: token.id,
       jti: keyId,
       client_id: token.id,
@@ -115,7 +116,13 @@ export function createTokenService(deps: {
     async create(
       principal: Principal,
       entity: Entity,
-      input: { name: string; description: string; roleId: string; expiresAt?: string | null | undefined; allowedIps?: string[] | undefined },
+      input: {
+        name: string;
+        description: string;
+        roleId: string;
+        expiresAt?: string | null | undefined;
+        allowedIps?: string[] | undefined;
+      },
     ): Promise<{ apiToken: TokenMetadata; token: string }> {
       const at = now();
       const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;

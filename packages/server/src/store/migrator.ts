@@ -13,6 +13,7 @@ import * as apis from "./migrations/011-apis.js";
 import * as tokenGuards from "./migrations/012-token-guards.js";
 import * as federation from "./migrations/013-federation.js";
 import * as projectFields from "./migrations/016-project-fields.js";
+import * as cliLoginPairingCode from "./migrations/014-cli-login-pairing-code.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "012-token-guards": tokenGuards,
   "013-federation": federation,
   "016-project-fields": projectFields,
+  "014-cli-login-pairing-code": cliLoginPairingCode,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -215,6 +215,8 @@ export interface CliLoginsTable {
   context_name: string | null;
   sealed_token: string | null;
   message: string | null;
+  /** The code the CLI showed in its terminal (migration 014); null when it showed none. */
+  pairing_code: string | null;
 }
 
 /** An API of your own: a team's or organisation's service (issue 15). */

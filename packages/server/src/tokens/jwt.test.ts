@@ -257,16 +257,6 @@ describe("verifyJwt: hostile tokens are all TOKEN_INVALID, never another error",
     ["iat above 2^53", rawClaims(claimsText("iat", "18014398509481984"))],
     ["iat null", withClaims({ iat: null })],
     ["missing iat", withoutClaim("iat")],
-    // Issuer and audience.
-    ["wrong iss", withClaims({ iss: "http://evil.test" })],
-    ["iss with a trailing slash", withClaims({ iss: `${expected.iss}/` })],
-    ["iss in another case", withClaims({ iss: expected.iss.toUpperCase() })],
-    ["iss as an array", withClaims({ iss: [expected.iss] })],
-    ["missing iss", withoutClaim("iss")],
-    ["wrong aud", withClaims({ aud: "http://evil.test/v1" })],
-    ["aud equal to iss", withClaims({ aud: expected.iss })],
-    ["aud as an array of another audience", withClaims({ aud: ["http://evil.test/v1"] })],
-    ["missing aud", withoutClaim("aud")],
     // Identity claims.
     ["missing sub", withoutClaim("sub")],
     ["sub a number", withClaims({ sub: 1, client_id: 1 })],
@@ -281,10 +271,40 @@ describe("verifyJwt: hostile tokens are all TOKEN_INVALID, never another error",
     ["missing entityType", withoutClaim("entityType")],
     ["entityId a number", withClaims({ entityId: 7 })],
     ["missing entityId", withoutClaim("entityId")],
+    // An issuer or audience that is no string names nothing: the plain refusal.
+    ["iss as an array", withClaims({ iss: [expected.iss] })],
+    ["missing iss", withoutClaim("iss")],
+    ["aud as an array of another audience", withClaims({ aud: ["http://old.test/v1"] })],
+    ["missing aud", withoutClaim("aud")],
   ];
 
   it.each(cases)("%s", (_name, token) => {
     expectInvalid(token);
+  });
+
+  // Signed by our own key for another issuer or audience (LATCHKEY_ISSUER changed): refused, and the reason named.
+  const claimCases: [string, string, "issuer" | "audience"][] = [
+    ["wrong iss", withClaims({ iss: "http://old.test" }), "issuer"],
+    ["iss with a trailing slash", withClaims({ iss: `${expected.iss}/` }), "issuer"],
+    ["iss in another case", withClaims({ iss: expected.iss.toUpperCase() }), "issuer"],
+    ["wrong aud", withClaims({ aud: "http://old.test/v1" }), "audience"],
+    ["aud equal to iss", withClaims({ aud: expected.iss }), "audience"],
+  ];
+
+  it.each(claimCases)("%s: refused, naming the %s", (_name, token, claim) => {
+    const error = refusal(() => verifyJwt(token, keyFor, expected));
+    expect(error.code).toBe("TOKEN_INVALID");
+    expect(error.status).toBe(401);
+    expect(error.message).toContain(`issued for ${claim}`);
+    expect(error.message).toContain(claim === "issuer" ? expected.iss : expected.aud);
+    expect(error.message).toContain("latchkey login");
+    expect(error.details).toMatchObject({ reason: claim, expected: claim === "issuer" ? expected.iss : expected.aud });
+  });
+
+  it("says nothing about the issuer of a token whose signature fails", () => {
+    const forged = withClaims({ iss: "http://old.test" }).split(".");
+    forged[2] = Buffer.alloc(64).toString("base64url");
+    expectInvalid(forged.join("."));
   });
 
   it("refuses a malformed kid before any key lookup", () => {

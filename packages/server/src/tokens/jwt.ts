@@ -22,6 +22,24 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 // Which check failed is not said: a forger learns nothing from the reply. `why` documents each call site.
 const invalid = (why: string): DomainError => Object.assign(new DomainError("TOKEN_INVALID", "token is not valid"), { why });
 
+const MAX_CLAIM_SHOWN = 200;
+
+/**
+ * A token signed by one of our keys for another issuer or audience (LATCHKEY_ISSUER changed since it was made): the
+ * refusal names both, so that the person knows a new token is needed rather than guessing at a typo.
+ */
+function mismatch(claim: "issuer" | "audience", got: unknown, want: string): DomainError {
+  // No string, no issuer to name: not a token of an earlier issuer, just a broken one.
+  if (typeof got !== "string") return invalid(claim === "issuer" ? "iss" : "aud");
+  const shown = got.slice(0, MAX_CLAIM_SHOWN);
+  const error = new DomainError(
+    "TOKEN_INVALID",
+    `token is not valid here: it was issued for ${claim} ${shown}, and this server's ${claim} is ${want}; create a new token or run latchkey login`,
+    { reason: claim, claimed: shown, expected: want },
+  );
+  return Object.assign(error, { why: claim === "issuer" ? "iss" : "aud" });
+}
+
 /** Decodes strict base64url: the canonical form only (no padding, no `+/`, no stray bits). */
 function decodeSegment(segment: string): Buffer {
   if (!SEGMENT.test(segment)) throw invalid("encoding");
@@ -81,8 +99,9 @@ export function verifyJwt(
   if (!key) throw invalid("kid");
   if (!verifySignature(null, Buffer.from(signingInput), key, signature)) throw invalid("signature");
   const c = parseObject(payload);
-  if (c["iss"] !== expected.iss) throw invalid("iss");
-  if (c["aud"] !== expected.aud) throw invalid("aud");
+  // Past the signature the token is one of ours: saying which claim does not fit tells a forger nothing.
+  if (c["iss"] !== expected.iss) throw mismatch("issuer", c["iss"], expected.iss);
+  if (c["aud"] !== expected.aud) throw mismatch("audience", c["aud"], expected.aud);
   const { sub, jti, client_id, iat, exp, entityType, entityId } = c;
   if (typeof sub !== "string" || !ID.test(sub) || typeof jti !== "string" || !ID.test(jti) || client_id !== sub) throw invalid("claims");
   if (!isTime(iat) || (exp !== undefined && !isTime(exp))) throw invalid("claims");

@@ -9,6 +9,7 @@ import type { Store } from "../store/store.js";
 import { splitToken, verifyJwt } from "./jwt.js";
 import type { LastUsed } from "./last-used.js";
 import type { SigningKeys } from "./signing-keys.js";
+import type { Issuer } from "./issuer.js";
 
 /** What the verifier remembers of one token: enough to decide without the database. */
 interface TokenSnapshot {
@@ -59,9 +60,15 @@ const roleKeyOf = (entityType: string, entityId: string, roleId: string) => `${e
  * The hot path. A token seen before costs one SHA-256 and a few map lookups: no database query, no signature check.
  * Caches are dropped by the change feed; while the feed is down nothing is cached and every check reads the store.
  */
-export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed: LastUsed; config: Config; nowMs: () => number }) {
-  const { store, keys, lastUsed, config, nowMs } = deps;
-  const expected = { iss: config.publicUrl, aud: `${config.publicUrl}/v1` };
+export function createVerifier(deps: {
+  store: Store;
+  keys: SigningKeys;
+  lastUsed: LastUsed;
+  config: Config;
+  nowMs: () => number;
+  issuer: Issuer;
+}) {
+  const { store, keys, lastUsed, config, nowMs, issuer } = deps;
   const defaultRateLimit = config.rateLimit.perHour;
   const verified = new Map<string, Verified>();
   const tokens = new Map<string, TokenSnapshot>();
@@ -147,6 +154,7 @@ export function createVerifier(deps: { store: Store; keys: SigningKeys; lastUsed
 
   /** Verifies the JWT; a kid this process does not know yet may belong to a key another process just made. */
   const verifyWithReload = async (token: string) => {
+    const expected = issuer.claims();
     try {
       return verifyJwt(token, keys.knownPublicKey, expected);
     } catch (error) {

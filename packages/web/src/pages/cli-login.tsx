@@ -5,6 +5,7 @@ import { useLocation } from "../router";
 import { useLifetime } from "../lifetime";
 import { ErrorBox, Field, Loading, useAction, useLoad } from "../ui";
 import { RoleSelect } from "./role-select";
+import { useAccess } from "../access";
 
 /**
  * The browser half of `latchkey login`: the signed-in person picks a team role or an organisation role, a name and a
@@ -14,6 +15,8 @@ export function CliLoginPage() {
   const { query } = useLocation();
   const sessionToken = query.get("sessionToken") ?? "";
   const places = useLoad(() => Promise.all([client.teams.all(), client.orgs.all()]), []);
+  const login = useLoad(() => (sessionToken ? client.cliLogin.describe(sessionToken) : Promise.resolve(null)), [sessionToken]);
+  const [matches, setMatches] = useState(false);
   const [kind, setKind] = useState<"team" | "org">("team");
   const [entityId, setEntityId] = useState("");
   const [roleId, setRoleId] = useState("");
@@ -23,6 +26,8 @@ export function CliLoginPage() {
   const action = useAction();
   const entity: Entity | null = entityId ? { type: kind, id: entityId } : null;
   const roles = useLoad(() => (entity ? client.roles(entity).all() : Promise.resolve([])), [kind, entityId]);
+  // Only the roles this person may mint a token from.
+  const access = useAccess(entity);
 
   if (!sessionToken) {
     return (
@@ -71,6 +76,26 @@ export function CliLoginPage() {
         A <code>latchkey login</code> is waiting for an API token. Approve only if you started it yourself, just now. The token acts with
         the role you choose.
       </p>
+      <ErrorBox error={login.error} onRetry={login.reload} />
+      {login.data === undefined && !login.error ? <Loading /> : null}
+      {login.data?.pairingCode ? (
+        <div className="card pairing" aria-label="Pairing code">
+          <p>Your terminal shows a pairing code. Compare it with this one:</p>
+          <p className="pairing-code" data-testid="pairing-code">
+            {login.data.pairingCode}
+          </p>
+          <label className="choice">
+            <input type="checkbox" checked={matches} onChange={(e) => setMatches(e.target.checked)} />
+            My terminal shows this same code
+          </label>
+        </div>
+      ) : null}
+      {login.data && login.data.pairingCode === null ? (
+        <p className="notice warn-text" data-testid="no-pairing-code">
+          The client that started this login showed no pairing code, so there is nothing to compare: approve only if you started it
+          yourself, on your own computer, just now.
+        </p>
+      ) : null}
       {places.data === undefined ? <Loading /> : null}
       <ErrorBox error={places.error} onRetry={places.reload} />
       <form className="card" onSubmit={(e) => void approve(e)}>
@@ -126,7 +151,7 @@ export function CliLoginPage() {
           )}
         </Field>
         <RoleSelect
-          roles={roles.data}
+          roles={access.grantable(roles.data)}
           value={roleId}
           onChange={setRoleId}
           disabled={!entityId}
@@ -139,7 +164,12 @@ export function CliLoginPage() {
         {lifetime.field}
         <ErrorBox error={action.error} />
         <div className="form-actions">
-          <button type="submit" className="button primary" disabled={action.busy}>
+          <button
+            type="submit"
+            className="button primary"
+            disabled={action.busy || !login.data || (login.data.pairingCode !== null && !matches)}
+            title={login.data?.pairingCode && !matches ? "Compare the pairing code first" : undefined}
+          >
             Approve
           </button>
           <button type="button" className="button danger" disabled={action.busy} onClick={() => void deny()}>

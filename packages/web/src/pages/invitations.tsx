@@ -1,4 +1,4 @@
-import type { Entity, Invitation, InviteReply, Member, Role } from "@latchkey/sdk";
+import type { Entity, Invitation, InviteReply, Member } from "@latchkey/sdk";
 import { useState } from "react";
 import { client } from "../api";
 import { ConfirmActions } from "../dialog-actions";
@@ -15,18 +15,6 @@ export function mailNote(invitation: InviteReply["invitation"]): string {
     `The e-mail to ${to} could not be sent (the server's log says why). The invitation stands: ` +
     "the address is sent its link again when someone tries the link below."
   );
-}
-
-/**
- * Whether the signed-in person may manage members here, as far as the page can tell. Their own roles here decide when
- * they grant it. In a team of an organisation an organisation role may grant it too, which the page cannot see: then
- * the buttons show and the server decides (a 403 names the missing permission).
- */
-export function mayManageMembers(type: Entity["type"], me: Member | undefined, roles: readonly Role[], inOrg: boolean): boolean {
-  const permission = `${type}.members.manage`;
-  const scope = type === "team" ? "teamScope" : "orgScope";
-  if (me?.roles.some((id) => roles.find((r) => r.id === id)?.permissions[scope].includes(permission))) return true;
-  return type === "team" && inOrg;
 }
 
 /** After inviting: what happened to the e-mail, and the link that only an existing account can use. */

@@ -5,7 +5,8 @@ import { useSession } from "../session";
 import { Dialog, ErrorBox, Field, PageHead, Status, Time, useAction, useLoad } from "../ui";
 import { RowButton, Table } from "../table";
 import { ConfirmActions, SubmitActions } from "../dialog-actions";
-import { InvitationReady, mayManageMembers, PendingInvitations } from "./invitations";
+import { InvitationReady, PendingInvitations } from "./invitations";
+import { NotAllowed, useAccess } from "../access";
 
 function RoleChoices({ roles, value, onChange }: { roles: Role[]; value: string[]; onChange: (v: string[]) => void }) {
   return (
@@ -128,21 +129,13 @@ export function MembersPage({ entity }: { entity: Entity }) {
   const members = useLoad(() => client.members(entity).all(), deps);
   const invitations = useLoad(() => client.members(entity).invitations(), deps);
   const roles = useLoad(() => client.roles(entity).all(), deps);
-  // Whether an organisation stands above this team (its roles may let someone manage members here).
-  const inOrg = useLoad(
-    () =>
-      entity.type === "team"
-        ? client.teams.get(entity.id).then(
-            (t) => t.orgId !== null,
-            () => true,
-          )
-        : Promise.resolve(false),
-    deps,
-  );
   const [open, setOpen] = useState<Open>(null);
   const roleName = (id: string) => roles.data?.find((r) => r.id === id)?.name ?? id;
-  const me = members.data?.find((m) => m.userId === user?.id);
-  const canManage = roles.data !== undefined && inOrg.data !== undefined && mayManageMembers(entity.type, me, roles.data, inOrg.data);
+  // What the server says this person may do here: the one source, so no action is offered that it would refuse.
+  const access = useAccess(entity);
+  const managePermission = `${entity.type}.members.manage`;
+  const canManage = access.may(managePermission);
+  const grantable = access.grantable(roles.data) ?? [];
   // Inviting adds to the pending list; changing or removing a member may revoke invitations they sent.
   const reload = () => {
     members.reload();
@@ -158,6 +151,7 @@ export function MembersPage({ entity }: { entity: Entity }) {
         ) : null}
       </PageHead>
       <ErrorBox error={roles.error} />
+      {access.loaded && !canManage ? <NotAllowed what="Inviting, changing and removing members" permission={managePermission} /> : null}
       <Status state={members} empty="No members.">
         {(list) => (
           <Table caption="Members" columns={["Name", "E-mail", "Roles", "Joined"]} actions={canManage}>
@@ -188,10 +182,10 @@ export function MembersPage({ entity }: { entity: Entity }) {
       </Status>
       <PendingInvitations entity={entity} invitations={invitations} members={members.data} roleName={roleName} canManage={canManage} />
       {open?.kind === "invite" && roles.data ? (
-        <InviteDialog entity={entity} roles={roles.data} onClose={() => setOpen(null)} onDone={reload} />
+        <InviteDialog entity={entity} roles={grantable} onClose={() => setOpen(null)} onDone={reload} />
       ) : null}
       {open?.kind === "roles" && roles.data ? (
-        <RolesDialog entity={entity} member={open.member} roles={roles.data} onClose={() => setOpen(null)} onDone={reload} />
+        <RolesDialog entity={entity} member={open.member} roles={grantable} onClose={() => setOpen(null)} onDone={reload} />
       ) : null}
       {open?.kind === "remove" ? <RemoveDialog entity={entity} member={open.member} onClose={() => setOpen(null)} onDone={reload} /> : null}
     </div>

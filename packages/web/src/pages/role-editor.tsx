@@ -8,6 +8,7 @@ import { ApiScopePicker } from "./api-scope-picker";
 import { OrgRestrictionEditor, ProjectRestrictionEditor } from "./restriction-editors";
 import { RoleMembers } from "./role-members";
 import { DeleteRoleDialog } from "./roles";
+import { NotAllowed, useAccess } from "../access";
 
 const SCOPES = [
   { scope: "org", key: "orgScope", title: "Organisation" },
@@ -94,6 +95,9 @@ export function RoleEditorPage({ entity, roleId }: { entity: Entity; roleId?: st
   const [saved, setSaved] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const action = useAction();
+  const access = useAccess(entity);
+  const managePermission = `${entity.type}.roles.manage`;
+  const manage = access.may(managePermission);
 
   useEffect(() => {
     const role = existing.data;
@@ -131,40 +135,46 @@ export function RoleEditorPage({ entity, roleId }: { entity: Entity; roleId?: st
         <Link to={settingsPath(entity, "/roles")}>Roles</Link> / {role ? role.name : "New role"}
       </p>
       <PageHead title={role ? `Role: ${role.name}` : "New role"} description={role ? <code>{role.id}</code> : undefined}>
-        {role && role.id !== "owner" ? (
+        {manage && role && role.id !== "owner" ? (
           <button type="button" className="button danger" onClick={() => setDeleting(true)}>
             Delete role
           </button>
         ) : null}
       </PageHead>
+      {access.loaded && !manage ? <NotAllowed what="Changing roles" permission={managePermission} /> : null}
       <form className="card" onSubmit={(e) => void submit(e)}>
-        <div className="grid two">
-          <Field label="Role name">
-            {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
-          </Field>
-          <Field label="Description">
-            {(id) => <input id={id} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />}
-          </Field>
-        </div>
-        <h2>Permissions</h2>
-        <p className="hint">You can grant only what you hold yourself.</p>
-        <PermissionPicker catalogue={catalogue.data} entity={entity} value={permissions} onChange={setPermissions} />
-        <ApiScopePicker entity={entity} value={permissions} onChange={setPermissions} />
-        {entity.type === "team" ? (
-          <ProjectRestrictionEditor
-            teamId={entity.id}
-            legend="Restrictions"
-            value={projectRestrictions}
-            onChange={setProjectRestrictions}
-          />
-        ) : (
-          <OrgRestrictionEditor orgId={entity.id} value={orgRestrictions} onChange={setOrgRestrictions} />
-        )}
+        {/* Read-only for someone who may not change roles: nothing to fill in that the server would refuse. */}
+        <fieldset className="plain" disabled={!manage}>
+          <div className="grid two">
+            <Field label="Role name">
+              {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
+            </Field>
+            <Field label="Description">
+              {(id) => <input id={id} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />}
+            </Field>
+          </div>
+          <h2>Permissions</h2>
+          <p className="hint">You can grant only what you hold yourself.</p>
+          <PermissionPicker catalogue={catalogue.data} entity={entity} value={permissions} onChange={setPermissions} />
+          <ApiScopePicker entity={entity} value={permissions} onChange={setPermissions} />
+          {entity.type === "team" ? (
+            <ProjectRestrictionEditor
+              teamId={entity.id}
+              legend="Restrictions"
+              value={projectRestrictions}
+              onChange={setProjectRestrictions}
+            />
+          ) : (
+            <OrgRestrictionEditor orgId={entity.id} value={orgRestrictions} onChange={setOrgRestrictions} />
+          )}
+        </fieldset>
         <ErrorBox error={action.error} />
         <div className="form-actions">
-          <button type="submit" className="button primary" disabled={action.busy}>
-            {role ? "Save role" : "Create role"}
-          </button>
+          {manage ? (
+            <button type="submit" className="button primary" disabled={action.busy}>
+              {role ? "Save role" : "Create role"}
+            </button>
+          ) : null}
           <span role="status" aria-live="polite" className="saved">
             {saved ? "Saved. Every member and token of this role has the new permissions now." : ""}
           </span>

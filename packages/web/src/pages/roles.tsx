@@ -6,6 +6,7 @@ import { settingsPath } from "../session";
 import { Badge, Dialog, ErrorBox, Loading, PageHead, Status, useAction, useLoad } from "../ui";
 import { DescriptionCell, RowButton, Table } from "../table";
 import { ConfirmActions } from "../dialog-actions";
+import { NotAllowed, useAccess } from "../access";
 
 const count = (role: Role) =>
   role.permissions.orgScope.length +
@@ -59,16 +60,22 @@ export function DeleteRoleDialog({ entity, role, onClose }: { entity: Entity; ro
 export function RolesPage({ entity }: { entity: Entity }) {
   const roles = useLoad(() => client.roles(entity).all(), [entity.type, entity.id]);
   const [deleting, setDeleting] = useState<Role | null>(null);
+  const access = useAccess(entity);
+  const managePermission = `${entity.type}.roles.manage`;
+  const manage = access.may(managePermission);
   return (
     <div className="page">
       <PageHead
         title={entity.type === "team" ? "Roles" : "Organisation roles"}
         description="A role is a set of permissions. Members hold roles; API tokens are made from one role and follow its changes at once."
       >
-        <Link className="button primary" to={settingsPath(entity, "/roles/new")}>
-          New role
-        </Link>
+        {manage ? (
+          <Link className="button primary" to={settingsPath(entity, "/roles/new")}>
+            New role
+          </Link>
+        ) : null}
       </PageHead>
+      {access.loaded && !manage ? <NotAllowed what="Creating, editing and deleting roles" permission={managePermission} /> : null}
       <Status state={roles} empty="No roles.">
         {(list) => (
           <Table caption="Roles" columns={["Role", "Description", "Permissions", "Restrictions"]} actions>
@@ -87,11 +94,13 @@ export function RolesPage({ entity }: { entity: Entity }) {
                   <Link
                     className="button small"
                     to={settingsPath(entity, `/roles/${encodeURIComponent(r.id)}`)}
-                    aria-label={`Edit ${r.name}`}
+                    aria-label={`${manage ? "Edit" : "View"} ${r.name}`}
                   >
-                    Edit
+                    {manage ? "Edit" : "View"}
                   </Link>
-                  {r.id !== "owner" ? <RowButton label="Delete" name={`Delete ${r.name}`} danger onClick={() => setDeleting(r)} /> : null}
+                  {manage && r.id !== "owner" ? (
+                    <RowButton label="Delete" name={`Delete ${r.name}`} danger onClick={() => setDeleting(r)} />
+                  ) : null}
                 </td>
               </tr>
             ))}

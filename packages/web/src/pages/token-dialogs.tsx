@@ -6,6 +6,7 @@ import { CopyButton, Dialog, ErrorBox, Field, useAction, useLoad } from "../ui";
 import { ConfirmActions, SubmitActions } from "../dialog-actions";
 import { RoleSelect } from "./role-select";
 import { addressList, AllowedIpsField } from "./token-edit-dialog";
+import { useAccess } from "../access";
 
 /** The only place a secret is ever shown: right after creation or regeneration, once. */
 function Reveal({ secret, what, onDone }: { secret: string; what: string; onDone: () => void }) {
@@ -34,6 +35,8 @@ function Reveal({ secret, what, onDone }: { secret: string; what: string; onDone
 
 export function CreateTokenDialog({ entity, onClose, onCreated }: { entity: Entity; onClose: () => void; onCreated: () => void }) {
   const roles = useLoad(() => client.roles(entity).all(), [entity.type, entity.id]);
+  // Only roles the person may mint from: a token may not do more than its maker.
+  const access = useAccess(entity);
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [roleId, setRoleId] = useState("");
@@ -70,10 +73,10 @@ export function CreateTokenDialog({ entity, onClose, onCreated }: { entity: Enti
           {(id) => <textarea id={id} rows={2} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />}
         </Field>
         <RoleSelect
-          roles={roles.data}
+          roles={access.grantable(roles.data)}
           value={roleId}
           onChange={setRoleId}
-          placeholder={roles.data ? "Choose a role…" : "Loading roles…"}
+          placeholder={access.grantable(roles.data) ? "Choose a role…" : "Loading roles…"}
           hint="The token can do what this role allows, read at each request: editing the role changes the token at once."
         />
         <ErrorBox error={roles.error} />

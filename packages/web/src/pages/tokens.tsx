@@ -7,6 +7,7 @@ import { Badge, PageHead, Status, Time, useLoad } from "../ui";
 import { DescriptionCell, RowButton, Table } from "../table";
 import { CreateTokenDialog, RegenerateDialog, RevokeDialog } from "./token-dialogs";
 import { EditTokenDialog } from "./token-edit-dialog";
+import { NotAllowed, useAccess } from "../access";
 
 /** Active, Revoked or Expired, as the list shows it. */
 export function tokenStatus(token: TokenMetadata): "Active" | "Revoked" | "Expired" {
@@ -15,13 +16,16 @@ export function tokenStatus(token: TokenMetadata): "Active" | "Revoked" | "Expir
   return "Active";
 }
 
-type Open = { kind: "create" } | { kind: "edit" | "regenerate" | "revoke"; token: TokenMetadata } | null;
+type Open = { kind: "create" } | { kind: "regenerate" | "revoke" | "edit"; token: TokenMetadata } | null;
 
 /** Settings → API → Tokens of a team or an organisation. */
 export function TokensPage({ entity }: { entity: Entity }) {
   const [showAll, setShowAll] = useState(false);
   const tokens = useLoad(() => client.tokens(entity).all(showAll), [entity.type, entity.id, showAll]);
   const [open, setOpen] = useState<Open>(null);
+  const access = useAccess(entity);
+  const managePermission = `${entity.type}.tokens.manage`;
+  const manage = access.may(managePermission);
 
   return (
     <div className="page">
@@ -29,10 +33,13 @@ export function TokensPage({ entity }: { entity: Entity }) {
         title="API tokens"
         description={`Tokens act with the permissions of one ${entity.type === "team" ? "team" : "organisation"} role. Their secret is shown once, when made.`}
       >
-        <button type="button" className="button primary" onClick={() => setOpen({ kind: "create" })}>
-          Create API token
-        </button>
+        {manage ? (
+          <button type="button" className="button primary" onClick={() => setOpen({ kind: "create" })}>
+            Create API token
+          </button>
+        ) : null}
       </PageHead>
+      {access.loaded && !manage ? <NotAllowed what="Creating, regenerating and revoking tokens" permission={managePermission} /> : null}
       <label className="toggle">
         <input type="checkbox" checked={showAll} onChange={(e) => setShowAll(e.target.checked)} />
         Show revoked and expired tokens
@@ -42,7 +49,7 @@ export function TokensPage({ entity }: { entity: Entity }) {
           <Table
             caption="API tokens"
             columns={["Name", "Description", "Role", "Creator", "Created", "Expires", "Last used", "Status"]}
-            actions
+            actions={manage}
           >
             {list.map((t) => {
               const status = tokenStatus(t);
@@ -85,19 +92,26 @@ export function TokensPage({ entity }: { entity: Entity }) {
                   <td>
                     <Badge tone={status === "Active" ? "ok" : status === "Revoked" ? "bad" : "warn"}>{status}</Badge>
                   </td>
-                  <td className="row-actions">
-                    {status === "Active" ? (
-                      <>
-                        <RowButton label="Edit" name={`Edit ${t.name}`} onClick={() => setOpen({ kind: "edit", token: t })} />
-                        <RowButton
-                          label="Regenerate"
-                          name={`Regenerate ${t.name}`}
-                          onClick={() => setOpen({ kind: "regenerate", token: t })}
-                        />
-                        <RowButton label="Revoke" name={`Revoke ${t.name}`} danger onClick={() => setOpen({ kind: "revoke", token: t })} />
-                      </>
-                    ) : null}
-                  </td>
+                  {manage ? (
+                    <td className="row-actions">
+                      {status === "Active" ? (
+                        <>
+                          <RowButton label="Edit" name={`Edit ${t.name}`} onClick={() => setOpen({ kind: "edit", token: t })} />
+                          <RowButton
+                            label="Regenerate"
+                            name={`Regenerate ${t.name}`}
+                            onClick={() => setOpen({ kind: "regenerate", token: t })}
+                          />
+                          <RowButton
+                            label="Revoke"
+                            name={`Revoke ${t.name}`}
+                            danger
+                            onClick={() => setOpen({ kind: "revoke", token: t })}
+                          />
+                        </>
+                      ) : null}
+                    </td>
+                  ) : null}
                 </tr>
               );
             })}
@@ -110,6 +124,9 @@ export function TokensPage({ entity }: { entity: Entity }) {
       ) : null}
       {open?.kind === "regenerate" ? (
         <RegenerateDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
+      ) : null}
+      {open?.kind === "edit" ? (
+        <EditTokenDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
       ) : null}
       {open?.kind === "revoke" ? (
         <RevokeDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />

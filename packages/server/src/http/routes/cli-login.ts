@@ -1,4 +1,12 @@
-import { CliLoginApprove, CliLoginApproved, CliLoginDeny, CliLoginServerMessage, DomainError } from "@latchkey/core";
+import {
+  CliLoginApprove,
+  CliLoginApproved,
+  CliLoginDeny,
+  CliLoginDescribe,
+  CliLoginDescription,
+  CliLoginServerMessage,
+  DomainError,
+} from "@latchkey/core";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Services } from "../../services/app-services.js";
@@ -39,7 +47,7 @@ export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins
     method: "GET",
     url: "/v1/cli-login",
     summary:
-      'WebSocket: send {"type":"init"} (text or binary frame); get init-ack with the login page, then login-success or login-failure. ' +
+      'WebSocket: send {"type":"init"} (text or binary frame; optionally with "code", the pairing code the CLI shows, e.g. "ABCD-2345"); get init-ack with the login page, then login-success or login-failure. ' +
       "A socket with an Origin other than the public URL's is refused with 403; a busy server sends login-failure with " +
       "retryAfterSeconds and closes with 1013",
     tags,
@@ -59,6 +67,17 @@ export function cliLoginRoutes(app: FastifyInstance, router: Router, { cliLogins
     names: ({ body }) => ({ teamId: body.teamId, orgId: body.orgId }),
     reply: CliLoginApproved,
     handler: ({ principal, entity, body }) => cliLogins.approve(principal, entity, body),
+  });
+
+  router.add({
+    method: "POST",
+    url: "/v1/cli-login/describe",
+    summary: "What the approval page shows of a waiting CLI login: the pairing code its terminal shows, if any (console session only)",
+    tags,
+    permission: { none: "whoever holds the login's session token may see its pairing code; approving needs tokens.manage" },
+    body: CliLoginDescribe,
+    reply: CliLoginDescription,
+    handler: ({ principal, body }) => cliLogins.describe(principal, body.sessionToken),
   });
 
   router.add({
