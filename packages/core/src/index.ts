@@ -7,3 +7,4 @@ export * from "./schemas/entities.js";
 export * from "./schemas/tokens.js";
 export * from "./schemas/audit.js";
 export * from "./schemas/cli-login.js";
+export * from "./schemas/webhooks.js";

@@ -77,8 +77,8 @@ describe("the permission catalogue", () => {
 
 describe("permissionIds and scopeKey", () => {
   it.each([
-    { scope: "org", key: "orgScope", count: 14 },
-    { scope: "team", key: "teamScope", count: 11 },
+    { scope: "org", key: "orgScope", count: 16 },
+    { scope: "team", key: "teamScope", count: 13 },
     { scope: "project", key: "projectScope", count: 4 },
   ] as const)("$scope: $count ids stored under $key", ({ scope, key, count }) => {
     const list = permissionIds(scope);
@@ -112,6 +112,9 @@ const TEAM_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, dflt: boolea
   ["team.audit.read", true, true, true],
   // Lifting a rate limit is the owner's alone (issue 20): the lowest role could raise its own 100,000-fold.
   ["team.ratelimits.manage", true, false, false],
+  // Webhooks (issue 18): reading them is plain; adding one sends the team's events elsewhere, so it is sensitive.
+  ["team.webhooks.read", true, true, true],
+  ["team.webhooks.manage", true, true, false],
   ["project.read", true, true, true],
   ["project.create", true, true, true],
   ["project.update", true, true, true],
@@ -133,6 +136,8 @@ const ORG_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, member: boole
   ["org.tokens.manage", true, true, false],
   ["org.audit.read", true, true, true],
   ["org.ratelimits.manage", true, false, false],
+  ["org.webhooks.read", true, true, true],
+  ["org.webhooks.manage", true, true, false],
   ...TEAM_ROLE_TABLE.map(([id, , admin, dflt]): [string, boolean, boolean, boolean] => [
     id,
     true,

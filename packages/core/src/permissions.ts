@@ -46,6 +46,8 @@ export const PERMISSIONS = [
   entry("org.tokens.manage", "API tokens", "Create, rotate and revoke organisation API tokens", "manage", true),
   entry("org.audit.read", "Audit", "Read the organisation audit log", "read"),
   entry("org.ratelimits.manage", "Rate limits", "Set the organisation's API rate limit", "manage", true),
+  entry("org.webhooks.read", "Webhooks", "List organisation webhooks and their deliveries", "read"),
+  entry("org.webhooks.manage", "Webhooks", "Add, change, test and delete organisation webhooks", "manage", true),
 
   entry("team.read", "Team", "View team", "read"),
   entry("team.update", "Team", "Edit team", "update"),
@@ -58,6 +60,8 @@ export const PERMISSIONS = [
   entry("team.tokens.manage", "API tokens", "Create, rotate and revoke team API tokens", "manage", true),
   entry("team.audit.read", "Audit", "Read the team audit log", "read"),
   entry("team.ratelimits.manage", "Rate limits", "Set the team's API rate limit", "manage", true),
+  entry("team.webhooks.read", "Webhooks", "List team webhooks and their deliveries", "read"),
+  entry("team.webhooks.manage", "Webhooks", "Add, change, test and delete team webhooks", "manage", true),
 
   entry("project.read", "Projects", "View projects", "read"),
   entry("project.create", "Projects", "Create projects", "create"),

@@ -23,6 +23,7 @@ import { cliLoginRoutes } from "./http/routes/cli-login.js";
 import { MAX_FRAME_BYTES } from "./http/cli-login-socket.js";
 import { identityRoutes } from "./http/routes/identity.js";
 import { tokenRoutes } from "./http/routes/tokens.js";
+import { webhookRoutes } from "./http/routes/webhooks.js";
 import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js";
 import { startCheckpointer, usesCheckpointThread } from "./store/checkpointer.js";
 import { openDatabase } from "./store/database.js";
@@ -119,6 +120,7 @@ export async function buildApp(
   memberRoutes(router, services);
   projectRoutes(router, services);
   tokenRoutes(router, services);
+  webhookRoutes(router, services);
   auditRoutes(router, services);
   cliLoginRoutes(app, router, services);
   identityRoutes(app, router, services);

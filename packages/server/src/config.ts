@@ -39,6 +39,8 @@ const Env = z.object({
   LATCHKEY_AUDIT_BUFFER_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   LATCHKEY_AUDIT_THREAD: z.enum(["on", "off", "auto"]).default("auto"),
   LATCHKEY_AUDIT_DURABILITY: z.enum(["commit", "buffered"]).default("commit"),
+  /** Lets webhooks point at loopback, private and link-local addresses (on-premise receivers, tests). */
+  LATCHKEY_WEBHOOKS_ALLOW_PRIVATE: z.enum(["true", "false"]).default("false"),
   LATCHKEY_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).default(1000),
   LATCHKEY_RATE_LIMIT_MAX_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).optional(),
   LATCHKEY_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(100),
@@ -91,6 +93,8 @@ export interface Config {
    * address (an IPv6 /64 counts as one), and how long a socket may stay silent before its `init`.
    */
   cliLoginLimits: { maxPending: number; maxPerAddress: number; initTimeoutMs: number };
+  /** `allowPrivate`: webhook URLs may resolve to loopback, private or link-local addresses. */
+  webhooks: { allowPrivate: boolean };
 }
 
 /** The ceiling when none is set: 100 times the default limit, and never below it. */
@@ -173,5 +177,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPerAddress: e.LATCHKEY_CLI_LOGIN_MAX_PER_ADDRESS,
       initTimeoutMs: e.LATCHKEY_CLI_LOGIN_INIT_SECONDS * 1000,
     },
+    webhooks: { allowPrivate: e.LATCHKEY_WEBHOOKS_ALLOW_PRIVATE === "true" },
   };
 }

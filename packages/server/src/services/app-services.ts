@@ -17,6 +17,10 @@ import { createSessionService } from "./sessions.js";
 import { createTeamService } from "./teams.js";
 import { createThrottle } from "./throttle.js";
 import { createTokenService } from "./tokens.js";
+import { announcingRecorder } from "./webhook-events.js";
+import { createWebhookExpiry } from "./webhook-expiry.js";
+import { createWebhookService } from "./webhooks.js";
+import { createWebhookWorker } from "./webhook-worker.js";
 import type { Store } from "../store/store.js";
 import { createLastUsed } from "../tokens/last-used.js";
 import { createSigningKeys } from "../tokens/signing-keys.js";
@@ -36,7 +40,10 @@ export function createServices(
   const buffer = createAuditBuffer({ writer: createAuditWriter(config, store), max: config.audit.bufferMax, onError });
   const auditReads = createAuditReadGate({ store, nowMs, onError });
   const audit = createAuditService({ store, config, buffer, gate: auditReads, now, nowMs });
-  const deps = { store, config, now, record: audit.change };
+  // Changes that webhooks announce are enqueued in the transaction that records them (the outbox pattern).
+  const deps = { store, config, now, record: announcingRecorder(audit.change, now) };
+  const webhookWorker = createWebhookWorker({ store, config, now, onError });
+  const webhookExpiry = createWebhookExpiry({ store, now });
   const keys = createSigningKeys({ store, masterKey: config.masterKey, now });
   const lastUsed = createLastUsed({ store, onError });
   const verifier = createVerifier({ store, config, nowMs, keys, lastUsed });
@@ -48,6 +55,7 @@ export function createServices(
   const throttle = createThrottle({ store, max: 10, windowMs: 15 * 60_000, now, onError });
   const invitations = createInvitationService({ ...deps, mailer });
   let pruning: NodeJS.Timeout | undefined;
+  let expiryScan: NodeJS.Timeout | undefined;
   return {
     config,
     store,
@@ -76,6 +84,9 @@ export function createServices(
     projects,
     audit,
     auditReads,
+    webhooks: createWebhookService({ ...deps, wake: () => void webhookWorker.run() }),
+    webhookWorker,
+    webhookExpiry,
     async init(): Promise<void> {
       await keys.init();
       // Hourly housekeeping: audit events past retention, console sessions past their end, old rate windows.
@@ -88,9 +99,15 @@ export function createServices(
       await housekeeping();
       pruning = setInterval(() => void housekeeping().catch(onError), 3_600_000);
       pruning.unref();
+      webhookWorker.start();
+      expiryScan = setInterval(() => void webhookExpiry.scan().catch(onError), 60_000);
+      expiryScan.unref();
+      void webhookExpiry.scan().catch(onError);
     },
     async close(): Promise<void> {
       if (pruning) clearInterval(pruning);
+      if (expiryScan) clearInterval(expiryScan);
+      await webhookWorker.stop();
       verifier.close();
       projects.close();
       await rateLimits.close();

@@ -11,6 +11,8 @@ export type ChangeEvent =
   | { t: "projects"; teamId: string }
   /** A pending CLI login was approved or denied (`id` is the hash of its session token). */
   | { t: "cli-login"; id: string }
+  /** Webhook messages were enqueued: delivery workers look for due ones now rather than at their next poll. */
+  | { t: "webhooks" }
   /** Drop every cache: sent after a reconnect, and for rare wide changes (a team or organisation deleted). */
   | { t: "resync" };
 

@@ -9,6 +9,7 @@ import * as auditSegments from "./migrations/007-audit-segments.js";
 import * as auditReads from "./migrations/008-audit-reads.js";
 import * as invitations from "./migrations/009-invitations.js";
 import * as ratelimitPermission from "./migrations/010-ratelimit-permission.js";
+import * as webhooks from "./migrations/017-webhooks.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "008-audit-reads": auditReads,
   "009-invitations": invitations,
   "010-ratelimit-permission": ratelimitPermission,
+  "017-webhooks": webhooks,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

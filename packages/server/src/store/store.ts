@@ -14,6 +14,7 @@ import { createSigningKeysRepository } from "./repositories/signing-keys.js";
 import { createTeamsRepository } from "./repositories/teams.js";
 import { createTokensRepository } from "./repositories/tokens.js";
 import { createUsersRepository } from "./repositories/users.js";
+import { createWebhooksRepository } from "./repositories/webhooks.js";
 
 /** Every repository, bound to one connection or transaction. */
 export function createRepositories(ex: Executor, dialect: Dialect) {
@@ -39,6 +40,7 @@ export function createRepositories(ex: Executor, dialect: Dialect) {
     tokens: createTokensRepository(ex),
     rateLimits: createRateLimitsRepository(ex),
     cliLogins: createCliLoginsRepository(ex),
+    webhooks: createWebhooksRepository(ex, dialect),
     /** Marks a deleted team's or organisation's id as used for good. */
     bury: (entityType: "team" | "org", entityId: string, at: string) =>
       ex
