@@ -100,7 +100,7 @@ export function createServices(
       pruning = setInterval(() => void housekeeping().catch(onError), 3_600_000);
       pruning.unref();
       webhookWorker.start();
-      expiryScan = setInterval(() => void webhookExpiry.scan().catch(onError), 60_000);
+      expiryScan = setInterval(() => void webhookExpiry.scan().catch(onError), config.webhooks.expiryScanMs);
       expiryScan.unref();
       void webhookExpiry.scan().catch(onError);
     },
