@@ -75,3 +75,12 @@ export interface Entity {
 export type CliLoginApprove = { sessionToken: string; roleId: string; name: string; expiresAt: string | null } & (
   { teamId: string; orgId?: never } | { orgId: string; teamId?: never }
 );
+
+/** A webhook endpoint (never its secret, except in `WebhookCreated`). */
+export type Webhook = z.output<typeof core.Webhook>;
+/** The reply to adding a webhook: the signing secret (`whsec_...`), shown once. */
+export type WebhookCreated = z.output<typeof core.WebhookCreated>;
+export type WebhookCreate = z.input<typeof core.WebhookCreate>;
+export type WebhookUpdate = z.input<typeof core.WebhookUpdate>;
+/** One message of a webhook's outbox and how its delivery went. */
+export type WebhookDelivery = z.output<typeof core.WebhookDelivery>;
