@@ -11,6 +11,7 @@ import { RolesPage } from "./pages/roles";
 import { InvitePage } from "./pages/invite";
 import { SetupPage, SignInPage } from "./pages/sign-in";
 import { TokensPage } from "./pages/tokens";
+import { WebhooksPage } from "./pages/webhooks";
 import { Link, match, navigate, useLocation } from "./router";
 import { safeNext, SessionContext, settingsPath, useSession, type Session } from "./session";
 import { Loading, Logo, useLoad } from "./ui";
@@ -91,6 +92,7 @@ function settingsPage(path: string): { entity: Entity; page: ReactNode } | null 
       ["/roles/:roleId", (p, e) => <RoleEditorPage entity={e} roleId={p["roleId"]} />],
       ["/members", (_p, e) => <MembersPage entity={e} />],
       ["/audit", (_p, e) => <AuditPage entity={e} />],
+      ["/webhooks", (_p, e) => <WebhooksPage entity={e} />],
       ...(type === "org" ? [["/teams", (_p, e) => <OrgTeamsPage org={e} />] as [string, Render]] : []),
     ];
     for (const [pattern, render] of routes) {
@@ -188,6 +190,7 @@ function Nav({ entity }: { entity: Entity }) {
           ["/api/tokens", "API tokens"],
           ["/roles", "Roles"],
           ["/members", "Members"],
+          ["/webhooks", "Webhooks"],
           ["/audit", "Audit log"],
         ]
       : [
@@ -195,6 +198,7 @@ function Nav({ entity }: { entity: Entity }) {
           ["/roles", "Organisation roles"],
           ["/members", "Members"],
           ["/api/tokens", "API tokens"],
+          ["/webhooks", "Webhooks"],
           ["/audit", "Audit log"],
         ];
   return (
