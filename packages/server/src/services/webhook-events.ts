@@ -4,9 +4,16 @@ import type { WebhookDeliveryRow, WebhookRow } from "../store/repositories/webho
 import type { EntityType } from "../store/schema.js";
 import type { Repositories } from "../store/store.js";
 
-/** The event a change announces, by its audit event type (`token.leaked` for any revocation of a leaked token). */
+/**
+ * The event a change announces, by its audit event type. `apiTokens.leaked` is what the leaked-token revocation
+ * (public revocation, GitHub secret scanning) records in its transaction.
+ */
 function eventOf(auditType: string, change: { before?: unknown; after?: unknown }, resourceId: string) {
-  if (/leak/i.test(auditType)) return { type: "token.leaked", data: { token: { id: resourceId, ...asObject(change.after) } } };
+  if (auditType === "apiTokens.leaked") {
+    // What the receiver needs, and not the reporter's address the audit event keeps.
+    const { revokedAt, source, url } = asObject(change.after);
+    return { type: "token.leaked", data: { token: { id: resourceId, revokedAt }, source, ...(url === undefined ? {} : { url }) } };
+  }
   switch (auditType) {
     case "apiTokens.create":
       return { type: "token.created", data: { token: change.after } };
