@@ -6,6 +6,7 @@ import { memberCommands } from "./commands/members.js";
 import { projectCommands } from "./commands/projects.js";
 import { roleCommands } from "./commands/roles.js";
 import { tokenCommands } from "./commands/tokens.js";
+import { webhookCommands } from "./commands/webhooks.js";
 import { createRuntime, type GlobalOptions, type Io, type RuntimeOf } from "./runtime.js";
 import { VERSION } from "./version.js";
 
@@ -40,5 +41,6 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Io): Command {
   memberCommands(program, runtimeOf);
   projectCommands(program, runtimeOf);
   auditCommands(program, runtimeOf);
+  webhookCommands(program, runtimeOf);
   return program;
 }
