@@ -136,6 +136,37 @@ describe.each(dialects())("webhooks on %s", (kind) => {
     expect(() => new Webhook(hook.secret ?? "").verify(msg!.raw, forged)).toThrow();
   });
 
+  it("an organisation webhook receives its teams' events; a role restricted to some teams may not manage or read it", async () => {
+    await h.owner.ok("POST", "/v1/orgs", { name: "Hook Org" });
+    await h.owner.ok("POST", "/v1/orgs/hook-org/teams", { name: "Org Team" });
+    const hook = await h.owner.ok<Hook>("POST", "/v1/orgs/hook-org/webhooks", { url: rx.url, events: ["token.created"] });
+    rx.state.secret = hook.secret ?? "";
+    const { apiToken } = await h.owner.ok<{ apiToken: { id: string } }>("POST", "/v1/teams/org-team/tokens", {
+      name: "x",
+      roleId: "default",
+    });
+    const [got] = await rx.waitFor((r) => r.body.type === "token.created" && (r.body.data["token"] as { id: string }).id === apiToken.id);
+    expect(got?.verified).toBe(true);
+    const perms = { orgScope: ["org.read", "org.webhooks.read", "org.webhooks.manage"], teamScope: ["team.read"], projectScope: [] };
+    await h.owner.ok("POST", "/v1/orgs/hook-org/roles", {
+      name: "Narrow hooks",
+      permissions: perms,
+      restrictions: { enabled: true, teams: [{ teamId: "org-team" }] },
+    });
+    await h.owner.ok("POST", "/v1/orgs/hook-org/roles", { name: "Wide hooks", permissions: perms });
+    const narrow = await h.newMember(h.owner, "/v1/orgs/hook-org", ["narrow-hooks"]);
+    const wide = await h.newMember(h.owner, "/v1/orgs/hook-org", ["wide-hooks"]);
+    for (const res of [
+      await narrow.get("/v1/orgs/hook-org/webhooks"),
+      await narrow.get(`/v1/orgs/hook-org/webhooks/${hook.id}/deliveries`),
+      await narrow.post("/v1/orgs/hook-org/webhooks", { url: rx.url, events: ["token.created"] }),
+    ]) {
+      expect(res.status).toBe(403);
+      expect(res.body.error?.message).toContain("without team restrictions");
+    }
+    expect((await wide.get(`/v1/orgs/hook-org/webhooks/${hook.id}/deliveries`)).status).toBe(200);
+  });
+
   it("announces role.updated and role.deleted, and the test event on demand", async () => {
     const { team, hook } = await teamWithHook("Roles hook", ["role.updated", "role.deleted"]);
     await h.owner.ok("POST", `/v1/teams/${team}/roles`, {
