@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { DomainError, type PermissionId, type WebhookEventTypeId } from "@latchkey/core";
+import { DomainError, grantAllows, type PermissionId, type WebhookEventTypeId } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { Recorder } from "../audit/service.js";
 import { authorize, entityFor, type Entity } from "../access/access.js";
@@ -51,7 +51,17 @@ export function createWebhookService(deps: { store: Store; config: Config; now: 
   const permission = (entity: Entity, action: "read" | "manage") => `${entity.type}.webhooks.${action}` as PermissionId;
   const allowed = async (tx: Repositories, principal: Principal, type: Entity["type"], id: string, action: "read" | "manage") => {
     const entity = await entityFor(tx, principal, type, id);
-    authorize(principal, permission(entity, action), entity.resource);
+    const needed = permission(entity, action);
+    authorize(principal, needed, entity.resource);
+    // An organisation's webhooks carry the events of all its teams: a role restricted to some teams must not see them.
+    const unrestricted = principal.grants.some(
+      (g) => g.entityType === "org" && g.entityId === entity.id && !g.restrictions.enabled && grantAllows(g, needed, entity.resource),
+    );
+    if (entity.type === "org" && !unrestricted) {
+      throw new DomainError("FORBIDDEN", `organisation webhooks carry every team's events: ${needed} is needed without team restrictions`, {
+        permission: needed,
+      });
+    }
     return entity;
   };
   const webhookIn = async (tx: Repositories, entity: Entity, webhookId: string): Promise<WebhookRow> => {
