@@ -11,6 +11,7 @@ import { grantOf, type Principal } from "../access/principal.js";
 import { roleOf } from "./roles.js";
 import { newId, sha256 } from "../lib/secrets.js";
 import { createTokenMetadata, type TokenMetadata } from "./token-metadata.js";
+import { enqueueEvent } from "./webhook-events.js";
 import { authorize, assertCovers, entityFor, entityPermission, type Entity } from "../access/access.js";
 
 const earliest = (...times: (string | null)[]): string | null => times.filter((t): t is string => t !== null).sort()[0] ?? null;
@@ -257,8 +258,17 @@ export function createTokenService(deps: {
 
     /** Run in the transaction that deletes a role: its tokens are revoked with it. */
     async revokeRoleTokens(tx: Repositories, entity: Entity, roleId: string): Promise<void> {
-      for (const tokenId of await tx.tokens.revokeByRole(entity.type, entity.id, roleId, now().toISOString())) {
+      const at = now();
+      for (const tokenId of await tx.tokens.revokeByRole(entity.type, entity.id, roleId, at.toISOString())) {
         await tx.publish({ t: "token", id: tokenId });
+        // Webhooks hear of it as of any revocation, in the same transaction.
+        await enqueueEvent(
+          tx,
+          entity,
+          "token.revoked",
+          { token: { id: tokenId, revokedAt: at.toISOString() }, reason: "role deleted" },
+          at,
+        );
       }
     },
   };

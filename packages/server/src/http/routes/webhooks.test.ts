@@ -168,15 +168,21 @@ describe.each(dialects())("webhooks on %s", (kind) => {
   });
 
   it("announces role.updated and role.deleted, and the test event on demand", async () => {
-    const { team, hook } = await teamWithHook("Roles hook", ["role.updated", "role.deleted"]);
+    const { team, hook } = await teamWithHook("Roles hook", ["role.updated", "role.deleted", "token.revoked"]);
     await h.owner.ok("POST", `/v1/teams/${team}/roles`, {
       name: "Ops",
       permissions: { orgScope: [], teamScope: ["team.read"], projectScope: [] },
     });
     await h.owner.ok("PATCH", `/v1/teams/${team}/roles/ops`, { description: "changed" });
+    const { apiToken } = await h.owner.ok<{ apiToken: { id: string } }>("POST", `/v1/teams/${team}/tokens`, { name: "ops", roleId: "ops" });
     await h.owner.ok("DELETE", `/v1/teams/${team}/roles/ops`);
     const got = await rx.waitFor((r) => r.body.type.startsWith("role.") && (r.body.data["role"] as { id: string }).id === "ops", 2);
     expect(got.map((r) => r.body.type)).toEqual(["role.updated", "role.deleted"]);
+    // The role's tokens were revoked with it: each is announced as any revocation.
+    const [revoked] = await rx.waitFor(
+      (r) => r.body.type === "token.revoked" && (r.body.data["token"] as { id: string }).id === apiToken.id,
+    );
+    expect(revoked?.body.data["reason"]).toBe("role deleted");
     const test = await h.owner.ok<Delivery>("POST", `/v1/teams/${team}/webhooks/${hook.id}/test`, {});
     expect(test.eventType).toBe("webhook.test");
     await rx.waitFor((r) => r.id === test.id);
