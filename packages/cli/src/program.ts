@@ -10,6 +10,7 @@ import { scanCommands } from "./commands/scan.js";
 import { tokenCommands } from "./commands/tokens.js";
 import { trustPolicyCommands } from "./commands/trust-policies.js";
 import { elevateCommand } from "./commands/elevate.js";
+import { webhookCommands } from "./commands/webhooks.js";
 import { createRuntime, type GlobalOptions, type Io, type RuntimeOf } from "./runtime.js";
 import { VERSION } from "./version.js";
 
@@ -54,5 +55,6 @@ export function buildProgram(env: NodeJS.ProcessEnv, io: Io): Command {
   trustPolicyCommands(program, runtimeOf);
   elevateCommand(program, runtimeOf);
   scanCommands(program, runtimeOf);
+  webhookCommands(program, runtimeOf);
   return program;
 }

@@ -16,3 +16,4 @@ export * from "./token-shape.js";
 export * from "./schemas/leaks.js";
 export * from "./cidr.js";
 export * from "./schemas/my-access.js";
+export * from "./schemas/webhooks.js";

@@ -80,8 +80,8 @@ describe("the permission catalogue", () => {
 
 describe("permissionIds and scopeKey", () => {
   it.each([
-    { scope: "org", key: "orgScope", count: 19 },
-    { scope: "team", key: "teamScope", count: 16 },
+    { scope: "org", key: "orgScope", count: 21 },
+    { scope: "team", key: "teamScope", count: 18 },
     { scope: "project", key: "projectScope", count: 4 },
   ] as const)("$scope: $count ids stored under $key", ({ scope, key, count }) => {
     const list = permissionIds(scope);
@@ -122,6 +122,9 @@ const TEAM_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, dflt: boolea
   // Trust policies (issue 19): reading them is plain; managing them mints tokens of a role, as token management does.
   ["team.trustpolicies.read", true, true, true],
   ["team.trustpolicies.manage", true, true, false],
+  // Webhooks (issue 18): reading them is plain; adding one sends the team's events elsewhere, so it is sensitive.
+  ["team.webhooks.read", true, true, true],
+  ["team.webhooks.manage", true, true, false],
   ["project.read", true, true, true],
   ["project.create", true, true, true],
   ["project.update", true, true, true],
@@ -148,6 +151,8 @@ const ORG_ROLE_TABLE: [id: string, owner: boolean, admin: boolean, member: boole
   ["org.apis.verify", true, true, false],
   ["org.trustpolicies.read", true, true, true],
   ["org.trustpolicies.manage", true, true, false],
+  ["org.webhooks.read", true, true, true],
+  ["org.webhooks.manage", true, true, false],
   ...TEAM_ROLE_TABLE.map(([id, , admin, dflt]): [string, boolean, boolean, boolean] => [
     id,
     true,

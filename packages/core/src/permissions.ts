@@ -56,6 +56,8 @@ export const PERMISSIONS = [
   entry("org.apis.verify", "APIs", "Check the organisation's tokens for other services", "verify", true),
   entry("org.trustpolicies.read", "Trust policies", "List the organisation's trust policies (federated CI identities)", "read"),
   entry("org.trustpolicies.manage", "Trust policies", "Create, edit and delete the organisation's trust policies", "manage", true),
+  entry("org.webhooks.read", "Webhooks", "List organisation webhooks and their deliveries", "read"),
+  entry("org.webhooks.manage", "Webhooks", "Add, change, test and delete organisation webhooks", "manage", true),
 
   entry("team.read", "Team", "View team", "read"),
   entry("team.update", "Team", "Edit team", "update"),
@@ -73,6 +75,8 @@ export const PERMISSIONS = [
   entry("team.apis.verify", "APIs", "Check the team's tokens for other services", "verify", true),
   entry("team.trustpolicies.read", "Trust policies", "List the team's trust policies (federated CI identities)", "read"),
   entry("team.trustpolicies.manage", "Trust policies", "Create, edit and delete the team's trust policies", "manage", true),
+  entry("team.webhooks.read", "Webhooks", "List team webhooks and their deliveries", "read"),
+  entry("team.webhooks.manage", "Webhooks", "Add, change, test and delete team webhooks", "manage", true),
 
   entry("project.read", "Projects", "View projects", "read"),
   entry("project.create", "Projects", "Create projects", "create"),

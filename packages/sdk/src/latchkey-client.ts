@@ -43,6 +43,11 @@ import type {
   TrustPolicyUpdate,
   DeviceApprove,
   DeviceRequestInfo,
+  Webhook,
+  WebhookCreate,
+  WebhookCreated,
+  WebhookDelivery,
+  WebhookUpdate,
 } from "./types.js";
 
 const enc = encodeURIComponent;
@@ -235,6 +240,25 @@ export class LatchkeyClient extends HttpClient {
       rotate: (tokenId: string, otherKeysExpiresAt?: string) =>
         this.request<KeyRotated>("POST", `${one(tokenId)}/keys`, { body: otherKeysExpiresAt ? { otherKeysExpiresAt } : {} }),
       deleteKey: (tokenId: string, keyId: string) => this.request<Deleted>("DELETE", `${one(tokenId)}/keys/${enc(keyId)}`),
+    };
+  }
+
+  /** Webhooks of a team or organisation. Only `create` returns the signing secret. */
+  webhooks(entity: Entity) {
+    const base = `${entityPath(entity)}/webhooks`;
+    const one = (webhookId: string) => `${base}/${enc(webhookId)}`;
+    return {
+      list: (options: PageOptions = {}) => this.page<Webhook>(base, "webhooks", options),
+      all: () => this.all<Webhook>(base, "webhooks"),
+      get: (webhookId: string) => this.request<Webhook>("GET", one(webhookId)),
+      create: (body: WebhookCreate) => this.request<WebhookCreated>("POST", base, { body }),
+      update: (webhookId: string, body: WebhookUpdate) => this.request<Webhook>("PATCH", one(webhookId), { body }),
+      delete: (webhookId: string) => this.request<Deleted>("DELETE", one(webhookId)),
+      /** Sends a `webhook.test` event now; the reply is its delivery (pending until the receiver answers). */
+      test: (webhookId: string) => this.request<WebhookDelivery>("POST", `${one(webhookId)}/test`, { body: {} }),
+      /** The webhook's deliveries, newest first. */
+      deliveries: (webhookId: string, options: PageOptions = {}) =>
+        this.page<WebhookDelivery>(`${one(webhookId)}/deliveries`, "deliveries", options),
     };
   }
 

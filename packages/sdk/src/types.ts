@@ -90,3 +90,12 @@ export type TrustPolicyUpdate = z.input<typeof core.TrustPolicyUpdate>;
 export type DeviceRequestInfo = z.output<typeof core.DeviceRequestInfo>;
 /** `POST /v1/oauth/device/approve`. */
 export type DeviceApprove = z.input<typeof core.DeviceApprove>;
+
+/** A webhook endpoint (never its secret, except in `WebhookCreated`). */
+export type Webhook = z.output<typeof core.Webhook>;
+/** The reply to adding a webhook: the signing secret (`whsec_...`), shown once. */
+export type WebhookCreated = z.output<typeof core.WebhookCreated>;
+export type WebhookCreate = z.input<typeof core.WebhookCreate>;
+export type WebhookUpdate = z.input<typeof core.WebhookUpdate>;
+/** One message of a webhook's outbox and how its delivery went. */
+export type WebhookDelivery = z.output<typeof core.WebhookDelivery>;

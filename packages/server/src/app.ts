@@ -38,6 +38,7 @@ import { installFormBody } from "./http/form-body.js";
 import { OAuthRefusal } from "./services/oauth-error.js";
 import { leakRoutes } from "./http/routes/leaks.js";
 import { myAccessRoutes } from "./http/routes/my-access.js";
+import { webhookRoutes } from "./http/routes/webhooks.js";
 import { createInProcessFeed, createPostgresFeed } from "./store/change-feed.js";
 import { startCheckpointer, usesCheckpointThread } from "./store/checkpointer.js";
 import { openDatabase } from "./store/database.js";
@@ -176,6 +177,7 @@ export async function buildApp(
     done();
   });
   leakRoutes(router, services);
+  webhookRoutes(router, services);
   auditRoutes(router, services);
   myAccessRoutes(router, services);
   cliLoginRoutes(app, router, services);

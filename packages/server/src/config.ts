@@ -41,6 +41,10 @@ const Env = z.object({
   LATCHKEY_AUDIT_BUFFER_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   LATCHKEY_AUDIT_THREAD: z.enum(["on", "off", "auto"]).default("auto"),
   LATCHKEY_AUDIT_DURABILITY: z.enum(["commit", "buffered"]).default("commit"),
+  /** Lets webhooks point at loopback, private and link-local addresses (on-premise receivers, tests). */
+  LATCHKEY_WEBHOOKS_ALLOW_PRIVATE: z.enum(["true", "false"]).default("false"),
+  /** How often each process looks for tokens about to expire (token.expiring / token.expired webhooks). */
+  LATCHKEY_WEBHOOKS_EXPIRY_SCAN_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   LATCHKEY_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).default(1000),
   LATCHKEY_RATE_LIMIT_MAX_PER_HOUR: z.coerce.number().int().min(1).max(100_000_000).optional(),
   LATCHKEY_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(100),
@@ -117,6 +121,8 @@ export interface Config {
    * one address may make per quarter hour.
    */
   leaks: { githubKeysUrl: string; revocationsPerAddress: number };
+  /** `allowPrivate`: webhook URLs may resolve to loopback, private or link-local addresses. */
+  webhooks: { allowPrivate: boolean; expiryScanMs: number };
 }
 
 /** The ceiling when none is set: 100 times the default limit, and never below it. */
@@ -229,5 +235,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedProxies: parseCidrs(e.LATCHKEY_TRUSTED_PROXIES),
     metricsPort: e.LATCHKEY_METRICS_PORT ?? null,
     leaks: { githubKeysUrl: e.LATCHKEY_GITHUB_SCANNING_KEYS_URL, revocationsPerAddress: e.LATCHKEY_PUBLIC_REVOCATIONS_PER_ADDRESS },
+    webhooks: {
+      allowPrivate: e.LATCHKEY_WEBHOOKS_ALLOW_PRIVATE === "true",
+      expiryScanMs: e.LATCHKEY_WEBHOOKS_EXPIRY_SCAN_SECONDS * 1000,
+    },
   };
 }

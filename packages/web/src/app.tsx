@@ -17,6 +17,7 @@ import { RolesPage } from "./pages/roles";
 import { InvitePage } from "./pages/invite";
 import { SetupPage, SignInPage } from "./pages/sign-in";
 import { TokensPage } from "./pages/tokens";
+import { WebhooksPage } from "./pages/webhooks";
 import { Link, match, navigate, useLocation } from "./router";
 import { safeNext, SessionContext, settingsPath, useSession, type Session } from "./session";
 import { Loading, Logo, useLoad } from "./ui";
@@ -101,6 +102,7 @@ function settingsPage(path: string): { entity: Entity; page: ReactNode } | null 
       ["/apis/new", (_p, e) => <ApiEditorPage entity={e} />],
       ["/apis/:apiId", (p, e) => <ApiEditorPage entity={e} apiId={p["apiId"]} />],
       ["/audit", (_p, e) => <AuditPage entity={e} />],
+      ["/webhooks", (_p, e) => <WebhooksPage entity={e} />],
       ...(type === "org" ? [["/teams", (_p, e) => <OrgTeamsPage org={e} />] as [string, Render]] : []),
       ...(type === "team" ? [["/projects", (_p, e) => <ProjectsPage team={e} />] as [string, Render]] : []),
     ];
@@ -202,6 +204,7 @@ function Nav({ entity }: { entity: Entity }) {
           ["/roles", "Roles"],
           ["/members", "Members"],
           ["/projects", "Projects"],
+          ["/webhooks", "Webhooks"],
           ["/audit", "Audit log"],
         ]
       : [
@@ -211,6 +214,7 @@ function Nav({ entity }: { entity: Entity }) {
           ["/api/tokens", "API tokens"],
           ["/apis", "APIs"],
           ["/api/trust-policies", "Trust policies"],
+          ["/webhooks", "Webhooks"],
           ["/audit", "Audit log"],
         ];
   return (

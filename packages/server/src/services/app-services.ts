@@ -29,6 +29,10 @@ import { createTrustPolicyService } from "./trust-policies.js";
 import { createTokenExchange } from "./token-exchange.js";
 import { createOidcKeys } from "./oidc-keys.js";
 import { createDeviceAuthorizationService } from "./device-authorizations.js";
+import { announcingRecorder } from "./webhook-events.js";
+import { createWebhookExpiry } from "./webhook-expiry.js";
+import { createWebhookService } from "./webhooks.js";
+import { createWebhookWorker } from "./webhook-worker.js";
 import type { Store } from "../store/store.js";
 import { createLastUsed } from "../tokens/last-used.js";
 import { createSigningKeys } from "../tokens/signing-keys.js";
@@ -56,7 +60,10 @@ export function createServices(
   const buffer = createAuditBuffer({ writer: metrics ? measuredWriter(writer, metrics) : writer, max: config.audit.bufferMax, onError });
   const auditReads = createAuditReadGate({ store, nowMs, onError });
   const audit = createAuditService({ store, config, buffer, gate: auditReads, now, nowMs });
-  const deps = { store, config, now, record: audit.change };
+  // Changes that webhooks announce are enqueued in the transaction that records them (the outbox pattern).
+  const deps = { store, config, now, record: announcingRecorder(audit.change, now) };
+  const webhookWorker = createWebhookWorker({ store, config, now, onError });
+  const webhookExpiry = createWebhookExpiry({ store, now });
   const keys = createSigningKeys({ store, masterKey: config.masterKey, now });
   const lastUsed = createLastUsed({ store, onError });
   const issuer = createIssuer({ store, configured: config.issuer, publicUrl: config.publicUrl });
@@ -80,6 +87,7 @@ export function createServices(
   const orphans = createOrphanedTokens({ record: audit.change, events, now });
   const githubScanningKeys = createGithubScanningKeys({ url: config.leaks.githubKeysUrl, nowMs, onError });
   let pruning: NodeJS.Timeout | undefined;
+  let expiryScan: NodeJS.Timeout | undefined;
   return {
     config,
     store,
@@ -115,6 +123,9 @@ export function createServices(
     events,
     leaks,
     githubScanningKeys,
+    webhooks: createWebhookService({ ...deps, wake: () => void webhookWorker.run() }),
+    webhookWorker,
+    webhookExpiry,
     async init(): Promise<void> {
       await issuer.init();
       await keys.init();
@@ -129,9 +140,15 @@ export function createServices(
       await housekeeping();
       pruning = setInterval(() => void housekeeping().catch(onError), 3_600_000);
       pruning.unref();
+      webhookWorker.start();
+      expiryScan = setInterval(() => void webhookExpiry.scan().catch(onError), config.webhooks.expiryScanMs);
+      expiryScan.unref();
+      void webhookExpiry.scan().catch(onError);
     },
     async close(): Promise<void> {
       if (pruning) clearInterval(pruning);
+      if (expiryScan) clearInterval(expiryScan);
+      await webhookWorker.stop();
       verifier.close();
       checks.close();
       projects.close();

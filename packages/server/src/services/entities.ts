@@ -1,3 +1,4 @@
+import { enqueueEvent } from "./webhook-events.js";
 import { DEFAULT_ORG_ROLES, DEFAULT_TEAM_ROLES, DomainError, OWNER_ROLE, slugify, UNRESTRICTED } from "@latchkey/core";
 import type { Repositories } from "../store/store.js";
 import type { EntityType } from "../store/schema.js";
@@ -62,5 +63,11 @@ export async function clearEntity(tx: Repositories, entityType: EntityType, enti
  * revoked, and every process drops them at once.
  */
 export async function clearRole(tx: Repositories, entity: { type: EntityType; id: string }, roleId: string, at: string): Promise<void> {
-  for (const tokenId of await tx.tokens.revokeByRole(entity.type, entity.id, roleId, at)) await tx.publish({ t: "token", id: tokenId });
+  for (const tokenId of await tx.tokens.revokeByRole(entity.type, entity.id, roleId, at)) {
+    await tx.publish({ t: "token", id: tokenId });
+    // Webhooks hear of it as of any revocation, in the same transaction.
+    await enqueueEvent(tx, entity, "token.revoked", { token: { id: tokenId, revokedAt: at }, reason: "role deleted" }, new Date(at));
+  }
+  // A trust policy mints tokens of its role: it goes with the role.
+  await tx.trustPolicies.removeByRole(entity.type, entity.id, roleId);
 }

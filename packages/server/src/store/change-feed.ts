@@ -14,6 +14,8 @@ export type ChangeEvent =
   /** A user's roles, memberships or sessions changed (a member removed, a role given, sign-out): their console
    * sessions and grants kept in memory are read again. */
   | { t: "user"; id: string }
+  /** Webhook messages were enqueued: delivery workers look for due ones now rather than at their next poll. */
+  | { t: "webhooks" }
   /** Drop every cache: sent after a reconnect, and for rare wide changes (a team or organisation deleted). */
   | { t: "resync" };
 

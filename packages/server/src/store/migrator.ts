@@ -14,6 +14,7 @@ import * as tokenGuards from "./migrations/012-token-guards.js";
 import * as federation from "./migrations/013-federation.js";
 import * as projectFields from "./migrations/016-project-fields.js";
 import * as cliLoginPairingCode from "./migrations/014-cli-login-pairing-code.js";
+import * as webhooks from "./migrations/017-webhooks.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "013-federation": federation,
   "016-project-fields": projectFields,
   "014-cli-login-pairing-code": cliLoginPairingCode,
+  "017-webhooks": webhooks,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -17,6 +17,7 @@ import { createSigningKeysRepository } from "./repositories/signing-keys.js";
 import { createTeamsRepository } from "./repositories/teams.js";
 import { createTokensRepository } from "./repositories/tokens.js";
 import { createUsersRepository } from "./repositories/users.js";
+import { createWebhooksRepository } from "./repositories/webhooks.js";
 
 /** Every repository, bound to one connection or transaction. */
 function createRepositories(ex: Executor, dialect: Dialect) {
@@ -45,6 +46,7 @@ function createRepositories(ex: Executor, dialect: Dialect) {
     apis: createApisRepository(ex),
     trustPolicies: createTrustPoliciesRepository(ex),
     deviceAuthorizations: createDeviceAuthorizationsRepository(ex),
+    webhooks: createWebhooksRepository(ex, dialect),
     /** Marks a deleted team's or organisation's id as used for good. */
     bury: (entityType: "team" | "org", entityId: string, at: string) =>
       ex

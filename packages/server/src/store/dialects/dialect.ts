@@ -15,6 +15,11 @@ export interface Dialect {
    * its write transactions (begun immediate) already run one at a time.
    */
   forUpdate<Q extends { forUpdate(): Q }>(query: Q): Q;
+  /**
+   * Locks the rows `query` reads, passing over rows another transaction holds (`for update skip locked`), so that
+   * many workers claim disjoint rows; SQLite's single writer needs nothing.
+   */
+  forUpdateSkipLocked<Q extends { forUpdate(): Q; skipLocked(): Q }>(query: Q): Q;
   /** Holds a team's or organisation's row until the transaction ends (no query at all on SQLite, for the same reason). */
   lockRow(ex: Kysely<Database>, table: "teams" | "orgs", id: string): Promise<void>;
   /** Serialises one-time work across processes until the transaction ends (a no-op where one process writes). */

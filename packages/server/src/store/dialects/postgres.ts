@@ -6,6 +6,7 @@ import type { Dialect } from "./dialect.js";
 export const POSTGRES: Dialect = {
   kind: "postgres",
   forUpdate: (query) => query.forUpdate(),
+  forUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
   lockRow: async (ex, table, id) => {
     await ex.selectFrom(table).select("id").where("id", "=", id).forUpdate().execute();
   },

@@ -84,6 +84,7 @@ export function sqliteDialect(path: string, checkpoints = true): { kysely: Sqlit
     dialect: {
       kind: "sqlite",
       forUpdate: (query) => query,
+      forUpdateSkipLocked: (query) => query,
       lockRow: () => Promise.resolve(),
       advisoryLock: () => Promise.resolve(),
       notify: () => Promise.resolve(),

@@ -1,0 +1,138 @@
+import { sql } from "kysely";
+import type { Executor } from "../database.js";
+import type { Dialect } from "../dialects/dialect.js";
+import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import type { EntityType, WebhookAttemptsTable, WebhookDeliveriesTable, WebhooksTable } from "../schema.js";
+
+export type WebhookRow = WebhooksTable;
+export type WebhookDeliveryRow = WebhookDeliveriesTable;
+export type WebhookAttemptRow = WebhookAttemptsTable;
+
+/** Webhook endpoints, their outbox and its delivery log. */
+export function createWebhooksRepository(db: Executor, dialect: Dialect) {
+  return {
+    insert: (row: WebhookRow) => db.insertInto("webhooks").values(row).execute(),
+    byIdIn: (entityType: EntityType, entityId: string, id: string) =>
+      db
+        .selectFrom("webhooks")
+        .selectAll()
+        .where("entity_type", "=", entityType)
+        .where("entity_id", "=", entityId)
+        .where("id", "=", id)
+        .executeTakeFirst(),
+    byId: (id: string) => db.selectFrom("webhooks").selectAll().where("id", "=", id).executeTakeFirst(),
+    async page(entityType: EntityType, entityId: string, page: PageRequest) {
+      const key = decodeCursor(page.cursor);
+      let q = db.selectFrom("webhooks").selectAll().where("entity_type", "=", entityType).where("entity_id", "=", entityId);
+      if (key) q = q.where(after("created_at", "id", key));
+      const rows = await q
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .limit(page.perPage + 1)
+        .execute();
+      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
+    },
+    update: (id: string, patch: Partial<Pick<WebhookRow, "url" | "events" | "description" | "enabled" | "updated_at">>) =>
+      db.updateTable("webhooks").set(patch).where("id", "=", id).execute(),
+    remove: (id: string) => db.deleteFrom("webhooks").where("id", "=", id).execute(),
+    /** The enabled webhooks of these teams and organisations (the caller filters by event type). */
+    enabledOf: (targets: { type: EntityType; id: string }[]) =>
+      targets.length === 0
+        ? Promise.resolve([])
+        : db
+            .selectFrom("webhooks")
+            .selectAll()
+            .where("enabled", "=", 1)
+            .where((eb) => eb.or(targets.map((t) => eb.and([eb("entity_type", "=", t.type), eb("entity_id", "=", t.id)]))))
+            .execute(),
+    /** Every enabled webhook that takes token expiry events. */
+    expiryListeners: () =>
+      db
+        .selectFrom("webhooks")
+        .selectAll()
+        .where("enabled", "=", 1)
+        .where((eb) => eb.or([eb("events", "like", '%"token.expiring"%'), eb("events", "like", '%"token.expired"%')]))
+        .execute(),
+
+    /** Writes messages to the outbox; one whose `dedupe_key` exists already is skipped. Returns how many were new. */
+    async enqueue(rows: WebhookDeliveryRow[]): Promise<number> {
+      let added = 0;
+      for (const row of rows) {
+        const result = await db
+          .insertInto("webhook_deliveries")
+          .values(row)
+          .onConflict((oc) => oc.column("dedupe_key").doNothing())
+          .executeTakeFirst();
+        added += Number(result.numInsertedOrUpdatedRows ?? 0n);
+      }
+      return added;
+    },
+    /**
+     * Claims up to `limit` due messages for this caller: their attempt is counted and their due time pushed on to
+     * `leaseUntil`, so that no other worker takes them meanwhile and a crashed worker's come back when it passes.
+     * Rows another transaction is claiming are passed over (PostgreSQL `skip locked`). Run inside a transaction.
+     */
+    async claimDue(now: string, leaseUntil: string, limit: number): Promise<WebhookDeliveryRow[]> {
+      const due = await dialect
+        .forUpdateSkipLocked(
+          db
+            .selectFrom("webhook_deliveries")
+            .selectAll()
+            .where("status", "=", "pending")
+            .where("next_attempt_at", "<=", now)
+            .orderBy("next_attempt_at")
+            .limit(limit),
+        )
+        .execute();
+      if (due.length === 0) return [];
+      await db
+        .updateTable("webhook_deliveries")
+        .set({ next_attempt_at: leaseUntil, attempt: sql<number>`attempt + 1` })
+        .where(
+          "id",
+          "in",
+          due.map((r) => r.id),
+        )
+        .execute();
+      return due.map((r) => ({ ...r, attempt: r.attempt + 1, next_attempt_at: leaseUntil }));
+    },
+    /** Records the outcome of a claimed attempt, unless another worker has claimed the message since (lease lost). */
+    finish: async (
+      id: string,
+      attempt: number,
+      outcome: Pick<WebhookDeliveryRow, "status" | "next_attempt_at" | "last_status_code" | "last_error" | "delivered_at">,
+    ) =>
+      (await db.updateTable("webhook_deliveries").set(outcome).where("id", "=", id).where("attempt", "=", attempt).executeTakeFirst())
+        .numUpdatedRows === 1n,
+    logAttempt: (row: WebhookAttemptRow) =>
+      db
+        .insertInto("webhook_attempts")
+        .values(row)
+        .onConflict((oc) => oc.columns(["delivery_id", "attempt"]).doNothing())
+        .execute(),
+    deliveryById: (id: string) => db.selectFrom("webhook_deliveries").selectAll().where("id", "=", id).executeTakeFirst(),
+    async deliveries(webhookId: string, page: PageRequest) {
+      const key = decodeCursor(page.cursor);
+      let q = db.selectFrom("webhook_deliveries").selectAll().where("webhook_id", "=", webhookId);
+      if (key) q = q.where(after("created_at", "id", key));
+      const rows = await q
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .limit(page.perPage + 1)
+        .execute();
+      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
+    },
+    attemptsOf: (deliveryId: string) =>
+      db.selectFrom("webhook_attempts").selectAll().where("delivery_id", "=", deliveryId).orderBy("attempt").execute(),
+    /** Unrevoked tokens that expire in (`from`, `to`]: the expiry scan's candidates. */
+    tokensExpiringBetween: (from: string, to: string) =>
+      db
+        .selectFrom("api_tokens")
+        .select(["id", "entity_type", "entity_id", "role_id", "name", "expires_at"])
+        .where("revoked_at", "is", null)
+        .where("expires_at", "is not", null)
+        .where("expires_at", ">", from)
+        .where("expires_at", "<=", to)
+        .execute(),
+  };
+}
