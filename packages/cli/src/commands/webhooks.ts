@@ -1,4 +1,4 @@
-import type { Webhook, WebhookCreate, WebhookCreated, WebhookDelivery } from "@latchkey/sdk";
+import type { Webhook, WebhookCreate, WebhookDelivery } from "@latchkey/sdk";
 import type { Command } from "commander";
 import { UsageError } from "../failure.js";
 import type { Column } from "../output.js";

@@ -1,6 +1,5 @@
 import { DomainError } from "@latchkey/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { grantsOfUser } from "../access/access.js";
 import type { Principal } from "../access/principal.js";
 import { requestContext } from "../access/request-context.js";
 import { assertIpAllowed } from "../access/ip-allow-list.js";
@@ -43,7 +42,7 @@ export function createAuthenticator(deps: {
   audit: AuditService | null;
   limits: RateLimits;
 }) {
-  const { store, sessions, bearer, audit, limits } = deps;
+  const { sessions, bearer, audit, limits } = deps;
 
   const fromSession = async (request: FastifyRequest, session: ActiveSession): Promise<Principal> => {
     if (UNSAFE.has(request.method)) {

@@ -52,7 +52,8 @@ export function installFormBody(scope: FastifyInstance): void {
 
 /** The fields of a parsed form, or what is wrong when the body was not a form at all (JSON, or none). */
 export function formFields(body: unknown): { fields: Record<string, string> } | { problem: string } {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return { problem: "the body must be application/x-www-form-urlencoded" };
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    return { problem: "the body must be application/x-www-form-urlencoded" };
   const entries = Object.entries(body as Record<string, unknown>);
   if (entries.some(([, value]) => typeof value !== "string")) return { problem: "the body must be application/x-www-form-urlencoded" };
   return { fields: Object.fromEntries(entries) as Record<string, string> };

@@ -1,4 +1,4 @@
-import { apiPermissionName, DomainError, MAX_APIS_PER_ENTITY, OWNER_ROLE, type PermissionId, type PermissionSet } from "@latchkey/core";
+import { apiPermissionName, DomainError, MAX_APIS_PER_ENTITY, OWNER_ROLE, type PermissionSet } from "@latchkey/core";
 import type { PageRequest } from "../store/pagination.js";
 import type { ApiOwner, ApiPermissionRow, ApiRow } from "../store/repositories/apis.js";
 import type { RoleRow } from "../store/repositories/roles.js";
@@ -24,7 +24,6 @@ export function toApi(row: ApiRow, permissions: readonly ApiPermissionRow[]) {
   };
 }
 
-const permission = (entity: Entity, action: "read" | "manage"): PermissionId => `${entity.type}.apis.${action}` as PermissionId;
 const ownerOf = (entity: Entity): ApiOwner => ({ type: entity.type, id: entity.id });
 
 /**

@@ -119,7 +119,13 @@ export function createLeakedTokens(deps: {
           verdicts[i] = "revoked";
           const url = report.urls?.[i];
           const entity = { type: row.entity_type, id: row.entity_id };
-          await record(tx, { principal: null, entity, event: "apiTokens.leaked", resource: { type: "apiTokens", id: row.id }, change: { after: { revokedAt: atIso, source: report.source, keyId: key.id, reporterIp: report.ip, ...(url ? { url } : {}) } } });
+          await record(tx, {
+            principal: null,
+            entity,
+            event: "apiTokens.leaked",
+            resource: { type: "apiTokens", id: row.id },
+            change: { after: { revokedAt: atIso, source: report.source, keyId: key.id, reporterIp: report.ip, ...(url ? { url } : {}) } },
+          });
           await events.emit(tx, {
             type: "token.leaked",
             tokenId: row.id,

@@ -27,7 +27,15 @@ export function createOrphanedTokens(deps: { record: Recorder; events: DomainEve
       const at = now().toISOString();
       const flagged = await tx.tokens.flagCreatorLeft(userId, scopes, at);
       for (const row of flagged) {
-        await record(tx, { principal, entity: { type: row.entity_type, id: row.entity_id }, event: "apiTokens.orphaned", resource: { type: "apiTokens", id: row.id }, change: { after: { creatorLeft: true, creatorId: userId, creatorEmail: row.creator_email, leftFrom: `${entity.type}:${entity.id}` } } });
+        await record(tx, {
+          principal,
+          entity: { type: row.entity_type, id: row.entity_id },
+          event: "apiTokens.orphaned",
+          resource: { type: "apiTokens", id: row.id },
+          change: {
+            after: { creatorLeft: true, creatorId: userId, creatorEmail: row.creator_email, leftFrom: `${entity.type}:${entity.id}` },
+          },
+        });
         await events.emit(tx, {
           type: "token.orphaned",
           tokenId: row.id,

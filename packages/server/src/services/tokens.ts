@@ -12,7 +12,6 @@ import { grantOf, type Principal } from "../access/principal.js";
 import { roleOf } from "./roles.js";
 import { newId, sha256 } from "../lib/secrets.js";
 import { createTokenMetadata, type TokenMetadata } from "./token-metadata.js";
-import { enqueueEvent } from "./webhook-events.js";
 import { assertCovers, type Entity } from "../access/access.js";
 
 const earliest = (...times: (string | null)[]): string | null => times.filter((t): t is string => t !== null).sort()[0] ?? null;

@@ -1,4 +1,4 @@
-import { DomainError, type PermissionId } from "@latchkey/core";
+import { DomainError } from "@latchkey/core";
 import type { PageRequest } from "../store/pagination.js";
 import type { TrustPolicyRow } from "../store/repositories/trust-policies.js";
 import type { Repositories, Store } from "../store/store.js";
@@ -31,8 +31,6 @@ export interface PolicyInput {
   roleId: string;
   maxLifetimeSeconds: number;
 }
-
-const permissionOf = (entity: Entity, action: "read" | "manage"): PermissionId => `${entity.type}.trustpolicies.${action}`;
 
 /**
  * Trust policies of teams and organisations: which foreign ID tokens (a CI job's) the token exchange turns into a

@@ -25,7 +25,7 @@ export function apiRoutes(router: Router, { apis }: Services): void {
       query: PageQuery,
       reply: Api,
       list: "apis",
-      handler: ({ principal, entity, params, query }) => apis.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, entity, query }) => apis.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
     });
     router.add({
       method: "POST",
@@ -36,7 +36,7 @@ export function apiRoutes(router: Router, { apis }: Services): void {
       params: Params,
       body: ApiCreate,
       reply: Api,
-      handler: ({ principal, entity, params, body }) => apis.create(principal, entity, body),
+      handler: ({ principal, entity, body }) => apis.create(principal, entity, body),
     });
     router.add({
       method: "GET",

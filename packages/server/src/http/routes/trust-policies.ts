@@ -25,8 +25,7 @@ export function trustPolicyRoutes(router: Router, { trustPolicies }: Services): 
       query: PageQuery,
       reply: TrustPolicy,
       list: "trustPolicies",
-      handler: ({ principal, entity, params, query }) =>
-        trustPolicies.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, entity, query }) => trustPolicies.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
     });
     router.add({
       method: "POST",
@@ -37,7 +36,7 @@ export function trustPolicyRoutes(router: Router, { trustPolicies }: Services): 
       params: Params,
       body: TrustPolicyCreate,
       reply: TrustPolicy,
-      handler: ({ principal, entity, params, body }) => trustPolicies.create(principal, entity, body),
+      handler: ({ principal, entity, body }) => trustPolicies.create(principal, entity, body),
     });
     router.add({
       method: "GET",

@@ -12,7 +12,6 @@ export function webhookRoutes(router: Router, { webhooks }: Services): void {
     const tags = [type === "team" ? "team webhooks" : "organisation webhooks"];
     const read = `${type}.webhooks.read` as const;
     const manage = `${type}.webhooks.manage` as const;
-    const idOf = (params: Record<string, unknown>) => params[key] as string;
     const hookOf = (params: Record<string, unknown>) => params["webhookId"] as string;
     const page = (query: { per_page: number; cursor?: string | undefined }) => ({ perPage: query.per_page, cursor: query.cursor });
 
@@ -26,7 +25,7 @@ export function webhookRoutes(router: Router, { webhooks }: Services): void {
       query: PageQuery,
       reply: Webhook,
       list: "webhooks",
-      handler: ({ principal, entity, params, query }) => webhooks.list(principal, entity, page(query)),
+      handler: ({ principal, entity, query }) => webhooks.list(principal, entity, page(query)),
     });
     router.add({
       method: "POST",
@@ -38,7 +37,7 @@ export function webhookRoutes(router: Router, { webhooks }: Services): void {
       body: WebhookCreate,
       reply: WebhookCreated,
       secret: true,
-      handler: ({ principal, entity, params, body }) => webhooks.create(principal, entity, body),
+      handler: ({ principal, entity, body }) => webhooks.create(principal, entity, body),
     });
     router.add({
       method: "GET",
