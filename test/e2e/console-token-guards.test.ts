@@ -73,7 +73,7 @@ describe("token allow-lists in the console", { timeout: 90_000 }, () => {
     expect(JSON.stringify(refused.body)).toContain("IP_NOT_ALLOWED");
 
     await row.getByRole("button", { name: "Edit office only" }).click();
-    const edit = page.getByRole("dialog", { name: "Edit “office only”" });
+    const edit = page.getByRole("dialog", { name: "Edit token office only" });
     expect(await edit.getByLabel("Allowed addresses").inputValue()).toBe("10.0.0.0/8\n2001:db8::/32");
     await edit.getByLabel("Allowed addresses").fill("10.0.0.0/33");
     await edit.getByRole("button", { name: "Save" }).click();

@@ -761,11 +761,11 @@ describe.each(dialects())("store on %s", (kind) => {
 
     it("017 gives existing owner roles the webhook permissions and no other role; down takes them from every role", async () => {
       const kysely = db.kysely as Kysely<unknown>;
-      expect((await migrator(kysely).migrateTo("010-ratelimit-permission")).error).toBeUndefined();
+      expect((await migrator(kysely).migrateTo("016-project-fields")).error).toBeUndefined();
       const perms = (orgScope: string[], teamScope: string[]) => JSON.stringify({ orgScope, teamScope, projectScope: [] });
       await store.roles.insert({ ...role("org", "o-m17", "owner"), permissions: perms(["org.read"], ["team.read"]) });
       await store.roles.insert({ ...role("team", "t-m17", "admin"), permissions: perms([], ["team.read"]) });
-      await migrateToLatest(kysely);
+      expect((await migrator(kysely).migrateTo("017-webhooks")).error).toBeUndefined();
       const permissionsOf = async (entityType: EntityType, entityId: string, id: string) =>
         JSON.parse((await store.roles.byId(entityType, entityId, id))?.permissions ?? "null") as unknown;
       expect(await permissionsOf("org", "o-m17", "owner")).toEqual(
@@ -774,7 +774,7 @@ describe.each(dialects())("store on %s", (kind) => {
         ),
       );
       expect(await permissionsOf("team", "t-m17", "admin")).toEqual(JSON.parse(perms([], ["team.read"])));
-      expect((await migrator(kysely).migrateTo("010-ratelimit-permission")).error).toBeUndefined();
+      expect((await migrator(kysely).migrateTo("016-project-fields")).error).toBeUndefined();
       expect(await permissionsOf("org", "o-m17", "owner")).toEqual(JSON.parse(perms(["org.read"], ["team.read"])));
       await migrateToLatest(kysely);
     });

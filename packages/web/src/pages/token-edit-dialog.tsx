@@ -51,7 +51,7 @@ export function EditTokenDialog({
     }
   };
   return (
-    <Dialog title={`Edit “${token.name}”`} onClose={onClose}>
+    <Dialog title={`Edit token ${token.name}`} onClose={onClose}>
       <form onSubmit={(e) => void submit(e)}>
         <Field label="Name">
           {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}

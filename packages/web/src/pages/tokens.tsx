@@ -125,9 +125,6 @@ export function TokensPage({ entity }: { entity: Entity }) {
       {open?.kind === "regenerate" ? (
         <RegenerateDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
       ) : null}
-      {open?.kind === "edit" ? (
-        <EditTokenDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
-      ) : null}
       {open?.kind === "revoke" ? (
         <RevokeDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
       ) : null}
