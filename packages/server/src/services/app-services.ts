@@ -19,6 +19,7 @@ import { createTeamService } from "./teams.js";
 import { createThrottle } from "./throttle.js";
 import { createTokenService } from "./tokens.js";
 import { createTokenChecks } from "./token-checks.js";
+import { createAuthEvents } from "./auth-events.js";
 import { createTokenRevocation } from "./token-revocation.js";
 import { withApis } from "../access/permission-names.js";
 import { resolveApiPermissions } from "./api-scope.js";
@@ -55,6 +56,7 @@ export function createServices(
   // The doors for other services (forward auth, check, introspection): the catalogue's names and the custom APIs'.
   const names = withApis((scope, asked) => resolveApiPermissions(store, scope, asked));
   const checks = createTokenChecks({ store, verifier, rateLimits, audit, names });
+  const authEvents = createAuthEvents(store);
   let pruning: NodeJS.Timeout | undefined;
   return {
     config,
@@ -63,6 +65,7 @@ export function createServices(
     lastUsed,
     verifier,
     checks,
+    authEvents,
     revocation: createTokenRevocation({ store, verifier, tokens, now, record: audit.change }),
     tokens,
     rateLimits,
@@ -78,7 +81,13 @@ export function createServices(
     roles: createRoleService({
       ...deps,
       async onRoleChanged(tx, entity, roleId, deleted) {
-        await tx.publish({ t: "role", entityType: entity.type, entityId: entity.id, roleId });
+        await tx.publish({
+          t: "role",
+          entityType: entity.type,
+          entityId: entity.id,
+          roleId,
+          ...(deleted ? { kind: "deleted" as const } : {}),
+        });
         if (deleted) await tokens.revokeRoleTokens(tx, entity, roleId);
       },
     }),
@@ -104,6 +113,7 @@ export function createServices(
       if (pruning) clearInterval(pruning);
       verifier.close();
       checks.close();
+      authEvents.close();
       projects.close();
       await rateLimits.close();
       await throttle.close();
