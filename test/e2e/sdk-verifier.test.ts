@@ -31,7 +31,7 @@ function counted(url: string, token: string): { verifier: Verifier; checks: () =
     graceMs: GRACE_MS,
     timeoutMs: 1000,
     fetch: (input, init) => {
-      if (String(input).endsWith("/v1/auth/check")) n++;
+      if (typeof input === "string" && input.endsWith("/v1/auth/check")) n++;
       return fetch(input, init);
     },
   });

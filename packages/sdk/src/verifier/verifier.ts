@@ -62,8 +62,8 @@ interface Entry {
 /** Longest token looked at: anything longer is not a Latchkey token (no network call). */
 export const MAX_TOKEN_LENGTH = 8192;
 const MAX_PERMISSIONS = 100;
-const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: "NOT_FOUND" }) as VerifyResult;
-const EXPIRED: VerifyResult = Object.freeze({ valid: false, code: "EXPIRED" }) as VerifyResult;
+const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: "NOT_FOUND" });
+const EXPIRED: VerifyResult = Object.freeze({ valid: false, code: "EXPIRED" });
 
 /**
  * A verifier of Latchkey tokens inside another service (API.md "Event stream for verifiers in other processes"):
@@ -196,7 +196,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (!result.token || (result.code !== "VALID" && result.code !== "INSUFFICIENT_PERMISSIONS")) return;
     const { ratelimit: _live, ...kept } = result;
     const expiresAtMs = result.token.expiresAt ? Date.parse(result.token.expiresAt) : Infinity;
-    cache.set(key, { result: Object.freeze(kept) as VerifyResult, expiresAtMs });
+    cache.set(key, { result: Object.freeze(kept), expiresAtMs });
     if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
   };
 

@@ -40,14 +40,12 @@ export async function openSse(url: string, headers: Record<string, string>): Pro
     stream.ended = true;
     return stream;
   }
-  const reader = res.body.getReader();
+  const body = res.body as unknown as AsyncIterable<Uint8Array>;
   const decoder = new TextDecoder();
   let buffer = "";
   void (async () => {
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
+      for await (const value of body) {
         buffer += decoder.decode(value, { stream: true });
         let end: number;
         while ((end = buffer.indexOf("\n\n")) >= 0) {

@@ -40,7 +40,7 @@ export function authEventRoutes(app: FastifyInstance, router: Router, { authEven
     permission: "team.apis.verify",
     reply: AuthEvent,
     secret: true,
-    handler: async ({ principal, request, reply }) => {
+    handler: ({ principal, request, reply }) => {
       assertVerifies(principal);
       const header = request.headers["last-event-id"];
       const lastId = typeof header === "string" && header.length <= MAX_ID_LENGTH ? header : undefined;
@@ -78,7 +78,7 @@ export function authEventRoutes(app: FastifyInstance, router: Router, { authEven
         if (missed === null) raw.write(frame({ id: authEvents.lastId(), seq: 0, event: { type: "reset" }, owner: null }));
         else for (const e of missed) send(e);
       }
-      return SENT;
+      return Promise.resolve(SENT);
     },
   });
 }
