@@ -10,6 +10,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import Fastify from "fastify";
+import { latchkeyPlugin } from "../../packages/sdk/src/middleware/index.js";
 import { createVerifier, VerifierUnavailableError, type Verifier, type VerifyResult } from "../../packages/sdk/src/verifier/index.js";
 import { Api, createDatabase, ensureBuilt, freePort, startServer, type E2eDatabase, type ServerProcess } from "./support.js";
 
@@ -139,6 +141,34 @@ describe("SDK verifier against one Latchkey process on SQLite", () => {
     for (const bad of ["", "garbage", "a.b.c", "x".repeat(100_000), forged, `${token}x`]) {
       expect((await v.verifier.verify(bad, { permissions: READ })).code).toBe("NOT_FOUND");
     }
+  });
+
+  it("the Fastify plugin: per-route permission, 401/403 in Latchkey's error shape, the decision on the request", async () => {
+    const service = Fastify();
+    await service.register(latchkeyPlugin, { verifier: v.verifier });
+    service.get("/open", { config: { latchkey: false } }, () => ({ open: true }));
+    service.get("/invoices", { config: { latchkey: { permissions: READ } } }, (req) => ({
+      tokenId: (req as { latchkey?: VerifyResult }).latchkey?.token?.id,
+    }));
+    service.post("/invoices", { config: { latchkey: { permissions: ["billing:invoices.write"] } } }, () => ({ ok: true }));
+    const { token, apiToken } = await mint(owner, "fastify");
+    const get = (url: string, auth?: string, method: "GET" | "POST" = "GET") =>
+      service.inject({ method, url, headers: auth ? { authorization: auth } : {} });
+    expect((await get("/open")).statusCode).toBe(200);
+    const none = await get("/invoices");
+    expect(none.statusCode).toBe(401);
+    expect(none.json()).toMatchObject({ error: { status: 401, code: "UNAUTHENTICATED" } });
+    expect((await get("/invoices", "Bearer garbage")).statusCode).toBe(401);
+    const ok = await get("/invoices", `Bearer ${token}`);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ tokenId: apiToken.id });
+    const forbidden = await get("/invoices", `Bearer ${token}`, "POST");
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json()).toMatchObject({ error: { code: "FORBIDDEN", details: { missing: ["billing:invoices.write"] } } });
+    await owner.ok("DELETE", `/v1/teams/${TEAM}/tokens/${apiToken.id}`);
+    await until("refused by the service", async () => (await get("/invoices", `Bearer ${token}`)).statusCode === 401);
+    expect((await get("/invoices", `Bearer ${token}`)).json()).toMatchObject({ error: { code: "TOKEN_REVOKED" } });
+    await service.close();
   });
 
   it("the Latchkey process stopped: no valid:true beyond the grace; verify fails closed", async () => {
