@@ -216,7 +216,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (useCache) {
         const entry = cache.get(key);
         if (entry) {
-          if (now() < entry.expiresAtMs) return Promise.resolve(entry.result);
+          if (entry.expiresAtMs === Infinity || now() < entry.expiresAtMs) return Promise.resolve(entry.result);
           cache.delete(key);
           return Promise.resolve(EXPIRED);
         }
