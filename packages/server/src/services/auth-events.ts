@@ -38,20 +38,29 @@ export function createAuthEvents(store: Store) {
     for (const l of listeners) l(streamed);
   };
 
-  const teamOwner = async (teamId: string): Promise<TokenOwner> => ({
-    entityType: "team",
-    entityId: teamId,
-    orgId: (await store.teams.byId(teamId))?.org_id ?? null,
-  });
+  // A team's organisation, kept (bounded) so that an event costs no read; forgotten on every resync.
+  const orgOfTeam = new Map<string, string | null>();
+  const teamOwner = async (teamId: string): Promise<TokenOwner> => {
+    let orgId = orgOfTeam.get(teamId);
+    if (orgId === undefined) {
+      orgId = (await store.teams.byId(teamId))?.org_id ?? null;
+      if (orgOfTeam.size < 10_000) orgOfTeam.set(teamId, orgId);
+    }
+    return { entityType: "team", entityId: teamId, orgId };
+  };
   const ownerOf = (entityType: "team" | "org", entityId: string): Promise<TokenOwner> | TokenOwner =>
     entityType === "org" ? { entityType, entityId, orgId: entityId } : teamOwner(entityId);
 
   const translate = async (change: ChangeEvent): Promise<void> => {
     switch (change.t) {
       case "token": {
-        const row = await store.tokens.byId(change.id);
-        if (!row) return;
-        const owner = await ownerOf(row.entity_type, row.entity_id);
+        let entity = change.entityType && change.entityId ? { type: change.entityType, id: change.entityId } : undefined;
+        if (!entity) {
+          const row = await store.tokens.byId(change.id);
+          if (!row) return;
+          entity = { type: row.entity_type, id: row.entity_id };
+        }
+        const owner = await ownerOf(entity.type, entity.id);
         const type = change.kind === "revoked" ? "token.revoked" : change.kind === "keys" ? "token.keys" : "token.updated";
         push({ type, tokenId: change.id, entityType: owner.entityType, entityId: owner.entityId }, owner);
         return;
@@ -66,6 +75,7 @@ export function createAuthEvents(store: Store) {
         push({ type: "signing-key.deleted" }, null);
         return;
       case "resync":
+        orgOfTeam.clear();
         push({ type: "reset" }, null);
         return;
       default:

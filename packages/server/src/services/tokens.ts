@@ -196,7 +196,7 @@ export function createTokenService(deps: {
         assertMintable(principal, entity, await roleOf(tx, entity, row.role_id));
         const { key, jwt } = await issueKey(tx, row, at);
         await tx.tokens.expireKeysBut(tokenId, key.id, earliest(othersEnd.toISOString(), row.expires_at) ?? othersEnd.toISOString());
-        await tx.publish({ t: "token", id: tokenId, kind: "keys" });
+        await tx.publish({ t: "token", id: tokenId, entityType: entity.type, entityId: entity.id, kind: "keys" });
         await record(
           tx,
           principal,
@@ -217,7 +217,7 @@ export function createTokenService(deps: {
         const key = await tx.tokens.keyById(keyId);
         if (!key || key.token_id !== tokenId || key.revoked_at !== null) throw new DomainError("NOT_FOUND", `key ${keyId} not found`);
         await tx.tokens.revokeKey(keyId, now().toISOString());
-        await tx.publish({ t: "token", id: tokenId, kind: "keys" });
+        await tx.publish({ t: "token", id: tokenId, entityType: entity.type, entityId: entity.id, kind: "keys" });
         await record(tx, principal, entity, "apiTokens.deleteKey", { type: "apiTokens", id: tokenId }, { before: { keyId } });
         return { id: keyId, deleted: true as const };
       });
@@ -234,7 +234,7 @@ export function createTokenService(deps: {
         if (principal.tokenId !== tokenId) await assertManageable(tx, principal, entity, row);
         const at = now().toISOString();
         await tx.tokens.revoke(tokenId, at);
-        await tx.publish({ t: "token", id: tokenId, kind: "revoked" });
+        await tx.publish({ t: "token", id: tokenId, entityType: entity.type, entityId: entity.id, kind: "revoked" });
         const [meta] = await describe(tx, [{ ...row, revoked_at: row.revoked_at ?? at, updated_at: at }]);
         await record(
           tx,
@@ -260,7 +260,7 @@ export function createTokenService(deps: {
     /** Run in the transaction that deletes a role: its tokens are revoked with it. */
     async revokeRoleTokens(tx: Repositories, entity: Entity, roleId: string): Promise<void> {
       for (const tokenId of await tx.tokens.revokeByRole(entity.type, entity.id, roleId, now().toISOString())) {
-        await tx.publish({ t: "token", id: tokenId, kind: "revoked" });
+        await tx.publish({ t: "token", id: tokenId, entityType: entity.type, entityId: entity.id, kind: "revoked" });
       }
     },
   };

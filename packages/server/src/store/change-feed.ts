@@ -3,7 +3,7 @@ import pg from "pg";
 /** What changed, for every process's caches. Small: NOTIFY payloads stay far below PostgreSQL's 8000 bytes. */
 export type ChangeEvent =
   /** `kind` (for the event stream, API.md "Event stream for verifiers"): revoked, or a key added or deleted. */
-  | { t: "token"; id: string; kind?: "revoked" | "keys" }
+  | { t: "token"; id: string; kind?: "revoked" | "keys"; entityType?: "team" | "org"; entityId?: string }
   /** `kind`: the role was deleted, or its apiScope changed because an API's permissions did. */
   | { t: "role"; entityType: "team" | "org"; entityId: string; roleId: string; kind?: "deleted" | "api" }
   | { t: "signing-keys" }
