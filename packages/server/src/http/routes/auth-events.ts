@@ -53,6 +53,8 @@ export function authEventRoutes(app: FastifyInstance, router: Router, { authEven
         "x-accel-buffering": "no",
         "x-request-id": request.id,
       });
+      // Each event goes out as it is written (no Nagle delay behind the previous one).
+      raw.socket?.setNoDelay(true);
       open.add(raw);
       const visible = (e: StreamedEvent) => e.owner === null || verifiesTokensOf(principal, e.owner);
       const send = (e: StreamedEvent): void => {
