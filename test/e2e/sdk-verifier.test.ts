@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import Fastify from "fastify";
-import { latchkeyPlugin } from "../../packages/sdk/src/middleware/index.js";
+import { latchkeyPlugin, requireToken, type ExpressLikeRequest } from "../../packages/sdk/src/middleware/index.js";
 import { createVerifier, VerifierUnavailableError, type Verifier, type VerifyResult } from "../../packages/sdk/src/verifier/index.js";
 import { Api, createDatabase, ensureBuilt, freePort, startServer, type E2eDatabase, type ServerProcess } from "./support.js";
 
@@ -169,6 +169,36 @@ describe("SDK verifier against one Latchkey process on SQLite", () => {
     await until("refused by the service", async () => (await get("/invoices", `Bearer ${token}`)).statusCode === 401);
     expect((await get("/invoices", `Bearer ${token}`)).json()).toMatchObject({ error: { code: "TOKEN_REVOKED" } });
     await service.close();
+  });
+
+  it("the Express middleware (called as Express calls it): next() with req.latchkey, or 401/403 replies", async () => {
+    const guard = requireToken(v.verifier, READ);
+    const run = (authorization?: string) =>
+      new Promise<{ status?: number; body?: unknown; latchkey?: VerifyResult }>((resolve) => {
+        const req: ExpressLikeRequest = { headers: authorization ? { authorization } : {} };
+        const out: { status?: number; body?: unknown } = {};
+        const res = {
+          status(code: number) {
+            out.status = code;
+            return res;
+          },
+          json(body: unknown) {
+            out.body = body;
+            resolve(out);
+            return res;
+          },
+        };
+        guard(req, res, () => resolve({ latchkey: req.latchkey! }));
+      });
+    const { token, apiToken } = await mint(owner, "express");
+    expect((await run(`Bearer ${token}`)).latchkey?.token?.id).toBe(apiToken.id);
+    expect(await run()).toMatchObject({ status: 401, body: { error: { code: "UNAUTHENTICATED" } } });
+    const writer = requireToken(v.verifier, ["billing:invoices.write"]);
+    const refusedWrite = await new Promise<number>((resolve) => {
+      const res = { status: (code: number) => (resolve(code), res), json: () => res };
+      writer({ headers: { authorization: `Bearer ${token}` } }, res, () => resolve(200));
+    });
+    expect(refusedWrite).toBe(403);
   });
 
   it("the Latchkey process stopped: no valid:true beyond the grace; verify fails closed", async () => {
