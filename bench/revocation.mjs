@@ -39,10 +39,26 @@ const ROUNDS = roundCount(5, 2);
 const SAMPLE_DEADLINE_MS = 5000;
 const TOTAL_DEADLINE_MS = 5 * 60_000;
 const FORWARD = process.argv.includes("--door=forward");
+/** Issue 16: B is asked through an SDK verifier in this process (stream and first-sight checks on B). */
+const SDK = process.argv.includes("--door=sdk");
 const GOAL_P99_MS = FORWARD ? 10 : 50;
+/** The SDK verifier of --door=sdk, set up in main(). */
+let sdkVerifier = null;
 /** What B is asked with the token: Latchkey's own route, or forward auth as a gateway asks it. */
 const PROBE = FORWARD ? "/v1/auth/forward?permission=project.read" : "/v1/projects";
-const PROBE_LABEL = FORWARD ? "GET /v1/auth/forward?permission=project.read" : "GET /v1/projects";
+const PROBE_LABEL = FORWARD
+  ? "GET /v1/auth/forward?permission=project.read"
+  : SDK
+    ? "verifier.verify(token) of @latchkey/sdk/verifier (streaming from B)"
+    : "GET /v1/projects";
+
+/** Asks B about a token the way the chosen door does: {status, body} as an HTTP reply would give them. */
+async function probe(b, token) {
+  if (!SDK) return call(b.url, "GET", PROBE, { bearer: token });
+  const r = await sdkVerifier.verify(token);
+  if (r.valid) return { status: 200, body: {} };
+  return { status: 401, body: { error: { code: r.code === "REVOKED" ? "TOKEN_REVOKED" : r.code } } };
+}
 const EMAIL = "owner@example.com";
 const PASSWORD = "correct horse battery staple";
 const PUBLIC_URL = "http://latchkey.bench.test";
@@ -168,9 +184,9 @@ async function revocationRound(a, b, auth, round) {
   // Warm every token on B (twice: the second answer comes from B's caches), and time a cached request for scale.
   const cachedRequestMs = [];
   for (const t of tokens) {
-    await ok(b.url, "GET", PROBE, { bearer: t.token });
+    if ((await probe(b, t.token)).status !== 200) throw new Error("a fresh token was refused on B");
     const t0 = performance.now();
-    await ok(b.url, "GET", PROBE, { bearer: t.token });
+    if ((await probe(b, t.token)).status !== 200) throw new Error("a fresh token was refused on B");
     cachedRequestMs.push(performance.now() - t0);
   }
 
@@ -183,7 +199,7 @@ async function revocationRound(a, b, auth, round) {
     const t0 = performance.now();
     let requests = 0;
     for (;;) {
-      const reply = await call(b.url, "GET", PROBE, { bearer: t.token });
+      const reply = await probe(b, t.token);
       requests++;
       const now = performance.now();
       if (reply.status === 401) {
@@ -234,6 +250,14 @@ async function main() {
     const auth = { cookie, csrf: session.body.data.csrfToken };
     await ok(a.url, "POST", "/v1/teams", { ...auth, body: { name: "Acme" } });
     await ok(a.url, "POST", `/v1/teams/${TEAM}/projects`, { ...auth, body: { name: "Web" } });
+    if (SDK) {
+      const role = { name: "Service", permissions: { teamScope: ["team.read", "team.apis.verify"] } };
+      await ok(a.url, "POST", `/v1/teams/${TEAM}/roles`, { ...auth, body: role });
+      const service = await ok(a.url, "POST", `/v1/teams/${TEAM}/tokens`, { ...auth, body: { name: "sdk", roleId: "service" } });
+      const { createVerifier } = await import(new URL("../packages/sdk/dist/verifier/index.js", import.meta.url).href);
+      sdkVerifier = createVerifier({ url: b.url, token: service.body.data.token });
+      while (!sdkVerifier.streaming()) await sleep(10);
+    }
 
     printHeader(`Latchkey revocation benchmark: ${ROUNDS} rounds of ${RUNS} tokens, two processes on PostgreSQL`);
     const all = [];
@@ -257,8 +281,8 @@ async function main() {
     const sorted = [...all].sort((x, y) => x - y);
     const cached = [...cachedRequestMs].sort((x, y) => x - y);
     const record = writeResult({
-      benchmark: FORWARD ? "revocation-forward" : "revocation",
-      label: `revocation on PostgreSQL: from process A's reply to DELETE of a token until process B answers 401 TOKEN_REVOKED${FORWARD ? " to forward auth" : ""}, p99 of each round of ${RUNS}`,
+      benchmark: FORWARD ? "revocation-forward" : SDK ? "revocation-sdk" : "revocation",
+      label: `revocation on PostgreSQL: from process A's reply to DELETE of a token until ${SDK ? "an SDK verifier streaming from process B answers REVOKED" : "process B answers 401 TOKEN_REVOKED"}${FORWARD ? " to forward auth" : ""}, p99 of each round of ${RUNS}`,
       unit: "ms",
       rounds: roundP99,
       goal: { op: "<=", value: GOAL_P99_MS },
@@ -285,6 +309,7 @@ async function main() {
     for (const s of servers) process.stderr.write(`--- server ${s.name} ---\n${s.output()}\n`);
     throw error;
   } finally {
+    sdkVerifier?.close();
     await cleanup();
   }
 }

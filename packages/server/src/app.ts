@@ -30,6 +30,7 @@ import { MAX_FRAME_BYTES } from "./http/cli-login-socket.js";
 import { identityRoutes } from "./http/routes/identity.js";
 import { tokenRoutes } from "./http/routes/tokens.js";
 import { forwardAuthRoutes } from "./http/routes/forward-auth.js";
+import { authEventRoutes } from "./http/routes/auth-events.js";
 import { tokenCheckRoutes } from "./http/routes/token-checks.js";
 import { oauthRoutes } from "./http/routes/oauth.js";
 import { oauthTokenRoutes, sendOAuthError } from "./http/routes/oauth-token.js";
@@ -184,6 +185,7 @@ export async function buildApp(
   identityRoutes(app, router, services);
   forwardAuthRoutes(app, router, services);
   tokenCheckRoutes(router, services);
+  authEventRoutes(app, router, services);
   oauthRoutes(app, router, services);
   metaRoutes(app, router, services);
   consoleRoutes(app, options.consoleDir);

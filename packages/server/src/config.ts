@@ -38,6 +38,7 @@ const Env = z.object({
   LATCHKEY_CLI_LOGIN_MAX_PENDING: z.coerce.number().int().min(1).max(100_000).default(1000),
   LATCHKEY_CLI_LOGIN_MAX_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
   LATCHKEY_CLI_LOGIN_INIT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
+  LATCHKEY_EVENTS_HEARTBEAT_MS: z.coerce.number().int().min(10).max(600_000).default(15_000),
   LATCHKEY_AUDIT_BUFFER_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   LATCHKEY_AUDIT_THREAD: z.enum(["on", "off", "auto"]).default("auto"),
   LATCHKEY_AUDIT_DURABILITY: z.enum(["commit", "buffered"]).default("commit"),
@@ -123,6 +124,8 @@ export interface Config {
   leaks: { githubKeysUrl: string; revocationsPerAddress: number };
   /** `allowPrivate`: webhook URLs may resolve to loopback, private or link-local addresses. */
   webhooks: { allowPrivate: boolean; expiryScanMs: number };
+  /** How often `GET /v1/auth/events` sends a comment line to keep the stream (and proxies) awake. */
+  eventsHeartbeatMs: number;
 }
 
 /** The ceiling when none is set: 100 times the default limit, and never below it. */
@@ -239,5 +242,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowPrivate: e.LATCHKEY_WEBHOOKS_ALLOW_PRIVATE === "true",
       expiryScanMs: e.LATCHKEY_WEBHOOKS_EXPIRY_SCAN_SECONDS * 1000,
     },
+    eventsHeartbeatMs: e.LATCHKEY_EVENTS_HEARTBEAT_MS,
   };
 }

@@ -43,3 +43,24 @@ export const TokenCheckResult = z.object({
   ratelimit: z.object({ limit: z.number(), remaining: z.number(), reset: z.number() }).optional(),
 });
 export type TokenCheckResult = z.infer<typeof TokenCheckResult>;
+
+/** What `GET /v1/auth/events` streams (API.md "Event stream for verifiers in other processes"): one SSE `data` line. */
+export const AuthEventType = z.enum([
+  "token.revoked",
+  "token.keys",
+  "token.updated",
+  "role.updated",
+  "role.deleted",
+  "api.updated",
+  "signing-key.deleted",
+  "reset",
+]);
+export type AuthEventType = z.infer<typeof AuthEventType>;
+export const AuthEvent = z.object({
+  type: AuthEventType,
+  tokenId: z.string().optional(),
+  roleId: z.string().optional(),
+  entityType: z.enum(["team", "org"]).optional(),
+  entityId: z.string().optional(),
+});
+export type AuthEvent = z.infer<typeof AuthEvent>;

@@ -63,7 +63,7 @@ export function createApiService(deps: { store: Store; now: () => Date; record: 
       const permissions = JSON.stringify({ ...before, apiScope: nextScope });
       if (await tx.roles.swapPermissions(current.entity_type, current.entity_id, current.id, current.permissions, permissions, at)) {
         const next = { ...current, permissions, updated_at: at };
-        await tx.publish({ t: "role", entityType: current.entity_type, entityId: current.entity_id, roleId: current.id });
+        await tx.publish({ t: "role", entityType: current.entity_type, entityId: current.entity_id, roleId: current.id, kind: "api" });
         await record(tx, {
           principal,
           entity: { type: current.entity_type, id: current.entity_id },

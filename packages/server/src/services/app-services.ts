@@ -22,6 +22,7 @@ import { createTeamService } from "./teams.js";
 import { createThrottle } from "./throttle.js";
 import { createTokenService } from "./tokens.js";
 import { createTokenChecks } from "./token-checks.js";
+import { createAuthEvents } from "./auth-events.js";
 import { createTokenRevocation } from "./token-revocation.js";
 import { withApis } from "../access/permission-names.js";
 import { resolveApiPermissions } from "./api-scope.js";
@@ -86,6 +87,7 @@ export function createServices(
   const leaks = createLeakedTokens({ ...deps, keys, nowMs, events, onError });
   const orphans = createOrphanedTokens({ record: audit.change, events, now });
   const githubScanningKeys = createGithubScanningKeys({ url: config.leaks.githubKeysUrl, nowMs, onError });
+  const authEvents = createAuthEvents(store);
   let pruning: NodeJS.Timeout | undefined;
   let expiryScan: NodeJS.Timeout | undefined;
   return {
@@ -97,6 +99,7 @@ export function createServices(
     lastUsed,
     verifier,
     checks,
+    authEvents,
     revocation: createTokenRevocation({ store, verifier, tokens, now, record: audit.change }),
     tokens,
     rateLimits,
@@ -151,6 +154,7 @@ export function createServices(
       await webhookWorker.stop();
       verifier.close();
       checks.close();
+      authEvents.close();
       projects.close();
       await rateLimits.close();
       await leaks.close();

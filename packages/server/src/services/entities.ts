@@ -64,7 +64,7 @@ export async function clearEntity(tx: Repositories, entityType: EntityType, enti
  */
 export async function clearRole(tx: Repositories, entity: { type: EntityType; id: string }, roleId: string, at: string): Promise<void> {
   for (const tokenId of await tx.tokens.revokeByRole(entity.type, entity.id, roleId, at)) {
-    await tx.publish({ t: "token", id: tokenId });
+    await tx.publish({ t: "token", id: tokenId, entityType: entity.type, entityId: entity.id, kind: "revoked" });
     // Webhooks hear of it as of any revocation, in the same transaction.
     await enqueueEvent(tx, entity, "token.revoked", { token: { id: tokenId, revokedAt: at }, reason: "role deleted" }, new Date(at));
   }

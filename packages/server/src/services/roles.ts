@@ -59,8 +59,8 @@ export async function roleOf(tx: Repositories, entity: Entity, roleId: string): 
 export function createRoleService(deps: { store: Store; now: () => Date; record: Recorder }) {
   const { store, now, record } = deps;
   /** Every process rereads the role's grant on its members' and tokens' next request. */
-  const changed = (tx: Repositories, entity: Entity, roleId: string) =>
-    tx.publish({ t: "role", entityType: entity.type, entityId: entity.id, roleId });
+  const changed = (tx: Repositories, entity: Entity, roleId: string, deleted = false) =>
+    tx.publish({ t: "role", entityType: entity.type, entityId: entity.id, roleId, ...(deleted ? { kind: "deleted" as const } : {}) });
 
   return {
     async list(principal: Principal, entity: Entity, page: PageRequest) {
@@ -165,7 +165,7 @@ export function createRoleService(deps: { store: Store; now: () => Date; record:
         const role = await roleOf(tx, entity, roleId);
         if (roleId === OWNER_ROLE) throw new DomainError("CONFLICT", "the owner role cannot be deleted");
         assertCovers(principal, grantOf(role, entity.orgId), "deleting this role");
-        await changed(tx, entity, roleId);
+        await changed(tx, entity, roleId, true);
         await clearRole(tx, entity, roleId, now().toISOString());
         await tx.roles.remove(entity.type, entity.id, roleId);
         await record(tx, {

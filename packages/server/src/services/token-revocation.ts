@@ -22,7 +22,7 @@ export function createTokenRevocation(deps: { store: Store; verifier: Verifier; 
       if (!row || row.revoked_at !== null) return;
       const at = now().toISOString();
       await tx.tokens.revoke(tokenId, at);
-      await tx.publish({ t: "token", id: tokenId });
+      await tx.publish({ t: "token", id: tokenId, entityType: entity.type, entityId: entity.id, kind: "revoked" });
       await record(tx, {
         principal,
         entity,

@@ -237,7 +237,7 @@ export function createTokenService(deps: {
         assertMintable(principal, entity, await roleOf(tx, entity, row.role_id));
         const { key, jwt } = await issueKey(tx, row, at);
         await tx.tokens.expireKeysBut(tokenId, key.id, earliest(othersEnd.toISOString(), row.expires_at) ?? othersEnd.toISOString());
-        await tx.publish({ t: "token", id: tokenId });
+        await tx.publish({ t: "token", id: tokenId, entityType: entity.type, entityId: entity.id, kind: "keys" });
         await record(tx, {
           principal,
           entity,
@@ -256,7 +256,7 @@ export function createTokenService(deps: {
         const key = await tx.tokens.keyById(keyId);
         if (!key || key.token_id !== tokenId || key.revoked_at !== null) throw new DomainError("NOT_FOUND", `key ${keyId} not found`);
         await tx.tokens.revokeKey(keyId, now().toISOString());
-        await tx.publish({ t: "token", id: tokenId });
+        await tx.publish({ t: "token", id: tokenId, entityType: entity.type, entityId: entity.id, kind: "keys" });
         await record(tx, {
           principal,
           entity,
@@ -278,7 +278,7 @@ export function createTokenService(deps: {
         if (principal.tokenId !== tokenId) await assertManageable(tx, principal, entity, row);
         const at = now().toISOString();
         await tx.tokens.revoke(tokenId, at);
-        await tx.publish({ t: "token", id: tokenId });
+        await tx.publish({ t: "token", id: tokenId, entityType: entity.type, entityId: entity.id, kind: "revoked" });
         const [meta] = await describe(tx, [{ ...row, revoked_at: row.revoked_at ?? at, updated_at: at }]);
         await record(tx, {
           principal,

@@ -2,8 +2,10 @@ import pg from "pg";
 
 /** What changed, for every process's caches. Small: NOTIFY payloads stay far below PostgreSQL's 8000 bytes. */
 export type ChangeEvent =
-  | { t: "token"; id: string }
-  | { t: "role"; entityType: "team" | "org"; entityId: string; roleId: string }
+  /** `kind` (for the event stream, API.md "Event stream for verifiers"): revoked, or a key added or deleted. */
+  | { t: "token"; id: string; kind?: "revoked" | "keys"; entityType?: "team" | "org"; entityId?: string }
+  /** `kind`: the role was deleted, or its apiScope changed because an API's permissions did. */
+  | { t: "role"; entityType: "team" | "org"; entityId: string; roleId: string; kind?: "deleted" | "api" }
   | { t: "signing-keys" }
   /** A team's or organisation's settings that the verifier keeps (its rate limit) changed. */
   | { t: "limits"; entityType: "team" | "org"; entityId: string }
@@ -31,6 +33,11 @@ type Listener = (event: ChangeEvent) => void;
  */
 export interface ChangeFeed {
   subscribe(listener: Listener): () => void;
+  /**
+   * Each committed change exactly once, in commit order (the event stream for verifiers): on PostgreSQL as NOTIFY
+   * delivers it, this process's own changes included; `subscribe` also gets this process's changes straight after commit.
+   */
+  subscribeCommitted(listener: Listener): () => void;
   /** Delivers events to this process (after their transaction committed). */
   emit(event: ChangeEvent): void;
   healthy(): boolean;
@@ -42,6 +49,10 @@ function createLocalFeed(): ChangeFeed & { listeners: Set<Listener> } {
   return {
     listeners,
     subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    subscribeCommitted(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
@@ -75,6 +86,11 @@ export async function createPostgresFeed(
   options: { onStateChange?: (healthy: boolean) => void; onLag?: (ms: number) => void } = {},
 ): Promise<ChangeFeed> {
   const local = createLocalFeed();
+  const committed = new Set<Listener>();
+  const deliver = (event: ChangeEvent) => {
+    local.emit(event);
+    for (const l of committed) l(event);
+  };
   let client: pg.Client | null = null;
   let healthy = false;
   let closed = false;
@@ -107,7 +123,7 @@ export async function createPostgresFeed(
       const event = parseEvent(n.payload);
       const at = (event as { at?: unknown }).at;
       if (options.onLag && typeof at === "number") options.onLag(Date.now() - at);
-      local.emit(event);
+      deliver(event);
     });
     try {
       await c.connect();
@@ -119,7 +135,7 @@ export async function createPostgresFeed(
     client = c;
     retryMs = 50;
     // Events sent while nobody listened are lost: forget everything cached before trusting caches again.
-    local.emit({ t: "resync" });
+    deliver({ t: "resync" });
     setHealthy(true);
   };
 
@@ -136,6 +152,10 @@ export async function createPostgresFeed(
   await connect();
   return {
     subscribe: (listener) => local.subscribe(listener),
+    subscribeCommitted(listener) {
+      committed.add(listener);
+      return () => committed.delete(listener);
+    },
     emit: (event) => local.emit(event),
     healthy: () => healthy,
     async close() {
