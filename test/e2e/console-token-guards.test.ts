@@ -82,6 +82,7 @@ describe("token allow-lists in the console", { timeout: 90_000 }, () => {
     await edit.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => page.getByRole("dialog").count(), POLL).toBe(0);
     await expect.poll(async () => (await asToken.request("GET", "/v1/login")).status, POLL).toBe(200);
-    expect(await row.textContent()).not.toContain("only from");
+    // The list reloads after the dialog closes: poll rather than read once.
+    await expect.poll(async () => (await row.textContent()) ?? "", POLL).not.toContain("only from");
   });
 });
