@@ -37,7 +37,7 @@ export function authEventRoutes(app: FastifyInstance, router: Router, { authEven
     summary:
       "Server-Sent Events: what a verifier must drop from its cache (token.revoked, token.keys, role.updated, role.deleted, api.updated, signing-key.deleted, reset); Last-Event-ID resumes",
     tags: ["auth"],
-    permission: "team.apis.verify",
+    permission: { none: "each event names its team or organisation: token-reach.ts filters them (apis.verify there)" },
     reply: AuthEvent,
     secret: true,
     handler: ({ principal, request, reply }) => {
