@@ -104,8 +104,11 @@ describe.each(dialects())("tenant isolation over random call sequences on %s", (
           "team.tokens.manage",
           "team.members.read",
           "team.audit.read",
-          // The team `default` role reads APIs of your own (issue 15): without it this role could not hand it out.
+          // The team `default` role reads APIs, trust policies and webhooks (issues 15, 19, 18): without them this role
+          // could not hand it out (no escalation).
           "team.apis.read",
+          "team.trustpolicies.read",
+          "team.webhooks.read",
         ],
         projectScope: ["project.read", "project.create", "project.update", "project.delete"],
       },
