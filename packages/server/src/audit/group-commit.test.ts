@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuditBuffer } from "./buffer.js";
 import { expandSegment } from "./segments.js";
-import { inlineWriter } from "./writer.js";
+import { createAuditRepository } from "./repository.js";
+import { appendBatch, inlineWriter } from "./writer.js";
 import { dialects } from "../test-support/databases.js";
 import { startHarness, type Harness } from "../test-support/harness.js";
 
@@ -142,6 +143,61 @@ describe.each(dialects())("LATCHKEY_AUDIT_DURABILITY=buffered on %s", (kind) => 
       expect(h.services.audit.buffer.pending()).toBe(1);
       await h.services.audit.buffer.flush();
       expect((await stored(h, apiToken.id)).events).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("the direct append on SQLite (the group commit's hot path)", () => {
+  it("commits a batch synchronously when the connection is free, and leaves one that comes during an open transaction to a transaction of its own; one chain either way", async () => {
+    const h = await startHarness("sqlite");
+    try {
+      await h.owner.ok("POST", "/v1/teams", { name: "Acme" });
+      const { apiToken } = await mint(h, "direct append");
+      const draft = (i: number) =>
+        h.services.audit.requestDraft({
+          tokenId: apiToken.id,
+          entityType: "team",
+          entityId: "acme",
+          email: null,
+          context: { ip: "127.0.0.1", userAgent: `direct/${i}`, origin: "api", method: "GET", path: "/v1/projects" },
+          status: 200,
+          durationMs: 1,
+          resource: { type: "projects", id: null },
+        });
+      const { db } = h.services.store;
+      const repository = createAuditRepository(db.kysely, db.dialect);
+      // Written before appendNow returns: no promise in between.
+      expect(repository.appendNow([draft(0), draft(1)])).toBe(true);
+      expect((await stored(h, apiToken.id)).events).toHaveLength(2);
+
+      let entered!: () => void;
+      let release!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      const held = db.transaction(async () => {
+        entered();
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+      await inside;
+      expect(repository.appendNow([draft(2)])).toBe(false);
+      const late = appendBatch(db, [draft(3)]);
+      release();
+      await held;
+      await late;
+      const { events } = await stored(h, apiToken.id);
+      expect(events.map((e) => e.user_agent)).toEqual(["direct/0", "direct/1", "direct/3"]);
+      expect(await h.owner.ok("GET", `/v1/teams/acme/tokens/${apiToken.id}/audit-logs/verify`)).toEqual({ ok: true, checked: 3 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it.runIf(dialects().includes("postgres"))("is not taken on PostgreSQL", async () => {
+    const h = await startHarness("postgres");
+    try {
+      const { db } = h.services.store;
+      expect(createAuditRepository(db.kysely, db.dialect).appendNow([])).toBe(false);
     } finally {
       await h.close();
     }

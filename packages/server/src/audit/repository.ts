@@ -18,6 +18,32 @@ import {
 } from "./order.js";
 
 const INSERT_CHUNK = 400;
+
+type Head = { seq: number; hash: string };
+
+/** A batch's drafts by feed, the feeds in a fixed order (so that two batches never wait on each other in a cycle). */
+function byFeed(drafts: AuditDraft[]): [string, AuditDraft[]][] {
+  const feeds = new Map<string, AuditDraft[]>();
+  for (const d of drafts) {
+    const list = feeds.get(d.feed);
+    if (list) list.push(d);
+    else feeds.set(d.feed, [d]);
+  }
+  return [...feeds.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * One feed's drafts chained after its head, as the rows to store: a token feed's requests as one segment, a team's
+ * or organisation's changes as a row each.
+ */
+function chainFeed(feed: string, drafts: AuditDraft[], head: Head) {
+  if (isSegmentFeed(feed)) {
+    const chained = chainSegments(drafts, head);
+    return { table: "audit_segments" as const, rows: chained.segments as object[], head: chained.head };
+  }
+  const chained = chain(drafts, head);
+  return { table: "audit_events" as const, rows: chained.rows as object[], head: chained.head };
+}
 /** Segments read at a time by a list: the first read is small (a page is usually in the newest segment), then more. */
 const SEGMENTS_FIRST = 2;
 const SEGMENTS_MAX = 32;
@@ -132,44 +158,49 @@ export function createAuditRepository(db: Executor, dialect: Dialect) {
     return { rows: found.sort(newestFirst).slice(0, limit) };
   };
 
-  type Head = { seq: number; hash: string };
-  /** A token feed's requests: the batch is one segment. */
-  const appendRequests = async (drafts: AuditDraft[], head: Head): Promise<Head> => {
-    const { segments, head: next } = chainSegments(drafts, head);
-    if (bulkInsert) bulkInsert("audit_segments", segments);
-    else await db.insertInto("audit_segments").values(segments).execute();
-    return next;
+  /** Rows inserted in the caller's transaction: prepared statements on SQLite, Kysely in chunks on PostgreSQL. */
+  const insertRows = async (table: "audit_segments" | "audit_events", rows: readonly object[]) => {
+    if (bulkInsert) return bulkInsert(table, rows);
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await db
+        .insertInto(table)
+        .values(rows.slice(i, i + INSERT_CHUNK) as never)
+        .execute();
+    }
   };
-  /** A team's or organisation's changes: a row per event. */
-  const appendChanges = async (drafts: AuditDraft[], head: Head): Promise<Head> => {
-    const { rows, head: next } = chain(drafts, head);
-    if (bulkInsert) bulkInsert("audit_events", rows);
-    else
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await db
-          .insertInto("audit_events")
-          .values(rows.slice(i, i + INSERT_CHUNK))
-          .execute();
-      }
-    return next;
-  };
+  const setHead = (feed: string, head: Head) =>
+    db.updateTable("audit_feed_heads").set({ seq: head.seq, hash: head.hash }).where("feed", "=", feed).execute();
 
   return {
     /** Appends events to their feeds' chains; must run inside a transaction. */
     async append(drafts: AuditDraft[]): Promise<void> {
-      const byFeed = new Map<string, AuditDraft[]>();
-      for (const d of drafts) {
-        const list = byFeed.get(d.feed);
-        if (list) list.push(d);
-        else byFeed.set(d.feed, [d]);
+      for (const [feed, list] of byFeed(drafts)) {
+        const { table, rows, head } = chainFeed(feed, list, await lockHead(feed));
+        await insertRows(table, rows);
+        await setHead(feed, head);
       }
-      // Feeds locked in a fixed order: two batches never wait on each other in a cycle.
-      for (const feed of [...byFeed.keys()].sort()) {
-        const head = await lockHead(feed);
-        const drafts = byFeed.get(feed) ?? [];
-        const next = isSegmentFeed(feed) ? await appendRequests(drafts, head) : await appendChanges(drafts, head);
-        await db.updateTable("audit_feed_heads").set({ seq: next.seq, hash: next.hash }).where("feed", "=", feed).execute();
-      }
+    },
+
+    /**
+     * The same append as one synchronous SQLite transaction of prepared statements, on the pool (not inside a
+     * transaction): the group commit's hot path. False, with nothing written, on PostgreSQL or when a transaction is
+     * open on the connection; the caller then appends in a transaction of its own.
+     */
+    appendNow(drafts: AuditDraft[]): boolean {
+      const { direct } = dialect;
+      if (!direct || !bulkInsert) return false;
+      return direct.transaction(() => {
+        for (const [feed, list] of byFeed(drafts)) {
+          let current = direct.get<Head>(`select seq, hash from audit_feed_heads where feed = ?`, [feed]);
+          if (!current) {
+            direct.run(`insert into audit_feed_heads (feed, seq, hash, anchor_seq, anchor_hash) values (?, 0, '', 0, '')`, [feed]);
+            current = { seq: 0, hash: "" };
+          }
+          const { table, rows, head } = chainFeed(feed, list, current);
+          bulkInsert(table, rows);
+          direct.run(`update audit_feed_heads set seq = ?, hash = ? where feed = ?`, [head.seq, head.hash, feed]);
+        }
+      });
     },
 
     /**

@@ -1,8 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { Config } from "../config.js";
 import { openDatabase } from "../store/database.js";
-import { createAuditRepository } from "./repository.js";
-import type { WriterReply, WriterRequest } from "./writer.js";
+import { appendBatch, type WriterReply, type WriterRequest } from "./writer.js";
 
 // The audit writer thread (see writer.ts): one batch at a time, in the order they come, each in one transaction.
 const port = parentPort;
@@ -17,7 +16,7 @@ port.on("message", (message: WriterRequest) => {
     try {
       const db = await opened;
       if ("close" in message) await db.close();
-      else await db.transaction((trx) => createAuditRepository(trx, db.dialect).append(message.batch));
+      else await appendBatch(db, message.batch);
     } catch (error) {
       reply.error = error instanceof Error ? error.message : String(error);
     }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual, type BinaryLike, type ScryptOptions } from "node:crypto";
+import { hash, randomBytes, scrypt, timingSafeEqual, type BinaryLike, type ScryptOptions } from "node:crypto";
 
 /** A new secret of `bytes` random bytes, base64url. */
 export function randomSecret(bytes = 32): string {
@@ -31,9 +31,12 @@ export function newSortableId(prefix: string): string {
   return `${prefix}_${stamp}${sequence.toString(36).padStart(4, "0")}${processTag}`;
 }
 
-/** SHA-256 of a secret, hex: what the store keeps instead of the secret. */
+/**
+ * SHA-256 of a secret, hex: what the store keeps instead of the secret. One-shot `crypto.hash` (Node >= 20.12):
+ * about a third of the CPU of `createHash().update().digest()` for a token, on every request's hot path.
+ */
 export function sha256(value: string): string {
-  return createHash("sha256").update(value).digest("hex");
+  return hash("sha256", value, "hex");
 }
 
 /** Constant-time equality of two strings. */

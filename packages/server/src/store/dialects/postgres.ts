@@ -17,6 +17,7 @@ export const POSTGRES: Dialect = {
     await sql`select pg_notify(${channel}, ${payload})`.execute(ex);
   },
   bulkInsert: null,
+  direct: null,
 };
 
 /** The shared dialect: a pool per process on one PostgreSQL. */

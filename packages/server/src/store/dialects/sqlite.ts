@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver } from "kysely";
-import type { BulkInsert, Dialect } from "./dialect.js";
+import type { BulkInsert, Dialect, DirectWrites } from "./dialect.js";
 
 /**
  * Transactions that take the write lock when they begin (`begin immediate`), waiting for it under busy_timeout.
@@ -71,6 +71,16 @@ export function sqliteDialect(path: string, checkpoints = true): { kysely: Sqlit
       statement.run(values);
     }
   };
+  const immediate = database.transaction((fn: () => void) => fn()).immediate;
+  const direct: DirectWrites = {
+    transaction(fn) {
+      if (database.inTransaction) return false;
+      immediate(fn);
+      return true;
+    },
+    run: (sql, params) => void prepare(sql).run(params),
+    get: <T>(sql: string, params: readonly unknown[]) => prepare(sql).get(params) as T | undefined,
+  };
   return {
     kysely: new ImmediateSqliteDialect({
       database: {
@@ -89,6 +99,7 @@ export function sqliteDialect(path: string, checkpoints = true): { kysely: Sqlit
       advisoryLock: () => Promise.resolve(),
       notify: () => Promise.resolve(),
       bulkInsert,
+      direct,
     },
   };
 }
