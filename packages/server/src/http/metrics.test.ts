@@ -94,6 +94,30 @@ describe.each(dialects())("Prometheus metrics on %s", (kind) => {
     }
   });
 
+  it("counts the doors for other services by their own label: forward auth by its reply, check by the checked token's answer", async () => {
+    const mint = (name: string, roleId: string) =>
+      h.owner.ok<{ token: string }>("POST", "/v1/teams/observed/tokens", { name, roleId }).then((t) => t.token);
+    const gated = await mint("gated", "default");
+    const verifying = await mint("verifying", "admin");
+    const before = await scrape();
+    const gateway = h.client({ bearer: gated });
+    expect((await gateway.get("/v1/auth/forward?permission=project.read")).status).toBe(200);
+    expect((await gateway.get("/v1/auth/forward?permission=project.delete")).status).toBe(403);
+    const service = h.client({ bearer: verifying });
+    const codeOf = (reply: { body: unknown }) => (reply.body as { data?: { code?: string } }).data?.code;
+    expect(codeOf(await service.post("/v1/auth/check", { token: gated, permissions: ["project.read"] }))).toBe("VALID");
+    expect(codeOf(await service.post("/v1/auth/check", { token: `${gated}x` }))).toBe("NOT_FOUND");
+    const after = await scrape();
+    const moved = (labels: Record<string, string>) =>
+      sum(after, "latchkey_token_decisions_total", labels) - sum(before, "latchkey_token_decisions_total", labels);
+    expect(moved({ door: "forward", outcome: "allowed" })).toBe(1);
+    expect(moved({ door: "forward", outcome: "forbidden" })).toBe(1);
+    expect(moved({ door: "check", outcome: "allowed" })).toBe(1);
+    expect(moved({ door: "check", outcome: "unauthenticated" })).toBe(1);
+    // The check calls themselves are the verifying token's own requests: the api door.
+    expect(moved({ door: "api", outcome: "allowed" })).toBe(2);
+  });
+
   it.runIf(kind === "postgres")("measures the change feed's lag on PostgreSQL", async () => {
     const before = sum(await scrape(), "latchkey_change_feed_lag_seconds_count");
     await h.owner.ok("POST", "/v1/teams/observed/projects", { name: "Lagged" });

@@ -76,6 +76,12 @@ export function createMetrics() {
     buckets: SECONDS,
     registers: [registry],
   });
+  const webhookAttempts = new Counter({
+    name: "latchkey_webhook_deliveries_total",
+    help: "Webhook delivery attempts by outcome: delivered (2xx), retrying (to be tried again), failed (given up)",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
   let sources: MetricSources | null = null;
   new Gauge({
     name: "latchkey_audit_buffer_depth",
@@ -135,6 +141,9 @@ export function createMetrics() {
         auditGroup.observe(events);
         auditWrite.observe(seconds);
       }
+    },
+    webhookAttempt(outcome: "delivered" | "retrying" | "failed"): void {
+      webhookAttempts.labels(outcome).inc();
     },
     feedLag(ms: number): void {
       feedLag.observe(Math.max(0, ms) / 1000);

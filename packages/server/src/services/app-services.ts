@@ -63,7 +63,7 @@ export function createServices(
   const audit = createAuditService({ store, config, buffer, gate: auditReads, now, nowMs });
   // Changes that webhooks announce are enqueued in the transaction that records them (the outbox pattern).
   const deps = { store, config, now, record: announcingRecorder(audit.change, now) };
-  const webhookWorker = createWebhookWorker({ store, config, now, onError });
+  const webhookWorker = createWebhookWorker({ store, config, now, onError, metrics });
   const webhookExpiry = createWebhookExpiry({ store, now });
   const keys = createSigningKeys({ store, masterKey: config.masterKey, now });
   const lastUsed = createLastUsed({ store, onError });
@@ -78,7 +78,7 @@ export function createServices(
   const invitations = createInvitationService({ ...deps, mailer });
   // The doors for other services (forward auth, check, introspection): the catalogue's names and the custom APIs'.
   const names = withApis((scope, asked) => resolveApiPermissions(store, scope, asked));
-  const checks = createTokenChecks({ store, verifier, rateLimits, audit, names });
+  const checks = createTokenChecks({ store, verifier, rateLimits, audit, names, metrics });
   const deviceAuthorizations = createDeviceAuthorizationService({ store, config, tokens, now });
   // Foreign issuers' keys: fetched on this process's clock (the cache is timing, not a decision a test sets).
   const oidcKeys = createOidcKeys();

@@ -8,6 +8,7 @@ import { assertVerifies, verifiesTokensOf, type TokenOwner } from "../access/tok
 import type { RateDecision } from "../store/rate-counter.js";
 import type { Store } from "../store/store.js";
 import type { Verifier } from "../tokens/verifier.js";
+import type { Metrics } from "../lib/metrics.js";
 import { splitToken, type TokenClaims } from "../tokens/jwt.js";
 import type { RateLimits } from "./rate-limits.js";
 
@@ -76,8 +77,10 @@ export function createTokenChecks(deps: {
   rateLimits: RateLimits;
   audit: AuditService;
   names: PermissionNames;
+  /** Counts each check's and introspection's answer by door and outcome (forward auth is counted by its reply). */
+  metrics?: Metrics | null;
 }) {
-  const { store, verifier, rateLimits, audit, names } = deps;
+  const { store, verifier, rateLimits, audit, names, metrics } = deps;
 
   // Role names for check's reply, dropped with any role change (and not kept while the feed is down).
   const roleNames = new Map<string, string>();
@@ -127,7 +130,7 @@ export function createTokenChecks(deps: {
     );
   };
 
-  return {
+  const checks = {
     /**
      * Forward auth, after the credential was admitted like any route's: 400 naming unknown names, 403 naming the first
      * permission the token lacks (all of them in `details.missing`).
@@ -199,6 +202,15 @@ export function createTokenChecks(deps: {
     },
 
     close: unsubscribe,
+  };
+  return {
+    ...checks,
+    /** `check`, its answer counted into the metrics by door and outcome. */
+    async check(...args: Parameters<typeof checks.check>): ReturnType<typeof checks.check> {
+      const result = await checks.check(...args);
+      metrics?.decision(args[3], STATUS[result.code]);
+      return result;
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import type { Config } from "../config.js";
+import type { Metrics } from "../lib/metrics.js";
 import { open } from "../lib/sealed.js";
 import type { WebhookDeliveryRow } from "../store/repositories/webhooks.js";
 import type { Store } from "../store/store.js";
@@ -30,8 +31,9 @@ export function createWebhookWorker(deps: {
   now: () => Date;
   onError: (error: unknown) => void;
   pollMs?: number;
+  metrics?: Metrics | null;
 }) {
-  const { store, config, now, onError } = deps;
+  const { store, config, now, onError, metrics } = deps;
   let timer: NodeJS.Timeout | undefined;
   let claiming: Promise<void> | null = null;
   let again = false;
@@ -63,6 +65,7 @@ export function createWebhookWorker(deps: {
     // A disabled webhook's messages are given up at once rather than retried for a day.
     const delay = webhook.enabled === 1 ? RETRY_DELAYS_MS[row.attempt - 1] : undefined;
     const error = ok ? null : (result.error ?? `HTTP ${result.statusCode ?? "?"}`);
+    const status = ok ? "delivered" : delay === undefined ? "failed" : "pending";
     await store.transaction(async (tx) => {
       await tx.webhooks.logAttempt({
         delivery_id: row.id,
@@ -73,13 +76,14 @@ export function createWebhookWorker(deps: {
         duration_ms: result.durationMs,
       });
       await tx.webhooks.finish(row.id, row.attempt, {
-        status: ok ? "delivered" : delay === undefined ? "failed" : "pending",
+        status,
         next_attempt_at: ok || delay === undefined ? null : new Date(at.getTime() + delay).toISOString(),
         last_status_code: result.statusCode,
         last_error: error,
         delivered_at: ok ? at.toISOString() : null,
       });
     });
+    metrics?.webhookAttempt(status === "pending" ? "retrying" : status);
   };
 
   const inflight = new Set<Promise<void>>();

@@ -47,7 +47,7 @@ describe.each(dialects())("webhooks on %s", (kind) => {
   beforeAll(async () => {
     clock = createTestClock();
     rx = await startReceiver();
-    h = await startHarness(kind, { LATCHKEY_WEBHOOKS_ALLOW_PRIVATE: "true" }, { now: clock.now });
+    h = await startHarness(kind, { LATCHKEY_WEBHOOKS_ALLOW_PRIVATE: "true", LATCHKEY_METRICS_PORT: "0" }, { now: clock.now });
   });
   afterAll(async () => {
     await rx.close();
@@ -207,6 +207,11 @@ describe.each(dialects())("webhooks on %s", (kind) => {
 
   it("retries on the schedule (injected clock), then gives up; a later success is recorded", async () => {
     const { team, hook } = await teamWithHook("Flaky", ["token.created"]);
+    const attempts = async (outcome: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${h.metricsPort}/metrics`)).text();
+      return Number(new RegExp(`^latchkey_webhook_deliveries_total\\{outcome="${outcome}"\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+    };
+    const counted = { retrying: await attempts("retrying"), failed: await attempts("failed"), delivered: await attempts("delivered") };
     rx.state.respond = () => 500;
     await h.owner.ok("POST", `/v1/teams/${team}/tokens`, { name: "one", roleId: "default" });
     let [d] = await deliveries(team, hook.id);
@@ -230,6 +235,11 @@ describe.each(dialects())("webhooks on %s", (kind) => {
     await rx.waitFor((r) => r.id === first!.id, 2);
     const [latest] = await deliveries(team, hook.id);
     expect(latest).toMatchObject({ id: first!.id, status: "delivered", attempt: 2, lastStatusCode: 204 });
+    // Metrics (the whole server's: other tests' webhooks retry on the same clock too): at least the first message's
+    // attempts (all but the last retrying, the last failed) and the second's success.
+    expect((await attempts("retrying")) - counted.retrying).toBeGreaterThanOrEqual(RETRY_DELAYS_MS.length + 1);
+    expect((await attempts("failed")) - counted.failed).toBeGreaterThanOrEqual(1);
+    expect((await attempts("delivered")) - counted.delivered).toBeGreaterThanOrEqual(1);
   });
 
   it("announces token.expiring 7 days and 1 day before, and token.expired, each exactly once", async () => {
