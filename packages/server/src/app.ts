@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import cookie from "@fastify/cookie";
 import websocket from "@fastify/websocket";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
-import { pino } from "pino";
 import { createServices, type Services } from "./services/app-services.js";
 import { usesWriterThread } from "./audit/writer.js";
 import type { Config } from "./config.js";
@@ -13,6 +12,7 @@ import { installErrorHandling } from "./http/errors.js";
 import { installAccessLog } from "./http/access-log.js";
 import { installMetricsHooks } from "./http/metrics-hooks.js";
 import { startMetricsServer } from "./http/metrics-server.js";
+import { createLineWriter } from "./lib/line-writer.js";
 import { createMetrics } from "./lib/metrics.js";
 import { DEFAULT_LISTENER_LIMITS, installJsonLimits, MAX_HEADER_BYTES, type ListenerLimits } from "./http/limits.js";
 import { createRouter, type RouteDoc } from "./http/route.js";
@@ -93,9 +93,9 @@ export async function buildApp(
       : createInProcessFeed();
   const limits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
   // One destination for the server's log and its access lines: stdout, written asynchronously (lines that arrive
-  // while a write is under way go out together in the next one: fewer system calls under load), flushed on close.
+  // while a write is under way go out together in the next one: fewer system calls under load), drained on close.
   // A kill -9 can lose the last lines of the log, never an audit event (the audit log is the durable record).
-  const stdout = options.logStream ? null : pino.destination({ dest: 1, sync: false });
+  const stdout = options.logStream ? null : createLineWriter(1);
   const logDestination = options.logStream ?? stdout ?? process.stdout;
   const app = Fastify({
     logger:
@@ -140,7 +140,7 @@ export async function buildApp(
     void reply.header("x-request-id", request.id);
     done();
   });
-  installAccessLog(app, options.logger === false ? null : pino({ level: config.logLevel }, logDestination));
+  installAccessLog(app, options.logger === false ? null : { level: config.logLevel, destination: logDestination });
   if (metrics) installMetricsHooks(app, metrics);
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
@@ -195,16 +195,13 @@ export async function buildApp(
     metricsServer = await startMetricsServer(metrics, config.host, config.metricsPort);
   }
   app.addHook("onClose", async () => {
-    try {
-      stdout?.flushSync();
-    } catch {
-      // best effort: a closed or broken stdout must not keep the server from closing
-    }
     await metricsServer?.close();
     await services.close();
     await feed.close();
     await checkpointer?.close();
     await db.close();
+    // Last, so that what closing logged goes out too; a broken stdout has dropped its lines and never holds this up.
+    await stdout?.end();
   });
   return { app, services, routes: router.docs, metricsPort: metricsServer?.port ?? null };
 }

@@ -1,0 +1,55 @@
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createLineWriter } from "./line-writer.js";
+
+const file = () => join(mkdtempSync(join(tmpdir(), "latchkey-lines-")), "out.log");
+
+describe("the log line writer", () => {
+  it("writes every line, in order, the ones that come during a write together in the next one", async () => {
+    const path = file();
+    const fd = openSync(path, "w");
+    try {
+      const out = createLineWriter(fd);
+      const lines = Array.from({ length: 5000 }, (_, i) => `{"n":${i},"s":"é ${"x".repeat(i % 50)}"}\n`);
+      for (const line of lines) expect(out.write(line)).toBe(true);
+      await out.end();
+      expect(readFileSync(path, "utf8")).toBe(lines.join(""));
+      expect(out.dropped()).toBe(0);
+      // After a drain, the next line starts a write of its own.
+      out.write("last\n");
+      await out.end();
+      expect(readFileSync(path, "utf8").endsWith("}\nlast\n")).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it("drops lines beyond what may wait, and counts them, rather than holding them without end", async () => {
+    const path = file();
+    const fd = openSync(path, "w");
+    try {
+      const out = createLineWriter(fd, { maxPendingBytes: 100 });
+      // The first line starts a write at once; the next ones wait, up to 100 characters.
+      const written = Array.from({ length: 20 }, (_, i) => out.write(`line ${String(i).padStart(3, "0")} ${"y".repeat(10)}\n`));
+      expect(written.filter((ok) => !ok).length).toBeGreaterThan(0);
+      expect(out.dropped()).toBe(written.filter((ok) => !ok).length);
+      await out.end();
+      const text = readFileSync(path, "utf8");
+      expect(text.split("\n").filter(Boolean)).toHaveLength(written.filter(Boolean).length);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it("a broken destination drops lines and never throws", async () => {
+    // A descriptor nothing has open (EBADF), never one that a closed file's number may now belong to.
+    const out = createLineWriter(1_000_000);
+    expect(() => out.write("into nothing\n")).not.toThrow();
+    await out.end();
+    expect(out.write("again\n")).toBe(false);
+    expect(out.dropped()).toBeGreaterThanOrEqual(1);
+  });
+});
