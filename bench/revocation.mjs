@@ -237,7 +237,9 @@ async function main() {
     // stop() removes each server's data directory, the SQLite database with it
     await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
     if (db) {
-      await pgAdmin(`drop database if exists ${db} with (force)`).catch((e) => process.stderr.write(`could not drop ${db}: ${e.message}\n`));
+      await pgAdmin(`drop database if exists ${db} with (force)`).catch((e) =>
+        process.stderr.write(`could not drop ${db}: ${e.message}\n`),
+      );
     }
   };
   const onSignal = () => void cleanup().finally(() => process.exit(130));
@@ -278,7 +280,9 @@ async function main() {
       while (!sdkVerifier.streaming()) await sleep(10);
     }
 
-    printHeader(`Latchkey revocation benchmark: ${ROUNDS} rounds of ${RUNS} tokens, ${SQLITE ? "one process on SQLite" : "two processes on PostgreSQL"}`);
+    printHeader(
+      `Latchkey revocation benchmark: ${ROUNDS} rounds of ${RUNS} tokens, ${SQLITE ? "one process on SQLite" : "two processes on PostgreSQL"}`,
+    );
     const all = [];
     const roundP99 = [];
     const cachedRequestMs = [];
