@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Revocation reaching a second process on PostgreSQL (issue 3, "Benchmark"; goal p99 <= 50 ms).
+ * Revocation reaching a second process on PostgreSQL (issue 3, "Benchmark"; goal p99 <= 50 ms), or with `--sqlite` the
+ * one process on SQLite.
  *
  * Starts two real server processes (packages/server/dist/main.js) on a fresh PostgreSQL database with the same master
  * key and public URL. Each round creates RUNS team tokens through A and warms each on B (so that B decides on it from
@@ -13,10 +14,15 @@
  *   node bench/revocation.mjs --quick    (2 rounds of 20, record to a temp dir (BENCH_RESULTS_DIR), not bench/results)
  *   node bench/revocation.mjs --door=forward   (issue 15: B is polled through forward auth,
  *     GET /v1/auth/forward?permission=project.read, as a gateway would; goal p99 <= 10 ms; writes revocation-forward.json)
+ *   node bench/revocation.mjs --door=sdk       (issue 16: B is asked through an SDK verifier in this process, streaming from
+ *     B and checking with it; goal p99 <= 50 ms; writes revocation-sdk.json)
+ *   node bench/revocation.mjs --door=sdk --sqlite   (issue 16: one process on SQLite is both A and B: the revocation
+ *     goes through its API and the verifier streams from it; writes revocation-sdk-sqlite.json; `--sqlite` with
+ *     another door writes revocation[-forward]-sqlite.json)
  *   BENCH_ROUNDS=5 LATCHKEY_BENCH_RUNS=100 LATCHKEY_BENCH_POSTGRES_URL=postgres://... node bench/revocation.mjs
  *
  * Bounded: at most 2000 runs per round, 5 s per sample, 5 minutes in all; servers listen on 127.0.0.1 only; the
- * database is dropped afterwards.
+ * database (PostgreSQL) or the data directory (SQLite) is dropped afterwards.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -41,6 +47,8 @@ const TOTAL_DEADLINE_MS = 5 * 60_000;
 const FORWARD = process.argv.includes("--door=forward");
 /** Issue 16: B is asked through an SDK verifier in this process (stream and first-sight checks on B). */
 const SDK = process.argv.includes("--door=sdk");
+/** One server process on SQLite plays both A and B (there is no second process to reach). */
+const SQLITE = process.argv.includes("--sqlite");
 const GOAL_P99_MS = FORWARD ? 10 : 50;
 /** The SDK verifier of --door=sdk, set up in main(). */
 let sdkVerifier = null;
@@ -222,25 +230,38 @@ async function revocationRound(a, b, auth, round) {
 
 async function main() {
   ensureBuilt(); // when dist is missing or older than the sources
-  const db = `latchkey_bench_${randomBytes(6).toString("hex")}`;
+  const db = SQLITE ? null : `latchkey_bench_${randomBytes(6).toString("hex")}`;
   const servers = [];
-  await pgAdmin(`create database ${db}`);
+  if (db) await pgAdmin(`create database ${db}`);
   const cleanup = async () => {
+    // stop() removes each server's data directory, the SQLite database with it
     await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
-    await pgAdmin(`drop database if exists ${db} with (force)`).catch((e) => process.stderr.write(`could not drop ${db}: ${e.message}\n`));
+    if (db) {
+      await pgAdmin(`drop database if exists ${db} with (force)`).catch((e) =>
+        process.stderr.write(`could not drop ${db}: ${e.message}\n`),
+      );
+    }
   };
   const onSignal = () => void cleanup().finally(() => process.exit(130));
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${db}`;
-    const env = { LATCHKEY_DATABASE_URL: url.toString(), LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64") };
-    // One after the other: the first start creates the schema, the signing key and the bootstrap owner.
-    const a = await startServer("A", await freePort(), env);
-    servers.push(a);
-    const b = await startServer("B", await freePort(), env);
-    servers.push(b);
+    let a;
+    let b;
+    if (db) {
+      const url = new URL(POSTGRES_ADMIN_URL);
+      url.pathname = `/${db}`;
+      const env = { LATCHKEY_DATABASE_URL: url.toString(), LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64") };
+      // One after the other: the first start creates the schema, the signing key and the bootstrap owner.
+      a = await startServer("A", await freePort(), env);
+      servers.push(a);
+      b = await startServer("B", await freePort(), env);
+      servers.push(b);
+    } else {
+      // SQLite: one process owns the database (its default, latchkey.db in the server's data directory).
+      a = b = await startServer("A", await freePort(), { LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64") });
+      servers.push(a);
+    }
 
     const session = await ok(a.url, "POST", "/v1/session", { body: { email: EMAIL, password: PASSWORD } });
     const cookie = session.headers
@@ -259,7 +280,9 @@ async function main() {
       while (!sdkVerifier.streaming()) await sleep(10);
     }
 
-    printHeader(`Latchkey revocation benchmark: ${ROUNDS} rounds of ${RUNS} tokens, two processes on PostgreSQL`);
+    printHeader(
+      `Latchkey revocation benchmark: ${ROUNDS} rounds of ${RUNS} tokens, ${SQLITE ? "one process on SQLite" : "two processes on PostgreSQL"}`,
+    );
     const all = [];
     const roundP99 = [];
     const cachedRequestMs = [];
@@ -280,15 +303,19 @@ async function main() {
 
     const sorted = [...all].sort((x, y) => x - y);
     const cached = [...cachedRequestMs].sort((x, y) => x - y);
+    const label = SQLITE
+      ? `revocation on SQLite: from one process's reply to DELETE of a token until ${SDK ? "an SDK verifier streaming from that process answers REVOKED" : "the process answers 401 TOKEN_REVOKED"}${FORWARD ? " to forward auth" : ""}, p99 of each round of ${RUNS}`
+      : `revocation on PostgreSQL: from process A's reply to DELETE of a token until ${SDK ? "an SDK verifier streaming from process B answers REVOKED" : "process B answers 401 TOKEN_REVOKED"}${FORWARD ? " to forward auth" : ""}, p99 of each round of ${RUNS}`;
     const record = writeResult({
-      benchmark: FORWARD ? "revocation-forward" : SDK ? "revocation-sdk" : "revocation",
-      label: `revocation on PostgreSQL: from process A's reply to DELETE of a token until ${SDK ? "an SDK verifier streaming from process B answers REVOKED" : "process B answers 401 TOKEN_REVOKED"}${FORWARD ? " to forward auth" : ""}, p99 of each round of ${RUNS}`,
+      benchmark: `${FORWARD ? "revocation-forward" : SDK ? "revocation-sdk" : "revocation"}${SQLITE ? "-sqlite" : ""}`,
+      label,
       unit: "ms",
       rounds: roundP99,
       goal: { op: "<=", value: GOAL_P99_MS },
       failedCheck: timeouts > 0 ? `${timeouts} samples reached the ${SAMPLE_DEADLINE_MS} ms deadline` : undefined,
       method:
-        `two server processes on one PostgreSQL; ${ROUNDS} rounds of ${RUNS} tokens, each created through A and warmed on B; each sample: from A's ` +
+        `${SQLITE ? "one server process on SQLite, playing both A and B" : "two server processes on one PostgreSQL"}; ${ROUNDS} rounds of ${RUNS} ` +
+        `tokens, each created through A and warmed on B; each sample: from A's ` +
         `DELETE /v1/teams/acme/tokens/{id} reply until B first answers 401 TOKEN_REVOKED to ${PROBE_LABEL} with that token (polled back ` +
         `to back); a round's value = the nearest-rank p99 of its samples; cachedRequestP50Ms: one authenticated ${PROBE_LABEL} on B ` +
         "with a warm token, the floor of any sample",

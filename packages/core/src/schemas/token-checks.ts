@@ -53,6 +53,7 @@ export const AuthEventType = z.enum([
   "role.deleted",
   "api.updated",
   "signing-key.deleted",
+  "member.removed",
   "reset",
 ]);
 export type AuthEventType = z.infer<typeof AuthEventType>;
@@ -62,5 +63,7 @@ export const AuthEvent = z.object({
   roleId: z.string().optional(),
   entityType: z.enum(["team", "org"]).optional(),
   entityId: z.string().optional(),
+  /** `member.removed`: who left `entityType`/`entityId` (the tokens they created there keep working). */
+  userId: z.string().optional(),
 });
 export type AuthEvent = z.infer<typeof AuthEvent>;

@@ -122,6 +122,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
         return dropWhere(
           (r) => r.token?.role.id === data.roleId && r.token?.entityType === data.entityType && r.token?.entityId === data.entityId,
         );
+      case "member.removed":
+        // Nothing kept depends on who is a member: a token whose creator left keeps working (its own role decides),
+        // and answers are keyed by token, never by user.
+        return;
       default:
         return dropAll(); // reset, signing-key.deleted, and whatever a newer server sends
     }

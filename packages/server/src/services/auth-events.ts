@@ -71,6 +71,13 @@ export function createAuthEvents(store: Store) {
         push({ type, roleId: change.roleId, entityType: owner.entityType, entityId: owner.entityId }, owner);
         return;
       }
+      case "user": {
+        // Only a departure is streamed: a role given or taken is a session matter (the member's tokens have their own role).
+        if (change.kind !== "removed" || !change.entityType || !change.entityId) return;
+        const owner = await ownerOf(change.entityType, change.entityId);
+        push({ type: "member.removed", userId: change.id, entityType: owner.entityType, entityId: owner.entityId }, owner);
+        return;
+      }
       case "signing-keys":
         push({ type: "signing-key.deleted" }, null);
         return;

@@ -76,7 +76,7 @@ export function createMemberService(deps: {
         await assertAssignable(tx, principal, entity, member.roles);
         await assertNotLastOwner(tx, entity, userId, false);
         await tx.members.remove(entity.type, entity.id, userId);
-        await tx.publish({ t: "user", id: userId });
+        await tx.publish({ t: "user", id: userId, kind: "removed", entityType: entity.type, entityId: entity.id });
         await record(tx, {
           principal,
           entity,

@@ -14,8 +14,9 @@ export type ChangeEvent =
   /** A pending CLI login was approved or denied (`id` is the hash of its session token). */
   | { t: "cli-login"; id: string }
   /** A user's roles, memberships or sessions changed (a member removed, a role given, sign-out): their console
-   * sessions and grants kept in memory are read again. */
-  | { t: "user"; id: string }
+   * sessions and grants kept in memory are read again. `kind: "removed"`: they left this team or organisation
+   * (the event stream's `member.removed`). */
+  | { t: "user"; id: string; kind?: "removed"; entityType?: "team" | "org"; entityId?: string }
   /** Webhook messages were enqueued: delivery workers look for due ones now rather than at their next poll. */
   | { t: "webhooks" }
   /** Drop every cache: sent after a reconnect, and for rare wide changes (a team or organisation deleted). */

@@ -20,7 +20,7 @@ describe.each(dialects())("GET /v1/auth/events on %s", (kind) => {
     return { token: created.token, id: created.apiToken.id };
   };
   const open = async (token: string, headers: Record<string, string> = {}) => {
-    const s = await openSse(`${base}/v1/auth/events`, { authorization: `Bearer ${token}`, ...headers });
+    const s = await openSse(`${base}/v1/auth/events`, { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers });
     streams.push(s);
     // the stream is subscribed once its first line arrived
     for (let i = 0; i < 200 && s.status === 200 && s.comments.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
@@ -115,6 +115,57 @@ describe.each(dialects())("GET /v1/auth/events on %s", (kind) => {
     const healthy = await open(verifierToken);
     await h.services.store.publish({ t: "signing-keys" });
     await healthy.next(is("signing-key.deleted"));
+  });
+
+  it("streams member.removed to verifiers of that team or organisation; a stream on a token whose creator left goes on", async () => {
+    await h.owner.ok("POST", "/v1/orgs", { name: "Umbrella" });
+    const orgVerifier = await h.owner.ok<{ token: string }>("POST", "/v1/orgs/umbrella/tokens", { name: "org verifier", roleId: "admin" });
+    const leaver = await h.newMember(h.owner, "/v1/teams/acme", ["admin"]);
+    const theirs = await leaver.ok<{ token: string }>("POST", "/v1/teams/acme/tokens", { name: "leaver's verifier", roleId: "verifier" });
+    const outsider = await h.newMember(h.owner, "/v1/teams/other", ["default"]);
+    const orgLeaver = await h.newMember(h.owner, "/v1/orgs/umbrella", ["member"]);
+    const s = await open(verifierToken);
+    const own = await open(theirs.token);
+    const org = await open(orgVerifier.token);
+
+    await h.owner.ok("DELETE", `/v1/teams/other/members/${outsider.userId}`);
+    await h.owner.ok("DELETE", `/v1/orgs/umbrella/members/${orgLeaver.userId}`);
+    await h.owner.ok("DELETE", `/v1/teams/acme/members/${leaver.userId}`);
+    const removed = await s.next(is("member.removed", "userId", leaver.userId));
+    expect(data(removed)).toEqual({ type: "member.removed", userId: leaver.userId, entityType: "team", entityId: "acme" });
+    expect(removed.id).toMatch(/^[\w-]+\.\d+$/);
+    const left = await org.next(is("member.removed", "userId", orgLeaver.userId));
+    expect(data(left)).toEqual({ type: "member.removed", userId: orgLeaver.userId, entityType: "org", entityId: "umbrella" });
+    // committed before the team's: neither the other team's nor the organisation's departure reached acme's verifier
+    expect(s.events.some(is("member.removed", "userId", outsider.userId))).toBe(false);
+    expect(s.events.some(is("member.removed", "userId", orgLeaver.userId))).toBe(false);
+    expect(org.events.some(is("member.removed"))).toBe(true);
+    expect(org.events.some(is("member.removed", "userId", leaver.userId))).toBe(false);
+
+    // The leaver's token keeps working, and so does its stream.
+    await own.next(is("member.removed", "userId", leaver.userId));
+    const later = await mint("acme", "later");
+    await h.owner.ok("DELETE", `/v1/teams/acme/tokens/${later.id}`);
+    await own.next(is("token.revoked", "tokenId", later.id));
+    expect(own.ended).toBe(false);
+  });
+
+  it("ends a console session's stream when that person leaves the team", async () => {
+    const email = `watcher-${kind}@example.com`;
+    const password = "watcher password 1234";
+    await h.join(h.owner, "/v1/teams/acme", ["verifier"], email, password);
+    const signedIn = await h.app.inject({ method: "POST", url: "/v1/session", payload: { email, password } });
+    const cookie = signedIn.cookies.find((c) => c.name === "latchkey_session");
+    const userId = (JSON.parse(signedIn.body) as { data: { user: { id: string } } }).data.user.id;
+    const headers = { cookie: `latchkey_session=${cookie?.value ?? ""}` };
+    const s = await open("", headers);
+    expect(s.status).toBe(200);
+    await h.owner.ok("DELETE", `/v1/teams/acme/members/${userId}`);
+    await s.next(is("member.removed", "userId", userId));
+    for (let i = 0; i < 200 && !s.ended; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(s.ended).toBe(true);
+    // on reconnect the reach is read again: apis.verify nowhere now
+    expect((await openSse(`${base}/v1/auth/events`, headers)).status).toBe(403);
   });
 
   it("ends the stream when the caller's own token is revoked", async () => {

@@ -14,9 +14,13 @@ const MAX_ID_LENGTH = 64;
 
 const frame = (e: StreamedEvent): string => `id: ${e.id}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`;
 
-/** Whether an event ends the stream itself: the caller's own token or role changed (its reach is re-read on reconnect). */
+/**
+ * Whether an event ends the stream itself: the caller's own token or role changed, or the caller (a console session)
+ * left a team or organisation (its reach is re-read on reconnect). A token whose creator left keeps its reach.
+ */
 const touchesCaller = (caller: Principal, e: StreamedEvent): boolean => {
   const ev = e.event;
+  if (ev.type === "member.removed") return caller.kind === "session" && ev.userId === caller.userId;
   if (ev.tokenId !== undefined && ev.tokenId === caller.tokenId) return true;
   const scope = caller.scope;
   return ev.roleId !== undefined && ev.roleId === caller.token?.roleId && ev.entityId === scope?.entityId;
@@ -35,7 +39,7 @@ export function authEventRoutes(app: FastifyInstance, router: Router, { authEven
     method: "GET",
     url: "/v1/auth/events",
     summary:
-      "Server-Sent Events: what a verifier must drop from its cache (token.revoked, token.keys, role.updated, role.deleted, api.updated, signing-key.deleted, reset); Last-Event-ID resumes",
+      "Server-Sent Events: what a verifier must drop from its cache (token.revoked, token.keys, role.updated, role.deleted, api.updated, signing-key.deleted, member.removed, reset); Last-Event-ID resumes",
     tags: ["auth"],
     permission: { none: "each event names its team or organisation: token-reach.ts filters them (apis.verify there)" },
     reply: AuthEvent,
