@@ -71,11 +71,11 @@ export function sqliteDialect(path: string, checkpoints = true): { kysely: Sqlit
       statement.run(values);
     }
   };
-  const immediate = database.transaction((fn: () => void) => fn()).immediate;
+  const inTransaction = database.transaction((fn: () => void) => fn());
   const direct: DirectWrites = {
     transaction(fn) {
       if (database.inTransaction) return false;
-      immediate(fn);
+      inTransaction.immediate(fn);
       return true;
     },
     run: (sql, params) => void prepare(sql).run(params),
