@@ -11,7 +11,17 @@
 import { fork } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { drainLog, ensureBuilt, printHeader, QUICK, roundCount, SERVER_NODE_FLAGS, serverModule, startFixture, writeResult } from "./lib.mjs";
+import {
+  drainLog,
+  ensureBuilt,
+  printHeader,
+  QUICK,
+  roundCount,
+  SERVER_NODE_FLAGS,
+  serverModule,
+  startFixture,
+  writeResult,
+} from "./lib.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const GOAL_US = 3;
@@ -123,7 +133,9 @@ async function main() {
     lineRounds.push(+cost.usPerLine.toFixed(2));
     pinoRounds.push(+cost.pinoUsPerLine.toFixed(2));
   }
-  process.stdout.write(`  the access line alone, in the server process: ${lineRounds.join(", ")} µs CPU per line (through pino: ${pinoRounds.join(", ")})\n`);
+  process.stdout.write(
+    `  the access line alone, in the server process: ${lineRounds.join(", ")} µs CPU per line (through pino: ${pinoRounds.join(", ")})\n`,
+  );
   await ask("stop");
   const diff = (route) => runs[`info.${route}`].map((r, i) => +(r.cpuUsPerRequest - runs[`warn.${route}`][i].cpuUsPerRequest).toFixed(2));
   const mean = (key, f) => +(runs[key].reduce((n, r) => n + f(r), 0) / runs[key].length).toFixed(2);

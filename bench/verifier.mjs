@@ -141,7 +141,8 @@ try {
     writeResult({
       ...common,
       benchmark: "verifier-cached",
-      label: 'cached token: verifier.cached() + can(project.read), vs crypto.hash("sha256", token, "hex") (one-shot, the floor of a hashed lookup); ops per CPU-second',
+      label:
+        'cached token: verifier.cached() + can(project.read), vs crypto.hash("sha256", token, "hex") (one-shot, the floor of a hashed lookup); ops per CPU-second',
       rounds: hot.roundRatios,
       goal: { op: ">=", value: 0.7 },
       method: hot.method,
