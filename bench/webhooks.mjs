@@ -117,7 +117,10 @@ async function main() {
   const cleanup = async () => {
     await server?.stop().catch(() => undefined);
     await receiver.close();
-    if (db) await pgAdmin(`drop database if exists ${db} with (force)`).catch((e) => process.stderr.write(`could not drop ${db}: ${e.message}\n`));
+    if (db)
+      await pgAdmin(`drop database if exists ${db} with (force)`).catch((e) =>
+        process.stderr.write(`could not drop ${db}: ${e.message}\n`),
+      );
   };
   const onSignal = () => void cleanup().finally(() => process.exit(130));
   process.once("SIGINT", onSignal);
@@ -159,7 +162,9 @@ async function main() {
       const sorted = [...samples].sort((x, y) => x - y);
       roundP99.push(round2(percentile(sorted, 99)));
       fromEvent.push(...samples);
-      process.stdout.write(`  round ${round + 1}: p50 ${round2(percentile(sorted, 50))} ms, p99 ${roundP99[round]} ms, max ${round2(sorted.at(-1))} ms\n`);
+      process.stdout.write(
+        `  round ${round + 1}: p50 ${round2(percentile(sorted, 50))} ms, p99 ${roundP99[round]} ms, max ${round2(sorted.at(-1))} ms\n`,
+      );
     }
 
     const event = [...fromEvent].sort((x, y) => x - y);
@@ -170,7 +175,8 @@ async function main() {
       unit: "ms",
       rounds: roundP99,
       goal: null,
-      failedCheck: receiver.state.badSignatures > 0 ? `${receiver.state.badSignatures} messages failed standardwebhooks verification` : undefined,
+      failedCheck:
+        receiver.state.badSignatures > 0 ? `${receiver.state.badSignatures} messages failed standardwebhooks verification` : undefined,
       method:
         `one server process on ${store}, one team webhook for token.created pointing at a node:http receiver in the benchmark process ` +
         `(verifies with standardwebhooks, answers 204); ${ROUNDS} rounds of ${RUNS} tokens created through POST /v1/teams/acme/tokens one at a ` +

@@ -213,7 +213,10 @@ describe("SDK verifier against one Latchkey process on SQLite", () => {
       valid: true,
       token: { id: apiToken.id, allowedIps: ["203.0.113.0/24"] },
     });
-    expect(await v.verifier.verify(token, { permissions: READ, ip: "198.51.100.1" })).toMatchObject({ valid: false, code: "IP_NOT_ALLOWED" });
+    expect(await v.verifier.verify(token, { permissions: READ, ip: "198.51.100.1" })).toMatchObject({
+      valid: false,
+      code: "IP_NOT_ALLOWED",
+    });
     expect((await v.verifier.verify(token, { permissions: READ, ip: "203.0.113.6" })).valid).toBe(true);
     expect(v.checks() - before).toBe(1);
     // First sight from outside (another permission list): Latchkey refuses it and records it on the token's feed.
@@ -228,7 +231,10 @@ describe("SDK verifier against one Latchkey process on SQLite", () => {
     });
     // The list moved (token.updated): the old address is refused, the new one allowed, once the event arrived.
     await owner.ok("PATCH", `/v1/teams/${TEAM}/tokens/${apiToken.id}`, { allowedIps: ["198.51.100.0/24"] });
-    await until("allow-list edit reaches the verifier", async () => (await v.verifier.verify(token, { permissions: READ, ip: "198.51.100.1" })).valid);
+    await until(
+      "allow-list edit reaches the verifier",
+      async () => (await v.verifier.verify(token, { permissions: READ, ip: "198.51.100.1" })).valid,
+    );
     expect((await v.verifier.verify(token, { permissions: READ, ip: "203.0.113.5" })).code).toBe("IP_NOT_ALLOWED");
 
     // The middleware hold the list to the request's address.

@@ -8,7 +8,10 @@ export const PermissionName = z.string().min(1).max(200);
 export const PresentedToken = z.string().min(1).max(8192);
 
 /** A client's address as the asking service saw it: IPv4 or IPv6 (a zone is ignored), never a CIDR block. */
-export const ClientIp = z.string().max(IP_MAX_LENGTH).refine((v) => parseIp(v) !== null, "not an IPv4 or IPv6 address");
+export const ClientIp = z
+  .string()
+  .max(IP_MAX_LENGTH)
+  .refine((v) => parseIp(v) !== null, "not an IPv4 or IPv6 address");
 
 /** `POST /v1/auth/check`; with `ip`, a token whose allow-list excludes it is IP_NOT_ALLOWED. */
 export const TokenCheckRequest = z.strictObject({

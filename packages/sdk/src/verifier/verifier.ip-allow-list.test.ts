@@ -91,7 +91,7 @@ describe("the verifier and a token's IP allow-list", () => {
     verifier = createVerifier({ url: `http://127.0.0.1:${(server!.address() as { port: number }).port}`, token: "svc" });
     await until("stream up", () => verifier!.streaming());
     // Latchkey would refuse it as input (400): the answer is held to the list here instead.
-    expect((await verifier!.verify(TOKEN, { ip: "not an address" })).code).toBe("IP_NOT_ALLOWED");
+    expect((await verifier.verify(TOKEN, { ip: "not an address" })).code).toBe("IP_NOT_ALLOWED");
     expect(asked[2]).toEqual({ token: TOKEN, permissions: [] });
   });
 

@@ -39,7 +39,9 @@ describe.each(dialects())("migration 018 on %s", (kind) => {
   beforeAll(async () => {
     const fresh = await freshDatabase(kind);
     drop = fresh.drop;
-    db = await openDatabase(fresh.url.startsWith("sqlite:") ? { kind: "sqlite", path: fresh.url.slice(7) } : { kind: "postgres", url: fresh.url });
+    db = await openDatabase(
+      fresh.url.startsWith("sqlite:") ? { kind: "sqlite", path: fresh.url.slice(7) } : { kind: "postgres", url: fresh.url },
+    );
     store = createStore(db, createInProcessFeed());
     kysely = db.kysely as Kysely<unknown>;
   });
@@ -63,7 +65,15 @@ describe.each(dialects())("migration 018 on %s", (kind) => {
   const permissionsOf = async (entityType: EntityType, entityId: string, id: string) =>
     JSON.parse((await store.roles.byId(entityType, entityId, id))?.permissions ?? "null") as Scopes;
   const api = async (entityType: EntityType, entityId: string, apiId: string, permissionIds: string[]) => {
-    await store.apis.insert({ entity_type: entityType, entity_id: entityId, id: apiId, name: apiId, description: "", created_at: AT, updated_at: AT });
+    await store.apis.insert({
+      entity_type: entityType,
+      entity_id: entityId,
+      id: apiId,
+      name: apiId,
+      description: "",
+      created_at: AT,
+      updated_at: AT,
+    });
     await store.apis.setPermissions(
       { type: entityType, id: entityId },
       apiId,
@@ -77,7 +87,10 @@ describe.each(dialects())("migration 018 on %s", (kind) => {
     await api("team", "t-18", "billing", ["invoices.read", "invoices.write"]);
     await api("org", "o-18", "ledger", ["entries.read"]);
     await api("team", "t-18b", "search", ["query"]);
-    await insert("team", "t-18", "owner", { ...seeded(DEFAULT_TEAM_ROLES, "owner"), apiScope: ["billing:invoices.read", "billing:invoices.write"] });
+    await insert("team", "t-18", "owner", {
+      ...seeded(DEFAULT_TEAM_ROLES, "owner"),
+      apiScope: ["billing:invoices.read", "billing:invoices.write"],
+    });
     await insert("org", "o-18", "owner", { ...seeded(DEFAULT_ORG_ROLES, "owner"), apiScope: ["ledger:entries.read"] });
     await insert("team", "t-18b", "owner", { ...seeded(DEFAULT_TEAM_ROLES, "owner"), apiScope: ["search:query"] });
     expect((await migrator(kysely).migrateTo("017-webhooks")).error).toBeUndefined();
@@ -86,7 +99,12 @@ describe.each(dialects())("migration 018 on %s", (kind) => {
     // Roles seeded before APIs, trust policies and webhooks; an edited admin; the lower built-in roles; a custom role.
     await insert("team", "t-18", "admin", older(seeded(DEFAULT_TEAM_ROLES, "admin")));
     await insert("org", "o-18", "admin", older(seeded(DEFAULT_ORG_ROLES, "admin")));
-    const edited: Scopes = { orgScope: [], teamScope: ["team.read", "team.webhooks.read"], projectScope: [], apiScope: ["billing:invoices.read"] };
+    const edited: Scopes = {
+      orgScope: [],
+      teamScope: ["team.read", "team.webhooks.read"],
+      projectScope: [],
+      apiScope: ["billing:invoices.read"],
+    };
     await insert("team", "t-18b", "admin", edited);
     const lower = older(seeded(DEFAULT_TEAM_ROLES, "default"));
     await insert("team", "t-18", "default", lower);
@@ -119,7 +137,9 @@ describe.each(dialects())("migration 018 on %s", (kind) => {
     expect(sorted(await permissionsOf("team", "t-18", "owner"))).toEqual(
       sorted({ ...seeded(DEFAULT_TEAM_ROLES, "owner"), apiScope: ["billing:invoices.read", "billing:invoices.write"] }),
     );
-    expect(sorted(await permissionsOf("org", "o-18", "owner"))).toEqual(sorted({ ...seeded(DEFAULT_ORG_ROLES, "owner"), apiScope: ["ledger:entries.read"] }));
+    expect(sorted(await permissionsOf("org", "o-18", "owner"))).toEqual(
+      sorted({ ...seeded(DEFAULT_ORG_ROLES, "owner"), apiScope: ["ledger:entries.read"] }),
+    );
     expect((await permissionsOf("team", "t-18b", "owner")).apiScope).toEqual(["search:query"]);
     // No other role.
     expect(await permissionsOf("team", "t-18", "default")).toEqual(lower);

@@ -46,7 +46,11 @@ const withIds = (list: string[], ids: readonly string[]): string[] => [...list, 
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const typed = db as unknown as Kysely<Rows>;
-  const roles = await typed.selectFrom("roles").select(["entity_type", "entity_id", "id", "permissions"]).where("id", "in", BUILT_IN).execute();
+  const roles = await typed
+    .selectFrom("roles")
+    .select(["entity_type", "entity_id", "id", "permissions"])
+    .where("id", "in", BUILT_IN)
+    .execute();
   const apiNames = new Map<string, string[]>();
   const apiPermissions = await typed
     .selectFrom("api_permissions")
