@@ -1,6 +1,8 @@
-// Cost of a token's IP allow-list decision (access/ip-allow-list.ts ipAllowed): a new address (BlockList.check) and
-// a repeated one (remembered). Needs the server's build: npm run build, then node bench/ip-allow-list.mjs.
-import { compileAllowList, ipAllowed } from "../packages/server/dist/access/ip-allow-list.js";
+// Cost of a token's IP allow-list decision (access/ip-allow-list.ts ipAllowed over @latchkey/core compileAllowList): a
+// new address (parsed and compared) and a repeated one (remembered). Needs the build: npm run build, then
+// node bench/ip-allow-list.mjs.
+import { compileAllowList } from "../packages/core/dist/index.js";
+import { ipAllowed } from "../packages/server/dist/access/ip-allow-list.js";
 
 const lists = {
   "2 blocks": ["203.0.113.0/24", "2001:db8::/32"],

@@ -13,6 +13,8 @@ if (!token) {
 const port = Number(process.env.PORT ?? 3000);
 
 const verifier = createVerifier({ url, token, graceMs: 5000 });
+// Behind a proxy: Fastify({ trustProxy: "<the proxy's CIDRs>" }), so that request.ip, which tokens' IP allow-lists are
+// held to, is the client's address and not the proxy's.
 const app = Fastify({ logger: false });
 await app.register(latchkeyPlugin, { verifier });
 

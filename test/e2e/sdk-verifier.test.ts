@@ -3,8 +3,9 @@
  *
  * - SQLite, one process: first sight asks /v1/auth/check once (shared by concurrent callers), then memory; a revocation,
  *   a role edit and an API permission deleted through the API are refused on the service's next request (once the
- *   event arrived: polled, deadline 2 s); malformed, huge and forged tokens are NOT_FOUND; the process stopped: verify
- *   fails closed within the grace.
+ *   event arrived: polled, deadline 2 s); a token's IP allow-list is held from memory on every call, and its edit
+ *   reaches the cache; malformed, huge and forged tokens are NOT_FOUND; the process stopped: verify fails closed
+ *   within the grace.
  * - PostgreSQL, two processes: the verifier streams from and checks with B, changes go through A; B stopped: fails
  *   closed within the grace; B back on its port: answers again.
  */
@@ -199,6 +200,63 @@ describe("SDK verifier against one Latchkey process on SQLite", () => {
       writer({ headers: { authorization: `Bearer ${token}` } }, res, () => resolve(200));
     });
     expect(refusedWrite).toBe(403);
+  });
+
+  it("an IP allow-list: held from memory on every call (allowed, then elsewhere: refused without a check); a PATCH of it reaches the cache", async () => {
+    const { token, apiToken } = await owner.ok<{ token: string; apiToken: { id: string } }>("POST", `/v1/teams/${TEAM}/tokens`, {
+      name: "fenced",
+      roleId: "billing-reader",
+      allowedIps: ["203.0.113.0/24"],
+    });
+    const before = v.checks();
+    expect(await v.verifier.verify(token, { permissions: READ, ip: "203.0.113.5" })).toMatchObject({
+      valid: true,
+      token: { id: apiToken.id, allowedIps: ["203.0.113.0/24"] },
+    });
+    expect(await v.verifier.verify(token, { permissions: READ, ip: "198.51.100.1" })).toMatchObject({
+      valid: false,
+      code: "IP_NOT_ALLOWED",
+    });
+    expect((await v.verifier.verify(token, { permissions: READ, ip: "203.0.113.6" })).valid).toBe(true);
+    expect(v.checks() - before).toBe(1);
+    // First sight from outside (another permission list): Latchkey refuses it and records it on the token's feed.
+    expect((await v.verifier.verify(token, { ip: "198.51.100.1" })).code).toBe("IP_NOT_ALLOWED");
+    expect(v.checks() - before).toBe(2);
+    await until("the refusal in the token's feed", async () => {
+      const feed = await owner.ok<{ auditLogs: { details: { code?: string; clientIp?: string } }[] }>(
+        "GET",
+        `/v1/teams/${TEAM}/tokens/${apiToken.id}/audit-logs?eventType=auth.check`,
+      );
+      return feed.auditLogs.some((e) => e.details.code === "IP_NOT_ALLOWED" && e.details.clientIp === "198.51.100.1");
+    });
+    // The list moved (token.updated): the old address is refused, the new one allowed, once the event arrived.
+    await owner.ok("PATCH", `/v1/teams/${TEAM}/tokens/${apiToken.id}`, { allowedIps: ["198.51.100.0/24"] });
+    await until(
+      "allow-list edit reaches the verifier",
+      async () => (await v.verifier.verify(token, { permissions: READ, ip: "198.51.100.1" })).valid,
+    );
+    expect((await v.verifier.verify(token, { permissions: READ, ip: "203.0.113.5" })).code).toBe("IP_NOT_ALLOWED");
+
+    // The middleware hold the list to the request's address.
+    const service = Fastify();
+    await service.register(latchkeyPlugin, { verifier: v.verifier });
+    service.get("/invoices", { config: { latchkey: { permissions: READ } } }, () => ({ ok: true }));
+    const from = (remoteAddress: string) =>
+      service.inject({ method: "GET", url: "/invoices", remoteAddress, headers: { authorization: `Bearer ${token}` } });
+    expect((await from("198.51.100.9")).statusCode).toBe(200);
+    const elsewhere = await from("203.0.113.5");
+    expect(elsewhere.statusCode).toBe(403);
+    expect(elsewhere.json()).toMatchObject({ error: { code: "IP_NOT_ALLOWED" } });
+    await service.close();
+    const guard = requireToken(v.verifier, READ);
+    const express = (ip: string | undefined) =>
+      new Promise<number>((resolve) => {
+        const res = { status: (code: number) => (resolve(code), res), json: () => res };
+        guard({ headers: { authorization: `Bearer ${token}` }, ip }, res, () => resolve(200));
+      });
+    expect(await express("198.51.100.9")).toBe(200);
+    expect(await express("203.0.113.5")).toBe(403);
+    expect(await express(undefined)).toBe(403); // no address known: no allow-list is satisfied
   });
 
   it("the Latchkey process stopped: no valid:true beyond the grace; verify fails closed", async () => {

@@ -68,3 +68,57 @@ export function parseCidr(text: string): Cidr | null {
   if (prefix > max) return null;
   return { family, bytes, prefix };
 }
+
+/** An IP address: its family and its bytes (4 or 16). */
+export interface IpAddress {
+  family: 4 | 6;
+  bytes: number[];
+}
+
+/** The longest client address accepted (an IPv6 address with an embedded IPv4 and a zone fits). */
+export const IP_MAX_LENGTH = 64;
+
+const ZONE = /^[0-9A-Za-z._~-]{1,16}$/;
+
+/**
+ * A client address as a socket or a proxy reports it: IPv4 or IPv6; an IPv6 zone (`fe80::1%eth0`) is ignored.
+ * Null when it is not an address (a CIDR block is not).
+ */
+export function parseIp(text: string): IpAddress | null {
+  if (text.length === 0 || text.length > IP_MAX_LENGTH) return null;
+  const v4 = parseIpv4(text);
+  if (v4) return { family: 4, bytes: v4 };
+  const percent = text.indexOf("%");
+  if (percent !== -1 && !ZONE.test(text.slice(percent + 1))) return null;
+  const v6 = parseIpv6(percent === -1 ? text : text.slice(0, percent));
+  return v6 ? { family: 6, bytes: v6 } : null;
+}
+
+/** Whether bytes lie in ::ffff:0:0/96, the IPv4-mapped block (what a dual-stack socket reports IPv4 clients as). */
+const isMapped = (bytes: readonly number[]): boolean =>
+  bytes.length === 16 && bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+
+/** An IPv4-mapped IPv6 address (`::ffff:203.0.113.5`) as the IPv4 address it names; any other unchanged. */
+export function unmapIp(address: IpAddress): IpAddress {
+  return address.family === 6 && isMapped(address.bytes) ? { family: 4, bytes: address.bytes.slice(12) } : address;
+}
+
+/** Whether `address` lies in `cidr` (same family only: compare unmapped addresses with `unmapIp`). */
+export function cidrContains(cidr: Cidr, address: IpAddress): boolean {
+  if (cidr.family !== address.family) return false;
+  const whole = cidr.prefix >> 3;
+  for (let i = 0; i < whole; i++) if (cidr.bytes[i] !== address.bytes[i]) return false;
+  const bits = cidr.prefix & 7;
+  if (bits === 0) return true;
+  const mask = (0xff << (8 - bits)) & 0xff;
+  return ((cidr.bytes[whole] ?? 0) & mask) === ((address.bytes[whole] ?? 0) & mask);
+}
+
+/**
+ * A CIDR block as it applies to clients: a block inside ::ffff:0:0/96 names IPv4 addresses, and clients are compared
+ * unmapped, so it becomes the IPv4 block it names.
+ */
+export function unmapCidr(cidr: Cidr): Cidr {
+  if (cidr.family !== 6 || cidr.prefix < 96 || !isMapped(cidr.bytes)) return cidr;
+  return { family: 4, bytes: cidr.bytes.slice(12), prefix: cidr.prefix - 96 };
+}

@@ -15,5 +15,6 @@ export * from "./schemas/oauth.js";
 export * from "./token-shape.js";
 export * from "./schemas/leaks.js";
 export * from "./cidr.js";
+export * from "./ip-allow-list.js";
 export * from "./schemas/my-access.js";
 export * from "./schemas/webhooks.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IP_MAX_LENGTH, parseIp } from "../cidr.js";
 
 /** A permission name a door may be asked about: a catalogue id (`project.read`) or an API's (`billing:invoices.read`). */
 export const PermissionName = z.string().min(1).max(200);
@@ -6,10 +7,17 @@ export const PermissionName = z.string().min(1).max(200);
 /** A token as presented (a Latchkey JWT is far shorter; anything longer is refused as input, not checked). */
 export const PresentedToken = z.string().min(1).max(8192);
 
-/** `POST /v1/auth/check`. */
+/** A client's address as the asking service saw it: IPv4 or IPv6 (a zone is ignored), never a CIDR block. */
+export const ClientIp = z
+  .string()
+  .max(IP_MAX_LENGTH)
+  .refine((v) => parseIp(v) !== null, "not an IPv4 or IPv6 address");
+
+/** `POST /v1/auth/check`; with `ip`, a token whose allow-list excludes it is IP_NOT_ALLOWED. */
 export const TokenCheckRequest = z.strictObject({
   token: PresentedToken,
   permissions: z.array(PermissionName).max(32).optional(),
+  ip: ClientIp.optional(),
 });
 
 /** What a check says (API.md "Checking tokens for other services"). */
@@ -36,6 +44,8 @@ export const TokenCheckResult = z.object({
       orgId: z.string().optional(),
       role: z.object({ id: z.string(), name: z.string(), type: z.enum(["team", "org"]) }),
       expiresAt: z.string().nullable(),
+      /** The token's IP allow-list (empty: any address), for verifiers that decide later requests from memory. */
+      allowedIps: z.array(z.string()),
     })
     .optional(),
   permissions: z.array(z.string()).optional(),

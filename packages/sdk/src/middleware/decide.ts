@@ -25,16 +25,20 @@ export function bearerOf(header: string | string[] | undefined): string | null {
   return match ? (match[1] ?? null) : null;
 }
 
-/** The decision for one request: the verifier's answer when valid, or the reply to send. Never throws. */
+/**
+ * The decision for one request: the verifier's answer when valid, or the reply to send. Never throws. `ip` is the
+ * client's address as the framework reports it; an unknown one (`""`) satisfies no token's IP allow-list.
+ */
 export async function decide(
   verifier: Verifier,
   header: string | string[] | undefined,
   permissions: readonly string[],
+  ip: string,
 ): Promise<{ ok: true; decision: VerifyResult } | { ok: false; refusal: Refusal }> {
   const token = bearerOf(header);
   if (!token) return { ok: false, refusal: refusal(401, "UNAUTHENTICATED", "a bearer token is required") };
   try {
-    const decision = await verifier.verify(token, { permissions });
+    const decision = await verifier.verify(token, { permissions, ip });
     if (decision.valid) return { ok: true, decision };
     if (decision.code === "INSUFFICIENT_PERMISSIONS") {
       const missing = decision.missing ?? [];

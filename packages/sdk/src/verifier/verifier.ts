@@ -1,4 +1,4 @@
-import type { TokenCheckResult } from "@latchkey/core";
+import { compileAllowList, parseIp, type IpAllowList, type TokenCheckResult } from "@latchkey/core";
 import { tokenKey } from "./hash.js";
 import { readSse, type SseFrame } from "./sse-reader.js";
 
@@ -24,6 +24,12 @@ export interface VerifierOptions {
 export interface VerifyOptions {
   /** Permissions the token must hold (custom API permissions or Latchkey's own), e.g. `["billing:invoices.read"]`. */
   permissions?: readonly string[];
+  /**
+   * The client's address (behind a proxy: the address the proxy reports, e.g. Express `req.ip` with `trust proxy`).
+   * A token whose IP allow-list excludes it is `IP_NOT_ALLOWED`, on every call, cached answers included; an address
+   * that does not parse matches no allow-list. Without it no address is checked.
+   */
+  ip?: string;
 }
 
 /** Latchkey could not answer (unreachable, 5xx, timed out) while the cache could not be trusted: fail closed (503). */
@@ -57,6 +63,10 @@ export interface Verifier {
 interface Entry {
   result: VerifyResult;
   expiresAtMs: number;
+  /** The token's allow-list, compiled once (undefined: any address). */
+  allowList: IpAllowList | undefined;
+  /** The answer for a client outside it, made once. */
+  refusal: VerifyResult | undefined;
 }
 
 /** Longest token looked at: anything longer is not a Latchkey token (no network call). */
@@ -64,6 +74,17 @@ export const MAX_TOKEN_LENGTH = 8192;
 const MAX_PERMISSIONS = 100;
 const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: "NOT_FOUND" });
 const EXPIRED: VerifyResult = Object.freeze({ valid: false, code: "EXPIRED" });
+
+/** The answer for a client outside the token's allow-list (as `POST /v1/auth/check` gives it: the token, no permissions). */
+const ipRefusal = (result: VerifyResult): VerifyResult =>
+  Object.freeze({ valid: false, code: "IP_NOT_ALLOWED", ...(result.token ? { token: result.token } : {}) });
+
+/** An answer held to the client's address: Latchkey's answer, or IP_NOT_ALLOWED when the token's list excludes `ip`. */
+const heldTo = (ip: string | undefined, result: VerifyResult, allowList: IpAllowList | undefined, refusal?: VerifyResult) =>
+  ip === undefined || allowList === undefined || allowList.allows(ip) ? result : (refusal ?? ipRefusal(result));
+
+/** The allow-list an answer carries (an answer from a server without allow-lists carries none). */
+const allowListOf = (result: VerifyResult): IpAllowList | undefined => compileAllowList(result.token?.allowedIps ?? []);
 
 /**
  * A verifier of Latchkey tokens inside another service (API.md "Event stream for verifiers in other processes"):
@@ -169,13 +190,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   const trusted = () => up || now() - downSince < graceMs;
 
-  const ask = async (bearerToken: string, permissions: readonly string[]): Promise<VerifyResult> => {
+  const ask = async (bearerToken: string, permissions: readonly string[], ip: string | undefined): Promise<VerifyResult> => {
     let res: Response;
     try {
       res = await doFetch(`${base}/v1/auth/check`, {
         method: "POST",
         headers: { authorization: auth, "content-type": "application/json" },
-        body: JSON.stringify({ token: bearerToken, permissions }),
+        // An address Latchkey would refuse as input (400) is not sent: it is held to the list here instead.
+        body: JSON.stringify({ token: bearerToken, permissions, ...(ip !== undefined && parseIp(ip) ? { ip } : {}) }),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
@@ -196,11 +218,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return body.data;
   };
 
-  const remember = (key: string, result: VerifyResult) => {
-    if (!result.token || (result.code !== "VALID" && result.code !== "INSUFFICIENT_PERMISSIONS")) return;
+  const cacheable = (result: VerifyResult) => !!result.token && (result.code === "VALID" || result.code === "INSUFFICIENT_PERMISSIONS");
+  const remember = (key: string, result: VerifyResult, allowList: IpAllowList | undefined) => {
     const { ratelimit: _live, ...kept } = result;
-    const expiresAtMs = result.token.expiresAt ? Date.parse(result.token.expiresAt) : Infinity;
-    cache.set(key, { result: Object.freeze(kept), expiresAtMs });
+    const expiresAtMs = result.token?.expiresAt ? Date.parse(result.token.expiresAt) : Infinity;
+    cache.set(key, { result: Object.freeze(kept), expiresAtMs, allowList, refusal: allowList ? ipRefusal(kept) : undefined });
     if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
   };
 
@@ -211,6 +233,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         return Promise.resolve(NOT_FOUND);
       }
       const permissions = verifyOptions.permissions ?? [];
+      const ip = verifyOptions.ip === undefined ? undefined : String(verifyOptions.ip);
       if (permissions.length > MAX_PERMISSIONS) {
         return Promise.reject(new VerifierRequestError(400, "VALIDATION_FAILED", `at most ${MAX_PERMISSIONS} permissions`));
       }
@@ -220,22 +243,29 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (useCache) {
         const entry = cache.get(key);
         if (entry) {
-          if (entry.expiresAtMs === Infinity || now() < entry.expiresAtMs) return Promise.resolve(entry.result);
-          cache.delete(key);
-          return Promise.resolve(EXPIRED);
+          if (entry.expiresAtMs !== Infinity && now() >= entry.expiresAtMs) {
+            cache.delete(key);
+            return Promise.resolve(EXPIRED);
+          }
+          // The allow-list is held from memory on every call, not only on first sight.
+          return Promise.resolve(heldTo(ip, entry.result, entry.allowList, entry.refusal));
         }
       }
-      const shared = pending.get(key);
+      // Concurrent first sights share a call only from the same address: Latchkey's answer depends on it.
+      const callKey = ip === undefined ? key : `${key}\n@${ip}`;
+      const shared = pending.get(callKey);
       if (shared) return shared;
       const startedAt = generation;
       const streamUp = up;
-      const call = ask(bearerToken, permissions)
+      const call = ask(bearerToken, permissions, ip)
         .then((result) => {
-          if (streamUp && up && generation === startedAt && !closed) remember(key, result);
-          return result;
+          if (!cacheable(result)) return result;
+          const allowList = allowListOf(result);
+          if (streamUp && up && generation === startedAt && !closed) remember(key, result, allowList);
+          return heldTo(ip, result, allowList);
         })
-        .finally(() => pending.delete(key));
-      pending.set(key, call);
+        .finally(() => pending.delete(callKey));
+      pending.set(callKey, call);
       return call;
     },
     streaming: () => up,

@@ -1,6 +1,5 @@
-import { type Grant, type OrgRestrictions, type PermissionSet, type ProjectRestrictions } from "@latchkey/core";
+import { type Grant, type IpAllowList, type OrgRestrictions, type PermissionSet, type ProjectRestrictions } from "@latchkey/core";
 import type { RoleRow } from "../store/repositories/roles.js";
-import type { IpAllowList } from "./ip-allow-list.js";
 import type { RequestContext } from "./request-context.js";
 
 /** Who is calling and what they hold, whatever the credential: the one type every service authorizes against. */

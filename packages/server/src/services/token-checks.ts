@@ -1,5 +1,6 @@
 import { DomainError } from "@latchkey/core";
 import type { AuditService } from "../audit/service.js";
+import { ipAllowed } from "../access/ip-allow-list.js";
 import type { PermissionNames } from "../access/permission-names.js";
 import type { Principal } from "../access/principal.js";
 import { TokenRefusal } from "../access/refusal.js";
@@ -38,6 +39,7 @@ export interface CheckResult {
     orgId?: string;
     role: { id: string; name: string; type: "team" | "org" };
     expiresAt: string | null;
+    allowedIps: string[];
   };
   permissions?: string[];
   missing?: string[];
@@ -111,6 +113,7 @@ export function createTokenChecks(deps: {
     code: CheckCode,
     asked: readonly string[],
     caller: Principal,
+    clientIp: string | undefined,
   ) => {
     if (!audit.buffer.reserve()) throw new DomainError("AUDIT_UNAVAILABLE", "the audit log cannot take events now; retry shortly");
     const by = caller.kind === "api" ? { type: "apiToken", id: caller.tokenId } : { type: "user", id: caller.userId };
@@ -125,7 +128,7 @@ export function createTokenChecks(deps: {
         durationMs: 0,
         resource: { type: "apiTokens", id: token.id },
         eventType: `auth.${door}`,
-        details: JSON.stringify({ door, code, permissions: asked, checkedBy: by }),
+        details: JSON.stringify({ door, code, permissions: asked, checkedBy: by, ...(clientIp === undefined ? {} : { clientIp }) }),
       }),
     );
   };
@@ -147,24 +150,27 @@ export function createTokenChecks(deps: {
     /**
      * Check and introspection: what `token` may do, asked by `caller` (who holds `apis.verify` where the token
      * belongs). A token outside the caller's reach is NOT_FOUND whatever its state, and is not recorded in its feed.
+     * `clientIp`, the address the caller's own client came from, is held to the token's allow-list (IP_NOT_ALLOWED)
+     * and becomes its last-used address; without it no address is checked.
      */
     async check(
       caller: Principal,
       token: string,
       asked: readonly string[],
       door: Exclude<Door, "forward">,
+      clientIp?: string,
     ): Promise<CheckResult & { principal?: Principal }> {
       assertVerifies(caller);
       const context = caller.context ?? { ip: "", userAgent: "", origin: "api" as const, method: "POST", path: "" };
       let checked: Principal;
       try {
-        const pending = verifier.authenticate(token, context.ip);
+        const pending = verifier.authenticate(token, clientIp ?? context.ip);
         checked = pending instanceof Promise ? await pending : pending;
       } catch (error) {
         if (!(error instanceof TokenRefusal)) return { valid: false, code: "NOT_FOUND" };
         if (!verifiesTokensOf(caller, await ownerOfRefused(error.token))) return { valid: false, code: "NOT_FOUND" };
         const code = error.code === "TOKEN_EXPIRED" ? "EXPIRED" : error.code === "TOKEN_REVOKED" ? "REVOKED" : "NOT_FOUND";
-        record(door, error.token, context, code, asked, caller);
+        record(door, error.token, context, code, asked, caller, clientIp);
         return { valid: false, code };
       }
       const scope = checked.scope;
@@ -175,20 +181,22 @@ export function createTokenChecks(deps: {
       const missing = asked.filter((name) => !names.grants(checked, name));
       await assertKnown(names, checked, missing);
       const ref = { id: checked.tokenId, entityType: scope.entityType, entityId: scope.entityId, email: checked.email };
-      const answer: CheckResult = {
-        valid: false,
-        code: "VALID",
-        token: {
-          id: checked.tokenId,
-          name: identity.name,
-          entityType: scope.entityType,
-          entityId: scope.entityId,
-          ...(identity.orgId ? { orgId: identity.orgId } : {}),
-          role: { id: identity.roleId, name: await roleName(owner, identity.roleId), type: scope.entityType },
-          expiresAt: identity.expiresAt,
-        },
-        permissions: names.apiScope(checked),
+      const about: NonNullable<CheckResult["token"]> = {
+        id: checked.tokenId,
+        name: identity.name,
+        entityType: scope.entityType,
+        entityId: scope.entityId,
+        ...(identity.orgId ? { orgId: identity.orgId } : {}),
+        role: { id: identity.roleId, name: await roleName(owner, identity.roleId), type: scope.entityType },
+        expiresAt: identity.expiresAt,
+        allowedIps: checked.allowList ? [...checked.allowList.cidrs] : [],
       };
+      // Refused from its address before it takes a share of the token's rate limit, as on Latchkey's own routes.
+      if (clientIp !== undefined && !ipAllowed(checked, clientIp)) {
+        record(door, ref, context, "IP_NOT_ALLOWED", asked, caller, clientIp);
+        return { valid: false, code: "IP_NOT_ALLOWED", token: about };
+      }
+      const answer: CheckResult = { valid: false, code: "VALID", token: about, permissions: names.apiScope(checked) };
       const rate = rateLimits.take(checked);
       if (rate) answer.ratelimit = ratelimitOf(rate);
       if (rate && !rate.allowed) answer.code = "RATE_LIMITED";
@@ -197,7 +205,7 @@ export function createTokenChecks(deps: {
         answer.missing = missing;
       }
       answer.valid = answer.code === "VALID";
-      record(door, ref, context, answer.code, asked, caller);
+      record(door, ref, context, answer.code, asked, caller, clientIp);
       return { ...answer, principal: checked };
     },
 

@@ -15,6 +15,7 @@ import * as federation from "./migrations/013-federation.js";
 import * as projectFields from "./migrations/016-project-fields.js";
 import * as cliLoginPairingCode from "./migrations/014-cli-login-pairing-code.js";
 import * as webhooks from "./migrations/017-webhooks.js";
+import * as builtInRoleGrants from "./migrations/018-built-in-role-grants.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001-foundation": foundation,
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "016-project-fields": projectFields,
   "014-cli-login-pairing-code": cliLoginPairingCode,
   "017-webhooks": webhooks,
+  "018-built-in-role-grants": builtInRoleGrants,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -1,8 +1,7 @@
-import { DomainError, type Grant } from "@latchkey/core";
+import { compileAllowList, DomainError, type Grant, type IpAllowList } from "@latchkey/core";
 import { TokenRefusal } from "../access/refusal.js";
 import type { Config } from "../config.js";
 import { grantOf, type Principal, type TokenIdentity } from "../access/principal.js";
-import { compileAllowList, type IpAllowList } from "../access/ip-allow-list.js";
 import { safeEqual, sha256 } from "../lib/secrets.js";
 import type { ChangeEvent } from "../store/change-feed.js";
 import type { Store } from "../store/store.js";

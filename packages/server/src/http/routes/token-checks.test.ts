@@ -135,6 +135,58 @@ describe.each(dialects())("check, introspection and revocation on %s", (kind) =>
       });
     });
 
+    it("ip: a token whose allow-list excludes it is IP_NOT_ALLOWED (audited, naming the address); inside or absent is VALID", async () => {
+      const allowedIps = ["203.0.113.0/24", "2001:db8::/32"];
+      const created = await h.owner.ok<{ token: string; apiToken: { id: string } }>("POST", "/v1/teams/acme/tokens", {
+        name: "fenced",
+        roleId: "default",
+        allowedIps,
+      });
+      const at = (ip?: string) =>
+        verifier.ok<Check & { token?: { allowedIps: string[] } }>("POST", "/v1/auth/check", {
+          token: created.token,
+          permissions: ["project.read"],
+          ...(ip === undefined ? {} : { ip }),
+        });
+      for (const inside of ["203.0.113.9", "::ffff:203.0.113.10", "2001:db8::7", "2001:db8::7%eth0"]) {
+        expect(await at(inside), inside).toMatchObject({ valid: true, code: "VALID", token: { id: created.apiToken.id, allowedIps } });
+      }
+      expect((await at()).code).toBe("VALID");
+      const outside = await at("198.51.100.7");
+      // The token (with its list) but no permissions: the verifier that asked learns why, and which token.
+      expect(outside).toMatchObject({ valid: false, code: "IP_NOT_ALLOWED", token: { id: created.apiToken.id, allowedIps } });
+      expect(Object.keys(outside).sort()).toEqual(["code", "token", "valid"]);
+      expect((await at("2001:db9::1")).code).toBe("IP_NOT_ALLOWED");
+      // A token without a list: any address, and an empty list in the reply.
+      expect(await check(verifier, tokens["reader"]!.token)).toMatchObject({ code: "VALID", token: { allowedIps: [] } });
+      const anywhere = await verifier.ok<Check>("POST", "/v1/auth/check", { token: tokens["reader"]!.token, ip: "198.51.100.7" });
+      expect(anywhere.code).toBe("VALID");
+      // Out of reach stays NOT_FOUND whatever the address (no oracle).
+      expect(await verifier.ok<Check>("POST", "/v1/auth/check", { token: tokens["stranger"]!.token, ip: "198.51.100.7" })).toEqual({
+        valid: false,
+        code: "NOT_FOUND",
+      });
+      await h.services.audit.buffer.flush();
+      const feed = await events(h.owner, `/v1/teams/acme/tokens/${created.apiToken.id}/audit-logs?eventType=auth.check`);
+      const denied = feed.filter((e) => (e.details as { code: string }).code === "IP_NOT_ALLOWED");
+      expect(denied.map((e) => [e.status, e.outcome, (e.details as { clientIp?: string }).clientIp])).toEqual([
+        [403, "denied", "2001:db9::1"],
+        [403, "denied", "198.51.100.7"],
+      ]);
+      // The address given is the client's: it becomes the token's last-used address.
+      await h.services.lastUsed.flush();
+      const meta = await h.owner.ok<{ lastUsedIp: string | null }>("GET", `/v1/teams/acme/tokens/${created.apiToken.id}`);
+      expect(meta.lastUsedIp).toBe("2001:db9::1");
+    });
+
+    it("400 for an ip that is not one address (a block, garbage, too long, not a string)", async () => {
+      for (const ip of ["203.0.113.0/24", "garbage", "", "1".repeat(65), 42, ["203.0.113.9"], "fe80::1%a b"]) {
+        const res = await verifier.post("/v1/auth/check", { token: tokens["reader"]!.token, ip });
+        expect(res.status, JSON.stringify(ip)).toBe(400);
+        expect(JSON.stringify(res.body.error?.details)).toContain("ip");
+      }
+    });
+
     it("403 naming team.apis.verify for a caller that holds it nowhere; 401 without a credential", async () => {
       const res = await h.client({ bearer: tokens["reader"]!.token }).post("/v1/auth/check", { token: tokens["reader"]!.token });
       expect(res.status).toBe(403);

@@ -15,7 +15,7 @@ export function tokenCheckRoutes(router: Router, { checks }: Services): void {
     reply: TokenCheckResult,
     secret: true,
     handler: async ({ principal, body }) => {
-      const { principal: _checked, ...answer } = await checks.check(principal, body.token, body.permissions ?? [], "check");
+      const { principal: _checked, ...answer } = await checks.check(principal, body.token, body.permissions ?? [], "check", body.ip);
       return answer;
     },
   });
