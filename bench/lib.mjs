@@ -56,7 +56,9 @@ export async function openServer({ databaseUrl, dataDir, logLevel, ...options })
     LATCHKEY_PUBLIC_URL: "http://latchkey.bench",
     LATCHKEY_BOOTSTRAP_EMAIL: OWNER_EMAIL,
     LATCHKEY_BOOTSTRAP_PASSWORD: OWNER_PASSWORD,
-    ...(logLevel ? { LATCHKEY_LOG_LEVEL: logLevel } : {}),
+    // BENCH_LOG_LEVEL: a level for every benchmark's server (e.g. silent, to compare with records taken before the
+    // access line existed); a benchmark's own `logLevel` wins.
+    ...((logLevel ?? process.env.BENCH_LOG_LEVEL) ? { LATCHKEY_LOG_LEVEL: logLevel ?? process.env.BENCH_LOG_LEVEL } : {}),
     // Counted on every request as usual, but high enough that a benchmark's load is never refused with 429.
     LATCHKEY_RATE_LIMIT_PER_HOUR: "100000000",
     // The audit writer: LATCHKEY_AUDIT_THREAD=on|off|auto (default auto: the thread on PostgreSQL, and on SQLite with 4 or more cores).
