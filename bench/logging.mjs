@@ -8,11 +8,20 @@
 //   node bench/logging.mjs            # writes bench/results/logging-access-line.json
 //   node bench/logging.mjs --quick    # 2 short rounds, records to a temp dir
 //   BENCH_LOG_SECONDS=3 BENCH_LOG_ROUNDS=8 BENCH_LOG_CONNECTIONS=10 node bench/logging.mjs
+import { fork } from "node:child_process";
 import process from "node:process";
-import { setTimeout } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { alternateRounds, answerParent, forkServer, measureRoute } from "./child-server.mjs";
-import { ensureBuilt, printHeader, QUICK, roundCount, startFixture, writeResult } from "./lib.mjs";
+import {
+  drainLog,
+  ensureBuilt,
+  printHeader,
+  QUICK,
+  roundCount,
+  SERVER_NODE_FLAGS,
+  serverModule,
+  startFixture,
+  writeResult,
+} from "./lib.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const GOAL_US = 3;
@@ -24,77 +33,110 @@ if (process.argv[2] === "--serve") {
     const fixture = await startFixture({ projects: 3, build: false, server: { logLevel: level } });
     fixtures[level] = { fixture, address: await fixture.app.listen({ port: 0, host: "127.0.0.1" }) };
   }
-  answerParent(Object.fromEntries(Object.entries(fixtures).map(([k, f]) => [k, { address: f.address, token: f.fixture.token }])), {
-    stop: async () => {
+  process.on("message", async (message) => {
+    if (message === "cpu") {
+      const u = process.cpuUsage();
+      process.send?.({ cpuUs: u.user + u.system });
+    } else if (message === "line-cost") {
+      process.send?.(await lineCost());
+    } else if (message === "stop") {
       for (const { fixture } of Object.values(fixtures)) await fixture.close();
-    },
-    answers: { "line-cost": async () => ({ usPerLine: await lineCost() }) },
+      process.send?.({ stopped: true }, () => process.exit(0));
+    }
   });
+  process.send?.(Object.fromEntries(Object.entries(fixtures).map(([k, f]) => [k, { address: f.address, token: f.fixture.token }])));
 } else {
   await main();
 }
 
 /**
- * The access line alone, in the served process: the six fields written by a logger like http/access-log.ts's (pino,
- * level info, no redaction) to this process's stdout (the pipe the benchmark drains), µs of CPU per line.
+ * The access line alone, in the served process: the server's own writer (http/access-log.ts `accessLineWriter`,
+ * level info, to lib/line-writer.ts on fd 1) to this process's stdout (the pipe the benchmark drains), µs of CPU per
+ * line; and, for comparison, the same six fields through pino's log.info to pino.destination (sonic-boom), what the
+ * server used before.
  */
 async function lineCost() {
   const { pino } = await import("pino");
+  const { accessLineWriter } = await serverModule("http/access-log.js");
+  const { createLineWriter } = await serverModule("lib/line-writer.js");
+  const fields = { reqId: "req_abcdefgh12", method: "GET", url: "/v1/projects", status: 200, ms: 1.2, tokenId: "tok_0123456789abcdefghij" };
+  const served = accessLineWriter({ level: "info", destination: createLineWriter(1) });
   const log = pino({ level: "info" }, pino.destination({ dest: 1, sync: false }));
-  const n = 20_000;
-  const write = () => {
-    if (log.isLevelEnabled("info")) {
-      log.info(
-        { reqId: "req_abcdefgh12", method: "GET", url: "/v1/projects", status: 200, ms: 1.2, tokenId: "tok_0123456789abcdefghij" },
-        "request",
-      );
-    }
+  const perLine = (write) => {
+    const n = 20_000;
+    for (let i = 0; i < n; i++) write();
+    const start = process.cpuUsage();
+    for (let i = 0; i < n; i++) write();
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / n;
   };
-  for (let i = 0; i < n; i++) write();
-  const start = process.cpuUsage();
-  for (let i = 0; i < n; i++) write();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / n;
+  return {
+    usPerLine: perLine(() => served(fields, false)),
+    pinoUsPerLine: perLine(() => log.isLevelEnabled("info") && log.info(fields, "request")),
+  };
 }
 
 async function main() {
+  const { default: autocannon } = await import("autocannon");
   const seconds = Number(process.env.BENCH_LOG_SECONDS ?? (QUICK ? 1 : 3));
   const rounds = Number(process.env.BENCH_LOG_ROUNDS ?? roundCount(8, 2));
   const connections = Number(process.env.BENCH_LOG_CONNECTIONS ?? 10);
   ensureBuilt();
-  const serving = forkServer(SELF, ["--serve"]);
-  const { log, ask } = serving;
-  const ready = await serving.ready;
+  const child = fork(SELF, ["--serve"], { execArgv: SERVER_NODE_FLAGS, stdio: ["ignore", "pipe", "inherit", "ipc"] });
+  const log = drainLog(child);
+  const ready = await new Promise((resolve, reject) => {
+    child.once("message", resolve);
+    child.once("exit", (code) => reject(new Error(`server exited early (${code})`)));
+  });
+  const ask = (message) =>
+    new Promise((resolve) => {
+      child.once("message", resolve);
+      child.send(message);
+    });
   const routes = {};
   for (const level of LEVELS) {
     const { address, token } = ready[level];
-    routes[`${level}.projects`] = { label: `${level}.projects`, level, url: `${address}/v1/projects`, headers: { authorization: `Bearer ${token}` } };
-    routes[`${level}.healthz`] = { label: `${level}.healthz`, level, url: `${address}/healthz`, headers: {} };
+    routes[`${level}.projects`] = { level, url: `${address}/v1/projects`, headers: { authorization: `Bearer ${token}` } };
+    routes[`${level}.healthz`] = { level, url: `${address}/healthz`, headers: {} };
   }
   printHeader("Latchkey logging benchmark: the access line's server CPU");
   const run = async (route, duration) => {
+    const cpu0 = (await ask("cpu")).cpuUs;
     const lines0 = log.lines;
-    const r = await measureRoute(route, { connections, duration, cpuUs: serving.cpuUs });
-    await setTimeout(100); // the last lines through the pipe
+    const r = await autocannon({ url: route.url, headers: route.headers, connections, duration, pipelining: 1 });
+    const cpuUs = (await ask("cpu")).cpuUs - cpu0;
+    if (r.errors + r.timeouts + r.non2xx > 0)
+      throw new Error(`${route.url}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the last lines through the pipe
     return {
-      requests: r.requests,
-      cpuUsPerRequest: r.serverCpuUs / r.requests,
-      linesPerRequest: (log.lines - lines0) / r.requests,
+      requests: r.requests.total,
+      cpuUsPerRequest: cpuUs / r.requests.total,
+      linesPerRequest: (log.lines - lines0) / r.requests.total,
     };
   };
   for (const route of Object.values(routes)) await run(route, 1); // warm-up
   const keys = Object.keys(routes);
-  const runs = await alternateRounds(keys, rounds, async (key) => {
-    const r = await run(routes[key], seconds);
-    process.stdout.write(
-      `  ${key.padEnd(14)} ${r.cpuUsPerRequest.toFixed(1).padStart(6)} µs CPU/req  ${r.linesPerRequest.toFixed(2)} log lines/req\n`,
-    );
-    return r;
-  });
+  const runs = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const key of round % 2 === 0 ? keys : [...keys].reverse()) {
+      const r = await run(routes[key], seconds);
+      runs[key].push(r);
+      process.stdout.write(
+        `  ${key.padEnd(14)} ${r.cpuUsPerRequest.toFixed(1).padStart(6)} µs CPU/req  ${r.linesPerRequest.toFixed(2)} log lines/req\n`,
+      );
+    }
+  }
   const lineRounds = [];
-  for (let i = 0; i < rounds; i++) lineRounds.push(+(await ask("line-cost")).usPerLine.toFixed(2));
-  process.stdout.write(`  the access line alone, in the server process: ${lineRounds.join(", ")} µs CPU per line\n`);
-  await serving.stop();
+  const pinoRounds = [];
+  for (let i = 0; i < rounds; i++) {
+    const cost = await ask("line-cost");
+    lineRounds.push(+cost.usPerLine.toFixed(2));
+    pinoRounds.push(+cost.pinoUsPerLine.toFixed(2));
+  }
+  process.stdout.write(
+    `  the access line alone, in the server process: ${lineRounds.join(", ")} µs CPU per line (through pino: ${pinoRounds.join(", ")})\n`,
+  );
+  await ask("stop");
   const diff = (route) => runs[`info.${route}`].map((r, i) => +(r.cpuUsPerRequest - runs[`warn.${route}`][i].cpuUsPerRequest).toFixed(2));
   const mean = (key, f) => +(runs[key].reduce((n, r) => n + f(r), 0) / runs[key].length).toFixed(2);
   const perRoute = Object.fromEntries(
@@ -118,12 +160,12 @@ async function main() {
   const alone = writeResult({
     benchmark: "logging-access-line-alone",
     label:
-      "logging as served: one access line alone (pino, level info, six fields, no redaction) written in the server process to its stdout pipe, µs of CPU per line",
+      "logging as served: one access line alone (http/access-log.ts accessLineWriter, level info, six fields) written in the server process to its stdout pipe, µs of CPU per line",
     unit: "µs",
     rounds: lineRounds,
     goal: { op: "<=", value: GOAL_US },
-    method: `in the child process that serves the benchmark above, between its HTTP rounds: ${rounds} rounds of 20,000 lines (after 20,000 warm-up) through a pino logger like http/access-log.ts's, to fd 1 (asynchronous sonic-boom, as served), read and discarded by the benchmark; a round's value = process.cpuUsage / lines`,
-    details: { linesPerRound: 20_000 },
+    method: `in the child process that serves the benchmark above, between its HTTP rounds: ${rounds} rounds of 20,000 lines (after 20,000 warm-up) through the server's accessLineWriter, to fd 1 through lib/line-writer.ts (asynchronous, as served), read and discarded by the benchmark; a round's value = process.cpuUsage / lines; details.pinoUsPerLine: the same fields through pino's log.info to pino.destination (sonic-boom) on fd 1, each round`,
+    details: { linesPerRound: 20_000, pinoUsPerLine: pinoRounds },
   });
   if ([record, alone].some((r) => r.verdict === "fail") && process.argv.includes("--check")) process.exitCode = 1;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Revocation reaching a second process on PostgreSQL (issue 3, "Benchmark"; goal p99 <= 50 ms).
+ * Revocation reaching a second process on PostgreSQL (issue 3, "Benchmark"; goal p99 <= 50 ms), or with `--sqlite` the
+ * one process on SQLite.
  *
  * Starts two real server processes (packages/server/dist/main.js) on a fresh PostgreSQL database with the same master
  * key and public URL. Each round creates RUNS team tokens through A and warms each on B (so that B decides on it from
@@ -13,19 +14,31 @@
  *   node bench/revocation.mjs --quick    (2 rounds of 20, record to a temp dir (BENCH_RESULTS_DIR), not bench/results)
  *   node bench/revocation.mjs --door=forward   (issue 15: B is polled through forward auth,
  *     GET /v1/auth/forward?permission=project.read, as a gateway would; goal p99 <= 10 ms; writes revocation-forward.json)
+ *   node bench/revocation.mjs --door=sdk       (issue 16: B is asked through an SDK verifier in this process, streaming from
+ *     B and checking with it; goal p99 <= 50 ms; writes revocation-sdk.json)
+ *   node bench/revocation.mjs --door=sdk --sqlite   (issue 16: one process on SQLite is both A and B: the revocation
+ *     goes through its API and the verifier streams from it; writes revocation-sdk-sqlite.json; `--sqlite` with
+ *     another door writes revocation[-forward]-sqlite.json)
  *   BENCH_ROUNDS=5 LATCHKEY_BENCH_RUNS=100 LATCHKEY_BENCH_POSTGRES_URL=postgres://... node bench/revocation.mjs
  *
  * Bounded: at most 2000 runs per round, 5 s per sample, 5 minutes in all; servers listen on 127.0.0.1 only; the
- * database is dropped afterwards.
+ * database (PostgreSQL) or the data directory (SQLite) is dropped afterwards.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import process from "node:process";
-import { setImmediate } from "node:timers";
+import { clearTimeout, setImmediate, setTimeout } from "node:timers";
 import { URL } from "node:url";
-import { ensureBuilt, pgAdmin, POSTGRES_ADMIN_URL, printHeader, QUICK, roundCount, writeResult } from "./lib.mjs";
-import { call, EMAIL, freePort, ok, PASSWORD, sleep, startServer } from "./main-process.mjs";
+import { ensureBuilt, pgAdmin, POSTGRES_ADMIN_URL, printHeader, QUICK, ROOT, roundCount, SERVER_NODE_FLAGS, writeResult } from "./lib.mjs";
 
+const { fetch } = globalThis;
+
+const MAIN = join(ROOT, "packages/server/dist/main.js");
 /** Samples per round: the p99 of 100 is its second-largest, of fewer the largest. */
 const RUNS = Math.min(Math.max(Number(process.env.LATCHKEY_BENCH_RUNS ?? (QUICK ? 20 : 100)) || 100, 1), 2000);
 const ROUNDS = roundCount(5, 2);
@@ -34,6 +47,8 @@ const TOTAL_DEADLINE_MS = 5 * 60_000;
 const FORWARD = process.argv.includes("--door=forward");
 /** Issue 16: B is asked through an SDK verifier in this process (stream and first-sight checks on B). */
 const SDK = process.argv.includes("--door=sdk");
+/** One server process on SQLite plays both A and B (there is no second process to reach). */
+const SQLITE = process.argv.includes("--sqlite");
 const GOAL_P99_MS = FORWARD ? 10 : 50;
 /** The SDK verifier of --door=sdk, set up in main(). */
 let sdkVerifier = null;
@@ -52,13 +67,112 @@ async function probe(b, token) {
   if (r.valid) return { status: 200, body: {} };
   return { status: 401, body: { error: { code: r.code === "REVOKED" ? "TOKEN_REVOKED" : r.code } } };
 }
+const EMAIL = "owner@example.com";
+const PASSWORD = "correct horse battery staple";
+const PUBLIC_URL = "http://latchkey.bench.test";
 const TEAM = "acme";
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 const started = performance.now();
 const checkTotal = () => {
   if (performance.now() - started > TOTAL_DEADLINE_MS) throw new Error(`the benchmark ran over ${TOTAL_DEADLINE_MS / 1000} s`);
 };
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns one server and resolves once it listens and /readyz answers 200. */
+async function startServer(name, port, env) {
+  const dataDir = mkdtempSync(join(tmpdir(), `latchkey-bench-${name}-`));
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, MAIN], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? tmpdir(),
+      NODE_ENV: "production",
+      LATCHKEY_PORT: String(port),
+      LATCHKEY_HOST: "127.0.0.1",
+      LATCHKEY_DATA_DIR: dataDir,
+      LATCHKEY_PUBLIC_URL: PUBLIC_URL,
+      LATCHKEY_BOOTSTRAP_EMAIL: EMAIL,
+      LATCHKEY_BOOTSTRAP_PASSWORD: PASSWORD,
+      LATCHKEY_LOG_LEVEL: "silent",
+      // Every run ends in a refused (revoked) token from 127.0.0.1: the per-address and per-token limits must not cut in.
+      LATCHKEY_AUTH_FAILURES_PER_ADDRESS: "1000000",
+      LATCHKEY_RATE_LIMIT_PER_HOUR: "100000000",
+      ...env,
+    },
+  });
+  let output = "";
+  child.stdout.on("data", (c) => (output = (output + c.toString()).slice(-50_000)));
+  child.stderr.on("data", (c) => (output = (output + c.toString()).slice(-50_000)));
+  let exited = null;
+  const gone = new Promise((resolve) => child.once("exit", (code, signal) => resolve((exited = { code, signal }))));
+  const server = {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    async stop() {
+      if (!exited) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => exited || child.kill("SIGKILL"), 5000);
+        await gone;
+        clearTimeout(timer);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error(`server ${name} exited before it was ready (${JSON.stringify(exited)}):\n${output}`);
+    if (output.includes("Latchkey is listening")) {
+      const ok = await fetch(`${server.url}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) return server;
+    }
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`server ${name} was not ready within 30 s:\n${output}`);
+    }
+    await sleep(50);
+  }
+}
+
+/** One HTTP call; returns status and parsed body. */
+async function call(base, method, path, { cookie, csrf, bearer, body } = {}) {
+  const headers = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (cookie) headers.cookie = cookie;
+  if (csrf && method !== "GET") headers["x-csrf-token"] = csrf;
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  let json = {};
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = { raw: text };
+  }
+  return { status: response.status, body: json, headers: response.headers };
+}
+
+async function ok(base, method, path, options) {
+  const reply = await call(base, method, path, options);
+  if (reply.status !== 200) throw new Error(`${method} ${base}${path} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+  return reply;
+}
 
 /** Nearest-rank percentile of sorted values. */
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
@@ -116,25 +230,38 @@ async function revocationRound(a, b, auth, round) {
 
 async function main() {
   ensureBuilt(); // when dist is missing or older than the sources
-  const db = `latchkey_bench_${randomBytes(6).toString("hex")}`;
+  const db = SQLITE ? null : `latchkey_bench_${randomBytes(6).toString("hex")}`;
   const servers = [];
-  await pgAdmin(`create database ${db}`);
+  if (db) await pgAdmin(`create database ${db}`);
   const cleanup = async () => {
+    // stop() removes each server's data directory, the SQLite database with it
     await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
-    await pgAdmin(`drop database if exists ${db} with (force)`).catch((e) => process.stderr.write(`could not drop ${db}: ${e.message}\n`));
+    if (db) {
+      await pgAdmin(`drop database if exists ${db} with (force)`).catch((e) =>
+        process.stderr.write(`could not drop ${db}: ${e.message}\n`),
+      );
+    }
   };
   const onSignal = () => void cleanup().finally(() => process.exit(130));
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${db}`;
-    const env = { LATCHKEY_DATABASE_URL: url.toString(), LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64") };
-    // One after the other: the first start creates the schema, the signing key and the bootstrap owner.
-    const a = await startServer("A", await freePort(), env);
-    servers.push(a);
-    const b = await startServer("B", await freePort(), env);
-    servers.push(b);
+    let a;
+    let b;
+    if (db) {
+      const url = new URL(POSTGRES_ADMIN_URL);
+      url.pathname = `/${db}`;
+      const env = { LATCHKEY_DATABASE_URL: url.toString(), LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64") };
+      // One after the other: the first start creates the schema, the signing key and the bootstrap owner.
+      a = await startServer("A", await freePort(), env);
+      servers.push(a);
+      b = await startServer("B", await freePort(), env);
+      servers.push(b);
+    } else {
+      // SQLite: one process owns the database (its default, latchkey.db in the server's data directory).
+      a = b = await startServer("A", await freePort(), { LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64") });
+      servers.push(a);
+    }
 
     const session = await ok(a.url, "POST", "/v1/session", { body: { email: EMAIL, password: PASSWORD } });
     const cookie = session.headers
@@ -153,7 +280,9 @@ async function main() {
       while (!sdkVerifier.streaming()) await sleep(10);
     }
 
-    printHeader(`Latchkey revocation benchmark: ${ROUNDS} rounds of ${RUNS} tokens, two processes on PostgreSQL`);
+    printHeader(
+      `Latchkey revocation benchmark: ${ROUNDS} rounds of ${RUNS} tokens, ${SQLITE ? "one process on SQLite" : "two processes on PostgreSQL"}`,
+    );
     const all = [];
     const roundP99 = [];
     const cachedRequestMs = [];
@@ -174,15 +303,19 @@ async function main() {
 
     const sorted = [...all].sort((x, y) => x - y);
     const cached = [...cachedRequestMs].sort((x, y) => x - y);
+    const label = SQLITE
+      ? `revocation on SQLite: from one process's reply to DELETE of a token until ${SDK ? "an SDK verifier streaming from that process answers REVOKED" : "the process answers 401 TOKEN_REVOKED"}${FORWARD ? " to forward auth" : ""}, p99 of each round of ${RUNS}`
+      : `revocation on PostgreSQL: from process A's reply to DELETE of a token until ${SDK ? "an SDK verifier streaming from process B answers REVOKED" : "process B answers 401 TOKEN_REVOKED"}${FORWARD ? " to forward auth" : ""}, p99 of each round of ${RUNS}`;
     const record = writeResult({
-      benchmark: FORWARD ? "revocation-forward" : SDK ? "revocation-sdk" : "revocation",
-      label: `revocation on PostgreSQL: from process A's reply to DELETE of a token until ${SDK ? "an SDK verifier streaming from process B answers REVOKED" : "process B answers 401 TOKEN_REVOKED"}${FORWARD ? " to forward auth" : ""}, p99 of each round of ${RUNS}`,
+      benchmark: `${FORWARD ? "revocation-forward" : SDK ? "revocation-sdk" : "revocation"}${SQLITE ? "-sqlite" : ""}`,
+      label,
       unit: "ms",
       rounds: roundP99,
       goal: { op: "<=", value: GOAL_P99_MS },
       failedCheck: timeouts > 0 ? `${timeouts} samples reached the ${SAMPLE_DEADLINE_MS} ms deadline` : undefined,
       method:
-        `two server processes on one PostgreSQL; ${ROUNDS} rounds of ${RUNS} tokens, each created through A and warmed on B; each sample: from A's ` +
+        `${SQLITE ? "one server process on SQLite, playing both A and B" : "two server processes on one PostgreSQL"}; ${ROUNDS} rounds of ${RUNS} ` +
+        `tokens, each created through A and warmed on B; each sample: from A's ` +
         `DELETE /v1/teams/acme/tokens/{id} reply until B first answers 401 TOKEN_REVOKED to ${PROBE_LABEL} with that token (polled back ` +
         `to back); a round's value = the nearest-rank p99 of its samples; cachedRequestP50Ms: one authenticated ${PROBE_LABEL} on B ` +
         "with a warm token, the floor of any sample",

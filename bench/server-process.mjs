@@ -1,5 +1,6 @@
-// A real server process (packages/server/dist/main.js, with Node's flags as `npm start` sets them) on a port of its
-// own, and HTTP calls to it: for benchmarks that need servers as deployed (two processes on one PostgreSQL).
+// A real Latchkey server process for the benchmarks that measure across processes (packages/server/dist/main.js,
+// started as `npm start` starts it), and the few HTTP helpers they share. bench/revocation.mjs still carries its own
+// copy of these (it predates this file).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -12,14 +13,13 @@ import { ROOT, SERVER_NODE_FLAGS } from "./lib.mjs";
 const { fetch } = globalThis;
 
 const MAIN = join(ROOT, "packages/server/dist/main.js");
-/** The bootstrap owner of every process started here, and their public URL. */
 export const EMAIL = "owner@example.com";
 export const PASSWORD = "correct horse battery staple";
-const PUBLIC_URL = "http://latchkey.bench.test";
+export const PUBLIC_URL = "http://latchkey.bench.test";
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A port free on 127.0.0.1 at the time of asking. */
+/** A free TCP port on 127.0.0.1. */
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -31,10 +31,7 @@ export function freePort() {
   });
 }
 
-/**
- * Spawns one server (its log silenced, the rate limits out of the way) and resolves once it listens and /readyz
- * answers 200; `env` adds to its environment (the database, the master key). Returns { name, url, output(), stop() }.
- */
+/** Spawns one server (silent, on 127.0.0.1, with `env` on top) and resolves once /readyz answers 200. */
 export async function startServer(name, port, env) {
   const dataDir = mkdtempSync(join(tmpdir(), `latchkey-bench-${name}-`));
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, MAIN], {
@@ -51,8 +48,6 @@ export async function startServer(name, port, env) {
       LATCHKEY_BOOTSTRAP_EMAIL: EMAIL,
       LATCHKEY_BOOTSTRAP_PASSWORD: PASSWORD,
       LATCHKEY_LOG_LEVEL: "silent",
-      // Every run ends in a refused (revoked) token from 127.0.0.1: the per-address and per-token limits must not cut in.
-      LATCHKEY_AUTH_FAILURES_PER_ADDRESS: "1000000",
       LATCHKEY_RATE_LIMIT_PER_HOUR: "100000000",
       ...env,
     },
@@ -80,11 +75,11 @@ export async function startServer(name, port, env) {
   for (;;) {
     if (exited) throw new Error(`server ${name} exited before it was ready (${JSON.stringify(exited)}):\n${output}`);
     if (output.includes("Latchkey is listening")) {
-      const ok = await fetch(`${server.url}/readyz`).then(
+      const ready = await fetch(`${server.url}/readyz`).then(
         (r) => r.status === 200,
         () => false,
       );
-      if (ok) return server;
+      if (ready) return server;
     }
     if (Date.now() > deadline) {
       await server.stop();
@@ -112,9 +107,23 @@ export async function call(base, method, path, { cookie, csrf, bearer, body } = 
   return { status: response.status, body: json, headers: response.headers };
 }
 
-/** One HTTP call that must answer 200. */
+/** `call`, throwing unless it answered 200. */
 export async function ok(base, method, path, options) {
   const reply = await call(base, method, path, options);
   if (reply.status !== 200) throw new Error(`${method} ${base}${path} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
   return reply;
 }
+
+/** Signs the bootstrap owner in: `{cookie, csrf}` for `call`. */
+export async function signIn(base) {
+  const session = await ok(base, "POST", "/v1/session", { body: { email: EMAIL, password: PASSWORD } });
+  const cookie = session.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .find((c) => c.startsWith("latchkey_session="));
+  return { cookie, csrf: session.body.data.csrfToken };
+}
+
+/** Nearest-rank percentile of sorted values. */
+export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+export const round2 = (v) => Math.round(v * 100) / 100;
