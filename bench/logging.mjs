@@ -73,7 +73,12 @@ async function main() {
   const routes = {};
   for (const level of LEVELS) {
     const { address, token } = ready[level];
-    routes[`${level}.projects`] = { label: `${level}.projects`, level, url: `${address}/v1/projects`, headers: { authorization: `Bearer ${token}` } };
+    routes[`${level}.projects`] = {
+      label: `${level}.projects`,
+      level,
+      url: `${address}/v1/projects`,
+      headers: { authorization: `Bearer ${token}` },
+    };
     routes[`${level}.healthz`] = { label: `${level}.healthz`, level, url: `${address}/healthz`, headers: {} };
   }
   printHeader("Latchkey logging benchmark: the access line's server CPU");
