@@ -2,9 +2,12 @@
 // not share a thread. The child answers the parent's messages ("cpu", "stop", and any of its own); the parent forks
 // it, times routes against it with autocannon and stops it. Plain ESM.
 import { fork } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
-import { drainLog, SERVER_NODE_FLAGS } from "./lib.mjs";
+import { drainLog, QUICK, roundCount, SERVER_NODE_FLAGS } from "./lib.mjs";
 import { cpuNow } from "./timing.mjs";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -31,6 +34,23 @@ export function answerParent(ready, { stop, answers = {} }) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // In the parent
+
+/**
+ * How an HTTP benchmark runs: BENCH_HTTP_SECONDS per run (4; 1 with --quick), BENCH_HTTP_ROUNDS rounds (BENCH_ROUNDS,
+ * else 4; 2 with --quick), BENCH_HTTP_CONNECTIONS connections (10), a warm-up of 2 s (1 with --quick) per route, and
+ * with --cpu-prof a fresh directory for the server's V8 CPU profile (`profileDir`, else null).
+ */
+export function httpSettings(name) {
+  const profile = process.argv.includes("--cpu-prof");
+  return {
+    seconds: Number(process.env.BENCH_HTTP_SECONDS ?? (QUICK ? 1 : 4)),
+    // This machine's speed drifts by a third from one minute to the next: more, shorter alternating rounds average it out.
+    rounds: Number(process.env.BENCH_HTTP_ROUNDS ?? roundCount(4, 2)),
+    connections: Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10),
+    warmupSeconds: QUICK ? 1 : 2,
+    profileDir: profile ? mkdtempSync(join(os.tmpdir(), `latchkey-${name}-prof-`)) : null,
+  };
+}
 
 /**
  * Forks `entry` with `args` as a benchmark's server process, with Node's flags as served (and a V8 CPU profile into

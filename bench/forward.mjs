@@ -11,13 +11,10 @@
 //   node bench/forward.mjs --quick       # 2 rounds of 1 s, records to a temp dir (BENCH_RESULTS_DIR)
 //   node bench/forward.mjs --cpu-prof    # also a V8 CPU profile of the server's process, in the temp dir
 //   BENCH_HTTP_SECONDS=4 BENCH_HTTP_ROUNDS=4 BENCH_HTTP_CONNECTIONS=10 node bench/forward.mjs
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { alternateRounds, answerParent, forkServer, measureRoute, summariseRuns } from "./child-server.mjs";
-import { ensureBuilt, OWNER_EMAIL, OWNER_PASSWORD, printHeader, QUICK, roundCount, startFixture, TEAM_ID, writeResult } from "./lib.mjs";
+import { alternateRounds, answerParent, forkServer, httpSettings, measureRoute, summariseRuns } from "./child-server.mjs";
+import { ensureBuilt, OWNER_EMAIL, OWNER_PASSWORD, printHeader, startFixture, TEAM_ID, writeResult } from "./lib.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const { fetch } = globalThis;
@@ -45,14 +42,8 @@ if (process.argv[2] === "--serve") {
 }
 
 async function main() {
-  const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? (QUICK ? 1 : 4));
-  const rounds = Number(process.env.BENCH_HTTP_ROUNDS ?? roundCount(4, 2));
-  const connections = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10);
-  const warmupSeconds = QUICK ? 1 : 2;
-  const profile = process.argv.includes("--cpu-prof");
-
   ensureBuilt();
-  const profileDir = profile ? mkdtempSync(join(os.tmpdir(), "latchkey-forward-prof-")) : null;
+  const { seconds, rounds, connections, warmupSeconds, profileDir } = httpSettings("forward");
   const serving = forkServer(SELF, ["--serve"], { profileDir, stdout: "inherit", stopTimeoutMs: 5000 });
   const { address, token, verifier } = await serving.ready;
   const routes = {

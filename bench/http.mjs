@@ -13,13 +13,10 @@
 //   node bench/http.mjs --cpu-prof       # also write a V8 CPU profile of the servers' process to the temp dir
 //   node bench/http.mjs --quick          # 2 rounds of 1 s, records to a temp dir (BENCH_RESULTS_DIR), not bench/results
 //   BENCH_HTTP_SECONDS=4 BENCH_HTTP_ROUNDS=4 BENCH_HTTP_CONNECTIONS=10 node bench/http.mjs
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { alternateRounds, answerParent, forkServer, measureRoute, summariseRuns } from "./child-server.mjs";
-import { ensureBuilt, printHeader, QUICK, roundCount, startFixture, writeResult } from "./lib.mjs";
+import { alternateRounds, answerParent, forkServer, httpSettings, measureRoute, summariseRuns } from "./child-server.mjs";
+import { ensureBuilt, printHeader, startFixture, writeResult } from "./lib.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const { fetch } = globalThis; // Node >= 18
@@ -47,15 +44,8 @@ if (process.argv[2] === "--serve") {
 }
 
 async function main() {
-  const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? (QUICK ? 1 : 4));
-  // This machine's speed drifts by a third from one minute to the next: more, shorter alternating rounds average it out.
-  const rounds = Number(process.env.BENCH_HTTP_ROUNDS ?? roundCount(4, 2));
-  const connections = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10);
-  const warmupSeconds = QUICK ? 1 : 2;
-  const profile = process.argv.includes("--cpu-prof");
-
   ensureBuilt();
-  const profileDir = profile ? mkdtempSync(join(os.tmpdir(), "latchkey-http-prof-")) : null;
+  const { seconds, rounds, connections, warmupSeconds, profileDir } = httpSettings("http");
   // The servers log as served; their stdout is read and discarded as a log collector would.
   const serving = forkServer(SELF, ["--serve"], { name: "servers'", profileDir, stopTimeoutMs: 5000 });
   const ready = await serving.ready;
