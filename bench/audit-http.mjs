@@ -1,15 +1,14 @@
 // Audit benchmark, part (2): HTTP throughput of authenticated `GET /v1/projects` on a server with request auditing on
 // against the same server built with `auditRequests: false`, alternating; both in one child process (or, with
 // `--separate`, one each). Run by bench/audit.mjs, whose `--serve on off` starts such a child.
-import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { clearTimeout, setTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
-import { drainLog, openServer, seedFixture, serverModule, SERVER_NODE_FLAGS } from "./lib.mjs";
-import { cpuNow, fmt } from "./timing.mjs";
+import { answerParent, forkServer } from "./child-server.mjs";
+import { openServer, seedFixture, serverModule } from "./lib.mjs";
+import { fmt } from "./timing.mjs";
 
 const ENTRY = fileURLToPath(new URL("./audit.mjs", import.meta.url));
 const { fetch } = globalThis; // Node >= 18
@@ -35,10 +34,9 @@ export async function serve(modes) {
     if (typeof tokenId !== "string") throw new Error("no token in the reply of POST /v1/teams/acme/tokens");
     servers[mode] = { app, services, dir, token, tokenId, address: await app.listen({ port: 0, host: "127.0.0.1" }) };
   }
-  process.on("message", async (message) => {
-    if (message === "cpu") {
-      process.send?.({ cpuUs: cpuNow() });
-    } else if (message === "stop") {
+  const ready = { servers: Object.fromEntries(Object.entries(servers).map(([mode, { address, token }]) => [mode, { address, token }])) };
+  answerParent(ready, {
+    stop: async () => {
       // Everything served must be in the token's feed once the buffer is written out.
       const audit = {};
       for (const [mode, { app, services, dir, tokenId }] of Object.entries(servers)) {
@@ -56,10 +54,9 @@ export async function serve(modes) {
         await app.close();
         rmSync(dir, { recursive: true, force: true });
       }
-      process.send?.({ stopped: true, audit }, () => process.exit(0));
-    }
+      return { audit };
+    },
   });
-  process.send?.({ servers: Object.fromEntries(Object.entries(servers).map(([mode, { address, token }]) => [mode, { address, token }])) });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -67,33 +64,8 @@ export async function serve(modes) {
 
 function startChild(modes, profileDir) {
   const name = modes.join("+");
-  const child = fork(ENTRY, ["--serve", ...modes], {
-    execArgv: [...SERVER_NODE_FLAGS, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, name)}`] : [])],
-    // The servers log as served; their stdout is read and discarded as a log collector would.
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  drainLog(child);
-  const ready = new Promise((resolve, reject) => {
-    child.once("message", resolve);
-    child.once("exit", (code) => reject(new Error(`the "${name}" server process exited early (${code})`)));
-  });
-  const ask = (message) =>
-    new Promise((resolve) => {
-      child.once("message", resolve);
-      child.send(message);
-    });
-  const stop = async () => {
-    if (child.exitCode !== null || !child.connected) return null;
-    const timer = setTimeout(() => child.kill(), 10_000);
-    try {
-      const reply = await Promise.race([ask("stop"), new Promise((resolve) => child.once("exit", () => resolve(null)))]);
-      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
-      return reply;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-  return { child, ready, ask, stop };
+  // The servers log as served; their stdout is read and discarded as a log collector would.
+  return forkServer(ENTRY, ["--serve", ...modes], { name: `"${name}" server`, profileDir: profileDir ? join(profileDir, name) : null });
 }
 
 /**

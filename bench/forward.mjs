@@ -11,25 +11,10 @@
 //   node bench/forward.mjs --quick       # 2 rounds of 1 s, records to a temp dir (BENCH_RESULTS_DIR)
 //   node bench/forward.mjs --cpu-prof    # also a V8 CPU profile of the server's process, in the temp dir
 //   BENCH_HTTP_SECONDS=4 BENCH_HTTP_ROUNDS=4 BENCH_HTTP_CONNECTIONS=10 node bench/forward.mjs
-import { fork } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import { join } from "node:path";
 import process from "node:process";
-import { clearTimeout, setTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
-import {
-  ensureBuilt,
-  OWNER_EMAIL,
-  OWNER_PASSWORD,
-  printHeader,
-  QUICK,
-  roundCount,
-  SERVER_NODE_FLAGS,
-  startFixture,
-  TEAM_ID,
-  writeResult,
-} from "./lib.mjs";
+import { alternateRounds, answerParent, forkServer, httpSettings, measureRoute, summariseRuns } from "./child-server.mjs";
+import { ensureBuilt, OWNER_EMAIL, OWNER_PASSWORD, printHeader, startFixture, TEAM_ID, writeResult } from "./lib.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const { fetch } = globalThis;
@@ -51,39 +36,16 @@ if (process.argv[2] === "--serve") {
   });
   if (created.statusCode !== 200) throw new Error(`verifier token: ${created.statusCode} ${created.body}`);
   const address = await app.listen({ port: 0, host: "127.0.0.1" });
-  process.on("message", async (message) => {
-    if (message === "cpu") {
-      const u = process.cpuUsage();
-      process.send?.({ cpuUs: u.user + u.system });
-    } else if (message === "stop") {
-      await fixture.close();
-      process.send?.({ stopped: true }, () => process.exit(0));
-    }
-  });
-  process.send?.({ address, token: fixture.token, verifier: JSON.parse(created.body).data.token });
+  answerParent({ address, token: fixture.token, verifier: JSON.parse(created.body).data.token }, { stop: () => fixture.close() });
 } else {
   await main();
 }
 
 async function main() {
-  const { default: autocannon } = await import("autocannon");
-  const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? (QUICK ? 1 : 4));
-  const rounds = Number(process.env.BENCH_HTTP_ROUNDS ?? roundCount(4, 2));
-  const connections = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10);
-  const warmupSeconds = QUICK ? 1 : 2;
-  const profile = process.argv.includes("--cpu-prof");
-
   ensureBuilt();
-  const profileDir = profile ? mkdtempSync(join(os.tmpdir(), "latchkey-forward-prof-")) : null;
-  const child = fork(SELF, ["--serve"], {
-    execArgv: [...SERVER_NODE_FLAGS, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const ready = await new Promise((resolve, reject) => {
-    child.once("message", resolve);
-    child.once("exit", (code) => reject(new Error(`server exited early (${code})`)));
-  });
-  const { address, token, verifier } = ready;
+  const { seconds, rounds, connections, warmupSeconds, profileDir } = httpSettings("forward");
+  const serving = forkServer(SELF, ["--serve"], { profileDir, stdout: "inherit", stopTimeoutMs: 5000 });
+  const { address, token, verifier } = await serving.ready;
   const routes = {
     healthz: { label: "GET /healthz", url: `${address}/healthz`, method: "GET", headers: {} },
     forward: {
@@ -106,7 +68,6 @@ async function main() {
     },
   };
 
-  let stopSent = false;
   try {
     // Every route answers as it should before anything is timed: forward allows, check says VALID.
     for (const [key, route] of Object.entries(routes)) {
@@ -120,72 +81,21 @@ async function main() {
     process.stdout.write(
       `  ${connections} connections, ${rounds} rounds of ${seconds} s per route, alternating, after ${warmupSeconds} s warm-up each\n`,
     );
-    const serverCpuUs = () =>
-      new Promise((resolve) => {
-        child.once("message", (m) => resolve(m.cpuUs));
-        child.send("cpu");
-      });
-    const run = async (route, duration) => {
-      const cpu0 = await serverCpuUs();
-      const r = await autocannon({
-        url: route.url,
-        method: route.method,
-        headers: route.headers,
-        body: route.body,
-        connections,
-        duration,
-        pipelining: 1,
-      });
-      const cpuUs = (await serverCpuUs()) - cpu0;
-      const bad = r.errors + r.timeouts + r.non2xx;
-      if (bad > 0) {
-        const error = new Error(`${route.label}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx of ${r.requests.total}`);
-        throw Object.assign(error, { measurement: { route: route.label, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx } });
-      }
-      return {
-        requests: r.requests.total,
-        seconds: r.duration,
-        reqPerSec: r.requests.total / r.duration,
-        serverCpuUsPerRequest: +(cpuUs / r.requests.total).toFixed(1),
-        latencyMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max },
-      };
-    };
-
+    const run = (route, duration) => measureRoute(route, { connections, duration, cpuUs: serving.cpuUs });
     for (const route of Object.values(routes)) await run(route, warmupSeconds);
-    const keys = Object.keys(routes);
-    const runs = Object.fromEntries(keys.map((k) => [k, []]));
-    for (let round = 0; round < rounds; round++) {
-      for (const key of round % 2 === 0 ? keys : [...keys].reverse()) {
-        const r = await run(routes[key], seconds);
-        runs[key].push(r);
-        process.stdout.write(
-          `  ${routes[key].label.padEnd(24)} ${Math.round(r.reqPerSec).toLocaleString("en-US").padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  server ${r.serverCpuUsPerRequest} µs CPU/req\n`,
-        );
-      }
-    }
-    stopSent = true;
-    await new Promise((resolve) => {
-      child.once("message", resolve);
-      child.send("stop");
+    const runs = await alternateRounds(Object.keys(routes), rounds, async (key) => {
+      const r = await run(routes[key], seconds);
+      process.stdout.write(
+        `  ${routes[key].label.padEnd(24)} ${Math.round(r.reqPerSec).toLocaleString("en-US").padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  server ${r.serverCpuUsPerRequest} µs CPU/req\n`,
+      );
+      return r;
     });
+    await serving.stop();
 
-    const summarise = (key) => {
-      const rs = runs[key];
-      const total = rs.reduce((n, r) => n + r.requests, 0);
-      const secs = rs.reduce((n, r) => n + r.seconds, 0);
-      const mean = (f) => +(rs.reduce((n, r) => n + f(r), 0) / rs.length).toFixed(2);
-      return {
-        label: routes[key].label,
-        reqPerSec: Math.round(total / secs),
-        serverCpuUsPerRequest: mean((r) => r.serverCpuUsPerRequest),
-        latencyMs: {
-          p50: mean((r) => r.latencyMs.p50),
-          p99: mean((r) => r.latencyMs.p99),
-          max: Math.max(...rs.map((r) => r.latencyMs.max)),
-        },
-        rounds: rs.map((r) => ({ reqPerSec: Math.round(r.reqPerSec), serverCpuUsPerRequest: r.serverCpuUsPerRequest })),
-      };
-    };
+    const summarise = (key) => ({
+      ...summariseRuns(routes[key].label, runs[key]),
+      rounds: runs[key].map((r) => ({ reqPerSec: Math.round(r.reqPerSec), serverCpuUsPerRequest: r.serverCpuUsPerRequest })),
+    });
     const baseline = summarise("healthz");
     const method = `autocannon ${connections} connections, pipelining 1, ${rounds} rounds of ${seconds} s per route (healthz, forward, check; odd rounds in reverse order) after ${warmupSeconds} s warm-up per route, one server (SQLite, request auditing on) in a child process; a round's value = req/s of the candidate / req/s of GET /healthz in that round; serverCpuRatio = healthz's server CPU per request / the candidate's (the server process's CPU time / requests)`;
     const compare = (key) => {
@@ -224,18 +134,6 @@ async function main() {
     process.stdout.write(`\nNO RESULT: ${error.message}\n${JSON.stringify(error.measurement)}\n`);
     process.exitCode = 1;
   } finally {
-    if (child.exitCode === null) {
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill();
-          resolve();
-        }, 5000);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        if (!stopSent && child.connected) child.send("stop");
-      });
-    }
+    await serving.stop();
   }
 }

@@ -13,14 +13,10 @@
 //   node bench/http.mjs --cpu-prof       # also write a V8 CPU profile of the servers' process to the temp dir
 //   node bench/http.mjs --quick          # 2 rounds of 1 s, records to a temp dir (BENCH_RESULTS_DIR), not bench/results
 //   BENCH_HTTP_SECONDS=4 BENCH_HTTP_ROUNDS=4 BENCH_HTTP_CONNECTIONS=10 node bench/http.mjs
-import { fork } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import { join } from "node:path";
 import process from "node:process";
-import { clearTimeout, setTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
-import { drainLog, ensureBuilt, printHeader, QUICK, roundCount, SERVER_NODE_FLAGS, startFixture, writeResult } from "./lib.mjs";
+import { alternateRounds, answerParent, forkServer, httpSettings, measureRoute, summariseRuns } from "./child-server.mjs";
+import { ensureBuilt, printHeader, startFixture, writeResult } from "./lib.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const { fetch } = globalThis; // Node >= 18
@@ -38,41 +34,21 @@ if (process.argv[2] === "--serve") {
     const fixture = await startFixture({ projects: 3, build: false, server: options }); // the parent built it
     fixtures[name] = { fixture, address: await fixture.app.listen({ port: 0, host: "127.0.0.1" }) };
   }
-  process.on("message", async (message) => {
-    if (message === "cpu") {
-      const u = process.cpuUsage();
-      process.send?.({ cpuUs: u.user + u.system });
-    } else if (message === "stop") {
+  answerParent(Object.fromEntries(Object.entries(fixtures).map(([name, f]) => [name, { address: f.address, token: f.fixture.token }])), {
+    stop: async () => {
       for (const { fixture } of Object.values(fixtures)) await fixture.close();
-      process.send?.({ stopped: true }, () => process.exit(0));
-    }
+    },
   });
-  process.send?.(Object.fromEntries(Object.entries(fixtures).map(([name, f]) => [name, { address: f.address, token: f.fixture.token }])));
 } else {
   await main();
 }
 
 async function main() {
-  const { default: autocannon } = await import("autocannon");
-  const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? (QUICK ? 1 : 4));
-  // This machine's speed drifts by a third from one minute to the next: more, shorter alternating rounds average it out.
-  const rounds = Number(process.env.BENCH_HTTP_ROUNDS ?? roundCount(4, 2));
-  const connections = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10);
-  const warmupSeconds = QUICK ? 1 : 2;
-  const profile = process.argv.includes("--cpu-prof");
-
   ensureBuilt();
-  const profileDir = profile ? mkdtempSync(join(os.tmpdir(), "latchkey-http-prof-")) : null;
-  const child = fork(SELF, ["--serve"], {
-    execArgv: [...SERVER_NODE_FLAGS, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
-    // The servers log as served; their stdout is read and discarded as a log collector would.
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  drainLog(child);
-  const ready = await new Promise((resolve, reject) => {
-    child.once("message", resolve);
-    child.once("exit", (code) => reject(new Error(`server exited early (${code})`)));
-  });
+  const { seconds, rounds, connections, warmupSeconds, profileDir } = httpSettings("http");
+  // The servers log as served; their stdout is read and discarded as a log collector would.
+  const serving = forkServer(SELF, ["--serve"], { name: "servers'", profileDir, stopTimeoutMs: 5000 });
+  const ready = await serving.ready;
   /** Per server, its two routes: `${server}.healthz` and `${server}.projects`. */
   const routes = {};
   for (const name of Object.keys(SERVERS)) {
@@ -85,7 +61,6 @@ async function main() {
     };
   }
 
-  let stopSent = false;
   try {
     // Every route answers 200 with what it should, before anything is timed.
     let projectsListed = 0;
@@ -105,68 +80,22 @@ async function main() {
     );
 
     // The servers' CPU time (all threads of their process), to state what one request costs whatever else runs here.
-    const serverCpuUs = () =>
-      new Promise((resolve) => {
-        child.once("message", (m) => resolve(m.cpuUs));
-        child.send("cpu");
-      });
-    const run = async (route, duration) => {
-      const cpu0 = await serverCpuUs();
-      const r = await autocannon({ url: route.url, headers: route.headers, connections, duration, pipelining: 1 });
-      const cpuUs = (await serverCpuUs()) - cpu0;
-      const bad = r.errors + r.timeouts + r.non2xx;
-      if (bad > 0) {
-        // Numbers that include refusals compare nothing: stop, and say what the server answered.
-        const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, v]) => [code, v.count]));
-        const error = new Error(
-          `${route.label}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx of ${r.requests.total} (status codes ${JSON.stringify(statusCodes)})`,
-        );
-        throw Object.assign(error, {
-          measurement: { route: route.label, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, statusCodes },
-        });
-      }
-      return {
-        requests: r.requests.total,
-        seconds: r.duration,
-        reqPerSec: r.requests.total / r.duration,
-        serverCpuUsPerRequest: +(cpuUs / r.requests.total).toFixed(1),
-        serverCpuShare: +(cpuUs / 1e6 / r.duration).toFixed(2),
-        latencyMs: { mean: r.latency.mean, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
-      };
-    };
-
+    const run = (route, duration) => measureRoute(route, { connections, duration, cpuUs: serving.cpuUs });
     for (const route of Object.values(routes)) await run(route, warmupSeconds);
 
     // Each round runs every route once; odd rounds in reverse, so that each pair of a server's routes is adjacent.
-    const keys = Object.keys(routes);
-    const runs = Object.fromEntries(keys.map((k) => [k, []]));
-    for (let round = 0; round < rounds; round++) {
-      for (const key of round % 2 === 0 ? keys : [...keys].reverse()) {
-        const r = await run(routes[key], seconds);
-        runs[key].push(r);
-        process.stdout.write(
-          `  ${routes[key].label.padEnd(28)} ${Math.round(r.reqPerSec).toLocaleString("en-US").padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  server ${r.serverCpuUsPerRequest} µs CPU/req (${r.serverCpuShare} cores)\n`,
-        );
-      }
-    }
+    const runs = await alternateRounds(Object.keys(routes), rounds, async (key) => {
+      const r = await run(routes[key], seconds);
+      process.stdout.write(
+        `  ${routes[key].label.padEnd(28)} ${Math.round(r.reqPerSec).toLocaleString("en-US").padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  server ${r.serverCpuUsPerRequest} µs CPU/req (${r.serverCpuShare} cores)\n`,
+      );
+      return r;
+    });
 
-    const summarise = (key) => {
-      const rs = runs[key];
-      const total = rs.reduce((n, r) => n + r.requests, 0);
-      const secs = rs.reduce((n, r) => n + r.seconds, 0);
-      const mean = (f) => +(rs.reduce((n, r) => n + f(r), 0) / rs.length).toFixed(2);
-      return {
-        label: routes[key].label,
-        reqPerSec: Math.round(total / secs),
-        serverCpuUsPerRequest: mean((r) => r.serverCpuUsPerRequest),
-        latencyMs: {
-          p50: mean((r) => r.latencyMs.p50),
-          p99: mean((r) => r.latencyMs.p99),
-          max: Math.max(...rs.map((r) => r.latencyMs.max)),
-        },
-        rounds: rs.map((r) => ({ reqPerSec: Math.round(r.reqPerSec), requests: r.requests, latencyMs: r.latencyMs })),
-      };
-    };
+    const summarise = (key) => ({
+      ...summariseRuns(routes[key].label, runs[key]),
+      rounds: runs[key].map((r) => ({ reqPerSec: Math.round(r.reqPerSec), requests: r.requests, latencyMs: r.latencyMs })),
+    });
     const results = Object.entries(SERVERS).map(([name, server]) => {
       const candidate = summarise(`${name}.projects`);
       const baseline = summarise(`${name}.healthz`);
@@ -182,11 +111,7 @@ async function main() {
         serverCpuRatio: +(baseline.serverCpuUsPerRequest / candidate.serverCpuUsPerRequest).toFixed(3),
       };
     });
-    stopSent = true;
-    await new Promise((resolve) => {
-      child.once("message", resolve);
-      child.send("stop");
-    });
+    await serving.stop();
 
     for (const r of results) {
       process.stdout.write(
@@ -218,18 +143,6 @@ async function main() {
     process.stdout.write(`\nNO RESULT: ${error.message}\n${JSON.stringify(error.measurement)}\n`);
     process.exitCode = 1;
   } finally {
-    if (child.exitCode === null) {
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill();
-          resolve();
-        }, 5000);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        if (!stopSent && child.connected) child.send("stop");
-      });
-    }
+    await serving.stop();
   }
 }

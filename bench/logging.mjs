@@ -8,20 +8,11 @@
 //   node bench/logging.mjs            # writes bench/results/logging-access-line.json
 //   node bench/logging.mjs --quick    # 2 short rounds, records to a temp dir
 //   BENCH_LOG_SECONDS=3 BENCH_LOG_ROUNDS=8 BENCH_LOG_CONNECTIONS=10 node bench/logging.mjs
-import { fork } from "node:child_process";
 import process from "node:process";
+import { setTimeout } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import {
-  drainLog,
-  ensureBuilt,
-  printHeader,
-  QUICK,
-  roundCount,
-  SERVER_NODE_FLAGS,
-  serverModule,
-  startFixture,
-  writeResult,
-} from "./lib.mjs";
+import { alternateRounds, answerParent, forkServer, measureRoute } from "./child-server.mjs";
+import { ensureBuilt, printHeader, QUICK, roundCount, serverModule, startFixture, writeResult } from "./lib.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const GOAL_US = 3;
@@ -33,18 +24,12 @@ if (process.argv[2] === "--serve") {
     const fixture = await startFixture({ projects: 3, build: false, server: { logLevel: level } });
     fixtures[level] = { fixture, address: await fixture.app.listen({ port: 0, host: "127.0.0.1" }) };
   }
-  process.on("message", async (message) => {
-    if (message === "cpu") {
-      const u = process.cpuUsage();
-      process.send?.({ cpuUs: u.user + u.system });
-    } else if (message === "line-cost") {
-      process.send?.(await lineCost());
-    } else if (message === "stop") {
+  answerParent(Object.fromEntries(Object.entries(fixtures).map(([k, f]) => [k, { address: f.address, token: f.fixture.token }])), {
+    stop: async () => {
       for (const { fixture } of Object.values(fixtures)) await fixture.close();
-      process.send?.({ stopped: true }, () => process.exit(0));
-    }
+    },
+    answers: { "line-cost": lineCost },
   });
-  process.send?.(Object.fromEntries(Object.entries(fixtures).map(([k, f]) => [k, { address: f.address, token: f.fixture.token }])));
 } else {
   await main();
 }
@@ -77,55 +62,45 @@ async function lineCost() {
 }
 
 async function main() {
-  const { default: autocannon } = await import("autocannon");
   const seconds = Number(process.env.BENCH_LOG_SECONDS ?? (QUICK ? 1 : 3));
   const rounds = Number(process.env.BENCH_LOG_ROUNDS ?? roundCount(8, 2));
   const connections = Number(process.env.BENCH_LOG_CONNECTIONS ?? 10);
   ensureBuilt();
-  const child = fork(SELF, ["--serve"], { execArgv: SERVER_NODE_FLAGS, stdio: ["ignore", "pipe", "inherit", "ipc"] });
-  const log = drainLog(child);
-  const ready = await new Promise((resolve, reject) => {
-    child.once("message", resolve);
-    child.once("exit", (code) => reject(new Error(`server exited early (${code})`)));
-  });
-  const ask = (message) =>
-    new Promise((resolve) => {
-      child.once("message", resolve);
-      child.send(message);
-    });
+  // The servers' stdout, their log, is read and discarded as a log collector would; `log` counts its lines.
+  const serving = forkServer(SELF, ["--serve"]);
+  const { log, ask } = serving;
+  const ready = await serving.ready;
   const routes = {};
   for (const level of LEVELS) {
     const { address, token } = ready[level];
-    routes[`${level}.projects`] = { level, url: `${address}/v1/projects`, headers: { authorization: `Bearer ${token}` } };
-    routes[`${level}.healthz`] = { level, url: `${address}/healthz`, headers: {} };
+    routes[`${level}.projects`] = {
+      label: `${level}.projects`,
+      level,
+      url: `${address}/v1/projects`,
+      headers: { authorization: `Bearer ${token}` },
+    };
+    routes[`${level}.healthz`] = { label: `${level}.healthz`, level, url: `${address}/healthz`, headers: {} };
   }
   printHeader("Latchkey logging benchmark: the access line's server CPU");
   const run = async (route, duration) => {
-    const cpu0 = (await ask("cpu")).cpuUs;
     const lines0 = log.lines;
-    const r = await autocannon({ url: route.url, headers: route.headers, connections, duration, pipelining: 1 });
-    const cpuUs = (await ask("cpu")).cpuUs - cpu0;
-    if (r.errors + r.timeouts + r.non2xx > 0)
-      throw new Error(`${route.url}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the last lines through the pipe
+    const r = await measureRoute(route, { connections, duration, cpuUs: serving.cpuUs });
+    await setTimeout(100); // the last lines through the pipe
     return {
-      requests: r.requests.total,
-      cpuUsPerRequest: cpuUs / r.requests.total,
-      linesPerRequest: (log.lines - lines0) / r.requests.total,
+      requests: r.requests,
+      cpuUsPerRequest: r.serverCpuUs / r.requests,
+      linesPerRequest: (log.lines - lines0) / r.requests,
     };
   };
   for (const route of Object.values(routes)) await run(route, 1); // warm-up
   const keys = Object.keys(routes);
-  const runs = Object.fromEntries(keys.map((k) => [k, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (const key of round % 2 === 0 ? keys : [...keys].reverse()) {
-      const r = await run(routes[key], seconds);
-      runs[key].push(r);
-      process.stdout.write(
-        `  ${key.padEnd(14)} ${r.cpuUsPerRequest.toFixed(1).padStart(6)} µs CPU/req  ${r.linesPerRequest.toFixed(2)} log lines/req\n`,
-      );
-    }
-  }
+  const runs = await alternateRounds(keys, rounds, async (key) => {
+    const r = await run(routes[key], seconds);
+    process.stdout.write(
+      `  ${key.padEnd(14)} ${r.cpuUsPerRequest.toFixed(1).padStart(6)} µs CPU/req  ${r.linesPerRequest.toFixed(2)} log lines/req\n`,
+    );
+    return r;
+  });
   const lineRounds = [];
   const pinoRounds = [];
   for (let i = 0; i < rounds; i++) {
@@ -136,7 +111,7 @@ async function main() {
   process.stdout.write(
     `  the access line alone, in the server process: ${lineRounds.join(", ")} µs CPU per line (through pino: ${pinoRounds.join(", ")})\n`,
   );
-  await ask("stop");
+  await serving.stop();
   const diff = (route) => runs[`info.${route}`].map((r, i) => +(r.cpuUsPerRequest - runs[`warn.${route}`][i].cpuUsPerRequest).toFixed(2));
   const mean = (key, f) => +(runs[key].reduce((n, r) => n + f(r), 0) / runs[key].length).toFixed(2);
   const perRoute = Object.fromEntries(

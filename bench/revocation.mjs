@@ -24,21 +24,14 @@
  * Bounded: at most 2000 runs per round, 5 s per sample, 5 minutes in all; servers listen on 127.0.0.1 only; the
  * database (PostgreSQL) or the data directory (SQLite) is dropped afterwards.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import process from "node:process";
-import { clearTimeout, setImmediate, setTimeout } from "node:timers";
+import { setImmediate } from "node:timers";
 import { URL } from "node:url";
-import { ensureBuilt, pgAdmin, POSTGRES_ADMIN_URL, printHeader, QUICK, ROOT, roundCount, SERVER_NODE_FLAGS, writeResult } from "./lib.mjs";
+import { ensureBuilt, pgAdmin, POSTGRES_ADMIN_URL, printHeader, QUICK, roundCount, writeResult } from "./lib.mjs";
+import { call, freePort, ok, percentile, round2, signIn, sleep, startServer } from "./server-process.mjs";
 
-const { fetch } = globalThis;
-
-const MAIN = join(ROOT, "packages/server/dist/main.js");
 /** Samples per round: the p99 of 100 is its second-largest, of fewer the largest. */
 const RUNS = Math.min(Math.max(Number(process.env.LATCHKEY_BENCH_RUNS ?? (QUICK ? 20 : 100)) || 100, 1), 2000);
 const ROUNDS = roundCount(5, 2);
@@ -67,116 +60,15 @@ async function probe(b, token) {
   if (r.valid) return { status: 200, body: {} };
   return { status: 401, body: { error: { code: r.code === "REVOKED" ? "TOKEN_REVOKED" : r.code } } };
 }
-const EMAIL = "owner@example.com";
-const PASSWORD = "correct horse battery staple";
-const PUBLIC_URL = "http://latchkey.bench.test";
 const TEAM = "acme";
+// Every run ends in a refused (revoked) token from 127.0.0.1: the per-address limit of failed attempts must not cut in.
+const UNLIMITED_FAILURES = { LATCHKEY_AUTH_FAILURES_PER_ADDRESS: "1000000" };
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 const started = performance.now();
 const checkTotal = () => {
   if (performance.now() - started > TOTAL_DEADLINE_MS) throw new Error(`the benchmark ran over ${TOTAL_DEADLINE_MS / 1000} s`);
 };
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Spawns one server and resolves once it listens and /readyz answers 200. */
-async function startServer(name, port, env) {
-  const dataDir = mkdtempSync(join(tmpdir(), `latchkey-bench-${name}-`));
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, MAIN], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? tmpdir(),
-      NODE_ENV: "production",
-      LATCHKEY_PORT: String(port),
-      LATCHKEY_HOST: "127.0.0.1",
-      LATCHKEY_DATA_DIR: dataDir,
-      LATCHKEY_PUBLIC_URL: PUBLIC_URL,
-      LATCHKEY_BOOTSTRAP_EMAIL: EMAIL,
-      LATCHKEY_BOOTSTRAP_PASSWORD: PASSWORD,
-      LATCHKEY_LOG_LEVEL: "silent",
-      // Every run ends in a refused (revoked) token from 127.0.0.1: the per-address and per-token limits must not cut in.
-      LATCHKEY_AUTH_FAILURES_PER_ADDRESS: "1000000",
-      LATCHKEY_RATE_LIMIT_PER_HOUR: "100000000",
-      ...env,
-    },
-  });
-  let output = "";
-  child.stdout.on("data", (c) => (output = (output + c.toString()).slice(-50_000)));
-  child.stderr.on("data", (c) => (output = (output + c.toString()).slice(-50_000)));
-  let exited = null;
-  const gone = new Promise((resolve) => child.once("exit", (code, signal) => resolve((exited = { code, signal }))));
-  const server = {
-    name,
-    url: `http://127.0.0.1:${port}`,
-    output: () => output,
-    async stop() {
-      if (!exited) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => exited || child.kill("SIGKILL"), 5000);
-        await gone;
-        clearTimeout(timer);
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited) throw new Error(`server ${name} exited before it was ready (${JSON.stringify(exited)}):\n${output}`);
-    if (output.includes("Latchkey is listening")) {
-      const ok = await fetch(`${server.url}/readyz`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (ok) return server;
-    }
-    if (Date.now() > deadline) {
-      await server.stop();
-      throw new Error(`server ${name} was not ready within 30 s:\n${output}`);
-    }
-    await sleep(50);
-  }
-}
-
-/** One HTTP call; returns status and parsed body. */
-async function call(base, method, path, { cookie, csrf, bearer, body } = {}) {
-  const headers = {};
-  if (body !== undefined) headers["content-type"] = "application/json";
-  if (cookie) headers.cookie = cookie;
-  if (csrf && method !== "GET") headers["x-csrf-token"] = csrf;
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
-  const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  let json = {};
-  try {
-    json = text ? JSON.parse(text) : {};
-  } catch {
-    json = { raw: text };
-  }
-  return { status: response.status, body: json, headers: response.headers };
-}
-
-async function ok(base, method, path, options) {
-  const reply = await call(base, method, path, options);
-  if (reply.status !== 200) throw new Error(`${method} ${base}${path} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
-  return reply;
-}
-
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-const round2 = (v) => Math.round(v * 100) / 100;
 
 /** One round: RUNS fresh tokens made through A and warmed on B, then each revoked through A and polled on B. */
 async function revocationRound(a, b, auth, round) {
@@ -251,7 +143,7 @@ async function main() {
     if (db) {
       const url = new URL(POSTGRES_ADMIN_URL);
       url.pathname = `/${db}`;
-      const env = { LATCHKEY_DATABASE_URL: url.toString(), LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64") };
+      const env = { ...UNLIMITED_FAILURES, LATCHKEY_DATABASE_URL: url.toString(), LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64") };
       // One after the other: the first start creates the schema, the signing key and the bootstrap owner.
       a = await startServer("A", await freePort(), env);
       servers.push(a);
@@ -259,16 +151,11 @@ async function main() {
       servers.push(b);
     } else {
       // SQLite: one process owns the database (its default, latchkey.db in the server's data directory).
-      a = b = await startServer("A", await freePort(), { LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64") });
+      a = b = await startServer("A", await freePort(), { ...UNLIMITED_FAILURES, LATCHKEY_MASTER_KEY: randomBytes(32).toString("base64") });
       servers.push(a);
     }
 
-    const session = await ok(a.url, "POST", "/v1/session", { body: { email: EMAIL, password: PASSWORD } });
-    const cookie = session.headers
-      .getSetCookie()
-      .map((c) => c.split(";")[0])
-      .find((c) => c.startsWith("latchkey_session="));
-    const auth = { cookie, csrf: session.body.data.csrfToken };
+    const auth = await signIn(a.url);
     await ok(a.url, "POST", "/v1/teams", { ...auth, body: { name: "Acme" } });
     await ok(a.url, "POST", `/v1/teams/${TEAM}/projects`, { ...auth, body: { name: "Web" } });
     if (SDK) {

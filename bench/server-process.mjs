@@ -1,6 +1,5 @@
 // A real Latchkey server process for the benchmarks that measure across processes (packages/server/dist/main.js,
-// started as `npm start` starts it), and the few HTTP helpers they share. bench/revocation.mjs still carries its own
-// copy of these (it predates this file).
+// started as `npm start` starts it), and the few HTTP helpers they share (revocation.mjs, webhooks.mjs).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";

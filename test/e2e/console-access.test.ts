@@ -3,12 +3,11 @@
  * every action shows; as a Default-role member no action shows that the server would refuse, each hidden one says
  * which permission it needs, and the role pickers offer only roles the person may grant.
  */
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, ensureBuilt, freePort, OWNER_EMAIL, OWNER_PASSWORD, startServer, waitFor, type ServerProcess } from "./support.js";
+import { consolePrerequisites, launchChromium, newPage, POLL, submitSignIn } from "./browser-support.js";
+import { Api, freePort, OWNER_EMAIL, OWNER_PASSWORD, startServer, waitFor, type ServerProcess } from "./support.js";
 
-const CHROMIUM = process.env["LATCHKEY_CHROMIUM"] ?? "/usr/bin/chromium";
-const POLL = { timeout: 10_000, interval: 100 };
 const MEMBER_EMAIL = "dee@example.com";
 const MEMBER_PASSWORD = "a default member's password";
 
@@ -23,7 +22,7 @@ describe("the console shows only what the signed-in person may do", { timeout: 1
   let owner: Api;
 
   beforeAll(async () => {
-    await ensureBuilt();
+    await consolePrerequisites();
     const port = await freePort();
     // Without SMTP the invitation's own link is written to the log (warn), where the test reads it.
     server = await startServer({
@@ -44,11 +43,7 @@ describe("the console shows only what the signed-in person may do", { timeout: 1
     if (!logged.met) throw new Error(`no invitation link in the log:\n${logged.value}`);
     const token = /\/invite\?confirm=([A-Za-z0-9_-]+)/.exec(server.output())?.[1] ?? "";
     await new Api(server.url).ok("POST", "/v1/invitations/confirm", { token, name: "Dee", password: MEMBER_PASSWORD });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-    });
+    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {
@@ -57,12 +52,9 @@ describe("the console shows only what the signed-in person may do", { timeout: 1
   }, 30_000);
 
   const signIn = async (email: string, password: string): Promise<Page> => {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-    page.setDefaultTimeout(15_000);
+    const page = await newPage(browser, { width: 1280, height: 860 });
     await page.goto(`${server.url}/sign-in`);
-    await page.getByLabel("E-mail").fill(email);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitSignIn(page, email, password);
     await page
       .getByRole("heading", { name: /Welcome|API tokens/ })
       .first()

@@ -2,15 +2,10 @@
  * End to end in Chromium: a token's IP allow-list is set in the console's create dialog, shown in the list, and
  * edited (refused when malformed, cleared) in the edit dialog; the server enforces each version at once.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, ensureBuilt, freePort, OWNER_EMAIL, OWNER_PASSWORD, ROOT, startServer, type ServerProcess } from "./support.js";
-
-const CHROMIUM = process.env["LATCHKEY_CHROMIUM"] ?? "/usr/bin/chromium";
-const POLL = { timeout: 10_000, interval: 100 };
-const hasText = (locator: Locator, text: string) => expect.poll(() => locator.first().textContent(), POLL).toContain(text);
+import { consolePrerequisites, hasText, launchChromium, newPage, POLL, submitSignIn } from "./browser-support.js";
+import { Api, freePort, OWNER_EMAIL, OWNER_PASSWORD, startServer, type ServerProcess } from "./support.js";
 
 describe("token allow-lists in the console", { timeout: 90_000 }, () => {
   let server: ServerProcess | undefined;
@@ -18,27 +13,12 @@ describe("token allow-lists in the console", { timeout: 90_000 }, () => {
   let page: Page;
 
   beforeAll(async () => {
-    await ensureBuilt();
-    if (!existsSync(CHROMIUM) || !existsSync(join(ROOT, "packages/web/dist/index.html")))
-      throw new Error("needs Chromium and the console build");
+    await consolePrerequisites();
     const port = await freePort();
     server = await startServer({ name: "console-guards", port, publicUrl: `http://127.0.0.1:${port}` });
     await (await Api.signIn(server.url)).ok("POST", "/v1/teams", { name: "Acme" });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    page = await (await browser.newContext({ viewport: { width: 1360, height: 860 } })).newPage();
-    page.setDefaultTimeout(15_000);
+    browser = await launchChromium();
+    page = await newPage(browser);
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
@@ -49,9 +29,7 @@ describe("token allow-lists in the console", { timeout: 90_000 }, () => {
     const url = server?.url ?? "";
     await page.goto(`${url}/`);
     await page.waitForURL(/\/sign-in$/);
-    await page.getByLabel("E-mail").fill(OWNER_EMAIL);
-    await page.getByLabel("Password").fill(OWNER_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitSignIn(page, OWNER_EMAIL, OWNER_PASSWORD);
     await page.getByRole("heading", { name: /Welcome|API tokens/ }).waitFor();
     await page.goto(`${url}/teams/acme/settings/api/tokens`);
 

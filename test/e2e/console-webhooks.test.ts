@@ -3,15 +3,11 @@
  * signature with the `standardwebhooks` package: add a webhook (the secret shown once), send a test event, see it
  * delivered in the log, pause it.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver, type Receiver } from "../../packages/server/src/test-support/webhook-receiver.js";
-import { ensureBuilt, freePort, OWNER_EMAIL, OWNER_PASSWORD, ROOT, startServer, type ServerProcess } from "./support.js";
-
-const CHROMIUM = process.env["LATCHKEY_CHROMIUM"] ?? "/usr/bin/chromium";
-const POLL = { timeout: 10_000, interval: 100 };
+import { consolePrerequisites, launchChromium, newPage, POLL, submitSignIn } from "./browser-support.js";
+import { freePort, OWNER_EMAIL, OWNER_PASSWORD, startServer, type ServerProcess } from "./support.js";
 
 describe("console webhooks page in Chromium", { timeout: 90_000 }, () => {
   let server: ServerProcess;
@@ -20,9 +16,7 @@ describe("console webhooks page in Chromium", { timeout: 90_000 }, () => {
   let rx: Receiver;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}`);
-    await ensureBuilt();
-    if (!existsSync(join(ROOT, "packages/web/dist/index.html"))) throw new Error("the web console is not built: run npm run build");
+    await consolePrerequisites();
     rx = await startReceiver();
     const port = await freePort();
     server = await startServer({
@@ -31,21 +25,8 @@ describe("console webhooks page in Chromium", { timeout: 90_000 }, () => {
       publicUrl: `http://127.0.0.1:${port}`,
       env: { LATCHKEY_WEBHOOKS_ALLOW_PRIVATE: "true" },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    page = await (await browser.newContext({ viewport: { width: 1360, height: 860 } })).newPage();
-    page.setDefaultTimeout(15_000);
+    browser = await launchChromium();
+    page = await newPage(browser);
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
@@ -55,9 +36,7 @@ describe("console webhooks page in Chromium", { timeout: 90_000 }, () => {
 
   it("adds a webhook, shows its secret once, sends a test event that the receiver verifies, and pauses it", async () => {
     await page.goto(`${server.url}/sign-in`);
-    await page.getByLabel("E-mail").fill(OWNER_EMAIL);
-    await page.getByLabel("Password").fill(OWNER_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitSignIn(page, OWNER_EMAIL, OWNER_PASSWORD);
     await page.getByLabel("Team name").fill("Hooks");
     await page.getByRole("button", { name: "Create team" }).click();
     await page.waitForURL("**/teams/hooks/settings/api/tokens");

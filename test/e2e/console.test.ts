@@ -1,47 +1,25 @@
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { consolePrerequisites, hasText, launchChromium, POLL, submitSignIn } from "./browser-support.js";
 import { startInbox, type Inbox } from "./smtp-support.js";
-import { Api, ensureBuilt, freePort, OWNER_EMAIL, OWNER_PASSWORD, ROOT, startServer, type ServerProcess } from "./support.js";
+import { Api, freePort, OWNER_EMAIL, OWNER_PASSWORD, ROOT, startServer, type ServerProcess } from "./support.js";
 
-const CHROMIUM = process.env["LATCHKEY_CHROMIUM"] ?? "/usr/bin/chromium";
-const WEB_DIST = join(ROOT, "packages/web/dist/index.html");
 // Screenshots go to docs/ only when asked (npm run screenshots); otherwise to a temporary directory, so that a test
 // run never leaves the working tree changed.
 const SHOTS = process.env["LATCHKEY_UPDATE_SCREENSHOTS"] === "1" ? join(ROOT, "docs") : mkdtempSync(join(tmpdir(), "latchkey-shots-"));
 
 // playwright-core has no test matchers: these poll the page until the condition holds (or vitest's poll times out).
-const POLL = { timeout: 10_000, interval: 100 };
-const hasText = (locator: Locator, text: string) => expect.poll(() => locator.first().textContent(), POLL).toContain(text);
 const hasCount = (locator: Locator, n: number) => expect.poll(() => locator.count(), POLL).toBe(n);
 /** The text of the focused element (this test's TypeScript has no DOM types, so the page runs a string). */
 const focusedText = (page: Page) => expect.poll(() => page.evaluate("document.activeElement?.textContent"), POLL);
 
-const launchChromium = () =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // The flags this machine's Chromium needs: no sandbox as root, and no background calls to a network it lacks.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-
-/** Chromium is there, and so are the server's and the console's builds. */
+/** Chromium is there, the builds too, and the folder for screenshots. */
 async function prerequisites(): Promise<void> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}: apt-get install chromium (or set LATCHKEY_CHROMIUM)`);
-  // Builds what a fresh clone lacks, the console included (scripts/build-if-missing.mjs, as `npm start` does).
-  await ensureBuilt();
-  if (!existsSync(WEB_DIST)) throw new Error(`the web console is not built (${WEB_DIST}): run npm run build`);
+  await consolePrerequisites();
   mkdirSync(SHOTS, { recursive: true });
 }
 
@@ -106,9 +84,7 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
   it("signs in and creates a team", async () => {
     await page.goto(`${server.url}/`);
     await page.waitForURL(/\/sign-in$/);
-    await page.getByLabel("E-mail").fill(OWNER_EMAIL);
-    await page.getByLabel("Password").fill("wrong password!");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitSignIn(page, OWNER_EMAIL, "wrong password!");
     await hasText(page.getByRole("alert"), "e-mail or password is wrong");
     await page.getByLabel("Password").fill(OWNER_PASSWORD);
     await shot("sign-in");
@@ -415,9 +391,7 @@ describe("web console in Chromium", { timeout: 90_000 }, () => {
     await cli.goto(loginPage);
     await cli.waitForURL(/\/sign-in\?next=/);
     await cli.getByText("Sign in to approve the command-line login").waitFor();
-    await cli.getByLabel("E-mail").fill(OWNER_EMAIL);
-    await cli.getByLabel("Password").fill(OWNER_PASSWORD);
-    await cli.getByRole("button", { name: "Sign in" }).click();
+    await submitSignIn(cli, OWNER_EMAIL, OWNER_PASSWORD);
     await cli.waitForURL(/\/cli-login\?sessionToken=/);
     await cli.getByLabel("Team", { exact: true }).selectOption(TEAM_ID);
     await cli.getByLabel("Role").selectOption("deployer");

@@ -2,14 +2,11 @@
  * End to end in Chromium: the console's /device page approves an elevation started over HTTP (as `latchkey elevate`
  * does), and Settings → Trust policies creates a policy with the GitHub Actions preset.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, ensureBuilt, freePort, OWNER_EMAIL, OWNER_PASSWORD, ROOT, startServer, type ServerProcess } from "./support.js";
+import { consolePrerequisites, launchChromium, newPage, POLL, submitSignIn } from "./browser-support.js";
+import { Api, freePort, OWNER_EMAIL, OWNER_PASSWORD, startServer, type ServerProcess } from "./support.js";
 
-const CHROMIUM = process.env["LATCHKEY_CHROMIUM"] ?? "/usr/bin/chromium";
-const POLL = { timeout: 10_000, interval: 100 };
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
 describe("device approval and trust policies in the console (Chromium)", { timeout: 90_000 }, () => {
@@ -19,20 +16,13 @@ describe("device approval and trust policies in the console (Chromium)", { timeo
   let owner: Api;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}`);
-    await ensureBuilt();
-    if (!existsSync(join(ROOT, "packages/web/dist/index.html"))) throw new Error("the web console is not built: run npm run build");
+    await consolePrerequisites();
     const port = await freePort();
     server = await startServer({ name: "device-console", port, publicUrl: `http://127.0.0.1:${port}` });
     owner = await Api.signIn(server.url);
     await owner.ok("POST", "/v1/teams", { name: "Ops" });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
-    });
-    page = await (await browser.newContext({ viewport: { width: 1360, height: 860 } })).newPage();
-    page.setDefaultTimeout(15_000);
+    browser = await launchChromium();
+    page = await newPage(browser);
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
@@ -49,9 +39,7 @@ describe("device approval and trust policies in the console (Chromium)", { timeo
     ).json()) as { device_code: string; user_code: string; verification_uri_complete: string };
     await page.goto(started.verification_uri_complete);
     await page.waitForURL(/\/sign-in\?next=/);
-    await page.getByLabel("E-mail").fill(OWNER_EMAIL);
-    await page.getByLabel("Password").fill(OWNER_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitSignIn(page, OWNER_EMAIL, OWNER_PASSWORD);
     await page.getByRole("heading", { name: "Connect a device" }).waitFor();
     await expect.poll(() => page.getByLabel("Code").inputValue(), POLL).toBe(started.user_code);
     await page.getByRole("button", { name: "Continue" }).click();

@@ -1,5 +1,5 @@
 import { DomainError } from "@latchkey/core";
-import { sql, type Expression, type SqlBool } from "kysely";
+import { sql, type Expression, type SelectQueryBuilder, type SqlBool } from "kysely";
 
 /** Where a page starts: after the row with this creation time and id (lists are newest first). */
 export interface Keyset {
@@ -57,4 +57,42 @@ export function toPage<T>(rows: T[], perPage: number, keyOf: (row: T) => Keyset)
   if (!hasNextPage || !last) return { items, hasNextPage };
   const key = keyOf(last);
   return { items, hasNextPage, cursor: encodeCursor(key) };
+}
+
+/** How a list is ordered, newest first: its creation-time and id columns (SQL names), and a row's key in them. */
+export interface KeysetOrder<O> {
+  columns: readonly [created: string, id: string];
+  keyOf: (row: O) => Keyset;
+}
+
+/** The key of a row with `created_at` and `id`: the order of most lists. */
+export const createdAtAndId = (row: { created_at: string; id: string }): Keyset => ({ createdAt: row.created_at, id: row.id });
+
+/**
+ * One page of `query`, newest first: the rows after the page's cursor, `perPage + 1` fetched to learn whether another
+ * page follows. Without `order`, the rows' own `created_at` and `id` columns.
+ */
+export function keysetPage<DB, TB extends keyof DB, O extends { created_at: string; id: string }>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  page: PageRequest,
+): Promise<Page<O>>;
+export function keysetPage<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  page: PageRequest,
+  order: KeysetOrder<O>,
+): Promise<Page<O>>;
+export async function keysetPage<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  page: PageRequest,
+  order: KeysetOrder<O> = { columns: ["created_at", "id"], keyOf: createdAtAndId as (row: O) => Keyset },
+): Promise<Page<O>> {
+  const [created, id] = order.columns;
+  const key = decodeCursor(page.cursor);
+  const rows = await (key ? query.where(after(created, id, key)) : query)
+    .orderBy(sql.ref(created), "desc")
+    .orderBy(sql.ref(id), "desc")
+    // A literal (perPage is a validated integer): SQLite plans a page with a bound LIMIT markedly slower.
+    .limit(sql.lit(page.perPage + 1))
+    .execute();
+  return toPage(rows, page.perPage, order.keyOf);
 }

@@ -5,6 +5,7 @@ import type { AuditEventsTable } from "../../store/schema.js";
 import { events, type Event } from "../../test-support/audit.js";
 import { dialects } from "../../test-support/databases.js";
 import { startHarness } from "../../test-support/harness.js";
+import { everyPage } from "../../test-support/pages.js";
 
 describe.each(dialects())("request events in segments on %s", (kind) => {
   it("pages a team feed newest first across many segments of two tokens and the changes between them", async () => {
@@ -29,14 +30,7 @@ describe.each(dialects())("request events in segments on %s", (kind) => {
       // At least one segment per feed per round; the buffer's own timer may split a round once more (seen on PostgreSQL).
       expect(segments.length).toBeGreaterThanOrEqual(14);
 
-      const pages: Event[][] = [];
-      let cursor = "";
-      do {
-        const res = await h.owner.get(`/v1/teams/acme/audit-logs?per_page=4${cursor ? `&cursor=${cursor}` : ""}`);
-        pages.push((res.body.data as { auditLogs: Event[] }).auditLogs);
-        cursor = res.body.pagination?.cursor ?? "";
-      } while (cursor);
-      const paged = pages.flat();
+      const paged = (await everyPage<Event>(h.owner, "/v1/teams/acme/audit-logs?per_page=4", "auditLogs")).items;
       const all = await events(h.owner, "/v1/teams/acme/audit-logs?per_page=100");
       expect(paged.map((e) => e.id)).toEqual(all.map((e) => e.id));
       expect(new Set(paged.map((e) => e.id)).size).toBe(paged.length);

@@ -1,3 +1,4 @@
+import { DeviceAuthorizationReply } from "@latchkey/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialects } from "../../test-support/databases.js";
 import { startHarness, type Client, type Harness, type TestReply } from "../../test-support/harness.js";
@@ -6,15 +7,6 @@ import { events } from "../../test-support/audit.js";
 const DEVICE = "urn:ietf:params:oauth:grant-type:device_code";
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
-interface Started {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
-
 describe.each(dialects())("device authorization (RFC 8628) on %s", (kind) => {
   let h: Harness;
   let clock = Date.parse("2026-03-01T10:00:00.000Z");
@@ -22,10 +14,10 @@ describe.each(dialects())("device authorization (RFC 8628) on %s", (kind) => {
     clock += seconds * 1000;
   };
 
-  const start = async (fields: Record<string, string> = {}): Promise<Started> => {
+  const start = async (fields: Record<string, string> = {}) => {
     const res = await h.anon.request("POST", "/v1/oauth/device_authorization", new URLSearchParams(fields).toString(), FORM);
     expect(res.status).toBe(200);
-    return res.body as unknown as Started;
+    return DeviceAuthorizationReply.parse(res.body);
   };
   const poll = (deviceCode: string): Promise<TestReply> =>
     h.anon.request("POST", "/v1/oauth/token", new URLSearchParams({ grant_type: DEVICE, device_code: deviceCode }).toString(), FORM);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialects } from "../../test-support/databases.js";
 import { OWNER_EMAIL, startHarness, type Client, type Harness } from "../../test-support/harness.js";
+import { everyPage } from "../../test-support/pages.js";
 
 interface Member {
   userId: string;
@@ -56,18 +57,10 @@ describe.each(dialects())("members on %s", (kind) => {
       await h.owner.ok("POST", "/v1/teams", { name: "Crowd" });
       const joined: string[] = [];
       for (let i = 0; i < 3; i++) joined.push((await h.newMember(h.owner, "/v1/teams/crowd", ["default"])).userId);
-      const seen: string[] = [];
-      let url = "/v1/teams/crowd/members?per_page=3";
-      for (let pages = 0; pages < 5; pages++) {
-        const res = await h.owner.get(url);
-        seen.push(...(res.body.data as { members: Member[] }).members.map((m) => m.userId));
-        if (!res.body.pagination?.hasNextPage) {
-          expect(res.body.pagination).not.toHaveProperty("cursor");
-          break;
-        }
-        url = `/v1/teams/crowd/members?per_page=3&cursor=${res.body.pagination.cursor ?? ""}`;
-      }
+      const { items, pages } = await everyPage<Member>(h.owner, "/v1/teams/crowd/members?per_page=3", "members");
+      const seen = items.map((m) => m.userId);
       expect(seen).toHaveLength(4);
+      expect(pages).toBe(2);
       expect(new Set(seen)).toEqual(new Set([h.owner.userId, ...joined]));
       expect(seen[3]).toBe(h.owner.userId);
     });

@@ -2,6 +2,7 @@ import { DEFAULT_ORG_ROLES, DEFAULT_TEAM_ROLES } from "@latchkey/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialects } from "../../test-support/databases.js";
 import { startHarness, type Harness } from "../../test-support/harness.js";
+import { everyPage } from "../../test-support/pages.js";
 
 interface PermissionSet {
   orgScope: string[];
@@ -209,20 +210,9 @@ describe.each(dialects())("roles on %s", (kind) => {
     it("paginates roles with a cursor that is absent on the last page", async () => {
       await h.owner.ok("POST", "/v1/teams", { name: "Many Roles" });
       for (let i = 0; i < 3; i++) await h.owner.ok("POST", "/v1/teams/many-roles/roles", { name: `r${i}`, permissions: {} });
-      const seen: string[] = [];
-      let url = "/v1/teams/many-roles/roles?per_page=2";
-      for (let pages = 0; pages < 10; pages++) {
-        const res = await h.owner.get(url);
-        expect(res.status).toBe(200);
-        seen.push(...(res.body.data as { roles: Role[] }).roles.map((r) => r.id));
-        const cursor = res.body.pagination?.cursor;
-        if (!res.body.pagination?.hasNextPage) {
-          expect(res.body.pagination).not.toHaveProperty("cursor");
-          break;
-        }
-        url = `/v1/teams/many-roles/roles?per_page=2&cursor=${cursor ?? ""}`;
-      }
-      expect(sorted(seen)).toEqual(["admin", "default", "owner", "r0", "r1", "r2"]);
+      const { items, pages } = await everyPage<Role>(h.owner, "/v1/teams/many-roles/roles?per_page=2", "roles");
+      expect(sorted(items.map((r) => r.id))).toEqual(["admin", "default", "owner", "r0", "r1", "r2"]);
+      expect(pages).toBe(3);
       expect((await h.owner.get("/v1/teams/many-roles/roles?per_page=101")).status).toBe(400);
     });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialects } from "../../test-support/databases.js";
 import { startHarness, type Client, type Harness } from "../../test-support/harness.js";
+import { everyPage } from "../../test-support/pages.js";
 
 interface TeamReply {
   id: string;
@@ -137,22 +138,9 @@ describe.each(dialects())("teams on %s", (kind) => {
       expect(all.indexOf("list-b")).toBeLessThan(all.indexOf("list-a"));
       expect(all.indexOf("list-a")).toBeGreaterThanOrEqual(0);
 
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      let pages = 0;
-      do {
-        const res = await h.owner.get(`/v1/teams?per_page=2${cursor ? `&cursor=${cursor}` : ""}`);
-        expect(res.status).toBe(200);
-        const page = (res.body.data as { teams: TeamReply[] }).teams;
-        expect(res.body.pagination?.count).toBe(page.length);
-        expect(page.length).toBeLessThanOrEqual(2);
-        seen.push(...page.map((t) => t.id));
-        cursor = res.body.pagination?.cursor;
-        if (!res.body.pagination?.hasNextPage) expect(res.body.pagination).not.toHaveProperty("cursor");
-        pages++;
-      } while (cursor && pages < 50);
-      expect(seen).toEqual(all);
-      expect(pages).toBeGreaterThan(1);
+      const { items, pages } = await everyPage<TeamReply>(h.owner, "/v1/teams?per_page=2", "teams");
+      expect(items.map((t) => t.id)).toEqual(all);
+      expect(pages).toBe(Math.ceil(all.length / 2));
 
       expect((await h.owner.get("/v1/teams?cursor=garbage")).status).toBe(400);
       expect((await h.owner.get("/v1/teams?per_page=0")).status).toBe(400);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestClock } from "../../test-support/clock.js";
 import { dialects } from "../../test-support/databases.js";
 import { OWNER_EMAIL, startHarness, type Client, type Harness, type TestReply } from "../../test-support/harness.js";
+import { everyPage } from "../../test-support/pages.js";
 
 interface Key {
   id: string;
@@ -260,16 +261,9 @@ describe.each(dialects())("API tokens on %s", (kind) => {
       expect(all.find((t) => t.name === "a")).toMatchObject({ revoked: false, active: true });
       for (const t of all) expect(t).not.toHaveProperty("token");
 
-      const seen: string[] = [];
-      let cursor: string | undefined = "";
-      do {
-        const page: TestReply = await h.owner.get(`${path}/tokens?all=true&per_page=1${cursor ? `&cursor=${cursor}` : ""}`);
-        expect(page.status, page.raw).toBe(200);
-        seen.push(...tokensOf(page).map((t) => t.name));
-        cursor = page.body.pagination?.cursor;
-        if (!page.body.pagination?.hasNextPage) expect(page.body.pagination).not.toHaveProperty("cursor");
-      } while (cursor);
-      expect(seen).toEqual(["d", "c", "b", "a"]);
+      const { items, pages } = await everyPage<{ name: string }>(h.owner, `${path}/tokens?all=true&per_page=1`, "apiTokens");
+      expect(items.map((t) => t.name)).toEqual(["d", "c", "b", "a"]);
+      expect(pages).toBe(4);
       void a;
       void d;
       for (const q of ["all=yes", "all=1", "per_page=0", "per_page=101", "cursor=garbage", "colour=red"]) {

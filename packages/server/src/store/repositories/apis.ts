@@ -1,5 +1,5 @@
 import type { Executor } from "../database.js";
-import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import { keysetPage, type PageRequest } from "../pagination.js";
 import type { ApiPermissionsTable, ApisTable, EntityType } from "../schema.js";
 
 export type ApiRow = ApisTable;
@@ -25,6 +25,14 @@ export function createApisRepository(db: Executor) {
           .orderBy("api_id")
           .orderBy("position")
           .execute();
+  /** Deletes the permissions one API declares. */
+  const clearPermissions = (owner: ApiOwner, apiId: string) =>
+    db
+      .deleteFrom("api_permissions")
+      .where("entity_type", "=", owner.type)
+      .where("entity_id", "=", owner.id)
+      .where("api_id", "=", apiId)
+      .execute();
   return {
     insert: (row: ApiRow) => db.insertInto("apis").values(row).execute(),
     byId: (owner: ApiOwner, id: string) =>
@@ -66,12 +74,7 @@ export function createApisRepository(db: Executor) {
         .execute(),
     /** Deletes an API and its permissions. */
     async remove(owner: ApiOwner, id: string) {
-      await db
-        .deleteFrom("api_permissions")
-        .where("entity_type", "=", owner.type)
-        .where("entity_id", "=", owner.id)
-        .where("api_id", "=", id)
-        .execute();
+      await clearPermissions(owner, id);
       await db.deleteFrom("apis").where("entity_type", "=", owner.type).where("entity_id", "=", owner.id).where("id", "=", id).execute();
     },
     /** Every API of a deleted team or organisation. */
@@ -82,12 +85,7 @@ export function createApisRepository(db: Executor) {
     permissionsOf,
     /** Replaces the permissions an API declares, in the given order. */
     async setPermissions(owner: ApiOwner, apiId: string, permissions: { id: string; description: string; sensitive: boolean }[]) {
-      await db
-        .deleteFrom("api_permissions")
-        .where("entity_type", "=", owner.type)
-        .where("entity_id", "=", owner.id)
-        .where("api_id", "=", apiId)
-        .execute();
+      await clearPermissions(owner, apiId);
       if (permissions.length === 0) return;
       await db
         .insertInto("api_permissions")
@@ -114,16 +112,7 @@ export function createApisRepository(db: Executor) {
             .where("api_id", "in", apiIds)
             .where((e) => e.or(owners.map((o) => e.and([e("entity_type", "=", o.type), e("entity_id", "=", o.id)]))))
             .execute(),
-    async page(owner: ApiOwner, page: PageRequest) {
-      const key = decodeCursor(page.cursor);
-      let q = db.selectFrom("apis").selectAll().where("entity_type", "=", owner.type).where("entity_id", "=", owner.id);
-      if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q
-        .orderBy("created_at", "desc")
-        .orderBy("id", "desc")
-        .limit(page.perPage + 1)
-        .execute();
-      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
-    },
+    page: (owner: ApiOwner, page: PageRequest) =>
+      keysetPage(db.selectFrom("apis").selectAll().where("entity_type", "=", owner.type).where("entity_id", "=", owner.id), page),
   };
 }

@@ -1,5 +1,5 @@
 import type { Executor } from "../database.js";
-import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import { keysetPage, type PageRequest } from "../pagination.js";
 import type { EntityType, InvitationsTable } from "../schema.js";
 
 export type InvitationRow = InvitationsTable;
@@ -23,17 +23,8 @@ export function createInvitationsRepository(db: Executor) {
         .where("id", "=", id)
         .executeTakeFirst(),
     /** The pending invitations of a team or organisation, newest first. */
-    async page(entityType: EntityType, entityId: string, at: string, page: PageRequest) {
-      const key = decodeCursor(page.cursor);
-      let q = pending(at).where("entity_type", "=", entityType).where("entity_id", "=", entityId);
-      if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q
-        .orderBy("created_at", "desc")
-        .orderBy("id", "desc")
-        .limit(page.perPage + 1)
-        .execute();
-      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
-    },
+    page: (entityType: EntityType, entityId: string, at: string, page: PageRequest) =>
+      keysetPage(pending(at).where("entity_type", "=", entityType).where("entity_id", "=", entityId), page),
     /** Pending invitations that `userId` sent, anywhere. */
     pendingSentBy: (userId: string, at: string) => pending(at).where("invited_by", "=", userId).execute(),
     /** Pending invitations of a team or organisation addressed to `email`. */

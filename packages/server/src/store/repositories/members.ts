@@ -1,5 +1,5 @@
 import type { Executor } from "../database.js";
-import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import { keysetPage, type PageRequest } from "../pagination.js";
 import type { EntityType } from "../schema.js";
 
 /** A membership with its person and the ids of the roles held there. */
@@ -56,7 +56,6 @@ export function createMembersRepository(db: Executor) {
       return { userId: row.user_id, email: row.email, name: row.name, joinedAt: row.created_at, roles };
     },
     async page(entityType: EntityType, entityId: string, page: PageRequest, roleId?: string) {
-      const key = decodeCursor(page.cursor);
       let q = base(entityType, entityId);
       if (roleId !== undefined) {
         q = q.where((eb) =>
@@ -71,13 +70,10 @@ export function createMembersRepository(db: Executor) {
           ),
         );
       }
-      if (key) q = q.where(after("m.created_at", "m.user_id", key));
-      const rows = await q
-        .orderBy("m.created_at", "desc")
-        .orderBy("m.user_id", "desc")
-        .limit(page.perPage + 1)
-        .execute();
-      const p = toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.user_id }));
+      const p = await keysetPage(q, page, {
+        columns: ["m.created_at", "m.user_id"],
+        keyOf: (r) => ({ createdAt: r.created_at, id: r.user_id }),
+      });
       const roles = await rolesOf(
         entityType,
         entityId,

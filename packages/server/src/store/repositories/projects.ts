@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Executor } from "../database.js";
-import { after, decodeCursor, nothing, toPage, type PageRequest } from "../pagination.js";
+import { createdAtAndId, keysetPage, nothing, toPage, type PageRequest } from "../pagination.js";
 import type { ProjectsTable } from "../schema.js";
 
 export type ProjectRow = ProjectsTable;
@@ -19,26 +19,18 @@ export function createProjectsRepository(db: Executor) {
     remove: (teamId: string, id: string) => db.deleteFrom("projects").where("team_id", "=", teamId).where("id", "=", id).execute(),
     /** A page of the team's projects; `only`/`except` apply a role's project restrictions in SQL. */
     async page(teamId: string, page: PageRequest, filter: { only?: string[]; except?: string[] } = {}) {
-      const key = decodeCursor(page.cursor);
-      if (!key && !filter.only && !filter.except) {
+      if (page.cursor === undefined && !filter.only && !filter.except) {
         // The common first page as one fixed statement: no query building on the hot path.
         const { rows } =
           await sql<ProjectRow>`select * from projects where team_id = ${teamId} order by created_at desc, id desc limit ${sql.lit(page.perPage + 1)}`.execute(
             db,
           );
-        return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
+        return toPage(rows, page.perPage, createdAtAndId);
       }
       let q = db.selectFrom("projects").selectAll().where("team_id", "=", teamId);
       if (filter.only) q = filter.only.length > 0 ? q.where("id", "in", filter.only) : q.where(nothing);
       if (filter.except && filter.except.length > 0) q = q.where("id", "not in", filter.except);
-      if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q
-        .orderBy("created_at", "desc")
-        .orderBy("id", "desc")
-        // A literal (perPage is a validated integer): SQLite plans a page with a bound LIMIT markedly slower.
-        .limit(sql.lit(page.perPage + 1))
-        .execute();
-      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
+      return keysetPage(q, page);
     },
   };
 }

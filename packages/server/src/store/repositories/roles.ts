@@ -1,5 +1,5 @@
 import type { Executor } from "../database.js";
-import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import { keysetPage, type PageRequest } from "../pagination.js";
 import type { EntityType, RolesTable } from "../schema.js";
 
 export type RoleRow = RolesTable;
@@ -43,17 +43,8 @@ export function createRolesRepository(db: Executor) {
       db.deleteFrom("roles").where("entity_type", "=", entityType).where("entity_id", "=", entityId).where("id", "=", id).execute(),
     removeAllOf: (entityType: EntityType, entityId: string) =>
       db.deleteFrom("roles").where("entity_type", "=", entityType).where("entity_id", "=", entityId).execute(),
-    async page(entityType: EntityType, entityId: string, page: PageRequest) {
-      const key = decodeCursor(page.cursor);
-      let q = db.selectFrom("roles").selectAll().where("entity_type", "=", entityType).where("entity_id", "=", entityId);
-      if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q
-        .orderBy("created_at", "desc")
-        .orderBy("id", "desc")
-        .limit(page.perPage + 1)
-        .execute();
-      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
-    },
+    page: (entityType: EntityType, entityId: string, page: PageRequest) =>
+      keysetPage(db.selectFrom("roles").selectAll().where("entity_type", "=", entityType).where("entity_id", "=", entityId), page),
     /**
      * The roles of these teams and organisations whose permissions may name a permission of API `apiId` (a
      * pre-filter on the JSON text: the caller parses and decides). Slugs hold no LIKE wildcard.

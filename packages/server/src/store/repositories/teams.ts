@@ -1,5 +1,5 @@
 import type { Executor } from "../database.js";
-import { after, decodeCursor, nothing, toPage, type PageRequest } from "../pagination.js";
+import { keysetPage, nothing, type PageRequest } from "../pagination.js";
 import type { TeamsTable } from "../schema.js";
 
 export type TeamRow = TeamsTable;
@@ -19,11 +19,10 @@ export function createTeamsRepository(db: Executor) {
      * Teams visible from team ids, whole organisations, and chosen teams of organisations (a person's memberships,
      * or a token's reach), newest first; `orgId` narrows to one organisation.
      */
-    async page(
+    page(
       scope: { teamIds: string[]; orgIds: string[]; orgTeams?: { orgId: string; teamIds: string[] }[]; orgId?: string },
       page: PageRequest,
     ) {
-      const key = decodeCursor(page.cursor);
       let q = db.selectFrom("teams").selectAll();
       q = q.where((eb) => {
         const reach = [];
@@ -35,13 +34,7 @@ export function createTeamsRepository(db: Executor) {
         return reach.length > 0 ? eb.or(reach) : nothing;
       });
       if (scope.orgId !== undefined) q = q.where("org_id", "=", scope.orgId);
-      if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q
-        .orderBy("created_at", "desc")
-        .orderBy("id", "desc")
-        .limit(page.perPage + 1)
-        .execute();
-      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
+      return keysetPage(q, page);
     },
   };
 }

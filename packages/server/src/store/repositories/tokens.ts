@@ -1,5 +1,5 @@
 import type { Executor } from "../database.js";
-import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import { keysetPage, type PageRequest } from "../pagination.js";
 import type { ApiTokenKeysTable, ApiTokensTable, EntityType } from "../schema.js";
 
 export type TokenRow = ApiTokensTable;
@@ -71,19 +71,12 @@ export function createTokensRepository(db: Executor) {
     revokeKey: (keyId: string, at: string) =>
       db.updateTable("api_token_keys").set({ revoked_at: at }).where("id", "=", keyId).where("revoked_at", "is", null).execute(),
     /** A page of an entity's tokens, newest first; without `all`, only tokens neither revoked nor expired at `now`. */
-    async page(entityType: EntityType, entityId: string, page: PageRequest, options: { all: boolean; now: string }) {
-      const key = decodeCursor(page.cursor);
+    page(entityType: EntityType, entityId: string, page: PageRequest, options: { all: boolean; now: string }) {
       let q = db.selectFrom("api_tokens").selectAll().where("entity_type", "=", entityType).where("entity_id", "=", entityId);
       if (!options.all) {
         q = q.where("revoked_at", "is", null).where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", options.now)]));
       }
-      if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q
-        .orderBy("created_at", "desc")
-        .orderBy("id", "desc")
-        .limit(page.perPage + 1)
-        .execute();
-      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
+      return keysetPage(q, page);
     },
     /**
      * Marks the live tokens `creatorId` made in these teams or organisations as orphaned (their creator left) and

@@ -1,6 +1,5 @@
-import { sql } from "kysely";
 import type { Executor } from "../database.js";
-import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import { keysetPage, type PageRequest } from "../pagination.js";
 import type { EntityType, TrustPoliciesTable } from "../schema.js";
 
 export type TrustPolicyRow = TrustPoliciesTable;
@@ -17,17 +16,8 @@ export function createTrustPoliciesRepository(db: Executor) {
         .where("entity_type", "=", entityType)
         .where("entity_id", "=", entityId)
         .executeTakeFirst(),
-    async page(entityType: EntityType, entityId: string, page: PageRequest) {
-      const key = decodeCursor(page.cursor);
-      let q = db.selectFrom("trust_policies").selectAll().where("entity_type", "=", entityType).where("entity_id", "=", entityId);
-      if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q
-        .orderBy("created_at", "desc")
-        .orderBy("id", "desc")
-        .limit(sql.lit(page.perPage + 1))
-        .execute();
-      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
-    },
+    page: (entityType: EntityType, entityId: string, page: PageRequest) =>
+      keysetPage(db.selectFrom("trust_policies").selectAll().where("entity_type", "=", entityType).where("entity_id", "=", entityId), page),
     /** Every policy that trusts an issuer, across all tenants (the token exchange picks the one that matches). */
     byIssuer: (issuer: string) => db.selectFrom("trust_policies").selectAll().where("issuer", "=", issuer).limit(1000).execute(),
     update: (id: string, patch: Partial<Omit<TrustPolicyRow, "id" | "entity_type" | "entity_id" | "created_at">>) =>

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Executor } from "../database.js";
 import type { Dialect } from "../dialects/dialect.js";
-import { after, decodeCursor, toPage, type PageRequest } from "../pagination.js";
+import { keysetPage, type PageRequest } from "../pagination.js";
 import type { EntityType, WebhookAttemptsTable, WebhookDeliveriesTable, WebhooksTable } from "../schema.js";
 
 export type WebhookRow = WebhooksTable;
@@ -21,17 +21,8 @@ export function createWebhooksRepository(db: Executor, dialect: Dialect) {
         .where("id", "=", id)
         .executeTakeFirst(),
     byId: (id: string) => db.selectFrom("webhooks").selectAll().where("id", "=", id).executeTakeFirst(),
-    async page(entityType: EntityType, entityId: string, page: PageRequest) {
-      const key = decodeCursor(page.cursor);
-      let q = db.selectFrom("webhooks").selectAll().where("entity_type", "=", entityType).where("entity_id", "=", entityId);
-      if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q
-        .orderBy("created_at", "desc")
-        .orderBy("id", "desc")
-        .limit(page.perPage + 1)
-        .execute();
-      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
-    },
+    page: (entityType: EntityType, entityId: string, page: PageRequest) =>
+      keysetPage(db.selectFrom("webhooks").selectAll().where("entity_type", "=", entityType).where("entity_id", "=", entityId), page),
     update: (id: string, patch: Partial<Pick<WebhookRow, "url" | "events" | "description" | "enabled" | "updated_at">>) =>
       db.updateTable("webhooks").set(patch).where("id", "=", id).execute(),
     remove: (id: string) => db.deleteFrom("webhooks").where("id", "=", id).execute(),
@@ -111,17 +102,8 @@ export function createWebhooksRepository(db: Executor, dialect: Dialect) {
         .onConflict((oc) => oc.columns(["delivery_id", "attempt"]).doNothing())
         .execute(),
     deliveryById: (id: string) => db.selectFrom("webhook_deliveries").selectAll().where("id", "=", id).executeTakeFirst(),
-    async deliveries(webhookId: string, page: PageRequest) {
-      const key = decodeCursor(page.cursor);
-      let q = db.selectFrom("webhook_deliveries").selectAll().where("webhook_id", "=", webhookId);
-      if (key) q = q.where(after("created_at", "id", key));
-      const rows = await q
-        .orderBy("created_at", "desc")
-        .orderBy("id", "desc")
-        .limit(page.perPage + 1)
-        .execute();
-      return toPage(rows, page.perPage, (r) => ({ createdAt: r.created_at, id: r.id }));
-    },
+    deliveries: (webhookId: string, page: PageRequest) =>
+      keysetPage(db.selectFrom("webhook_deliveries").selectAll().where("webhook_id", "=", webhookId), page),
     attemptsOf: (deliveryId: string) =>
       db.selectFrom("webhook_attempts").selectAll().where("delivery_id", "=", deliveryId).orderBy("attempt").execute(),
     /** Unrevoked tokens that expire in (`from`, `to`]: the expiry scan's candidates. */
