@@ -3,10 +3,11 @@ import { useState } from "react";
 import { client } from "../api";
 import { Link } from "../router";
 import { settingsPath } from "../session";
-import { Badge, PageHead, Status, Time, useLoad } from "../ui";
+import { Badge, PageHead, Status, Time, useLoad, useRefresh } from "../ui";
 import { DescriptionCell, RowButton, Table } from "../table";
 import { CreateTokenDialog, RegenerateDialog, RevokeDialog } from "./token-dialogs";
 import { EditTokenDialog } from "./token-edit-dialog";
+import { liveKeys, TokenKeysDialog } from "./token-keys-dialog";
 import { NotAllowed, useAccess } from "../access";
 
 /** Active, Revoked or Expired, as the list shows it. */
@@ -16,13 +17,31 @@ export function tokenStatus(token: TokenMetadata): "Active" | "Revoked" | "Expir
   return "Active";
 }
 
-type Open = { kind: "create" } | { kind: "regenerate" | "revoke" | "edit"; token: TokenMetadata } | null;
+/** How many keys open the token; more than one after a regenerate that let the old key live on. */
+function KeysCell({ token, onOpen }: { token: TokenMetadata; onOpen: () => void }) {
+  if (tokenStatus(token) !== "Active") return <span className="muted">—</span>;
+  const n = liveKeys(token).length;
+  return (
+    <button
+      type="button"
+      className={n > 1 ? "button small warn" : "button small subtle"}
+      aria-label={`Keys of ${token.name}`}
+      onClick={onOpen}
+    >
+      {n} {n === 1 ? "key" : "keys"}
+    </button>
+  );
+}
+
+type Open = { kind: "create" } | { kind: "regenerate" | "revoke" | "edit" | "keys"; token: TokenMetadata } | null;
 
 /** Settings → API → Tokens of a team or an organisation. */
 export function TokensPage({ entity }: { entity: Entity }) {
   const [showAll, setShowAll] = useState(false);
   const tokens = useLoad(() => client.tokens(entity).all(showAll), [entity.type, entity.id, showAll]);
   const [open, setOpen] = useState<Open>(null);
+  // "Last used" moves without a reload: the list is read again every 30 s while the page is in view, and on return.
+  useRefresh(tokens.reload, 30_000);
   const access = useAccess(entity);
   const managePermission = `${entity.type}.tokens.manage`;
   const manage = access.may(managePermission);
@@ -48,7 +67,7 @@ export function TokensPage({ entity }: { entity: Entity }) {
         {(list) => (
           <Table
             caption="API tokens"
-            columns={["Name", "Description", "Role", "Creator", "Created", "Expires", "Last used", "Status"]}
+            columns={["Name", "Description", "Role", "Creator", "Created", "Expires", "Last used", "Keys", "Status"]}
             actions={manage}
           >
             {list.map((t) => {
@@ -90,6 +109,9 @@ export function TokensPage({ entity }: { entity: Entity }) {
                     ) : null}
                   </td>
                   <td>
+                    <KeysCell token={t} onOpen={() => setOpen({ kind: "keys", token: t })} />
+                  </td>
+                  <td>
                     <Badge tone={status === "Active" ? "ok" : status === "Revoked" ? "bad" : "warn"}>{status}</Badge>
                   </td>
                   {manage ? (
@@ -124,6 +146,9 @@ export function TokensPage({ entity }: { entity: Entity }) {
       ) : null}
       {open?.kind === "regenerate" ? (
         <RegenerateDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
+      ) : null}
+      {open?.kind === "keys" ? (
+        <TokenKeysDialog entity={entity} token={open.token} manage={manage} onClose={() => setOpen(null)} onDone={tokens.reload} />
       ) : null}
       {open?.kind === "revoke" ? (
         <RevokeDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
