@@ -24,9 +24,16 @@ function RenameForm({ entity, current, onSaved }: { entity: Entity; current: Tea
     }
   };
   return (
-    <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="rename-title">
+    <form className="card form-card" onSubmit={(e) => void submit(e)} aria-labelledby="rename-title">
       <h2 id="rename-title">Name</h2>
-      <Field label={entity.type === "team" ? "Team name" : "Organisation name"} hint={`The id ${entity.id} stays as it is.`}>
+      <Field
+        label={entity.type === "team" ? "Team name" : "Organisation name"}
+        hint={
+          <>
+            Its id <code>{entity.id}</code> stays as it is: tokens, the CLI and links keep working.
+          </>
+        }
+      >
         {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
       {entity.type === "team" ? (
@@ -80,7 +87,7 @@ export function EntitySettingsPage({ entity }: { entity: Entity }) {
             ) : access.loaded ? (
               <NotAllowed what={`Renaming the ${what}`} permission={update} />
             ) : null}
-            <section className="card danger-zone" aria-labelledby="delete-title">
+            <section className="card form-card danger-zone" aria-labelledby="delete-title">
               <h2 id="delete-title">Delete this {what}</h2>
               <p>
                 {entity.type === "team"

@@ -19,17 +19,19 @@ export function tokenStatus(token: TokenMetadata): "Active" | "Revoked" | "Expir
 
 /** How many keys open the token; more than one after a regenerate that let the old key live on. */
 function KeysCell({ token, onOpen }: { token: TokenMetadata; onOpen: () => void }) {
-  if (tokenStatus(token) !== "Active") return <span className="muted">—</span>;
+  if (tokenStatus(token) !== "Active") return null;
   const n = liveKeys(token).length;
   return (
-    <button
-      type="button"
-      className={n > 1 ? "button small warn" : "button small subtle"}
-      aria-label={`Keys of ${token.name}`}
-      onClick={onOpen}
-    >
-      {n} {n === 1 ? "key" : "keys"}
-    </button>
+    <div className="keys-cell">
+      <button
+        type="button"
+        className={n > 1 ? "button small warn" : "button small subtle"}
+        aria-label={`Keys of ${token.name}`}
+        onClick={onOpen}
+      >
+        {n} {n === 1 ? "key" : "keys"}
+      </button>
+    </div>
   );
 }
 
@@ -67,7 +69,7 @@ export function TokensPage({ entity }: { entity: Entity }) {
         {(list) => (
           <Table
             caption="API tokens"
-            columns={["Name", "Description", "Role", "Creator", "Created", "Expires", "Last used", "Keys", "Status"]}
+            columns={["Name", "Description", "Role", "Created", "Expires", "Last used", "Status"]}
             actions={manage}
           >
             {list.map((t) => {
@@ -84,35 +86,32 @@ export function TokensPage({ entity }: { entity: Entity }) {
                     {t.role.name ?? <span className="muted">deleted role</span>} <code className="muted">{t.role.roleId}</code>
                   </td>
                   <td>
-                    {t.creatorEmail}
-                    {t.creatorLeft ? (
-                      <>
-                        {" "}
-                        <Badge tone="warn">creator left</Badge>
-                      </>
-                    ) : null}
-                  </td>
-                  <td>
                     <Time at={t.createdAt} />
+                    <div className="muted small">
+                      by {t.creatorEmail}
+                      {t.creatorLeft ? (
+                        <>
+                          {" "}
+                          <Badge tone="warn">creator left</Badge>
+                        </>
+                      ) : null}
+                    </div>
                   </td>
                   <td>
                     <Time at={t.expiresAt} never="No expiry" />
                   </td>
                   <td>
                     <Time at={t.lastUsedAt} />
-                    {t.lastUsedIp ? <span className="muted small"> from {t.lastUsedIp}</span> : null}
+                    {t.lastUsedIp ? <div className="muted small">from {t.lastUsedIp}</div> : null}
                     {t.allowedIps.length > 0 ? (
-                      <span className="muted small" title={t.allowedIps.join(", ")}>
-                        {" "}
-                        · only from {t.allowedIps.length === 1 ? t.allowedIps[0] : `${t.allowedIps.length} address blocks`}
-                      </span>
+                      <div className="muted small" title={t.allowedIps.join(", ")}>
+                        only from {t.allowedIps.length === 1 ? t.allowedIps[0] : `${t.allowedIps.length} address blocks`}
+                      </div>
                     ) : null}
                   </td>
                   <td>
-                    <KeysCell token={t} onOpen={() => setOpen({ kind: "keys", token: t })} />
-                  </td>
-                  <td>
                     <Badge tone={status === "Active" ? "ok" : status === "Revoked" ? "bad" : "warn"}>{status}</Badge>
+                    <KeysCell token={t} onOpen={() => setOpen({ kind: "keys", token: t })} />
                   </td>
                   {manage ? (
                     <td className="row-actions">
