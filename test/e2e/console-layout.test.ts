@@ -11,11 +11,21 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./support.js";
-import { launchChromium, MEMBER_EMAIL, MEMBER_PASSWORD, OWNER_EMAIL, OWNER_PASSWORD, signedIn, startWorld, type World } from "./console-world.js";
+import {
+  launchChromium,
+  MEMBER_EMAIL,
+  MEMBER_PASSWORD,
+  OWNER_EMAIL,
+  OWNER_PASSWORD,
+  signedIn,
+  startWorld,
+  type World,
+} from "./console-world.js";
 
 const POLL = { timeout: 15_000, interval: 100 };
 const WIDTHS = [1280, 800] as const;
-const SHOTS = process.env["SCREENSHOTS"] === "1" || process.env["LATCHKEY_UPDATE_SCREENSHOTS"] === "1" ? join(ROOT, "docs/screenshots") : null;
+const SHOTS =
+  process.env["SCREENSHOTS"] === "1" || process.env["LATCHKEY_UPDATE_SCREENSHOTS"] === "1" ? join(ROOT, "docs/screenshots") : null;
 
 /** Every page a signed-in person reaches, by a short name (the screenshot's file name). */
 function pages(w: World): [string, string][] {
