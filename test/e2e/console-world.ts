@@ -32,6 +32,8 @@ export interface World {
   tokenId: string;
   roleId: string;
   apiId: string;
+  /** The inviter's link of a pending invitation (an address with no account yet). */
+  inviteUrl: string;
   close(): Promise<void>;
 }
 
@@ -104,9 +106,9 @@ export async function startWorld(name: string): Promise<World> {
   if (!logged.met) throw new Error(`no invitation link in the log:\n${logged.value}`);
   const confirm = /\/invite\?confirm=([A-Za-z0-9_-]+)/.exec(server.output())?.[1] ?? "";
   await new Api(server.url).ok("POST", "/v1/invitations/confirm", { token: confirm, name: "Dee Fault", password: MEMBER_PASSWORD });
-  await owner.ok("POST", `${team}/members`, {
+  const pending = await owner.ok<{ invitation: { inviteUrl: string } }>("POST", `${team}/members`, {
     email: "someone.with.a.rather.long.address@finance-treasury.acme-holdings.example.com",
-    roles: ["default"],
+    roles: ["default", "deployer"],
   });
 
   const orgId = "acme";
@@ -135,6 +137,7 @@ export async function startWorld(name: string): Promise<World> {
     tokenId: token.apiToken.id,
     roleId: role.id,
     apiId: api.id,
+    inviteUrl: pending.invitation.inviteUrl,
     close: () => server.stop(),
   };
 }
