@@ -62,7 +62,7 @@ async function settled(page: Page): Promise<void> {
 }
 
 /** How far the document reaches past the window, sideways (0 when it does not scroll). */
-const overflow = (page: Page) => page.evaluate("document.documentElement.scrollWidth - window.innerWidth") as Promise<number>;
+const overflow = (page: Page) => page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
 
 describe("the console's layout holds at 1280 and 800 px", { timeout: 300_000 }, () => {
   let world: World;
