@@ -141,6 +141,25 @@ describe("LatchkeyClient against a listening server", () => {
     await expect(apis.get("billing")).rejects.toMatchObject({ status: 404 });
   });
 
+  it("gives a pending invitation new links, and says where a link leads", async () => {
+    const team = { type: "team" as const, id: teamId };
+    const { invitation } = await owner.members(team).invite("newcomer@example.com", ["readers"]);
+    const renewed = await owner.members(team).renewInvitation(invitation.id);
+    expect(renewed.invitation).toMatchObject({ id: invitation.id, email: "newcomer@example.com" });
+    expect(renewed.invitation.inviteUrl).not.toBe(invitation.inviteUrl);
+    const anyone = new LatchkeyClient({ baseUrl });
+    const token = new URL(renewed.invitation.inviteUrl).searchParams.get("token") ?? "";
+    expect(await anyone.lookupInvitation({ token })).toMatchObject({
+      entityType: "team",
+      entityId: teamId,
+      entityName: "SDK team",
+      invitedBy: { email: OWNER_EMAIL },
+      roles: [{ id: "readers", name: "Readers" }],
+    });
+    const old = new URL(invitation.inviteUrl).searchParams.get("token") ?? "";
+    await expect(anyone.lookupInvitation({ token: old })).rejects.toMatchObject({ status: 404 });
+  });
+
   it("signs out: the session is gone", async () => {
     const client = new LatchkeyClient({ baseUrl });
     await client.session.signIn(OWNER_EMAIL, OWNER_PASSWORD);

@@ -13,6 +13,7 @@ import type {
   Invitation,
   InvitationAccept,
   InvitationConfirm,
+  InvitationPreview,
   InviteReply,
   KeyRotated,
   Member,
@@ -137,6 +138,14 @@ export class LatchkeyClient extends HttpClient {
     return reply;
   }
 
+  /**
+   * What an invitation link leads to, for its landing page: `{token}` from the inviter's link (`?token=`) or `{confirm}`
+   * from the one sent to the address (`?confirm=`). ApiError 404 when the link is unknown, used, revoked or expired.
+   */
+  lookupInvitation(body: { token: string } | { confirm: string }): Promise<InvitationPreview> {
+    return this.request<InvitationPreview>("POST", "/v1/invitations/lookup", { body });
+  }
+
   /** What the credential may do right now (`GET /v1/auth`). */
   auth(): Promise<AuthInfo> {
     return this.request<AuthInfo>("GET", "/v1/auth");
@@ -220,6 +229,11 @@ export class LatchkeyClient extends HttpClient {
       /** Revokes a pending invitation: both of its links stop working. */
       revokeInvitation: (invitationId: string) =>
         this.request<{ id: string; revoked: true }>("DELETE", `${invitations}/${enc(invitationId)}`),
+      /**
+       * New links for a pending invitation (links are shown once and cannot be copied again): the old ones stop, the
+       * address is sent its new link, and the invitation runs its full time again.
+       */
+      renewInvitation: (invitationId: string) => this.request<InviteReply>("POST", `${invitations}/${enc(invitationId)}/link`),
     };
   }
 

@@ -23,6 +23,8 @@ export type Member = z.output<typeof core.Member>;
 export type InviteReply = z.output<typeof core.InviteReply>;
 /** A pending invitation as its team or organisation lists it (never its links). */
 export type Invitation = z.output<typeof core.Invitation>;
+/** What an invitation link leads to: where, for which address, who invited, which roles (its landing page). */
+export type InvitationPreview = z.output<typeof core.InvitationPreview>;
 /** A project. */
 export type Project = z.output<typeof core.Project>;
 /** An API of your own with the permissions it declares. */

@@ -7,7 +7,7 @@ import { usesWriterThread } from "./audit/writer.js";
 import type { Config } from "./config.js";
 import { createAuthenticator, type BearerAuthenticator } from "./http/authenticate.js";
 import { installAuditHooks } from "./audit/hooks.js";
-import { consoleRoutes } from "./http/console.js";
+import { createConsole } from "./http/console.js";
 import { installErrorHandling } from "./http/errors.js";
 import { installAccessLog } from "./http/access-log.js";
 import { installMetricsHooks } from "./http/metrics-hooks.js";
@@ -144,7 +144,8 @@ export async function buildApp(
   if (metrics) installMetricsHooks(app, metrics);
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
-  installErrorHandling(app);
+  const webConsole = createConsole(options.consoleDir);
+  installErrorHandling(app, webConsole.notFound);
   installJsonLimits(app);
 
   const bearer: BearerAuthenticator = (token, request) => services.verifier.authenticate(token, request.ip);
@@ -188,7 +189,7 @@ export async function buildApp(
   authEventRoutes(app, router, services);
   oauthRoutes(app, router, services);
   metaRoutes(app, router, services);
-  consoleRoutes(app, options.consoleDir);
+  webConsole.routes(app);
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
   if (metrics && config.metricsPort !== null) {
     metrics.attach({ auditBufferDepth: () => services.audit.buffer.pending(), changeFeedConnected: () => feed.healthy() });

@@ -4,6 +4,7 @@ import { safeNext, settingsPath } from "./session";
 import { expiryOf } from "./lifetime";
 import { mailNote } from "./pages/invitations";
 import { tokenStatus } from "./pages/tokens";
+import { liveKeys } from "./pages/token-keys-dialog";
 import type { TokenMetadata } from "@latchkey/sdk";
 
 const ORIGIN = "https://latchkey.example.com";
@@ -58,5 +59,22 @@ describe("members page: what the invitation dialog says (who may manage members 
     expect(mailNote(reply("sent"))).toBe("An e-mail with a link was sent to x@example.com.");
     expect(mailNote(reply("logged"))).toMatch(/^No e-mail server is configured: the link for x@example\.com is in the server's log/);
     expect(mailNote(reply("failed"))).toMatch(/^The e-mail to x@example\.com could not be sent/);
+  });
+});
+
+describe("liveKeys: the keys that still open a token, newest first", () => {
+  const now = Date.parse("2030-01-01T00:00:00.000Z");
+  const token = {
+    keys: [
+      { id: "key_old", issuedAt: "2029-12-01T00:00:00.000Z", expiresAt: "2030-01-02T00:00:00.000Z" },
+      { id: "key_ended", issuedAt: "2029-11-01T00:00:00.000Z", expiresAt: "2029-12-01T00:00:00.000Z" },
+      { id: "key_new", issuedAt: "2029-12-31T00:00:00.000Z", expiresAt: null },
+    ],
+  } as TokenMetadata;
+  it("drops keys past their end and puts the newest first", () => {
+    expect(liveKeys(token, now).map((k) => k.id)).toEqual(["key_new", "key_old"]);
+  });
+  it("a key ends at its time exactly", () => {
+    expect(liveKeys(token, Date.parse("2030-01-02T00:00:00.000Z")).map((k) => k.id)).toEqual(["key_new"]);
   });
 });

@@ -1,4 +1,5 @@
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
+import { Field } from "./ui";
 
 /** A form dialog's footer: Cancel, and the submit button, disabled while the action runs. */
 export function SubmitActions({ onCancel, busy, children }: { onCancel: () => void; busy: boolean; children: ReactNode }) {
@@ -35,5 +36,35 @@ export function ConfirmActions({
         {children}
       </button>
     </div>
+  );
+}
+
+/**
+ * The footer of a confirmation that cannot be undone and takes much with it: the destructive button works only once
+ * `name` has been typed, so that a hurried click on the wrong row does nothing.
+ */
+export function ConfirmByName({
+  name,
+  onCancel,
+  onConfirm,
+  busy,
+  children,
+}: {
+  name: string;
+  onCancel: () => void;
+  onConfirm: () => void;
+  busy: boolean;
+  children: ReactNode;
+}) {
+  const [typed, setTyped] = useState("");
+  return (
+    <>
+      <Field label={`Type ${name} to confirm`}>
+        {(id) => <input id={id} autoComplete="off" spellCheck={false} value={typed} onChange={(e) => setTyped(e.target.value)} />}
+      </Field>
+      <ConfirmActions onCancel={onCancel} onConfirm={onConfirm} disabled={busy || typed.trim() !== name.trim()}>
+        {children}
+      </ConfirmActions>
+    </>
   );
 }

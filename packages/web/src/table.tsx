@@ -27,7 +27,7 @@ export function Table({
               </th>
             ))}
             {actions ? (
-              <th scope="col">
+              <th scope="col" className="actions-head">
                 <span className="sr-only">Actions</span>
               </th>
             ) : null}
@@ -68,5 +68,15 @@ export function RowButton({
 
 /** A description cell: the text, or a dash when there is none. */
 export function DescriptionCell({ text }: { text: string | null | undefined }) {
-  return <td className="desc">{text || <span className="muted">—</span>}</td>;
+  return (
+    <td className="desc">
+      {text ? (
+        <span className="clamp" title={text}>
+          {text}
+        </span>
+      ) : (
+        <span className="muted">—</span>
+      )}
+    </td>
+  );
 }

@@ -239,3 +239,27 @@ export function Logo({ size = 26 }: { size?: number }) {
     </svg>
   );
 }
+
+/**
+ * Calls `refresh` every `everyMs` while the page is in view, and at once when the person comes back to it (another tab,
+ * another window): lists that change on their own (last used) stay current without a reload, and a hidden tab asks
+ * nothing.
+ */
+export function useRefresh(refresh: () => void, everyMs: number): void {
+  useEffect(() => {
+    const visible = () => document.visibilityState === "visible";
+    const timer = window.setInterval(() => {
+      if (visible()) refresh();
+    }, everyMs);
+    const onReturn = () => {
+      if (visible()) refresh();
+    };
+    document.addEventListener("visibilitychange", onReturn);
+    window.addEventListener("focus", onReturn);
+    return () => {
+      window.clearInterval(timer);
+      document.removeEventListener("visibilitychange", onReturn);
+      window.removeEventListener("focus", onReturn);
+    };
+  }, [refresh, everyMs]);
+}

@@ -152,6 +152,27 @@ export const InvitationConfirm = z.strictObject({
   name: Name.optional(),
   password: z.string().min(12).max(1024),
 });
+/**
+ * `POST /v1/invitations/lookup`: what an invitation link leads to, for its landing page. `token` is the link given to
+ * the inviter (`/invite?token=`), `confirm` the one sent to the address (`/invite?confirm=`); exactly one.
+ */
+export const InvitationLookup = z
+  .strictObject({ token: z.string().min(16).max(256).optional(), confirm: z.string().min(16).max(256).optional() })
+  .refine((v) => (v.token === undefined) !== (v.confirm === undefined), {
+    message: "give exactly one of token and confirm",
+    path: ["token"],
+  });
+/** What the landing page of an invitation shows: where, for which address, who invited, with which roles. */
+export const InvitationPreview = z.object({
+  email: z.string(),
+  entityType: z.enum(["team", "org"]),
+  entityId: Slug,
+  entityName: z.string(),
+  /** The inviter as they are now; null once their account is gone. */
+  invitedBy: z.object({ name: z.string(), email: z.string() }).nullable(),
+  roles: z.array(z.object({ id: Slug, name: z.string() })),
+  expiresAt: IsoTime,
+});
 /** `POST /v1/setup`: the first-run owner account through the printed one-time link. */
 export const SetupCreate = z.strictObject({
   token: z.string().min(16).max(256),

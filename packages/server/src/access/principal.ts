@@ -10,6 +10,8 @@ export interface Principal {
   email: string;
   /** The API token's id when the credential is a token. */
   tokenId: string | null;
+  /** API tokens: which of the token's keys (the JWT's `jti`) this request presented, for the audit log. */
+  keyId?: string;
   grants: Grant[];
   /** The team or organisation a token belongs to, which unprefixed paths (`/v1/projects`) act on. */
   scope: { entityType: "team" | "org"; entityId: string } | null;

@@ -5,7 +5,8 @@ export class TokenRefusal extends DomainError {
   constructor(
     code: "TOKEN_INVALID" | "TOKEN_REVOKED" | "TOKEN_EXPIRED",
     message: string,
-    readonly token: { id: string; entityType: "team" | "org"; entityId: string; email: string },
+    /** `keyId`: which of the token's keys was presented (an old key after a regenerate, say). */
+    readonly token: { id: string; entityType: "team" | "org"; entityId: string; email: string; keyId?: string },
   ) {
     super(code, message);
   }

@@ -12,7 +12,7 @@ export interface ResourcePattern {
 }
 
 interface TokenRequest {
-  token: { id: string; entityType: "team" | "org"; entityId: string; email: string | null };
+  token: { id: string; entityType: "team" | "org"; entityId: string; email: string | null; keyId?: string | undefined };
   /** False for a refused credential: it holds no place in the buffer. */
   reserved: boolean;
   resource: ResourcePattern;
@@ -49,7 +49,12 @@ function draftOf(audit: AuditService, request: FastifyRequest, reply: FastifyRep
     context: mark.context ?? requestContext(request),
     status: reply.statusCode,
     durationMs: reply.elapsedTime,
-    ...(mark.event ? { eventType: mark.event.type, details: mark.event.details } : {}),
+    // Which of the token's keys made the request (an old one still in use after a regenerate shows here).
+    ...(mark.event
+      ? { eventType: mark.event.type, details: mark.event.details }
+      : mark.token.keyId
+        ? { details: `{"keyId":${JSON.stringify(mark.token.keyId)}}` }
+        : {}),
     resource: {
       type: mark.resource.type,
       id: mark.resource.param === null ? null : ((request.params as Record<string, string | undefined>)[mark.resource.param] ?? null),
@@ -100,7 +105,13 @@ export function admitTokenRequest(request: FastifyRequest, principal: Principal,
   if (principal.kind !== "api" || !principal.tokenId || !principal.scope) return;
   if (!audit.buffer.reserve()) throw new DomainError("AUDIT_UNAVAILABLE", "the audit log cannot take events now; retry shortly");
   request.latchkeyAudit = {
-    token: { id: principal.tokenId, entityType: principal.scope.entityType, entityId: principal.scope.entityId, email: principal.email },
+    token: {
+      id: principal.tokenId,
+      entityType: principal.scope.entityType,
+      entityId: principal.scope.entityId,
+      email: principal.email,
+      keyId: principal.keyId,
+    },
     reserved: true,
     resource,
     context: principal.context,

@@ -82,6 +82,27 @@ describe("the web console at /", () => {
     expect((await built.app.inject({ method: "GET", url: `/v1/teams/${"a".repeat(200)}` })).statusCode).toBe(414);
   });
 
+  it("gives a browser that opens an unknown page the console (its own not-found page) with a 404; programs keep the JSON", async () => {
+    const html = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };
+    for (const url of ["/somewhere", "/tokens/abc?x=1", "/settings"]) {
+      const res = await built.app.inject({ method: "GET", url, headers: html });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.headers["content-type"]).toContain("text/html");
+      expect(res.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+      expect(res.body).toContain("/assets/app-abc123.js");
+    }
+    // Not for the API, assets or the server's own pages, even from a browser; nor for fetch and curl anywhere.
+    for (const url of ["/v1/no-such-thing", "/v1", "/assets/app-old.js", "/.well-known/nothing"]) {
+      const res = await built.app.inject({ method: "GET", url, headers: html });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json(), url).toMatchObject({ error: { code: "NOT_FOUND" } });
+    }
+    for (const accept of ["application/json", "*/*"]) {
+      const res = await built.app.inject({ method: "GET", url: "/somewhere", headers: { accept } });
+      expect(res.json()).toMatchObject({ error: { code: "NOT_FOUND", message: "no route for GET /somewhere" } });
+    }
+  });
+
   it("starts without a build and says how to make one", async () => {
     const res = await missing.app.inject({ method: "GET", url: "/" });
     expect(res.statusCode).toBe(503);

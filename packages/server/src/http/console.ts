@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainError } from "@latchkey/core";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { sendError } from "./errors.js";
 
 /** The web console's build (packages/web/dist), found from this file in src/http or dist/http alike. */
@@ -34,9 +34,24 @@ const PAGE_HEADERS = {
 
 /**
  * The console's client-side routes. Only these (and its assets) are the console's: every other path keeps the API's
- * own answers (404 and 414 from the router, the JSON error envelope).
+ * own answers (404 and 414 from the router, the JSON error envelope), except a browser's page at an unknown path.
  */
 const PAGES = ["/", "/index.html", "/sign-in", "/setup", "/invite", "/cli-login", "/device", "/teams/*", "/orgs/*"];
+
+/**
+ * Whether a request for a path nobody serves is a person's browser opening a page (it asks for HTML, and the path is
+ * not the API's nor an asset's): it gets the console's own not-found page, with status 404. Programs (fetch, curl,
+ * the SDK) keep the API's JSON 404.
+ */
+const opensPage = (request: FastifyRequest): boolean => {
+  const path = request.url.split("?")[0] ?? "";
+  return (
+    request.method === "GET" &&
+    request.headers.accept?.includes("text/html") === true &&
+    !/^\/(v1|assets|\.well-known)(\/|$)/.test(path) &&
+    !["/healthz", "/readyz", "/metrics", "/docs"].includes(path)
+  );
+};
 
 interface Asset {
   body: Buffer;
@@ -68,32 +83,44 @@ const notBuilt = (dir: string) => `<!doctype html><html lang="en"><head><meta ch
 the server.</p></body></html>`;
 
 /**
- * Serves the web console at `/`: hashed assets with a year's cache, and index.html (never cached) for the console's
+ * The web console at `/`: hashed assets with a year's cache, and index.html (never cached) for the console's
  * client-side routes, so that `/cli-login?sessionToken=...` or a reload of `/teams/acme/settings/roles` loads the app.
  * Without a build the server still starts and those pages say how to build it.
  */
-export function consoleRoutes(app: FastifyInstance, dir = DEFAULT_CONSOLE_DIR): void {
+export function createConsole(dir = DEFAULT_CONSOLE_DIR) {
   const built = existsSync(join(dir, "index.html"));
   const assets = built ? readAssets(dir) : new Map<string, Asset>();
   const index = assets.get("/index.html");
 
-  const page = (reply: FastifyReply): FastifyReply => {
+  const page = (reply: FastifyReply, status = 200): FastifyReply => {
     void reply.headers(PAGE_HEADERS).header("cache-control", "no-cache");
     if (!index) return reply.code(503).type("text/html; charset=utf-8").send(notBuilt(dir));
-    return reply.type(index.type).send(index.body);
+    return reply.code(status).type(index.type).send(index.body);
   };
 
-  for (const url of PAGES) app.get(url, (_request, reply) => page(reply));
-  app.get("/assets/*", (request, reply) => {
+  const asset = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const path = request.url.split("?")[0] ?? "";
-    const asset = assets.get(path);
+    const found = assets.get(path);
     // A missing file (an old hashed asset) is a 404, not the app: a script tag must not receive HTML.
-    if (!asset) return sendError(reply, request, new DomainError("NOT_FOUND", `no file ${path}`));
+    if (!found) return sendError(reply, request, new DomainError("NOT_FOUND", `no file ${path}`));
     // Vite names every file under /assets by its content hash: it never changes, so browsers keep it.
     return reply
       .header("cache-control", "public, max-age=31536000, immutable")
       .header("x-content-type-options", "nosniff")
-      .type(asset.type)
-      .send(asset.body);
-  });
+      .type(found.type)
+      .send(found.body);
+  };
+
+  return {
+    /** Registers the console's pages and assets. */
+    routes(app: FastifyInstance): void {
+      for (const url of PAGES) app.get(url, (_request, reply) => page(reply));
+      app.get("/assets/*", asset);
+    },
+    /** For the not-found handler: the console's own not-found page when a browser opens an unknown page, else null. */
+    notFound: (request: FastifyRequest, reply: FastifyReply): FastifyReply | null => (opensPage(request) ? page(reply, 404) : null),
+  };
 }
+
+/** The console as the app holds it. */
+export type Console = ReturnType<typeof createConsole>;

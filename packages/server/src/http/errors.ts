@@ -45,13 +45,20 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, error: D
 }
 
 /** The one error path: every thrown error and every unknown route ends here. */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  /** A page for a person's browser at an unknown path (the console's own not-found page); null leaves the JSON 404. */
+  notFoundPage?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | null,
+): void {
   app.setErrorHandler((error, request, reply) => {
     const { domain, unexpected } = toDomainError(error);
     if (unexpected) request.log.error({ err: error, reqId: request.id }, "unhandled error");
     return sendError(reply, request, domain);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, request, new DomainError("NOT_FOUND", `no route for ${request.method} ${request.url.split("?")[0] ?? ""}`)),
-  );
+  app.setNotFoundHandler((request, reply) => notFoundPage?.(request, reply) ?? sendNotFound(reply, request));
+}
+
+/** The API's answer to a path it has no route for. */
+function sendNotFound(reply: FastifyReply, request: FastifyRequest): FastifyReply {
+  return sendError(reply, request, new DomainError("NOT_FOUND", `no route for ${request.method} ${request.url.split("?")[0] ?? ""}`));
 }

@@ -4,7 +4,7 @@ import type { UserRow } from "../store/repositories/users.js";
 import type { Repositories, Store } from "../store/store.js";
 import { createUser } from "./accounts.js";
 import type { Recorder } from "../audit/service.js";
-import { inviterStillCan, type InvitationService } from "./invitations.js";
+import { entityOf, inviterStillCan, type InvitationService } from "./invitations.js";
 import { DUMMY_PASSWORD_HASH, sha256, verifyPassword } from "../lib/secrets.js";
 import type { Throttle } from "./throttle.js";
 import { toUser, type User } from "./users.js";
@@ -70,6 +70,34 @@ export function createInvitationAcceptance(deps: {
   };
 
   return {
+    /**
+     * What a live link leads to, for its landing page: where, for which address, who invited, which roles. Only the
+     * holder of the link learns this, which is what the message to the address says anyway; any other is one 404.
+     */
+    async preview(input: { token?: string | undefined; confirm?: string | undefined }) {
+      const row = input.confirm
+        ? await store.invitations.byConfirmHash(sha256(input.confirm))
+        : await store.invitations.byTokenHash(sha256(input.token ?? ""));
+      const entity = pending(row) ? await entityOf(store, row) : null;
+      if (!row || !entity) throw new DomainError("NOT_FOUND", UNUSABLE);
+      const inviter = await store.users.byId(row.invited_by);
+      const ids = JSON.parse(row.roles) as string[];
+      const names = new Map((await store.roles.byIds(row.entity_type, row.entity_id, ids)).map((r) => [r.id, r.name]));
+      return {
+        email: row.email,
+        entityType: row.entity_type,
+        entityId: row.entity_id,
+        entityName: entity.name,
+        invitedBy: inviter ? { name: inviter.name, email: inviter.email } : null,
+        // A role deleted since is not given on joining: it is not shown either.
+        roles: ids.flatMap((id) => {
+          const name = names.get(id);
+          return name === undefined ? [] : [{ id, name }];
+        }),
+        expiresAt: row.expires_at,
+      };
+    },
+
     /**
      * With the inviter's link: joins the account the address already has, on its password. Anything else (no account,
      * a wrong password) gets one answer, CONFIRMATION_REQUIRED, and the address is sent its own link again: this

@@ -24,7 +24,7 @@ export async function assertAssignable(tx: Repositories, principal: Principal, e
 }
 
 /** The team or organisation of an invitation with its organisation and display name; null once it is gone. */
-async function entityOf(tx: Repositories, row: InvitationRow): Promise<{ orgId: string | null; name: string } | null> {
+export async function entityOf(tx: Repositories, row: InvitationRow): Promise<{ orgId: string | null; name: string } | null> {
   if (row.entity_type === "team") {
     const team = await tx.teams.byId(row.entity_id);
     return team ? { orgId: team.org_id, name: team.name } : null;
@@ -88,6 +88,12 @@ export function createInvitationService(deps: { store: Store; config: Config; no
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   });
+  const isPending = (row: InvitationRow) =>
+    row.accepted_at === null && row.revoked_at === null && Date.parse(row.expires_at) > now().getTime();
+  /** The reply that carries the inviter's link: the only time it is shown. */
+  const replyOf = (row: InvitationRow, secret: string, mail: "sent" | "logged" | "failed") => ({
+    invitation: { id: row.id, email: row.email, inviteUrl: `${config.publicUrl}/invite?token=${secret}`, expiresAt: row.expires_at, mail },
+  });
   /** Ends invitations as part of another change, each one in its entity's audit feed. */
   const revokeRows = async (tx: Repositories, principal: Principal | null, rows: InvitationRow[], reason: string) => {
     for (const row of rows) {
@@ -143,16 +149,35 @@ export function createInvitationService(deps: { store: Store; config: Config; no
         return { row, secret };
       });
       // After the commit: a message never announces an invitation that does not exist.
-      const mail = await sendConfirmation(deps, row);
-      return {
-        invitation: {
-          id: row.id,
-          email: row.email,
-          inviteUrl: `${config.publicUrl}/invite?token=${secret}`,
-          expiresAt: row.expires_at,
-          mail,
-        },
-      };
+      return replyOf(row, secret, await sendConfirmation(deps, row));
+    },
+
+    /**
+     * New links for a pending invitation whose inviter lost theirs. Links are kept only as hashes, so an old one cannot
+     * be shown again: both old links stop working, the address is sent its new one, and the invitation runs its full
+     * time again from now. Allowed to whoever could revoke it.
+     */
+    async renew(principal: Principal, entity: Entity, invitationId: string) {
+      const at = now();
+      const { row, secret } = await store.transaction(async (tx) => {
+        const found = await tx.invitations.byId(entity.type, entity.id, invitationId);
+        if (!found || !isPending(found)) throw new DomainError("NOT_FOUND", `invitation ${invitationId} not found (or no longer pending)`);
+        await assertAssignable(tx, principal, entity, JSON.parse(found.roles) as string[]);
+        const secret = randomSecret(32);
+        const row = { ...found, token_hash: sha256(secret), expires_at: new Date(at.getTime() + INVITE_TTL_MS).toISOString() };
+        if (!(await tx.invitations.renew(row.id, row.token_hash, row.expires_at))) {
+          throw new DomainError("NOT_FOUND", `invitation ${invitationId} not found (or no longer pending)`);
+        }
+        await record(tx, {
+          principal,
+          entity,
+          event: "invitations.renew",
+          resource: { type: "invitations", id: row.id },
+          change: { before: { expiresAt: found.expires_at }, after: { email: row.email, expiresAt: row.expires_at } },
+        });
+        return { row, secret };
+      });
+      return replyOf(row, secret, await sendConfirmation(deps, row));
     },
 
     /** Pending invitations, newest first. */
@@ -165,8 +190,7 @@ export function createInvitationService(deps: { store: Store; config: Config; no
     async revoke(principal: Principal, entity: Entity, invitationId: string) {
       return store.transaction(async (tx) => {
         const row = await tx.invitations.byId(entity.type, entity.id, invitationId);
-        const pending = row && row.accepted_at === null && row.revoked_at === null && Date.parse(row.expires_at) > now().getTime();
-        if (!row || !pending) throw new DomainError("NOT_FOUND", `invitation ${invitationId} not found (or no longer pending)`);
+        if (!row || !isPending(row)) throw new DomainError("NOT_FOUND", `invitation ${invitationId} not found (or no longer pending)`);
         await assertAssignable(tx, principal, entity, JSON.parse(row.roles) as string[]);
         await revokeRows(tx, principal, [row], "revoked");
         return { id: row.id, revoked: true as const };

@@ -108,7 +108,7 @@ export function createTokenChecks(deps: {
   /** Records one check in the checked token's feed; 503 when the audit log cannot take it. */
   const record = (
     door: Door,
-    token: { id: string; entityType: "team" | "org"; entityId: string; email: string },
+    token: TokenRefusal["token"],
     context: RequestContext,
     code: CheckCode,
     asked: readonly string[],
@@ -128,7 +128,14 @@ export function createTokenChecks(deps: {
         durationMs: 0,
         resource: { type: "apiTokens", id: token.id },
         eventType: `auth.${door}`,
-        details: JSON.stringify({ door, code, permissions: asked, checkedBy: by, ...(clientIp === undefined ? {} : { clientIp }) }),
+        details: JSON.stringify({
+          door,
+          code,
+          permissions: asked,
+          checkedBy: by,
+          ...(clientIp === undefined ? {} : { clientIp }),
+          ...(token.keyId ? { keyId: token.keyId } : {}),
+        }),
       }),
     );
   };
@@ -180,7 +187,13 @@ export function createTokenChecks(deps: {
       if (!verifiesTokensOf(caller, owner)) return { valid: false, code: "NOT_FOUND" };
       const missing = asked.filter((name) => !names.grants(checked, name));
       await assertKnown(names, checked, missing);
-      const ref = { id: checked.tokenId, entityType: scope.entityType, entityId: scope.entityId, email: checked.email };
+      const ref = {
+        id: checked.tokenId,
+        entityType: scope.entityType,
+        entityId: scope.entityId,
+        email: checked.email,
+        ...(checked.keyId ? { keyId: checked.keyId } : {}),
+      };
       const about: NonNullable<CheckResult["token"]> = {
         id: checked.tokenId,
         name: identity.name,

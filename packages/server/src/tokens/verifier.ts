@@ -41,7 +41,13 @@ interface Verified {
 
 const MAX_VERIFIED = 100_000;
 
-const refOf = (t: TokenSnapshot) => ({ id: t.id, entityType: t.entityType, entityId: t.entityId, email: t.creatorEmail });
+const refOf = (t: TokenSnapshot, keyId: string) => ({
+  id: t.id,
+  entityType: t.entityType,
+  entityId: t.entityId,
+  email: t.creatorEmail,
+  keyId,
+});
 const ended = (end: number | null, nowMs: number) => end !== null && nowMs >= end;
 const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
 /** A stored allow-list; unreadable JSON allows nothing rather than everything. */
@@ -133,9 +139,9 @@ export function createVerifier(deps: {
       if (!safeEqual(key.hash, hash)) throw new DomainError("TOKEN_INVALID", "token is not valid");
       v.matched = key;
     }
-    if (t.revoked || key.revoked || grant === null) throw new TokenRefusal("TOKEN_REVOKED", "token has been revoked", refOf(t));
+    if (t.revoked || key.revoked || grant === null) throw new TokenRefusal("TOKEN_REVOKED", "token has been revoked", refOf(t, v.keyId));
     if (ended(v.expMs, nowMs) || ended(t.expiresAtMs, nowMs) || ended(key.expiresAtMs, nowMs)) {
-      throw new TokenRefusal("TOKEN_EXPIRED", "token has expired", refOf(t));
+      throw new TokenRefusal("TOKEN_EXPIRED", "token has expired", refOf(t, v.keyId));
     }
     if (grant === undefined) throw new DomainError("TOKEN_INVALID", "token is not valid");
     return {
@@ -143,6 +149,7 @@ export function createVerifier(deps: {
       userId: t.creatorId,
       email: t.creatorEmail,
       tokenId: t.id,
+      keyId: v.keyId,
       grants: [grant],
       scope: { entityType: t.entityType, entityId: t.entityId },
       rateLimitPerHour: t.rateLimitPerHour ?? defaultRateLimit,

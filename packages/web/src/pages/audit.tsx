@@ -171,6 +171,11 @@ export function AuditPage({ entity, tokenId }: { entity: Entity; tokenId?: strin
                   {e.method} {e.path}
                 </code>
                 <div className="muted">{e.ip}</div>
+                {typeof e.details["keyId"] === "string" ? (
+                  <div className="muted" data-testid="event-key">
+                    key <code>{e.details["keyId"]}</code>
+                  </div>
+                ) : null}
               </td>
               <td>{e.origin}</td>
             </tr>

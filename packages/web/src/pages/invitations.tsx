@@ -17,11 +17,19 @@ export function mailNote(invitation: InviteReply["invitation"]): string {
   );
 }
 
-/** After inviting: what happened to the e-mail, and the link that only an existing account can use. */
-export function InvitationReady({ reply, onClose }: { reply: InviteReply; onClose: () => void }) {
+/** After inviting (or making new links): what happened to the e-mail, and the link that only an existing account can use. */
+export function InvitationReady({
+  reply,
+  onClose,
+  title = "Invitation ready",
+}: {
+  reply: InviteReply;
+  onClose: () => void;
+  title?: string;
+}) {
   const { invitation } = reply;
   return (
-    <Dialog title="Invitation ready" onClose={onClose}>
+    <Dialog title={title} onClose={onClose}>
       <p className={invitation.mail === "failed" ? "warning" : "notice"} data-testid="mail-note">
         {mailNote(invitation)}
       </p>
@@ -41,6 +49,51 @@ export function InvitationReady({ reply, onClose }: { reply: InviteReply; onClos
       <div className="dialog-actions">
         <button type="button" className="button primary" onClick={onClose}>
           Done
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/**
+ * New links for a pending invitation. Latchkey keeps an invitation's links only as hashes, as it does tokens, so a
+ * lost link cannot be shown again: this makes new ones, and the old ones stop working.
+ */
+function NewLinkDialog({
+  entity,
+  invitation,
+  onClose,
+  onDone,
+}: {
+  entity: Entity;
+  invitation: Invitation;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const [reply, setReply] = useState<InviteReply | null>(null);
+  const action = useAction();
+  const renew = async () => {
+    const result = await action.run(() => client.members(entity).renewInvitation(invitation.id));
+    if (result) {
+      setReply(result);
+      onDone();
+    }
+  };
+  if (reply) return <InvitationReady reply={reply} onClose={onClose} title="New invitation link" />;
+  return (
+    <Dialog title={`New links for ${invitation.email}?`} onClose={onClose}>
+      <p>
+        An invitation&apos;s links are shown once: Latchkey keeps only a hash of them, so they cannot be copied again. This makes new ones
+        instead. The links given before stop working, {invitation.email} is sent the new link to their address, and the invitation runs for
+        seven days from now.
+      </p>
+      <ErrorBox error={action.error} />
+      <div className="dialog-actions">
+        <button type="button" className="button subtle" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="button primary" disabled={action.busy} onClick={() => void renew()}>
+          Make new links
         </button>
       </div>
     </Dialog>
@@ -90,7 +143,7 @@ export function PendingInvitations({
   roleName: (id: string) => string;
   canManage: boolean;
 }) {
-  const [revoking, setRevoking] = useState<Invitation | null>(null);
+  const [open, setOpen] = useState<{ kind: "renew" | "revoke"; invitation: Invitation } | null>(null);
   // The inviter by address when they are a member here; someone who has left shows by user id.
   const inviter = (userId: string) => members?.find((m) => m.userId === userId)?.email ?? userId;
   return (
@@ -109,7 +162,17 @@ export function PendingInvitations({
                 </td>
                 {canManage ? (
                   <td className="row-actions">
-                    <RowButton label="Revoke" name={`Revoke the invitation of ${i.email}`} danger onClick={() => setRevoking(i)} />
+                    <RowButton
+                      label="New link"
+                      name={`New link for ${i.email}`}
+                      onClick={() => setOpen({ kind: "renew", invitation: i })}
+                    />
+                    <RowButton
+                      label="Revoke"
+                      name={`Revoke the invitation of ${i.email}`}
+                      danger
+                      onClick={() => setOpen({ kind: "revoke", invitation: i })}
+                    />
                   </td>
                 ) : null}
               </tr>
@@ -117,8 +180,11 @@ export function PendingInvitations({
           </Table>
         )}
       </Status>
-      {revoking ? (
-        <RevokeDialog entity={entity} invitation={revoking} onClose={() => setRevoking(null)} onDone={invitations.reload} />
+      {open?.kind === "revoke" ? (
+        <RevokeDialog entity={entity} invitation={open.invitation} onClose={() => setOpen(null)} onDone={invitations.reload} />
+      ) : null}
+      {open?.kind === "renew" ? (
+        <NewLinkDialog entity={entity} invitation={open.invitation} onClose={() => setOpen(null)} onDone={invitations.reload} />
       ) : null}
     </section>
   );

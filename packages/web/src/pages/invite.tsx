@@ -1,10 +1,67 @@
-import { ApiError } from "@latchkey/sdk";
-import { useState, type FormEvent } from "react";
+import { ApiError, type InvitationPreview } from "@latchkey/sdk";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { client } from "../api";
 import { navigate, useLocation } from "../router";
 import { useSession } from "../session";
-import { ErrorBox, Field, useAction } from "../ui";
+import { ErrorBox, Field, Loading, Time, useAction, useLoad } from "../ui";
 import { useNewAccount } from "./sign-in";
+
+/** Who invited whom, where, with which roles: what the person is about to accept. */
+function Summary({ preview }: { preview: InvitationPreview }) {
+  const where = preview.entityType === "team" ? "the team" : "the organisation";
+  const roles = preview.roles.map((r) => r.name);
+  return (
+    <p className="invite-summary" data-testid="invite-summary">
+      {preview.invitedBy ? (
+        <>
+          <strong>{preview.invitedBy.name || preview.invitedBy.email}</strong>
+          {preview.invitedBy.name ? <span className="muted"> ({preview.invitedBy.email})</span> : null} invited{" "}
+        </>
+      ) : (
+        "You are invited: "
+      )}
+      <strong>{preview.email}</strong> to join {where} <strong>{preview.entityName}</strong>{" "}
+      {roles.length > 0 ? (
+        <>
+          with the role{roles.length === 1 ? "" : "s"} <strong>{roles.join(", ")}</strong>
+        </>
+      ) : null}
+      . The invitation expires <Time at={preview.expiresAt} />.
+    </p>
+  );
+}
+
+/**
+ * Reads where a link leads before anything is typed: a link that no longer works says so at once, instead of after
+ * the form is filled.
+ */
+function WithPreview({ link, children }: { link: { token: string } | { confirm: string }; children: ReactNode }) {
+  const key = "token" in link ? link.token : link.confirm;
+  const preview = useLoad(() => client.lookupInvitation(link), [key]);
+  if (preview.data === undefined && preview.error === undefined) return <Loading label="Reading the invitation…" />;
+  if (preview.error !== undefined) {
+    const gone = preview.error instanceof ApiError && preview.error.status === 404;
+    return (
+      <div className="card narrow" data-testid="invite-unusable">
+        <h1>Accept your invitation</h1>
+        {gone ? (
+          <p className="error" role="alert">
+            This invitation link no longer works: it was used, revoked, replaced by a newer link, or it expired. Ask whoever invited you for
+            a new one.
+          </p>
+        ) : (
+          <ErrorBox error={preview.error} onRetry={preview.reload} />
+        )}
+      </div>
+    );
+  }
+  return (
+    <>
+      {preview.data ? <Summary preview={preview.data} /> : null}
+      {children}
+    </>
+  );
+}
 
 /**
  * The link sent to the invited address (`?confirm=`), which proves it is theirs: a new account with a name and a
@@ -98,8 +155,18 @@ export function InvitePage() {
   const { query } = useLocation();
   const confirm = query.get("confirm");
   const token = query.get("token");
-  if (confirm) return <ConfirmInvitePage token={confirm} />;
-  if (token) return <AcceptInvitePage token={token} />;
+  if (confirm)
+    return (
+      <WithPreview link={{ confirm }}>
+        <ConfirmInvitePage token={confirm} />
+      </WithPreview>
+    );
+  if (token)
+    return (
+      <WithPreview link={{ token }}>
+        <AcceptInvitePage token={token} />
+      </WithPreview>
+    );
   return (
     <div className="card narrow">
       <h1>Accept your invitation</h1>

@@ -1,25 +1,18 @@
 import type { Entity } from "@latchkey/sdk";
-import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { Link } from "../router";
 import { settingsPath } from "../session";
-import { ErrorBox, Field, PageHead, Status, Time, useAction, useLoad } from "../ui";
+import { PageHead, Status, Time, useLoad } from "../ui";
+import { InlineCreateForm } from "./inline-create-form";
 import { DescriptionCell, Table } from "../table";
+import { NotAllowed, useAccess } from "../access";
+import { usePlaces } from "../places";
 
 /** The teams of an organisation, and a new one. */
 export function OrgTeamsPage({ org }: { org: Entity }) {
   const teams = useLoad(() => client.orgs.teams(org.id), [org.id]);
-  const [name, setName] = useState("");
-  const [description, setDescription] = useState("");
-  const action = useAction();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (await action.run(() => client.orgs.createTeam(org.id, { name, description }))) {
-      setName("");
-      setDescription("");
-      teams.reload();
-    }
-  };
+  const access = useAccess(org);
+  const places = usePlaces();
   return (
     <div className="page">
       <PageHead title="Teams" description="Organisation roles reach these teams (all of them, or the ones a role is limited to)." />
@@ -40,18 +33,19 @@ export function OrgTeamsPage({ org }: { org: Entity }) {
           </Table>
         )}
       </Status>
-      <form className="card inline-form" onSubmit={(e) => void submit(e)} aria-label="New team">
-        <Field label="New team name">
-          {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-        <Field label="Description">
-          {(id) => <input id={id} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />}
-        </Field>
-        <button type="submit" className="button primary" disabled={action.busy}>
-          Create team
-        </button>
-      </form>
-      <ErrorBox error={action.error} />
+      {access.may("org.teams.create") ? (
+        <InlineCreateForm
+          what="team"
+          create={async (input) => {
+            await client.orgs.createTeam(org.id, input);
+            teams.reload();
+            // The switcher lists the new team at once.
+            places.reload();
+          }}
+        />
+      ) : access.loaded ? (
+        <NotAllowed what="Creating teams" permission="org.teams.create" />
+      ) : null}
     </div>
   );
 }

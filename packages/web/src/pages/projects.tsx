@@ -1,10 +1,11 @@
 import type { Entity, Project } from "@latchkey/sdk";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { client } from "../api";
 import { NotAllowed, useAccess } from "../access";
 import { ConfirmActions } from "../dialog-actions";
 import { DescriptionCell, RowButton, Table } from "../table";
-import { Dialog, ErrorBox, Field, PageHead, Status, Time, useAction, useLoad } from "../ui";
+import { Dialog, ErrorBox, PageHead, Status, Time, useAction, useLoad } from "../ui";
+import { InlineCreateForm } from "./inline-create-form";
 
 function DeleteProjectDialog({ team, project, onClose }: { team: Entity; project: Project; onClose: () => void }) {
   const action = useAction();
@@ -30,18 +31,7 @@ export function ProjectsPage({ team }: { team: Entity }) {
   const access = useAccess(team);
   const mayCreate = access.may("project.create");
   const mayDelete = access.may("project.delete");
-  const [name, setName] = useState("");
-  const [description, setDescription] = useState("");
   const [deleting, setDeleting] = useState<Project | null>(null);
-  const action = useAction();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (await action.run(() => client.projects(team.id).create({ name, description }))) {
-      setName("");
-      setDescription("");
-      projects.reload();
-    }
-  };
   return (
     <div className="page">
       <PageHead title="Projects" description="The team's projects: roles may be restricted to some of them." />
@@ -68,21 +58,16 @@ export function ProjectsPage({ team }: { team: Entity }) {
         )}
       </Status>
       {mayCreate ? (
-        <form className="card inline-form" onSubmit={(e) => void submit(e)} aria-label="New project">
-          <Field label="New project name">
-            {(id) => <input id={id} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
-          </Field>
-          <Field label="Description">
-            {(id) => <input id={id} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />}
-          </Field>
-          <button type="submit" className="button primary" disabled={action.busy}>
-            Create project
-          </button>
-        </form>
+        <InlineCreateForm
+          what="project"
+          create={async (input) => {
+            await client.projects(team.id).create(input);
+            projects.reload();
+          }}
+        />
       ) : access.loaded ? (
         <NotAllowed what="Creating projects" permission="project.create" />
       ) : null}
-      <ErrorBox error={action.error} />
       {deleting ? (
         <DeleteProjectDialog
           team={team}

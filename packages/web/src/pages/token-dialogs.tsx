@@ -1,15 +1,15 @@
 import type { Entity, TokenMetadata } from "@latchkey/sdk";
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { client } from "../api";
 import { useLifetime } from "../lifetime";
-import { CopyButton, Dialog, ErrorBox, Field, useAction, useLoad } from "../ui";
+import { CopyButton, Dialog, ErrorBox, Field, Time, useAction, useLoad } from "../ui";
 import { ConfirmActions, SubmitActions } from "../dialog-actions";
 import { RoleSelect } from "./role-select";
 import { addressList, AllowedIpsField } from "./token-edit-dialog";
 import { useAccess } from "../access";
 
 /** The only place a secret is ever shown: right after creation or regeneration, once. */
-function Reveal({ secret, what, onDone }: { secret: string; what: string; onDone: () => void }) {
+function Reveal({ secret, what, note, onDone }: { secret: string; what: string; note?: ReactNode; onDone: () => void }) {
   return (
     <div className="reveal">
       <p className="warning" role="alert">
@@ -24,6 +24,7 @@ function Reveal({ secret, what, onDone }: { secret: string; what: string; onDone
           </div>
         )}
       </Field>
+      {note}
       <div className="dialog-actions">
         <button type="button" className="button primary" onClick={onDone}>
           I have copied it
@@ -111,22 +112,29 @@ export function RegenerateDialog({
 }) {
   const [grace, setGrace] = useState("0");
   const [secret, setSecret] = useState<string | null>(null);
+  const [oldKeysEnd, setOldKeysEnd] = useState<string | null>(null);
   const action = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const ms = Number(grace);
-    const rotated = await action.run(() =>
-      client.tokens(entity).rotate(token.id, ms > 0 ? new Date(Date.now() + ms).toISOString() : undefined),
-    );
+    const end = ms > 0 ? new Date(Date.now() + ms).toISOString() : undefined;
+    const rotated = await action.run(() => client.tokens(entity).rotate(token.id, end));
     if (rotated) {
       setSecret(rotated.token);
+      setOldKeysEnd(end ?? null);
       onDone();
     }
   };
   if (secret !== null) {
+    const note = oldKeysEnd ? (
+      <p className="notice" data-testid="old-key-note">
+        The old key goes on working until <Time at={oldKeysEnd} />. Once nothing uses it (the audit log names the key of each request), end
+        it sooner from the token&apos;s <strong>Keys</strong>.
+      </p>
+    ) : null;
     return (
       <Dialog title="Token regenerated" onClose={onClose}>
-        <Reveal secret={secret} what={`New secret of “${token.name}”`} onDone={onClose} />
+        <Reveal secret={secret} what={`New secret of “${token.name}”`} note={note} onDone={onClose} />
       </Dialog>
     );
   }

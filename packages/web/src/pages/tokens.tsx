@@ -3,10 +3,11 @@ import { useState } from "react";
 import { client } from "../api";
 import { Link } from "../router";
 import { settingsPath } from "../session";
-import { Badge, PageHead, Status, Time, useLoad } from "../ui";
+import { Badge, PageHead, Status, Time, useLoad, useRefresh } from "../ui";
 import { DescriptionCell, RowButton, Table } from "../table";
 import { CreateTokenDialog, RegenerateDialog, RevokeDialog } from "./token-dialogs";
 import { EditTokenDialog } from "./token-edit-dialog";
+import { liveKeys, TokenKeysDialog } from "./token-keys-dialog";
 import { NotAllowed, useAccess } from "../access";
 
 /** Active, Revoked or Expired, as the list shows it. */
@@ -16,13 +17,33 @@ export function tokenStatus(token: TokenMetadata): "Active" | "Revoked" | "Expir
   return "Active";
 }
 
-type Open = { kind: "create" } | { kind: "regenerate" | "revoke" | "edit"; token: TokenMetadata } | null;
+/** How many keys open the token; more than one after a regenerate that let the old key live on. */
+function KeysCell({ token, onOpen }: { token: TokenMetadata; onOpen: () => void }) {
+  if (tokenStatus(token) !== "Active") return null;
+  const n = liveKeys(token).length;
+  return (
+    <div className="keys-cell">
+      <button
+        type="button"
+        className={n > 1 ? "button small warn" : "button small subtle"}
+        aria-label={`Keys of ${token.name}`}
+        onClick={onOpen}
+      >
+        {n} {n === 1 ? "key" : "keys"}
+      </button>
+    </div>
+  );
+}
+
+type Open = { kind: "create" } | { kind: "regenerate" | "revoke" | "edit" | "keys"; token: TokenMetadata } | null;
 
 /** Settings → API → Tokens of a team or an organisation. */
 export function TokensPage({ entity }: { entity: Entity }) {
   const [showAll, setShowAll] = useState(false);
   const tokens = useLoad(() => client.tokens(entity).all(showAll), [entity.type, entity.id, showAll]);
   const [open, setOpen] = useState<Open>(null);
+  // "Last used" moves without a reload: the list is read again every 30 s while the page is in view, and on return.
+  useRefresh(tokens.reload, 30_000);
   const access = useAccess(entity);
   const managePermission = `${entity.type}.tokens.manage`;
   const manage = access.may(managePermission);
@@ -48,7 +69,7 @@ export function TokensPage({ entity }: { entity: Entity }) {
         {(list) => (
           <Table
             caption="API tokens"
-            columns={["Name", "Description", "Role", "Creator", "Created", "Expires", "Last used", "Status"]}
+            columns={["Name", "Description", "Role", "Created", "Expires", "Last used", "Status"]}
             actions={manage}
           >
             {list.map((t) => {
@@ -65,32 +86,32 @@ export function TokensPage({ entity }: { entity: Entity }) {
                     {t.role.name ?? <span className="muted">deleted role</span>} <code className="muted">{t.role.roleId}</code>
                   </td>
                   <td>
-                    {t.creatorEmail}
-                    {t.creatorLeft ? (
-                      <>
-                        {" "}
-                        <Badge tone="warn">creator left</Badge>
-                      </>
-                    ) : null}
-                  </td>
-                  <td>
                     <Time at={t.createdAt} />
+                    <div className="muted small">
+                      by {t.creatorEmail}
+                      {t.creatorLeft ? (
+                        <>
+                          {" "}
+                          <Badge tone="warn">creator left</Badge>
+                        </>
+                      ) : null}
+                    </div>
                   </td>
                   <td>
                     <Time at={t.expiresAt} never="No expiry" />
                   </td>
                   <td>
                     <Time at={t.lastUsedAt} />
-                    {t.lastUsedIp ? <span className="muted small"> from {t.lastUsedIp}</span> : null}
+                    {t.lastUsedIp ? <div className="muted small">from {t.lastUsedIp}</div> : null}
                     {t.allowedIps.length > 0 ? (
-                      <span className="muted small" title={t.allowedIps.join(", ")}>
-                        {" "}
-                        · only from {t.allowedIps.length === 1 ? t.allowedIps[0] : `${t.allowedIps.length} address blocks`}
-                      </span>
+                      <div className="muted small" title={t.allowedIps.join(", ")}>
+                        only from {t.allowedIps.length === 1 ? t.allowedIps[0] : `${t.allowedIps.length} address blocks`}
+                      </div>
                     ) : null}
                   </td>
                   <td>
                     <Badge tone={status === "Active" ? "ok" : status === "Revoked" ? "bad" : "warn"}>{status}</Badge>
+                    <KeysCell token={t} onOpen={() => setOpen({ kind: "keys", token: t })} />
                   </td>
                   {manage ? (
                     <td className="row-actions">
@@ -124,6 +145,9 @@ export function TokensPage({ entity }: { entity: Entity }) {
       ) : null}
       {open?.kind === "regenerate" ? (
         <RegenerateDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />
+      ) : null}
+      {open?.kind === "keys" ? (
+        <TokenKeysDialog entity={entity} token={open.token} manage={manage} onClose={() => setOpen(null)} onDone={tokens.reload} />
       ) : null}
       {open?.kind === "revoke" ? (
         <RevokeDialog entity={entity} token={open.token} onClose={() => setOpen(null)} onDone={tokens.reload} />

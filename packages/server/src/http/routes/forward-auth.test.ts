@@ -83,10 +83,13 @@ describe.each(dialects())("forward auth on %s", (kind) => {
     const feed = await events(h.owner, `/v1/teams/acme/tokens/${id}/audit-logs?eventType=auth.forward`);
     const byPath = Object.fromEntries(feed.map((e) => [e.path, e]));
     expect(byPath["/orders/7"]).toMatchObject({ eventType: "auth.forward", method: "DELETE", status: 200, outcome: "allowed" });
-    expect(byPath["/orders/7"]?.details).toEqual({ door: "forward", permissions: ["project.read"] });
+    // With the key the request presented (issue 21.3: which key made each request).
+    const { keys } = await h.owner.ok<{ keys: { id: string }[] }>("GET", `/v1/teams/acme/tokens/${id}`);
+    const keyId = keys[0]?.id;
+    expect(byPath["/orders/7"]?.details).toEqual({ door: "forward", permissions: ["project.read"], keyId });
     // Envoy's path_prefix: the method and the path after the prefix; refused for want of project.delete.
     expect(byPath["/things/9"]).toMatchObject({ method: "POST", status: 403, outcome: "denied" });
-    expect(byPath["/things/9"]?.details).toEqual({ door: "forward", permissions: ["project.delete"] });
+    expect(byPath["/things/9"]?.details).toEqual({ door: "forward", permissions: ["project.delete"], keyId });
     expect(JSON.stringify(feed)).not.toContain("hidden");
   });
 

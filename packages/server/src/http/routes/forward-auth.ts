@@ -78,7 +78,11 @@ function markAudit(request: FastifyRequest, asked: Asked): void {
     path: asked.path,
   };
   mark.context = context;
-  mark.event = { type: "auth.forward", details: JSON.stringify({ door: "forward", permissions: asked.names ?? [] }) };
+  const keyId = mark.token.keyId;
+  mark.event = {
+    type: "auth.forward",
+    details: JSON.stringify({ door: "forward", permissions: asked.names ?? [], ...(keyId ? { keyId } : {}) }),
+  };
 }
 
 /** A header value as it may be sent: plain ASCII as is, anything else percent-encoded. */

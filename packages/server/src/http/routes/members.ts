@@ -61,6 +61,19 @@ export function memberRoutes(router: Router, { members, invitations }: Services)
       handler: ({ principal, entity, params }) => invitations.revoke(principal, entity, String(params["invitationId"])),
     });
     router.add({
+      method: "POST",
+      url: [`${prefix}/invitations/:invitationId/link`, `${implied("invitations")}/:invitationId/link`],
+      summary:
+        "New links for a pending invitation (links are kept only as hashes and never shown again): the old ones stop " +
+        "working, the address is sent its new link, and the invitation runs its full time again",
+      tags,
+      permission: `${type}.members.manage` as const,
+      params: InvitationParams,
+      reply: InviteReply,
+      secret: true,
+      handler: ({ principal, entity, params }) => invitations.renew(principal, entity, String(params["invitationId"])),
+    });
+    router.add({
       method: "PATCH",
       url: [`${prefix}/members/:userId`, `${implied("members")}/:userId`],
       summary: "Replace a member's roles",

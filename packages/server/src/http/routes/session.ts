@@ -1,4 +1,14 @@
-import { DomainError, InvitationAccept, InvitationConfirm, PasswordChange, SessionCreate, SessionReply, SetupCreate } from "@latchkey/core";
+import {
+  DomainError,
+  InvitationAccept,
+  InvitationConfirm,
+  InvitationLookup,
+  InvitationPreview,
+  PasswordChange,
+  SessionCreate,
+  SessionReply,
+  SetupCreate,
+} from "@latchkey/core";
 import { z } from "zod";
 import type { Services } from "../../services/app-services.js";
 import type { Authenticator } from "../authenticate.js";
@@ -106,6 +116,19 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
       setSessionCookie(reply, config, sessionId);
       return { user, csrfToken };
     },
+  });
+
+  router.add({
+    method: "POST",
+    url: "/v1/invitations/lookup",
+    summary:
+      "What an invitation link leads to, for its landing page: the team or organisation, the invited address, who " +
+      "invited and with which roles (the link travels in the body, never in a URL)",
+    tags: ["members"],
+    auth: "none",
+    body: InvitationLookup,
+    reply: InvitationPreview,
+    handler: ({ body }) => acceptance.preview(body),
   });
 
   router.add({

@@ -121,6 +121,9 @@ describe.each(dialects())("check, introspection and revocation on %s", (kind) =>
         [200, "allowed", "VALID"],
       ]);
       expect(feed[0]?.details).toMatchObject({ door: "check", permissions: ["project.read"], checkedBy: { type: "apiToken" } });
+      // Each names the checked token's key, valid or refused.
+      const keyId = (await h.owner.ok<{ keys: { id: string }[] }>("GET", `/v1/teams/acme/tokens/${gone.id}`)).keys[0]?.id;
+      expect(feed.map((e) => (e.details as { keyId?: string }).keyId)).toEqual([keyId, keyId]);
     });
 
     it("RATE_LIMITED once the checked token's limit is spent (the same counter as its own requests)", async () => {

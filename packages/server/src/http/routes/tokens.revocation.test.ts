@@ -104,5 +104,24 @@ describe.each(dialects())("token revocation on %s", (kind) => {
         expect((await bearer(rotated.token).get("/v1/login")).status).toBe(200);
       });
     }
+
+    it("each request event names the key that made it: the old one after a regenerate, allowed or refused", async () => {
+      const { apiToken, token } = await mint("which key");
+      const oldKey = apiToken.keys[0]?.id ?? "";
+      const url = `${team}/tokens/${apiToken.id}`;
+      expect((await bearer(token).get("/v1/login")).status).toBe(200);
+      expect((await lastRequest(apiToken.id))?.details).toEqual({ keyId: oldKey });
+      const rotated = await h.owner.ok<{ key: { id: string }; token: string }>("POST", `${url}/keys`, {
+        otherKeysExpiresAt: "2100-01-01T00:00:00.000Z",
+      });
+      expect((await bearer(rotated.token).get("/v1/login")).status).toBe(200);
+      expect((await lastRequest(apiToken.id))?.details).toEqual({ keyId: rotated.key.id });
+      // Someone still on the old secret shows up by its key.
+      expect((await bearer(token).get("/v1/login")).status).toBe(200);
+      expect((await lastRequest(apiToken.id))?.details).toEqual({ keyId: oldKey });
+      await h.owner.ok("DELETE", `${url}/keys/${oldKey}`);
+      refused(await bearer(token).get("/v1/login"), "TOKEN_REVOKED");
+      expect(await lastRequest(apiToken.id)).toMatchObject({ outcome: "denied", details: { keyId: oldKey } });
+    });
   });
 });

@@ -53,6 +53,17 @@ export function createInvitationsRepository(db: Executor) {
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
+    /** A new link for the inviter and a new end (the previous link stops working), while it is still pending. */
+    renew: async (id: string, tokenHash: string, expiresAt: string): Promise<boolean> =>
+      (
+        await db
+          .updateTable("invitations")
+          .set({ token_hash: tokenHash, expires_at: expiresAt })
+          .where("id", "=", id)
+          .where("accepted_at", "is", null)
+          .where("revoked_at", "is", null)
+          .executeTakeFirst()
+      ).numUpdatedRows === 1n,
     /** A new secret for the address (the previous one stops working). */
     setConfirm: (id: string, confirmHash: string, at: string) =>
       db.updateTable("invitations").set({ confirm_hash: confirmHash, confirm_sent_at: at }).where("id", "=", id).execute(),
