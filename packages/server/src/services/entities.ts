@@ -56,6 +56,9 @@ export async function clearEntity(tx: Repositories, entityType: EntityType, enti
   await tx.roles.removeAllOf(entityType, entityId);
   await tx.invitations.removeAllOf(entityType, entityId);
   await tx.apis.removeAllOf({ type: entityType, id: entityId });
+  // A trust policy would mint tokens for the deleted entity; a webhook would be told of nothing more.
+  await tx.trustPolicies.removeAllOf(entityType, entityId);
+  await tx.webhooks.removeAllOf(entityType, entityId);
 }
 
 /**

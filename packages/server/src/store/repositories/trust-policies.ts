@@ -31,5 +31,7 @@ export function createTrustPoliciesRepository(db: Executor) {
         .where("entity_id", "=", entityId)
         .where("role_id", "=", roleId)
         .execute(),
+    removeAllOf: (entityType: EntityType, entityId: string) =>
+      db.deleteFrom("trust_policies").where("entity_type", "=", entityType).where("entity_id", "=", entityId).execute(),
   };
 }

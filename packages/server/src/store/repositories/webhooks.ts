@@ -26,6 +26,9 @@ export function createWebhooksRepository(db: Executor, dialect: Dialect) {
     update: (id: string, patch: Partial<Pick<WebhookRow, "url" | "events" | "description" | "enabled" | "updated_at">>) =>
       db.updateTable("webhooks").set(patch).where("id", "=", id).execute(),
     remove: (id: string) => db.deleteFrom("webhooks").where("id", "=", id).execute(),
+    /** A deleted team's or organisation's webhooks, with their outbox (deliveries go with their webhook). */
+    removeAllOf: (entityType: EntityType, entityId: string) =>
+      db.deleteFrom("webhooks").where("entity_type", "=", entityType).where("entity_id", "=", entityId).execute(),
     /** The enabled webhooks of these teams and organisations (the caller filters by event type). */
     enabledOf: (targets: { type: EntityType; id: string }[]) =>
       targets.length === 0
