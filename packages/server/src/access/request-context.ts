@@ -8,6 +8,11 @@ export interface RequestContext {
   method: string;
   /** The path without its query string (which may carry secrets such as a one-time session token). */
   path: string;
+  /**
+   * The feeds this request's changes were recorded in, as they are recorded (audit `change`): its own event says so,
+   * and a team's or organisation's feed then shows the change events in its place (one row per change).
+   */
+  changes?: string[];
 }
 
 const ORIGINS = new Set(["ui", "cli"]);

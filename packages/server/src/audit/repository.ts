@@ -6,12 +6,18 @@ import { after, decodeCursor, encodeCursor, toPage, type Keyset, type Page, type
 import type { EntityType } from "../store/schema.js";
 import type { TimeSlicer } from "../lib/time-slices.js";
 import type { Repositories } from "../store/store.js";
+import { eventTypeMatches } from "@latchkey/core";
+import { sql } from "kysely";
 import {
+  changedIn,
   comesAfter,
   justAtOrBefore,
   matches,
+  mayBeRequest,
   newestFirst,
+  REQUEST_EVENT,
   segmentAfter,
+  teamOfPath,
   type AuditFilter,
   type AuditRow,
   type SegmentKey,
@@ -81,7 +87,8 @@ export function createAuditRepository(db: Executor, dialect: Dialect) {
 
   /** Change events (team and organisation feeds) that match, newest first, up to `limit`. */
   const changes = async (filter: AuditFilter, key: Keyset | undefined, limit: number): Promise<AuditRow[]> => {
-    if (filter.eventType === "request") return [];
+    // Change events are never requests; a prefix (`apiTokens`) holds the types under it.
+    if (filter.eventType === REQUEST_EVENT) return [];
     let q = db.selectFrom("audit_events").selectAll();
     if (filter.entity) q = q.where("entity_type", "=", filter.entity.type).where("entity_id", "=", filter.entity.id);
     if (filter.tokenId) q = q.where("token_id", "=", filter.tokenId);
@@ -93,7 +100,13 @@ export function createAuditRepository(db: Executor, dialect: Dialect) {
     }
     if (filter.after) q = q.where("at", ">", filter.after);
     if (filter.before) q = q.where("at", "<", filter.before);
-    if (filter.eventType) q = q.where("event_type", "=", filter.eventType);
+    if (filter.eventType) {
+      const type = filter.eventType;
+      // A comparison of the first characters, not LIKE: `_` in a type is no wildcard, and the read stays on the entity's
+      // index in time order, as with an exact type.
+      const head = sql<string>`substr(event_type, 1, ${sql.lit(type.length + 1)})`;
+      q = q.where((eb) => eb.or([eb("event_type", "=", type), eb(head, "=", `${type}.`)]));
+    }
     if (filter.actor) {
       const actor = filter.actor;
       q = q.where((eb) => eb.or([eb("actor_id", "=", actor), eb("actor_email", "=", actor)]));
@@ -107,10 +120,28 @@ export function createAuditRepository(db: Executor, dialect: Dialect) {
   };
 
   /**
+   * Where a list's request events are read from: the segments of the entity's own tokens and, for a team's feed, those
+   * of its organisation's tokens, of which only the requests made against this team are kept.
+   */
+  const sourcesOf = (filter: AuditFilter): { entity: AuditFilter["entity"]; keep?: (r: AuditRow) => boolean }[] => {
+    const sources: { entity: AuditFilter["entity"]; keep?: (r: AuditRow) => boolean }[] = [{ entity: filter.entity }];
+    const org = filter.orgRequests;
+    if (org && (filter.eventType === undefined || eventTypeMatches(REQUEST_EVENT, filter.eventType))) {
+      sources.push({
+        entity: { type: "org", id: org.orgId },
+        keep: (r) => r.event_type === REQUEST_EVENT && teamOfPath(r.path) === org.teamId,
+      });
+    }
+    return sources;
+  };
+
+  /**
    * Request events (token feeds, in segments) that match, newest first, up to `limit`. Reads at most about
    * MAX_SEGMENTS_PER_PAGE segments: past that, it returns the events it is sure of and a `frontier`, a cursor key
    * above which every event has been looked at (a filter that matches little then costs a page at a time, not a scan
    * of the whole feed). The frontier is always after `key`, so paging on from it gets somewhere.
+   * Each source (see `sourcesOf`) is read in its own order, newest first, a batch at a time: an event is certain once
+   * it is newer than every source's last segment read so far.
    */
   const requests = async (
     filter: AuditFilter,
@@ -120,38 +151,50 @@ export function createAuditRepository(db: Executor, dialect: Dialect) {
   ): Promise<{ rows: AuditRow[]; frontier?: Keyset }> => {
     // A token feed holds the requests made with that token, and nothing else.
     if (filter.tokenFeed !== undefined && filter.tokenId !== undefined && filter.tokenFeed !== filter.tokenId) return { rows: [] };
+    if (filter.eventType !== undefined && !mayBeRequest(filter.eventType)) return { rows: [] };
     const feed = filter.tokenFeed ?? filter.tokenId;
+    // In a team's or organisation's feed, a request that changed something there is shown by its change events.
+    const view = filter.tokenFeed === undefined && filter.entity ? `${filter.entity.type}:${filter.entity.id}` : undefined;
+    const sources = sourcesOf(filter).map((s) => ({ ...s, last: null as SegmentKey | null, done: false }));
     let found: AuditRow[] = [];
-    let last: SegmentKey | null = null;
     let batch = SEGMENTS_FIRST;
     let examined = 0;
     for (;;) {
-      let q = db.selectFrom("audit_segments").selectAll();
-      if (filter.entity) q = q.where("entity_type", "=", filter.entity.type).where("entity_id", "=", filter.entity.id);
-      if (feed !== undefined) q = q.where("feed", "=", `token:${feed}`);
-      if (filter.after) q = q.where("max_at", ">", filter.after);
-      if (filter.before) q = q.where("min_at", "<", filter.before);
-      if (key) q = q.where("min_at", "<=", key.createdAt);
-      if (last) q = q.where(segmentAfter(last));
-      const segments = await q.orderBy("max_at", "desc").orderBy("feed", "desc").orderBy("first_seq", "desc").limit(batch).execute();
-      for (const segment of segments) {
-        for (const r of expandSegment(segment)) if (matches(r, filter, key)) found.push(r);
-        // A segment is a few milliseconds of parsing: the unit after which an export or a long page lets others run.
-        if (slicer?.due()) await slicer.turn();
+      // Every segment not read yet ends at or before the newest of the sources' last segments read.
+      let bound: string | null = null;
+      for (const source of sources) {
+        if (source.done) continue;
+        let q = db.selectFrom("audit_segments").selectAll();
+        if (source.entity) q = q.where("entity_type", "=", source.entity.type).where("entity_id", "=", source.entity.id);
+        if (feed !== undefined) q = q.where("feed", "=", `token:${feed}`);
+        if (filter.after) q = q.where("max_at", ">", filter.after);
+        if (filter.before) q = q.where("min_at", "<", filter.before);
+        if (key) q = q.where("min_at", "<=", key.createdAt);
+        if (source.last) q = q.where(segmentAfter(source.last));
+        const segments = await q.orderBy("max_at", "desc").orderBy("feed", "desc").orderBy("first_seq", "desc").limit(batch).execute();
+        for (const segment of segments) {
+          for (const r of expandSegment(segment)) {
+            if (matches(r, filter, key) && (!source.keep || source.keep(r)) && !(view && changedIn(r, view))) found.push(r);
+          }
+          // A segment is a few milliseconds of parsing: the unit after which an export or a long page lets others run.
+          if (slicer?.due()) await slicer.turn();
+        }
+        examined += segments.length;
+        const tail = segments[segments.length - 1];
+        if (!tail || segments.length < batch) source.done = true;
+        else {
+          source.last = tail;
+          if (bound === null || tail.max_at > bound) bound = tail.max_at;
+        }
       }
-      examined += segments.length;
-      const tail = segments[segments.length - 1];
-      if (!tail || segments.length < batch) break;
-      // Every segment not read yet ends at or before the tail's last event: the events after that are certain.
-      const bound = tail.max_at;
-      const certain = found.filter((r) => r.at > bound);
+      if (bound === null) break;
+      const certain = found.filter((r) => r.at > (bound as string));
       if (certain.length >= limit) break;
       const frontier = justAtOrBefore(bound);
       if (examined >= MAX_SEGMENTS_PER_PAGE && (key === undefined || comesAfter(frontier, key))) {
         return { rows: certain.sort(newestFirst).slice(0, limit), frontier };
       }
       if (found.length > 4 * limit) found = found.sort(newestFirst).slice(0, limit);
-      last = tail;
       batch = Math.min(batch * 2, SEGMENTS_MAX);
       await slicer?.pause();
     }
