@@ -17,6 +17,9 @@ export const AuditEvent = z.object({
   id: z.string(),
   at: IsoTime,
   eventType: z.string(),
+  entity: z
+    .object({ type: z.enum(["team", "org"]), id: z.string() })
+    .describe("whose log holds the event: an organisation's for its tokens' requests, shown in a team's feed too"),
   actor: z.object({
     type: z.enum(["user", "apiToken", "anonymous"]),
     id: z.string(),

@@ -29,6 +29,7 @@ function toAuditEvent(row: AuditRow, names: Names) {
     id: row.id,
     at: row.at,
     eventType: row.event_type,
+    entity: { type: row.entity_type, id: row.entity_id },
     actor: {
       type: row.actor_type,
       id: row.actor_id,
