@@ -27,6 +27,9 @@ const INSERT_CHUNK = 400;
 
 type Head = { seq: number; hash: string };
 
+/** Segments a list reads request events from: an entity's, and which of their events it keeps (all, by default). */
+type RequestSource = { entity: AuditFilter["entity"]; keep?: (r: AuditRow) => boolean };
+
 /** A batch's drafts by feed, the feeds in a fixed order (so that two batches never wait on each other in a cycle). */
 function byFeed(drafts: AuditDraft[]): [string, AuditDraft[]][] {
   const feeds = new Map<string, AuditDraft[]>();
@@ -123,8 +126,8 @@ export function createAuditRepository(db: Executor, dialect: Dialect) {
    * Where a list's request events are read from: the segments of the entity's own tokens and, for a team's feed, those
    * of its organisation's tokens, of which only the requests made against this team are kept.
    */
-  const sourcesOf = (filter: AuditFilter): { entity: AuditFilter["entity"]; keep?: (r: AuditRow) => boolean }[] => {
-    const sources: { entity: AuditFilter["entity"]; keep?: (r: AuditRow) => boolean }[] = [{ entity: filter.entity }];
+  const sourcesOf = (filter: AuditFilter): RequestSource[] => {
+    const sources: RequestSource[] = [{ entity: filter.entity }];
     const org = filter.orgRequests;
     if (org && (filter.eventType === undefined || eventTypeMatches(REQUEST_EVENT, filter.eventType))) {
       sources.push({
@@ -188,9 +191,10 @@ export function createAuditRepository(db: Executor, dialect: Dialect) {
         }
       }
       if (bound === null) break;
-      const certain = found.filter((r) => r.at > (bound as string));
+      const edge = bound;
+      const certain = found.filter((r) => r.at > edge);
       if (certain.length >= limit) break;
-      const frontier = justAtOrBefore(bound);
+      const frontier = justAtOrBefore(edge);
       if (examined >= MAX_SEGMENTS_PER_PAGE && (key === undefined || comesAfter(frontier, key))) {
         return { rows: certain.sort(newestFirst).slice(0, limit), frontier };
       }
