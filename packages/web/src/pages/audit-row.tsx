@@ -14,18 +14,22 @@ const tokenOf = (e: AuditEvent): string | undefined =>
 
 /** The exact time in the viewer's zone, and how long ago. */
 function When({ at }: { at: string }) {
+  const exact = absoluteTime(at);
+  const cut = exact.indexOf(" ");
+  const [day, clock] = [exact.slice(0, cut), exact.slice(cut + 1)];
   return (
     <>
       <time dateTime={at} title={at}>
-        {absoluteTime(at)}
+        {/* The date over the time: a narrow column leaves the table's room to names and paths. */}
+        <span className="nowrap">{day}</span> <span className="nowrap">{clock}</span>
       </time>
       <div className="muted small">{ago(at)}</div>
     </>
   );
 }
 
-/** Who acted: a person by name and address, a token by its name, its id and its creator. */
-function Actor({ e }: { e: AuditEvent }) {
+/** Who acted: a person by name and address, a token by its name, its id, its creator, and its organisation if not here. */
+function Actor({ e, entity }: { e: AuditEvent; entity: Entity }) {
   if (e.actor.type === "anonymous") return <span className="muted">Anonymous</span>;
   if (e.actor.type === "apiToken") {
     return (
@@ -35,6 +39,7 @@ function Actor({ e }: { e: AuditEvent }) {
           <code>{e.actor.id}</code>
           {e.actor.email ? <> · created by {e.actor.email}</> : null}
         </div>
+        {e.entity.type === "org" && entity.type === "team" ? <div className="muted small">organisation token of {e.entity.id}</div> : null}
       </>
     );
   }
@@ -69,7 +74,6 @@ function Resource({ e, entity, tokenFeed }: { e: AuditEvent; entity: Entity; tok
           </Link>
         </>
       ) : null}
-      {e.entity.type === "org" && entity.type === "team" ? <div className="muted small">organisation token of {e.entity.id}</div> : null}
     </>
   );
 }
@@ -147,7 +151,7 @@ export function AuditRow({ e, entity, tokenFeed }: { e: AuditEvent; entity: Enti
           <code>{e.eventType}</code>
         </th>
         <td>
-          <Actor e={e} />
+          <Actor e={e} entity={entity} />
         </td>
         <td>
           <Resource e={e} entity={entity} tokenFeed={tokenFeed} />
@@ -156,14 +160,14 @@ export function AuditRow({ e, entity, tokenFeed }: { e: AuditEvent; entity: Enti
           <Badge tone={e.outcome === "allowed" ? "ok" : e.outcome === "denied" ? "bad" : "warn"}>{e.outcome}</Badge>{" "}
           <span className="muted small">{e.status}</span>
         </td>
-        <td className="small">
+        <td className="small audit-request">
           <code>
             {e.method} {e.path}
           </code>
           <div className="muted">{e.ip}</div>
         </td>
         <td>{ORIGIN_LABEL[e.origin]}</td>
-        <td>
+        <td className="audit-button">
           <button
             type="button"
             className="button small subtle"
