@@ -35,7 +35,10 @@ export function createAuditNames(db: Executor) {
         ...rows.filter((r) => r.actor_type === "apiToken").map((r) => r.actor_id),
         ...ofType("apiTokens").map((r) => r.resource_id),
       ]);
-      const userIds = unique([...rows.filter((r) => r.actor_type === "user").map((r) => r.actor_id), ...ofType("members").map((r) => r.resource_id)]);
+      const userIds = unique([
+        ...rows.filter((r) => r.actor_type === "user").map((r) => r.actor_id),
+        ...ofType("members").map((r) => r.resource_id),
+      ]);
       const teamIds = unique(ofType("teams").map((r) => r.resource_id));
       const orgIds = unique(ofType("orgs").map((r) => r.resource_id));
       const roleRows = ofType("roles").filter((r) => r.resource_id);
@@ -65,7 +68,12 @@ export function createAuditNames(db: Executor) {
         Promise.all(
           projectTeams.map(async (team) => {
             const ids = unique(projectRows.filter((r) => teamOf(r) === team).map((r) => r.resource_id));
-            const found = await db.selectFrom("projects").select(["id", "name"]).where("team_id", "=", team).where("id", "in", ids).execute();
+            const found = await db
+              .selectFrom("projects")
+              .select(["id", "name"])
+              .where("team_id", "=", team)
+              .where("id", "in", ids)
+              .execute();
             return found.map((r) => [`${team}:${r.id}`, r.name] as const);
           }),
         ),
@@ -100,7 +108,11 @@ export function createAuditNames(db: Executor) {
       };
       return {
         actor: (row) =>
-          row.actor_type === "apiToken" ? tokenNames.get(row.actor_id) : row.actor_type === "user" ? userNames.get(row.actor_id) : undefined,
+          row.actor_type === "apiToken"
+            ? tokenNames.get(row.actor_id)
+            : row.actor_type === "user"
+              ? userNames.get(row.actor_id)
+              : undefined,
         resource: (row) => live(row) ?? (row.resource_id ? recordedName(row) : undefined),
       };
     },

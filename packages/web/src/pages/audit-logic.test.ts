@@ -11,7 +11,9 @@ describe("audit filters in the address", () => {
   });
 
   it("leaves out what the API would refuse, and a token id in a token's own feed", () => {
-    const query = new URLSearchParams("outcome=maybe&origin=browser&after=yesterday&before=2026-03-02T10:00:00Z&tokenId=tok_1&eventType=%20roles%20");
+    const query = new URLSearchParams(
+      "outcome=maybe&origin=browser&after=yesterday&before=2026-03-02T10:00:00Z&tokenId=tok_1&eventType=%20roles%20",
+    );
     expect(filtersFromQuery(query, false)).toEqual({ before: "2026-03-02T10:00:00.000Z", tokenId: "tok_1", eventType: "roles" });
     expect(filtersFromQuery(query, true)).toEqual({ before: "2026-03-02T10:00:00.000Z", eventType: "roles" });
   });

@@ -33,7 +33,7 @@ export function filtersFromQuery(query: URLSearchParams, tokenFeed: boolean): Au
     after: isoOf(query.get("after")),
     before: isoOf(query.get("before")),
   };
-  return Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as AuditFilters;
+  return Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined));
 }
 
 /** The query string of a set of filters, `?...`, or "" for none: always the same string for the same filters. */
