@@ -160,6 +160,18 @@ describe("LatchkeyClient against a listening server", () => {
     await expect(anyone.lookupInvitation({ token: old })).rejects.toMatchObject({ status: 404 });
   });
 
+  it("reads an audit feed by an event-type prefix, with names beside ids", async () => {
+    const audit = owner.audit({ type: "team", id: teamId });
+    const tokens = await audit.all({ eventType: "apiTokens" });
+    expect(new Set(tokens.map((e) => e.eventType))).toEqual(new Set(["apiTokens.create", "apiTokens.revoke"]));
+    const ci = tokens.find((e) => e.eventType === "apiTokens.create" && e.resource.name === "ci");
+    expect(ci?.resource.id).toMatch(/^tok_/);
+    expect(tokens[0]?.actor).toMatchObject({ type: "user", email: OWNER_EMAIL, name: "owner" });
+    expect(tokens[0]).toMatchObject({ origin: "cli", entity: { type: "team", id: teamId } });
+    const refused = await audit.list({ eventType: "apiTokens." }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+  });
+
   it("signs out: the session is gone", async () => {
     const client = new LatchkeyClient({ baseUrl });
     await client.session.signIn(OWNER_EMAIL, OWNER_PASSWORD);

@@ -20,7 +20,8 @@ interface Filters {
 const COLUMNS: Column<AuditEvent>[] = [
   ["AT", (e) => e.at],
   ["EVENT", (e) => e.eventType],
-  ["ACTOR", (e) => e.actor.email ?? e.actor.id],
+  // A token by its name (its creator is `actor.email`, in -o json|yaml); a person by address.
+  ["ACTOR", (e) => (e.actor.type === "apiToken" ? `${e.actor.name ?? e.actor.id} (token)` : (e.actor.email ?? e.actor.id))],
   ["TOKEN", (e) => e.tokenId],
   ["OUTCOME", (e) => `${e.outcome} ${e.status}`],
   ["REQUEST", (e) => (e.method ? `${e.method} ${e.path}` : "")],
@@ -51,7 +52,7 @@ function queryOf(f: Filters) {
 
 function withFilters(command: Command): Command {
   return command
-    .option("--event-type <type>", "e.g. apiTokens.create, projects.delete, request")
+    .option("--event-type <type>", "a type (apiTokens.create, request) or a prefix of one (apiTokens: every apiTokens.* event)")
     .option("--actor <who>", "a user id or e-mail, or a token id")
     .option("--token <tokenId>", "only events of this token")
     .option("--outcome <outcome>", "allowed, denied or failed")

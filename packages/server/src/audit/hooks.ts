@@ -18,7 +18,7 @@ interface TokenRequest {
   resource: ResourcePattern;
   context?: RequestContext | undefined;
   /** A door that checks tokens for other services names its event and what was asked (default: `request`, `{}`). */
-  event?: { type: string; details: string } | undefined;
+  event?: { type: `auth.${string}`; details: string } | undefined;
 }
 
 declare module "fastify" {
@@ -41,19 +41,26 @@ export function resourcePattern(url: string): ResourcePattern {
 
 /** The event of a token request, as its reply stands (status, time so far). */
 function draftOf(audit: AuditService, request: FastifyRequest, reply: FastifyReply, mark: TokenRequest) {
+  const context = mark.context ?? requestContext(request);
+  // A request that changed something names the feeds its change events went to (never for a failed one: its
+  // transaction did not commit).
+  const changed = reply.statusCode < 400 ? context.changes : undefined;
   return audit.requestDraft({
     tokenId: mark.token.id,
     entityType: mark.token.entityType,
     entityId: mark.token.entityId,
     email: mark.token.email,
-    context: mark.context ?? requestContext(request),
+    context,
     status: reply.statusCode,
     durationMs: reply.elapsedTime,
-    // Which of the token's keys made the request (an old one still in use after a regenerate shows here).
+    // Which of the token's keys made the request (an old one still in use after a regenerate shows here), and the
+    // feeds a change went to.
     ...(mark.event
       ? { eventType: mark.event.type, details: mark.event.details }
-      : mark.token.keyId
-        ? { details: `{"keyId":${JSON.stringify(mark.token.keyId)}}` }
+      : changed
+        ? { details: JSON.stringify({ ...(mark.token.keyId ? { keyId: mark.token.keyId } : {}), changes: changed }) }
+        : mark.token.keyId
+          ? { details: `{"keyId":${JSON.stringify(mark.token.keyId)}}` }
         : {}),
     resource: {
       type: mark.resource.type,

@@ -2,20 +2,10 @@ import { chain, type AuditDraft } from "./chain.js";
 import { chainSegments, expandSegment, isSegmentFeed } from "./segments.js";
 import type { Executor } from "../store/database.js";
 import type { Dialect } from "../store/dialects/dialect.js";
-import { after, decodeCursor, encodeCursor, toPage, type Keyset, type Page, type PageRequest } from "../store/pagination.js";
 import type { EntityType } from "../store/schema.js";
-import type { TimeSlicer } from "../lib/time-slices.js";
 import type { Repositories } from "../store/store.js";
-import {
-  comesAfter,
-  justAtOrBefore,
-  matches,
-  newestFirst,
-  segmentAfter,
-  type AuditFilter,
-  type AuditRow,
-  type SegmentKey,
-} from "./order.js";
+import { createAuditPages } from "./pages.js";
+import type { AuditRow } from "./order.js";
 
 const INSERT_CHUNK = 400;
 
@@ -44,11 +34,6 @@ function chainFeed(feed: string, drafts: AuditDraft[], head: Head) {
   const chained = chain(drafts, head);
   return { table: "audit_events" as const, rows: chained.rows as object[], head: chained.head };
 }
-/** Segments read at a time by a list: the first read is small (a page is usually in the newest segment), then more. */
-const SEGMENTS_FIRST = 2;
-const SEGMENTS_MAX = 32;
-/** Segments one page may read before it answers with what it is sure of and a cursor to go on from (see `requests`). */
-const MAX_SEGMENTS_PER_PAGE = 64;
 /** Segments read at a time by the chain check: up to a thousand events, a few milliseconds of the event loop. */
 const SEGMENTS_PER_CHUNK = 2;
 
@@ -77,85 +62,6 @@ export function createAuditRepository(db: Executor, dialect: Dialect) {
       .where("feed", "in", feeds);
     if (uptoSeq !== undefined) q = q.where("last_seq", "<=", uptoSeq);
     return Number((await q.executeTakeFirstOrThrow()).n ?? 0);
-  };
-
-  /** Change events (team and organisation feeds) that match, newest first, up to `limit`. */
-  const changes = async (filter: AuditFilter, key: Keyset | undefined, limit: number): Promise<AuditRow[]> => {
-    if (filter.eventType === "request") return [];
-    let q = db.selectFrom("audit_events").selectAll();
-    if (filter.entity) q = q.where("entity_type", "=", filter.entity.type).where("entity_id", "=", filter.entity.id);
-    if (filter.tokenId) q = q.where("token_id", "=", filter.tokenId);
-    if (filter.tokenFeed) {
-      const id = filter.tokenFeed;
-      q = q.where((eb) =>
-        eb.or([eb("feed", "=", `token:${id}`), eb.and([eb("resource_type", "=", "apiTokens"), eb("resource_id", "=", id)])]),
-      );
-    }
-    if (filter.after) q = q.where("at", ">", filter.after);
-    if (filter.before) q = q.where("at", "<", filter.before);
-    if (filter.eventType) q = q.where("event_type", "=", filter.eventType);
-    if (filter.actor) {
-      const actor = filter.actor;
-      q = q.where((eb) => eb.or([eb("actor_id", "=", actor), eb("actor_email", "=", actor)]));
-    }
-    if (filter.outcome) q = q.where("outcome", "=", filter.outcome as AuditRow["outcome"]);
-    if (filter.origin) q = q.where("origin", "=", filter.origin as AuditRow["origin"]);
-    if (filter.resourceType) q = q.where("resource_type", "=", filter.resourceType);
-    if (filter.resourceId) q = q.where("resource_id", "=", filter.resourceId);
-    if (key) q = q.where(after("at", "id", key));
-    return q.orderBy("at", "desc").orderBy("id", "desc").limit(limit).execute();
-  };
-
-  /**
-   * Request events (token feeds, in segments) that match, newest first, up to `limit`. Reads at most about
-   * MAX_SEGMENTS_PER_PAGE segments: past that, it returns the events it is sure of and a `frontier`, a cursor key
-   * above which every event has been looked at (a filter that matches little then costs a page at a time, not a scan
-   * of the whole feed). The frontier is always after `key`, so paging on from it gets somewhere.
-   */
-  const requests = async (
-    filter: AuditFilter,
-    key: Keyset | undefined,
-    limit: number,
-    slicer: TimeSlicer | undefined,
-  ): Promise<{ rows: AuditRow[]; frontier?: Keyset }> => {
-    // A token feed holds the requests made with that token, and nothing else.
-    if (filter.tokenFeed !== undefined && filter.tokenId !== undefined && filter.tokenFeed !== filter.tokenId) return { rows: [] };
-    const feed = filter.tokenFeed ?? filter.tokenId;
-    let found: AuditRow[] = [];
-    let last: SegmentKey | null = null;
-    let batch = SEGMENTS_FIRST;
-    let examined = 0;
-    for (;;) {
-      let q = db.selectFrom("audit_segments").selectAll();
-      if (filter.entity) q = q.where("entity_type", "=", filter.entity.type).where("entity_id", "=", filter.entity.id);
-      if (feed !== undefined) q = q.where("feed", "=", `token:${feed}`);
-      if (filter.after) q = q.where("max_at", ">", filter.after);
-      if (filter.before) q = q.where("min_at", "<", filter.before);
-      if (key) q = q.where("min_at", "<=", key.createdAt);
-      if (last) q = q.where(segmentAfter(last));
-      const segments = await q.orderBy("max_at", "desc").orderBy("feed", "desc").orderBy("first_seq", "desc").limit(batch).execute();
-      for (const segment of segments) {
-        for (const r of expandSegment(segment)) if (matches(r, filter, key)) found.push(r);
-        // A segment is a few milliseconds of parsing: the unit after which an export or a long page lets others run.
-        if (slicer?.due()) await slicer.turn();
-      }
-      examined += segments.length;
-      const tail = segments[segments.length - 1];
-      if (!tail || segments.length < batch) break;
-      // Every segment not read yet ends at or before the tail's last event: the events after that are certain.
-      const bound = tail.max_at;
-      const certain = found.filter((r) => r.at > bound);
-      if (certain.length >= limit) break;
-      const frontier = justAtOrBefore(bound);
-      if (examined >= MAX_SEGMENTS_PER_PAGE && (key === undefined || comesAfter(frontier, key))) {
-        return { rows: certain.sort(newestFirst).slice(0, limit), frontier };
-      }
-      if (found.length > 4 * limit) found = found.sort(newestFirst).slice(0, limit);
-      last = tail;
-      batch = Math.min(batch * 2, SEGMENTS_MAX);
-      await slicer?.pause();
-    }
-    return { rows: found.sort(newestFirst).slice(0, limit) };
   };
 
   /** Rows inserted in the caller's transaction: prepared statements on SQLite, Kysely in chunks on PostgreSQL. */
@@ -205,21 +111,9 @@ export function createAuditRepository(db: Executor, dialect: Dialect) {
 
     /**
      * A page of events, newest first: change events from their table, request events from the segments of token
-     * feeds, merged. Segments are read newest first, a few at a time, until the page is certain: every segment not
-     * yet read ends before the events kept.
+     * feeds, merged (see pages.ts).
      */
-    async page(filter: AuditFilter, page: PageRequest, slicer?: TimeSlicer): Promise<Page<AuditRow>> {
-      const key = decodeCursor(page.cursor);
-      const need = page.perPage + 1;
-      const requested = await requests(filter, key, need, slicer);
-      const frontier = requested.frontier;
-      let rows = [...(await changes(filter, key, need)), ...requested.rows].sort(newestFirst);
-      const keyOf = (r: AuditRow): Keyset => ({ createdAt: r.at, id: r.id });
-      if (frontier) rows = rows.filter((r) => comesAfter(frontier, keyOf(r)));
-      // Short of a page above the frontier: what there is, and the frontier as the cursor (the page may be empty).
-      if (frontier && rows.length <= page.perPage) return { items: rows, hasNextPage: true, cursor: encodeCursor(frontier) };
-      return toPage(rows.slice(0, need), page.perPage, keyOf);
-    },
+    page: createAuditPages(db).page,
 
     requestsStored,
 

@@ -3,8 +3,9 @@ import type { AuditBuffer } from "./buffer.js";
 import type { AuditDraft } from "./chain.js";
 import { verifyFeed, type ChainCheck } from "./verify.js";
 import type { Config } from "../config.js";
-import type { AuditFilter, AuditRow } from "./order.js";
+import { REQUEST_EVENT, type AuditFilter, type AuditRow } from "./order.js";
 import { auditOf } from "./repository.js";
+import { createAuditNames, type Names } from "./names.js";
 import type { PageRequest } from "../store/pagination.js";
 import type { Repositories, Store } from "../store/store.js";
 import type { EntityType } from "../store/schema.js";
@@ -20,20 +21,28 @@ import type { Entity } from "../access/access.js";
 const DENIED = new Set([401, 403, 429]);
 const NO_CONTEXT: RequestContext = { ip: "", userAgent: "", origin: "api", method: "", path: "" };
 
-/** An audit event as the API shows it. */
-function toAuditEvent(row: AuditRow) {
+/** An audit event as the API shows it, with the names of its actor and resource. */
+function toAuditEvent(row: AuditRow, names: Names) {
+  const actorName = names.actor(row);
+  const resourceName = names.resource(row);
   return {
     id: row.id,
     at: row.at,
     eventType: row.event_type,
-    actor: { type: row.actor_type, id: row.actor_id, ...(row.actor_email ? { email: row.actor_email } : {}) },
+    entity: { type: row.entity_type, id: row.entity_id },
+    actor: {
+      type: row.actor_type,
+      id: row.actor_id,
+      ...(row.actor_email ? { email: row.actor_email } : {}),
+      ...(actorName !== undefined ? { name: actorName } : {}),
+    },
     ...(row.token_id ? { tokenId: row.token_id } : {}),
     origin: row.origin,
     outcome: row.outcome,
     status: row.status,
     method: row.method,
     path: row.path,
-    resource: { type: row.resource_type, id: row.resource_id },
+    resource: { type: row.resource_type, id: row.resource_id, ...(resourceName !== undefined ? { name: resourceName } : {}) },
     ip: row.ip,
     userAgent: row.user_agent,
     durationMs: row.duration_ms,
@@ -58,6 +67,12 @@ export function createAuditService(deps: {
 }) {
   const { store, config, buffer, gate, now, nowMs } = deps;
   const log = auditOf(store);
+  const names = createAuditNames(store.executor.ex);
+  /** A page of rows as the API shows them, names read once for the page. */
+  const shown = async (rows: AuditRow[]) => {
+    const named = await names.of(rows);
+    return rows.map((row) => toAuditEvent(row, named));
+  };
 
   /** An expensive read (a whole feed) counts against its person's limit and waits for a place to run. */
   const admit = async (principal: Principal, onRate?: (decision: RateDecision) => void): Promise<Release> => {
@@ -79,7 +94,10 @@ export function createAuditService(deps: {
     if (tokenId !== undefined && !(await store.tokens.byIdIn(entity.type, entity.id, tokenId))) {
       throw new DomainError("NOT_FOUND", `token ${tokenId} not found`);
     }
-    return { entity: { type: entity.type, id: entity.id }, ...(tokenId === undefined ? {} : { tokenFeed: tokenId }) };
+    if (tokenId !== undefined) return { entity: { type: entity.type, id: entity.id }, tokenFeed: tokenId };
+    // A team of an organisation also sees what the organisation's tokens did to it.
+    const orgId = entity.type === "team" ? ((await store.teams.byId(entity.id))?.org_id ?? null) : null;
+    return { entity: { type: entity.type, id: entity.id }, ...(orgId ? { orgRequests: { orgId, teamId: entity.id } } : {}) };
   };
 
   // An event's time as stored, made once per millisecond: a busy server audits many requests in one.
@@ -100,9 +118,14 @@ export function createAuditService(deps: {
     /** Records a change in the same transaction as the change itself: both commit, or neither. */
     change: async (tx: Repositories, { principal, entity, event: eventType, resource, change, context }: ChangeRecord): Promise<void> => {
       const c = principal?.context ?? context ?? NO_CONTEXT;
+      const feed = `${entity.type}:${entity.id}`;
+      if (principal?.context) {
+        const changes = (principal.context.changes ??= []);
+        if (!changes.includes(feed)) changes.push(feed);
+      }
       const draft: AuditDraft = {
         id: newSortableId("evt"),
-        feed: `${entity.type}:${entity.id}`,
+        feed,
         seq: 0,
         entity_type: entity.type,
         entity_id: entity.id,
@@ -137,7 +160,7 @@ export function createAuditService(deps: {
       durationMs: number;
       resource: { type: string | null; id: string | null };
       /** `request` unless a door says otherwise (`auth.forward`, `auth.check`), with its details as JSON. */
-      eventType?: string;
+      eventType?: `auth.${string}`;
       details?: string;
     }): AuditDraft {
       const outcome = input.status < 400 ? "allowed" : DENIED.has(input.status) ? "denied" : "failed";
@@ -148,7 +171,7 @@ export function createAuditService(deps: {
         entity_type: input.entityType,
         entity_id: input.entityId,
         at: nowIso(),
-        event_type: input.eventType ?? "request",
+        event_type: input.eventType ?? REQUEST_EVENT,
         actor_type: "apiToken",
         actor_id: input.tokenId,
         actor_email: input.email,
@@ -173,7 +196,7 @@ export function createAuditService(deps: {
     async list(entity: Entity, query: Omit<AuditFilter, "entity" | "tokenFeed">, page: PageRequest, tokenId?: string) {
       const filter = { ...(await filterFor(entity, tokenId)), ...query };
       const result = await log.page(filter, page, createTimeSlicer());
-      return { ...result, items: result.items.map(toAuditEvent) };
+      return { ...result, items: await shown(result.items) };
     },
 
     /**
@@ -198,10 +221,11 @@ export function createAuditService(deps: {
           // The export already started: its next page waits its turn rather than being refused.
           release ??= await gate.enter(principal, { queue: true });
           const page = await log.page(filter, { perPage: 500, cursor }, slicer);
+          const events = await shown(page.items);
           release();
           release = null;
           // A page's lines go out as one piece: a write per line cost more than making the lines.
-          if (page.items.length > 0) yield page.items.map((row) => JSON.stringify(toAuditEvent(row)) + "\n").join("");
+          if (events.length > 0) yield events.map((event) => JSON.stringify(event) + "\n").join("");
           cursor = page.cursor;
           await slicer.pause();
         } while (cursor);

@@ -4,6 +4,7 @@ import type { UserRow } from "../store/repositories/users.js";
 import type { Repositories, Store } from "../store/store.js";
 import { createUser } from "./accounts.js";
 import type { Recorder } from "../audit/service.js";
+import type { RequestContext } from "../access/request-context.js";
 import { entityOf, inviterStillCan, type InvitationService } from "./invitations.js";
 import { DUMMY_PASSWORD_HASH, sha256, verifyPassword } from "../lib/secrets.js";
 import type { Throttle } from "./throttle.js";
@@ -39,7 +40,12 @@ export function createInvitationAcceptance(deps: {
   };
 
   /** Joins `user` to the invitation's team or organisation, if the invitation still stands. */
-  const join = async (tx: Repositories, found: InvitationRow, user: UserRow | ((tx: Repositories) => Promise<UserRow>)) => {
+  const join = async (
+    tx: Repositories,
+    found: InvitationRow,
+    user: UserRow | ((tx: Repositories) => Promise<UserRow>),
+    context: RequestContext,
+  ) => {
     const row = await tx.invitations.byId(found.entity_type, found.entity_id, found.id);
     if (!pending(row)) throw new DomainError("NOT_FOUND", UNUSABLE);
     // The invitation carries its inviter's power only while they have it (removed, demoted, or the roles changed).
@@ -57,7 +63,8 @@ export function createInvitationAcceptance(deps: {
     await tx.members.add(row.entity_type, row.entity_id, member.id, now().toISOString());
     await tx.members.setRoles(row.entity_type, row.entity_id, member.id, live);
     await tx.publish({ t: "user", id: member.id });
-    const joiner = { kind: "session" as const, userId: member.id, email: member.email, tokenId: null, grants: [], scope: null };
+    // The joiner is signed in by this very request: their join is recorded with its address and origin (the console's).
+    const joiner = { kind: "session" as const, userId: member.id, email: member.email, tokenId: null, grants: [], scope: null, context };
     const entity = { type: row.entity_type, id: row.entity_id };
     await record(tx, {
       principal: joiner,
@@ -103,10 +110,10 @@ export function createInvitationAcceptance(deps: {
      * a wrong password) gets one answer, CONFIRMATION_REQUIRED, and the address is sent its own link again: this
      * link never creates an account, nor tells whether one exists.
      */
-    async accept(input: { token: string; password: string }, ip: string): Promise<User> {
+    async accept(input: { token: string; password: string }, context: RequestContext): Promise<User> {
       const row = await store.invitations.byTokenHash(sha256(input.token));
       if (!pending(row)) throw new DomainError("NOT_FOUND", UNUSABLE);
-      const user = await passwordMatches(row.email, input.password, ip);
+      const user = await passwordMatches(row.email, input.password, context.ip);
       if (!user) {
         await invitations.resendConfirmation(row);
         throw new DomainError(
@@ -116,30 +123,30 @@ export function createInvitationAcceptance(deps: {
           { email: row.email },
         );
       }
-      return store.transaction((tx) => join(tx, row, user));
+      return store.transaction((tx) => join(tx, row, user, context));
     },
 
     /**
      * With the link sent to the address: a new account with this name and password, or, when the address has one,
      * that account on its password (the link proves the address, not the person at the keyboard).
      */
-    async confirm(input: { token: string; name?: string | undefined; password: string }, ip: string): Promise<User> {
+    async confirm(input: { token: string; name?: string | undefined; password: string }, context: RequestContext): Promise<User> {
       const row = await store.invitations.byConfirmHash(sha256(input.token));
       if (!pending(row)) throw new DomainError("NOT_FOUND", UNUSABLE);
       if (await store.users.byEmail(row.email)) {
-        const user = await passwordMatches(row.email, input.password, ip);
+        const user = await passwordMatches(row.email, input.password, context.ip);
         if (!user) {
           throw new DomainError("UNAUTHENTICATED", `${row.email} has an account here: give its password to accept`, {
             fields: { password: "is not this account's password" },
           });
         }
-        return store.transaction((tx) => join(tx, row, user));
+        return store.transaction((tx) => join(tx, row, user, context));
       }
       const name = input.name;
       if (name === undefined) {
         throw new DomainError("VALIDATION_FAILED", "a new account needs a name", { fields: { name: "is required for a new account" } });
       }
-      return store.transaction((tx) => join(tx, row, (t) => createUser(t, now(), row.email, name, input.password)));
+      return store.transaction((tx) => join(tx, row, (t) => createUser(t, now(), row.email, name, input.password), context));
     },
   };
 }

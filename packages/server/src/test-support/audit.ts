@@ -6,15 +6,15 @@ import type { Client, Harness } from "./harness.js";
 export interface Event {
   id: string;
   eventType: string;
-  actor: { type: string; id: string; email?: string };
+  actor: { type: string; id: string; email?: string; name?: string };
   tokenId?: string;
   outcome: string;
   status: number;
   method: string;
   path: string;
-  resource: { type: string | null; id: string | null };
+  resource: { type: string | null; id: string | null; name?: string };
   origin: string;
-  details: { before?: unknown; after?: unknown };
+  details: { before?: unknown; after?: unknown; changes?: string[] };
 }
 
 /** One page of an audit feed. */

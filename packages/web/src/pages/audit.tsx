@@ -1,36 +1,41 @@
 import type { AuditEvent, AuditFilters, Entity } from "@latchkey/sdk";
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { client } from "../api";
-import { Link } from "../router";
+import { Link, navigate, useLocation } from "../router";
 import { settingsPath } from "../session";
-import { Badge, ErrorBox, Field, Loading, PageHead, Time, useAction } from "../ui";
+import { ErrorBox, Field, Loading, PageHead, useAction } from "../ui";
 import { Table } from "../table";
+import { filtersFromQuery, filtersOfForm, formOf, queryOf, type AuditForm } from "./audit-logic";
+import { AUDIT_COLUMNS, AuditRow } from "./audit-row";
 
-const EMPTY = { eventType: "", actor: "", outcome: "", origin: "", tokenId: "", after: "", before: "" };
-type Form = typeof EMPTY;
+/** Event types and their prefixes offered while typing; any other type or prefix may be typed too. */
+const EVENT_TYPES = [
+  "apiTokens",
+  "apiTokens.create",
+  "apiTokens.revoke",
+  "apiTokens.rotate",
+  "apis",
+  "members",
+  "projects",
+  "roles",
+  "teams",
+  "orgs",
+  "trustPolicies",
+  "webhooks",
+  "request",
+  "auth",
+];
 
-const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
-
-function filtersOf(form: Form): AuditFilters {
-  return {
-    ...(form.eventType ? { eventType: form.eventType } : {}),
-    ...(form.actor ? { actor: form.actor } : {}),
-    ...(form.outcome ? { outcome: form.outcome as AuditFilters["outcome"] } : {}),
-    ...(form.origin ? { origin: form.origin as AuditFilters["origin"] } : {}),
-    ...(form.tokenId ? { tokenId: form.tokenId } : {}),
-    ...(form.after ? { after: toIso(form.after) } : {}),
-    ...(form.before ? { before: toIso(form.before) } : {}),
-  };
-}
-
-/** The token an event concerns: the one that made the request, or the one a change was made to. */
-const tokenOf = (e: AuditEvent): string | undefined =>
-  e.tokenId ?? (e.resource.type === "apiTokens" ? (e.resource.id ?? undefined) : undefined);
-
-/** The audit feed of a team or organisation, or of one token (`tokenId`): filterable, newest first, page by page. */
+/**
+ * The audit feed of a team or organisation, or of one token (`tokenId`): filterable, newest first, page by page. The
+ * filters live in the address (`?eventType=apiTokens`): a reload, Back, or a shared link shows the same events.
+ */
 export function AuditPage({ entity, tokenId }: { entity: Entity; tokenId?: string | undefined }) {
-  const [form, setForm] = useState<Form>(EMPTY);
-  const [applied, setApplied] = useState<AuditFilters>({});
+  const location = useLocation();
+  const tokenFeed = tokenId !== undefined;
+  const search = queryOf(filtersFromQuery(location.query, tokenFeed));
+  const applied = useMemo<AuditFilters>(() => filtersFromQuery(new URLSearchParams(search), tokenFeed), [search, tokenFeed]);
+  const [form, setForm] = useState<AuditForm>(() => formOf(applied));
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
   const [cursor, setCursor] = useState<string | undefined>(undefined);
   const action = useAction();
@@ -46,20 +51,25 @@ export function AuditPage({ entity, tokenId }: { entity: Entity; tokenId?: strin
 
   useEffect(() => {
     setEvents(null);
-    setApplied({});
-    setForm(EMPTY);
-    void load({});
-    // A new feed (entity or token) starts over; `load` itself changes every render.
-  }, [entity.type, entity.id, tokenId]);
+    setForm(formOf(applied));
+    void load(applied);
+    // A new feed (entity or token) or new filters in the address start over; `load` itself changes every render.
+  }, [entity.type, entity.id, tokenId, search]);
 
+  /** Shows `filters`: a new address (Back returns to the previous filters), or the same events read again. */
+  const show = (filters: AuditFilters) => {
+    const next = queryOf(filters);
+    if (next === search) {
+      setForm(formOf(filters));
+      setEvents(null);
+      void load(filters);
+    } else navigate(`${location.path}${next}`);
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const filters = filtersOf(form);
-    setApplied(filters);
-    setEvents(null);
-    void load(filters);
+    show(filtersOfForm(form, tokenFeed));
   };
-  const set = (key: keyof Form) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value });
+  const set = (key: keyof AuditForm) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value });
 
   return (
     <div className="page">
@@ -73,12 +83,23 @@ export function AuditPage({ entity, tokenId }: { entity: Entity; tokenId?: strin
         description={
           tokenId
             ? "Every request made with this token, and every change made to it."
-            : `Changes to roles, members and tokens, and every request made with this ${entity.type === "team" ? "team" : "organisation"}'s tokens.`
+            : entity.type === "team"
+              ? "Changes to roles, members and tokens, and every request made with this team's tokens or its organisation's tokens."
+              : "Changes to roles, members and tokens, and every request made with this organisation's tokens."
         }
       />
       <form className="filters card" onSubmit={submit} aria-label="Filter the audit log">
-        <Field label="Event type">
-          {(id) => <input id={id} placeholder="apiTokens.revoke" value={form.eventType} onChange={set("eventType")} />}
+        <Field label="Event type" hint="A type, or a prefix: apiTokens takes every apiTokens event.">
+          {(id) => (
+            <>
+              <input id={id} list={`${id}-types`} placeholder="apiTokens" value={form.eventType} onChange={set("eventType")} />
+              <datalist id={`${id}-types`}>
+                {EVENT_TYPES.map((t) => (
+                  <option key={t} value={t} />
+                ))}
+              </datalist>
+            </>
+          )}
         </Field>
         <Field label="Actor">{(id) => <input id={id} placeholder="e-mail or token id" value={form.actor} onChange={set("actor")} />}</Field>
         {!tokenId ? <Field label="Token id">{(id) => <input id={id} value={form.tokenId} onChange={set("tokenId")} />}</Field> : null}
@@ -108,16 +129,7 @@ export function AuditPage({ entity, tokenId }: { entity: Entity; tokenId?: strin
           <button type="submit" className="button">
             Apply filters
           </button>
-          <button
-            type="button"
-            className="button subtle"
-            onClick={() => {
-              setForm(EMPTY);
-              setApplied({});
-              setEvents(null);
-              void load({});
-            }}
-          >
+          <button type="button" className="button subtle" onClick={() => show({})}>
             Clear
           </button>
         </div>
@@ -128,57 +140,11 @@ export function AuditPage({ entity, tokenId }: { entity: Entity; tokenId?: strin
           <Loading />
         ) : null
       ) : events.length === 0 ? (
-        <div className="empty">No events match.</div>
+        <div className="empty">{cursor ? "No events match on this page: load older events to look further back." : "No events match."}</div>
       ) : (
-        <Table
-          caption="Audit events, newest first"
-          columns={["When", "Event", "Actor", "Resource", "Outcome", "Request", "Origin"]}
-          className="audit"
-        >
+        <Table caption="Audit events, newest first" columns={AUDIT_COLUMNS} className="audit">
           {events.map((e) => (
-            <tr key={e.id} data-event-type={e.eventType}>
-              <td>
-                <Time at={e.at} />
-              </td>
-              <th scope="row">
-                <code>{e.eventType}</code>
-              </th>
-              <td>
-                {e.actor.email ?? e.actor.id}
-                {e.actor.type === "apiToken" ? <span className="muted small"> (token)</span> : null}
-              </td>
-              <td>
-                {e.resource.type ? <span className="muted">{e.resource.type} </span> : null}
-                {e.resource.id ?? ""}
-                {tokenOf(e) && !tokenId ? (
-                  <>
-                    {" "}
-                    <Link
-                      to={settingsPath(entity, `/api/tokens/${encodeURIComponent(tokenOf(e) ?? "")}/audit`)}
-                      aria-label={`Audit log of token ${tokenOf(e) ?? ""}`}
-                    >
-                      token feed
-                    </Link>
-                  </>
-                ) : null}
-              </td>
-              <td>
-                <Badge tone={e.outcome === "allowed" ? "ok" : e.outcome === "denied" ? "bad" : "warn"}>{e.outcome}</Badge>{" "}
-                <span className="muted small">{e.status}</span>
-              </td>
-              <td className="small">
-                <code>
-                  {e.method} {e.path}
-                </code>
-                <div className="muted">{e.ip}</div>
-                {typeof e.details["keyId"] === "string" ? (
-                  <div className="muted" data-testid="event-key">
-                    key <code>{e.details["keyId"]}</code>
-                  </div>
-                ) : null}
-              </td>
-              <td>{e.origin}</td>
-            </tr>
+            <AuditRow key={e.id} e={e} entity={entity} tokenFeed={tokenFeed} />
           ))}
         </Table>
       )}

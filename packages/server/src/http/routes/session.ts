@@ -10,6 +10,7 @@ import {
   SetupCreate,
 } from "@latchkey/core";
 import { z } from "zod";
+import { requestContext } from "../../access/request-context.js";
 import type { Services } from "../../services/app-services.js";
 import type { Authenticator } from "../authenticate.js";
 import type { Router } from "../route.js";
@@ -143,7 +144,7 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     reply: SessionReply,
     secret: true,
     handler: async ({ body, request, reply }) => {
-      const user = await acceptance.accept(body, request.ip);
+      const user = await acceptance.accept(body, requestContext(request));
       const { sessionId, csrfToken } = await sessions.start(user.id);
       setSessionCookie(reply, config, sessionId);
       return { user, csrfToken };
@@ -162,7 +163,7 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
     reply: SessionReply,
     secret: true,
     handler: async ({ body, request, reply }) => {
-      const user = await acceptance.confirm(body, request.ip);
+      const user = await acceptance.confirm(body, requestContext(request));
       const { sessionId, csrfToken } = await sessions.start(user.id);
       setSessionCookie(reply, config, sessionId);
       return { user, csrfToken };
