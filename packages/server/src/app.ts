@@ -9,7 +9,7 @@ import type { Config } from "./config.js";
 import { createAuthenticator, type BearerAuthenticator } from "./http/authenticate.js";
 import { installAuditHooks } from "./audit/hooks.js";
 import { consoleRoutes } from "./http/console.js";
-import { installErrorHandling } from "./http/errors.js";
+import { installErrorHandling, unsupportedMediaType } from "./http/errors.js";
 import { installAccessLog } from "./http/access-log.js";
 import { installMetricsHooks } from "./http/metrics-hooks.js";
 import { startMetricsServer } from "./http/metrics-server.js";
@@ -35,7 +35,7 @@ import { tokenCheckRoutes } from "./http/routes/token-checks.js";
 import { oauthRoutes } from "./http/routes/oauth.js";
 import { oauthTokenRoutes, sendOAuthError } from "./http/routes/oauth-token.js";
 import { trustPolicyRoutes } from "./http/routes/trust-policies.js";
-import { installFormBody } from "./http/form-body.js";
+import { FORM_TYPE, installFormBody } from "./http/form-body.js";
 import { OAuthRefusal } from "./services/oauth-error.js";
 import { leakRoutes } from "./http/routes/leaks.js";
 import { myAccessRoutes } from "./http/routes/my-access.js";
@@ -166,11 +166,11 @@ export async function buildApp(
   await app.register((scope, _options, done) => {
     installFormBody(scope);
     // A form the parser refuses (repeated or too many parameters) is OAuth's invalid_request here too.
-    scope.setErrorHandler((error, _request, reply) =>
+    scope.setErrorHandler((error, request, reply) =>
       sendOAuthError(
         reply,
         (error as { statusCode?: number }).statusCode === 415
-          ? new OAuthRefusal("invalid_request", "the body must be application/x-www-form-urlencoded")
+          ? new OAuthRefusal("invalid_request", unsupportedMediaType(request.headers["content-type"], FORM_TYPE).message)
           : error,
       ),
     );

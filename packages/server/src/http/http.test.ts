@@ -41,9 +41,20 @@ describe.each(dialects())("HTTP conventions on %s", (kind) => {
     expect(res.body.error?.code).toBe("PAYLOAD_TOO_LARGE");
   });
 
-  it("refuses an unsupported content type with 415", async () => {
-    const res = await h.owner.request("POST", "/v1/teams", "name=x", { "content-type": "application/x-www-form-urlencoded" });
+  it("refuses an unsupported content type with 415 that says which content type to send, in the error envelope", async () => {
+    const res = await h.owner.request("POST", "/v1/teams", "name=x", { "content-type": "application/x-www-form-urlencoded; charset=utf-8" });
     expect(res.status).toBe(415);
+    expect(res.body.error).toMatchObject({
+      status: 415,
+      code: "UNSUPPORTED_MEDIA_TYPE",
+      message: 'send the body with the header "content-type: application/json" (received "application/x-www-form-urlencoded")',
+      details: { accepted: "application/json", received: "application/x-www-form-urlencoded" },
+      id: res.headers["x-request-id"],
+    });
+    const none = await h.owner.request("POST", "/v1/teams", '{"name":"x"}', { "content-type": "" });
+    expect(none.status).toBe(415);
+    expect(none.body.error?.message).toContain("(received no content-type)");
+    expect(none.body.error?.details).toEqual({ accepted: "application/json", received: null });
   });
 
   it("names every bad field in details", async () => {
