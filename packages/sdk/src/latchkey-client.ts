@@ -57,7 +57,8 @@ export function entityPath(entity: Entity): string {
   return `/v1/${entity.type === "team" ? "teams" : "orgs"}/${enc(entity.id)}`;
 }
 
-type PageOptions = { per_page?: number; cursor?: string };
+/** A page of a list: `perPage` items (1 to 100, 50 by default) after `cursor`; `per_page` is its deprecated spelling. */
+type PageOptions = { perPage?: number; /** @deprecated use perPage */ per_page?: number; cursor?: string };
 type Deleted = { id: string; deleted: true };
 
 /** Roles of a team or an organisation; the role type follows the entity. */

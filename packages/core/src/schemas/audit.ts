@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IsoTime } from "./common.js";
+import { IsoTime, pagedQuery } from "./common.js";
 
 /** One audit event. Never holds a secret: tokens appear by id only. */
 export const AuditEvent = z.object({
@@ -21,9 +21,7 @@ export const AuditEvent = z.object({
 });
 
 /** Filters of every audit feed, with cursor pagination; `format=jsonl` streams every match instead of a page. */
-export const AuditQuery = z.strictObject({
-  per_page: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(512).optional(),
+export const AuditQuery = pagedQuery({
   after: IsoTime.optional(),
   before: IsoTime.optional(),
   eventType: z.string().max(100).optional(),

@@ -80,11 +80,40 @@ export const OrgRestrictionsSchema = z.strictObject({
     .default(() => []),
 });
 
-/** `per_page` and `cursor` of every list. */
-export const PageQuery = z.strictObject({
-  per_page: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(512).optional(),
-});
+/** Items per page when a list's query names none. */
+export const DEFAULT_PAGE_SIZE = 50;
+const PageSize = z.coerce.number().int().min(1).max(100);
+const PAGE_SHAPE = {
+  perPage: PageSize.optional().meta({ description: `Items per page, 1 to 100 (${DEFAULT_PAGE_SIZE} when absent).` }),
+  per_page: PageSize.optional().meta({
+    deprecated: true,
+    description: "Deprecated spelling of `perPage` (Northflank's), still accepted; send one of the two.",
+  }),
+  cursor: z.string().max(512).optional().meta({ description: "The `cursor` of the previous page's `pagination`." }),
+};
+type PageSizeFields = { perPage?: number | undefined; per_page?: number | undefined };
+
+/**
+ * A list's query: the filters of `shape`, the page size and the cursor. Query parameters are camelCase like every
+ * field of the API; the page size is `perPage`, and `per_page` (Northflank's spelling, which its clients send) is
+ * accepted for it, documented as deprecated. Parsed, the query holds `perPage` only.
+ */
+export function pagedQuery<S extends z.ZodRawShape>(shape: S) {
+  const query = z.strictObject({ ...PAGE_SHAPE, ...shape });
+  type Raw = z.output<typeof query>;
+  return query
+    .refine((q) => (q as PageSizeFields).perPage === undefined || (q as PageSizeFields).per_page === undefined, {
+      message: "give perPage or per_page (its deprecated spelling), not both",
+      path: ["per_page"],
+    })
+    .transform((q) => {
+      const { perPage, per_page, ...rest } = q as Raw & PageSizeFields;
+      return { ...(rest as Omit<Raw, keyof PageSizeFields>), perPage: perPage ?? per_page ?? DEFAULT_PAGE_SIZE };
+    });
+}
+
+/** `perPage` and `cursor` of every list. */
+export const PageQuery = pagedQuery({});
 
 /** The pagination block of every list reply; `cursor` is absent on the last page. */
 export const Pagination = z.object({

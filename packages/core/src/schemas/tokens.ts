@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Description, IsoTime, Name, OrgRestrictionsSchema, PermissionSetSchema, ProjectRestrictionsSchema, Slug } from "./common.js";
+import { Description, IsoTime, Name, OrgRestrictionsSchema, pagedQuery, PermissionSetSchema, ProjectRestrictionsSchema, Slug } from "./common.js";
 import { CIDR_MAX_LENGTH, parseCidr } from "../cidr.js";
 
 /** The most CIDR blocks one token's allow-list may hold. */
@@ -33,9 +33,7 @@ export const TokenUpdate = z.strictObject({
 });
 
 /** `GET .../tokens` query. */
-export const TokenListQuery = z.strictObject({
-  per_page: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(512).optional(),
+export const TokenListQuery = pagedQuery({
   all: z
     .enum(["true", "false"])
     .default("false")

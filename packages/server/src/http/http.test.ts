@@ -67,6 +67,24 @@ describe.each(dialects())("HTTP conventions on %s", (kind) => {
     ]);
   });
 
+  it("reads the page size as perPage, and as per_page (its deprecated spelling) too, never both", async () => {
+    for (const name of ["Page one", "Page two"]) await h.owner.post("/v1/teams", { name });
+    for (const query of ["perPage=1", "per_page=1"]) {
+      const res = await h.owner.get(`/v1/teams?${query}`);
+      expect(res.status, query).toBe(200);
+      expect((res.body.data as { teams: unknown[] }).teams, query).toHaveLength(1);
+      expect(res.body.pagination, query).toMatchObject({ hasNextPage: true, count: 1 });
+    }
+    const both = await h.owner.get("/v1/teams?perPage=1&per_page=1");
+    expect(both.status).toBe(400);
+    expect(both.body.error?.details).toEqual({ fields: { per_page: "give perPage or per_page (its deprecated spelling), not both" } });
+    expect((await h.owner.get("/v1/teams?perPage=101")).status).toBe(400);
+    const audit = await h.owner.get("/v1/teams/page-one/audit-logs?perPage=1");
+    expect((audit.body.data as { auditLogs: unknown[] }).auditLogs).toHaveLength(1);
+    const tokens = await h.owner.get("/v1/teams/page-one/tokens?perPage=1&all=true");
+    expect(tokens.status).toBe(200);
+  });
+
   it("refuses a bad page size and a bad path id with 400", async () => {
     expect((await h.owner.get("/v1/teams?per_page=0")).status).toBe(400);
     expect((await h.owner.get("/v1/teams?per_page=101")).status).toBe(400);
@@ -102,6 +120,18 @@ describe("OpenAPI document", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.paths["/v1/teams/{teamId}/projects"]?.["get"]).toBeDefined();
     await expect(JSON.stringify(doc, null, 2)).toMatchFileSnapshot("./__snapshots__/openapi.json");
+  });
+
+  it("names query parameters in camelCase; per_page only as perPage's deprecated alias", async () => {
+    type Parameter = { name: string; in: string; deprecated?: boolean; description?: string };
+    const doc = (await h.anon.get("/v1/openapi.json")).body as { paths: Record<string, Record<string, { parameters: Parameter[] }>> };
+    const query = Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((op) => op.parameters.filter((p) => p.in === "query")));
+    const names = new Set(query.map((p) => p.name));
+    expect(names.has("perPage")).toBe(true);
+    for (const name of names) if (name !== "per_page") expect(name).toMatch(/^[a-z]+([A-Z][a-z]*)*$/);
+    const alias = query.filter((p) => p.name === "per_page");
+    expect(alias.length).toBe(query.filter((p) => p.name === "perPage").length);
+    for (const p of alias) expect(p).toMatchObject({ deprecated: true, description: expect.stringContaining("perPage") as unknown });
   });
 
   it("documents every route that is registered", async () => {

@@ -12,10 +12,13 @@ const schemaOf = (schema: ZodType, io: "input" | "output"): JsonSchema => {
 function parameters(schema: ZodType | undefined, where: "path" | "query"): JsonSchema[] {
   if (!schema) return [];
   const json = schemaOf(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+  // A parameter's description and deprecation belong to the parameter in OpenAPI (renderers show them there).
+  return Object.entries(json.properties ?? {}).map(([name, { description, deprecated, ...s }]) => ({
     name,
     in: where,
     required: where === "path" || (json.required ?? []).includes(name),
+    ...(description === undefined ? {} : { description }),
+    ...(deprecated === true ? { deprecated: true } : {}),
     schema: s,
   }));
 }
