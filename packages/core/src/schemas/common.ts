@@ -4,7 +4,11 @@ import { permission, type PermissionScope } from "../permissions.js";
 import { SLUG_MAX, SLUG_PATTERN } from "../slug.js";
 
 /** An organisation, team, role or project id. */
-export const Slug = z.string().max(SLUG_MAX).regex(SLUG_PATTERN, "must be lower-case letters, digits and single hyphens");
+export const Slug = z
+  .string()
+  .max(SLUG_MAX)
+  .regex(SLUG_PATTERN, "must be lower-case letters, digits and single hyphens")
+  .meta({ examples: ["acme"] });
 
 /** Where roles, members and tokens live: a team or an organisation. */
 export const EntityRef = z.object({ type: z.enum(["team", "org"]), id: Slug });
@@ -16,16 +20,17 @@ export const Name = z
   .trim()
   .min(1)
   .max(100)
-  .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
+  .regex(/^[^\p{Cc}]*$/u, "must not contain control characters")
+  .meta({ examples: ["Acme"] });
 
 /** Free text of up to 1000 characters. */
 export const Description = z.string().max(1000);
 
 /** An ISO 8601 time. */
-export const IsoTime = z.iso.datetime({ offset: true });
+export const IsoTime = z.iso.datetime({ offset: true }).meta({ examples: ["2027-01-01T00:00:00Z"] });
 
 /** An e-mail address, lower-cased. */
-export const Email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+export const Email = z.string().trim().toLowerCase().max(254).pipe(z.email()).meta({ examples: ["ada@example.com"] });
 
 const scoped = (scope: PermissionScope) =>
   z

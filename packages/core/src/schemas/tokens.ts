@@ -18,11 +18,11 @@ export const AllowedIps = z
 
 /** `POST .../tokens`. */
 export const TokenCreate = z.strictObject({
-  name: Name,
+  name: Name.meta({ examples: ["ci"] }),
   description: Description.default(""),
-  roleId: Slug,
+  roleId: Slug.meta({ examples: ["default"] }),
   expiresAt: IsoTime.nullable().optional(),
-  allowedIps: AllowedIps.optional(),
+  allowedIps: AllowedIps.optional().meta({ examples: [["203.0.113.0/24"]] }),
 });
 
 /** `PATCH .../tokens/{tokenId}`: never the role. */

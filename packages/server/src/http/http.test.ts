@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialects } from "../test-support/databases.js";
 import { startHarness, type Harness } from "../test-support/harness.js";
+import { DOCS_CSP } from "./docs.js";
 
 describe.each(dialects())("HTTP conventions on %s", (kind) => {
   let h: Harness;
@@ -97,11 +98,28 @@ describe.each(dialects())("HTTP conventions on %s", (kind) => {
     expect(list.find((p) => p.id === "team.tokens.manage")).toMatchObject({ scope: "team", sensitive: true });
   });
 
-  it("serves the docs page", async () => {
+  it("serves the docs page: Swagger UI, its files from this server, under a strict CSP", async () => {
     const res = await h.app.inject({ method: "GET", url: "/docs" });
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toContain("text/html");
-    expect(res.body).toContain("/v1/teams/{teamId}/roles");
+    expect(res.body).toContain('<div id="swagger-ui">');
+    expect(res.headers["content-security-policy"]).toBe(DOCS_CSP);
+    expect(res.headers["x-frame-options"]).toBe("DENY");
+    // Every script and stylesheet the page loads is a path on this server: nothing from a CDN.
+    const assets = [...res.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(assets).toContain("/docs/static/swagger-ui-bundle.js");
+    expect(assets).toContain("/docs/static/swagger-initializer.js");
+    for (const asset of assets) {
+      expect(asset, asset).toMatch(/^\/docs\/static\//);
+      const file = await h.app.inject({ method: "GET", url: asset });
+      expect(file.statusCode, asset).toBe(200);
+      expect(file.body.length, asset).toBeGreaterThan(0);
+    }
+    // The initializer points Swagger UI at the document beside the page, which lists every operation.
+    expect((await h.app.inject({ method: "GET", url: "/docs/static/swagger-initializer.js" })).body).toContain("resolveUrl('./json')");
+    const doc = (await h.app.inject({ method: "GET", url: "/docs/json" })).json<{ paths: Record<string, object> }>();
+    expect(doc.paths["/v1/teams/{teamId}/roles"]).toBeDefined();
+    expect(doc).toEqual((await h.anon.get("/v1/openapi.json")).body);
   });
 });
 
