@@ -109,7 +109,9 @@ export class LatchkeyClient extends HttpClient {
 
   /** First-run setup through the one-time link the server printed. */
   readonly setup = {
-    status: () => this.request<{ needsSetup: boolean }>("GET", "/v1/setup"),
+    /** Whether the instance waits for its first account; with a link's `token`, whether that link can still make it. */
+    status: (token?: string) =>
+      this.request<{ needsSetup: boolean; linkValid?: boolean }>("GET", "/v1/setup", token ? { query: { token } } : {}),
     create: async (body: SetupCreate): Promise<SessionReply> => {
       const reply = await this.request<SessionReply>("POST", "/v1/setup", { body });
       this.csrfToken = reply.csrfToken;
