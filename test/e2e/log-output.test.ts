@@ -34,8 +34,12 @@ describe("log output on a pipe", { timeout: 60_000 }, () => {
       .split("\n")
       .filter((line) => line !== "");
     const parsed = lines.map((line) => JSON.parse(line) as { level: number; msg: string; time: number });
-    expect(parsed[0]?.msg).toMatch(/^Latchkey is listening on http:\/\/127\.0\.0\.1:\d+ \(public URL http:\/\/127\.0\.0\.1:\d+\), database: SQLite at /);
-    expect(parsed[1]?.msg).toMatch(/^No account exists yet\. Create the first one within this run, once, at: http:\/\/127\.0\.0\.1:\d+\/setup\?token=[\w-]+$/);
+    expect(parsed[0]?.msg).toMatch(
+      /^Latchkey is listening on http:\/\/127\.0\.0\.1:\d+ \(public URL http:\/\/127\.0\.0\.1:\d+\), database: SQLite at /,
+    );
+    expect(parsed[1]?.msg).toMatch(
+      /^No account exists yet\. Create the first one within this run, once, at: http:\/\/127\.0\.0\.1:\d+\/setup\?token=[\w-]+$/,
+    );
     expect(parsed[2]?.msg).toBe(`API reference: http://127.0.0.1:${port}/docs`);
     expect(parsed.slice(0, 3).every((line) => line.level === 30)).toBe(true);
   });
@@ -90,9 +94,15 @@ describe("log output on a terminal", { timeout: 60_000 }, () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
     const lines = output.split(/\r?\n/).filter((line) => line !== "");
-    expect(lines.some((line) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Latchkey is listening on http:\/\/127\.0\.0\.1:\d+ /.test(line))).toBe(true);
-    expect(lines.some((line) => /^\[[\d:.]+\] INFO: No account exists yet\. .* at: http:\/\/localhost:\d+\/setup\?token=/.test(line))).toBe(true);
-    expect(lines.find((line) => line.includes("GET /v1/permissions"))).toMatch(/^\[[\d:.]+\] INFO: GET \/v1\/permissions 200 [\d.]+ ms \{"reqId":"req_\w+"[^}]*\}$/);
+    expect(lines.some((line) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Latchkey is listening on http:\/\/127\.0\.0\.1:\d+ /.test(line))).toBe(
+      true,
+    );
+    expect(lines.some((line) => /^\[[\d:.]+\] INFO: No account exists yet\. .* at: http:\/\/localhost:\d+\/setup\?token=/.test(line))).toBe(
+      true,
+    );
+    expect(lines.find((line) => line.includes("GET /v1/permissions"))).toMatch(
+      /^\[[\d:.]+\] INFO: GET \/v1\/permissions 200 [\d.]+ ms \{"reqId":"req_\w+"[^}]*\}$/,
+    );
     expect(output).not.toContain('"level":');
   });
 });

@@ -30,7 +30,13 @@ export const Description = z.string().max(1000);
 export const IsoTime = z.iso.datetime({ offset: true }).meta({ examples: ["2027-01-01T00:00:00Z"] });
 
 /** An e-mail address, lower-cased. */
-export const Email = z.string().trim().toLowerCase().max(254).pipe(z.email()).meta({ examples: ["ada@example.com"] });
+export const Email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email())
+  .meta({ examples: ["ada@example.com"] });
 
 const scoped = (scope: PermissionScope) =>
   z

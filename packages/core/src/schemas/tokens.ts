@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { Description, IsoTime, Name, OrgRestrictionsSchema, pagedQuery, PermissionSetSchema, ProjectRestrictionsSchema, Slug } from "./common.js";
+import {
+  Description,
+  IsoTime,
+  Name,
+  OrgRestrictionsSchema,
+  pagedQuery,
+  PermissionSetSchema,
+  ProjectRestrictionsSchema,
+  Slug,
+} from "./common.js";
 import { CIDR_MAX_LENGTH, parseCidr } from "../cidr.js";
 
 /** The most CIDR blocks one token's allow-list may hold. */

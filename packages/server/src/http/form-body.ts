@@ -40,17 +40,13 @@ export function parseForm(text: string): Record<string, string> {
 /** Form bodies, bounded, in one encapsulated scope (the OAuth routes'); JSON and other types are refused there (415). */
 export function installFormBody(scope: FastifyInstance): void {
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser(
-    FORM_TYPE,
-    { parseAs: "string", bodyLimit: MAX_FORM_BYTES },
-    (_request, body, done) => {
-      try {
-        done(null, parseForm(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
-  );
+  scope.addContentTypeParser(FORM_TYPE, { parseAs: "string", bodyLimit: MAX_FORM_BYTES }, (_request, body, done) => {
+    try {
+      done(null, parseForm(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 }
 
 /** The fields of a parsed form, or what is wrong when the body was not a form at all (JSON, or none). */

@@ -43,7 +43,9 @@ describe.each(dialects())("HTTP conventions on %s", (kind) => {
   });
 
   it("refuses an unsupported content type with 415 that says which content type to send, in the error envelope", async () => {
-    const res = await h.owner.request("POST", "/v1/teams", "name=x", { "content-type": "application/x-www-form-urlencoded; charset=utf-8" });
+    const res = await h.owner.request("POST", "/v1/teams", "name=x", {
+      "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+    });
     expect(res.status).toBe(415);
     expect(res.body.error).toMatchObject({
       status: 415,
@@ -143,7 +145,9 @@ describe("OpenAPI document", () => {
   it("names query parameters in camelCase; per_page only as perPage's deprecated alias", async () => {
     type Parameter = { name: string; in: string; deprecated?: boolean; description?: string };
     const doc = (await h.anon.get("/v1/openapi.json")).body as { paths: Record<string, Record<string, { parameters: Parameter[] }>> };
-    const query = Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((op) => op.parameters.filter((p) => p.in === "query")));
+    const query = Object.values(doc.paths).flatMap((ops) =>
+      Object.values(ops).flatMap((op) => op.parameters.filter((p) => p.in === "query")),
+    );
     const names = new Set(query.map((p) => p.name));
     expect(names.has("perPage")).toBe(true);
     for (const name of names) if (name !== "per_page") expect(name).toMatch(/^[a-z]+([A-Z][a-z]*)*$/);

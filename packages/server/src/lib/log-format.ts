@@ -20,7 +20,8 @@ const ACCESS_FIELDS = ["method", "url", "status", "ms"] as const;
 function message(line: Record<string, unknown>, messageKey: string): string {
   if (line[messageKey] === "request" && ACCESS_FIELDS.every((field) => line[field] !== undefined))
     return `${String(line["method"])} ${String(line["url"])} ${String(line["status"])} ${String(line["ms"])} ms`;
-  return String(line[messageKey] ?? "").replace(/\r?\n/g, "\\n");
+  const text = line[messageKey];
+  return (typeof text === "string" ? text : (JSON.stringify(text) ?? "")).replace(/\r?\n/g, "\\n");
 }
 
 /** Where log lines go, and how to write out what is still buffered when the server closes. */

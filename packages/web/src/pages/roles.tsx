@@ -27,9 +27,7 @@ export function restrictionSummary(role: Role): string {
  * neither revoked already nor expired (those stay as they are).
  */
 export function tokensRevokedWith(tokens: readonly TokenMetadata[], roleId: string, now: Date): TokenMetadata[] {
-  return tokens.filter(
-    (t) => t.role.roleId === roleId && !t.revoked && (t.expiresAt === null || Date.parse(t.expiresAt) > now.getTime()),
-  );
+  return tokens.filter((t) => t.role.roleId === roleId && !t.revoked && (t.expiresAt === null || Date.parse(t.expiresAt) > now.getTime()));
 }
 
 /** Deleting a role revokes its tokens: the dialog counts them first. */

@@ -123,7 +123,9 @@ export function SetupPage() {
           <p className="muted">Create the first account. It owns this instance; invite everyone else from the console afterwards.</p>
           <ErrorBox error={status.error} />
           <Field label="E-mail">
-            {(id) => <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />}
+            {(id) => (
+              <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+            )}
           </Field>
           <Field label="Your name">
             {(id) => <input id={id} required maxLength={100} value={form.name} onChange={(e) => form.setName(e.target.value)} />}
