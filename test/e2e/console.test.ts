@@ -453,19 +453,37 @@ describe("first-run setup in the console", { timeout: 90_000 }, () => {
   }, 30_000);
 
   it("creates the owner account through the printed one-time link, signed in at once", async () => {
-    const link = /http:\/\/\S+\/setup\?token=\S+/.exec(server.output())?.[0];
+    const link = /http:\/\/[^\s"]+\/setup\?token=[\w-]+/.exec(server.output())?.[0];
     expect(link, server.output()).toBeTruthy();
     const page = await browser.newPage();
     page.setDefaultTimeout(15_000);
+    // A link of another start says so as the page opens, with no form to fill in.
+    await page.goto(link!.replace(/token=[\w-]+/, "token=not-this-runs-link"));
+    await hasText(page.getByRole("alert"), "This setup link is not valid");
+    expect(await page.getByLabel("E-mail").count()).toBe(0);
     await page.goto(link!);
     await page.getByLabel("E-mail").fill("first@example.com");
     await page.getByLabel("Your name").fill("First Owner");
-    await page.getByLabel("Password", { exact: true }).fill("the very first password");
-    await page.getByLabel("Repeat the password").fill("the very first password");
+    // Each password field says what is wrong with what it holds now, as it is typed.
+    const password = page.getByLabel("Password", { exact: true });
+    const repeat = page.getByLabel("Repeat the password");
+    await password.fill("too short");
+    await hasText(page.locator(".field-error"), "Too short: 9 of at least 12 characters.");
+    await password.fill("the very first password");
+    await hasCount(page.locator(".field-error"), 0);
+    await repeat.fill("the very fist");
+    await hasText(page.locator(".field-error"), "Does not match the password above.");
+    await repeat.fill("the very first password");
+    await hasCount(page.locator(".field-error"), 0);
     await page.getByRole("button", { name: "Create the owner account" }).click();
     await page.getByRole("heading", { name: "Welcome, First Owner" }).waitFor();
-    // The link works once.
+    // The link works once, and says so when opened again.
     const again = await fetch(`${server.url}/v1/setup`).then((r) => r.json() as Promise<{ data: { needsSetup: boolean } }>);
     expect(again.data.needsSetup).toBe(false);
+    const later = await (await browser.newContext()).newPage();
+    await later.goto(link!);
+    await hasText(later.getByRole("alert"), "This setup link has been used");
+    expect(await later.getByLabel("E-mail").count()).toBe(0);
+    await later.getByRole("link", { name: "Sign in" }).waitFor();
   });
 });

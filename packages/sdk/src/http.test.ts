@@ -89,7 +89,7 @@ describe("HttpClient", () => {
     const client = raw({ baseUrl: "http://h", fetch: f.fetch });
     expect(await client.all<number>("/v1/x", "items", { all: true })).toEqual([1, 2, 3]);
     expect(f.calls[0]!.url.searchParams.get("all")).toBe("true");
-    expect(f.calls.every((c) => c.url.searchParams.get("per_page") === "100")).toBe(true);
+    expect(f.calls.every((c) => c.url.searchParams.get("perPage") === "100")).toBe(true);
     expect(await client.all<number>("/v1/x", "items", {}, 2)).toEqual([1, 2]);
   });
 });

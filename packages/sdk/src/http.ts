@@ -105,7 +105,7 @@ export class HttpClient {
   /** Every item of a list, collected (stops at `limit` items: 10,000 unless told, `Infinity` for every one). */
   protected async all<T>(path: string, key: string, query: Query = {}, limit = 10_000): Promise<T[]> {
     const items: T[] = [];
-    for await (const item of this.paginate<T>(path, key, { per_page: 100, ...query })) {
+    for await (const item of this.paginate<T>(path, key, { perPage: 100, ...query })) {
       items.push(item);
       if (items.length >= limit) break;
     }

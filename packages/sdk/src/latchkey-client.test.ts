@@ -66,13 +66,13 @@ describe("LatchkeyClient against a listening server", () => {
   it("follows cursors across pages until the last one", async () => {
     const tokens = owner.tokens({ type: "team", id: teamId });
     for (let i = 0; i < 5; i++) await tokens.create({ name: `page-${i}`, roleId: "readers" });
-    const first = await tokens.list({ per_page: 2 });
+    const first = await tokens.list({ perPage: 2 });
     expect(first.items).toHaveLength(2);
     expect(first.pagination).toMatchObject({ hasNextPage: true, count: 2 });
     const names: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await tokens.list({ per_page: 2, ...(cursor ? { cursor } : {}) });
+      const page = await tokens.list({ perPage: 2, ...(cursor ? { cursor } : {}) });
       names.push(...page.items.map((t) => t.name));
       cursor = page.pagination.hasNextPage ? page.pagination.cursor : undefined;
     } while (cursor);

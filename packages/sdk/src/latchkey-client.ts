@@ -58,7 +58,8 @@ export function entityPath(entity: Entity): string {
   return `/v1/${entity.type === "team" ? "teams" : "orgs"}/${enc(entity.id)}`;
 }
 
-type PageOptions = { per_page?: number; cursor?: string };
+/** A page of a list: `perPage` items (1 to 100, 50 by default) after `cursor`; `per_page` is its deprecated spelling. */
+type PageOptions = { perPage?: number; /** @deprecated use perPage */ per_page?: number; cursor?: string };
 type Deleted = { id: string; deleted: true };
 
 /** Roles of a team or an organisation; the role type follows the entity. */
@@ -109,7 +110,9 @@ export class LatchkeyClient extends HttpClient {
 
   /** First-run setup through the one-time link the server printed. */
   readonly setup = {
-    status: () => this.request<{ needsSetup: boolean }>("GET", "/v1/setup"),
+    /** Whether the instance waits for its first account; with a link's `token`, whether that link can still make it. */
+    status: (token?: string) =>
+      this.request<{ needsSetup: boolean; linkValid?: boolean }>("GET", "/v1/setup", token ? { query: { token } } : {}),
     create: async (body: SetupCreate): Promise<SessionReply> => {
       const reply = await this.request<SessionReply>("POST", "/v1/setup", { body });
       this.csrfToken = reply.csrfToken;

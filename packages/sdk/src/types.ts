@@ -73,7 +73,7 @@ export type ApiCreate = z.input<typeof core.ApiCreate>;
 export type ApiUpdate = z.input<typeof core.ApiUpdate>;
 
 /** Audit feed filters (API.md). */
-export type AuditFilters = Partial<Omit<z.input<typeof core.AuditQuery>, "format" | "per_page" | "cursor">>;
+export type AuditFilters = Partial<Omit<z.input<typeof core.AuditQuery>, "format" | "perPage" | "per_page" | "cursor">>;
 
 /** Where a resource lives: a team or an organisation. */
 export type Entity = z.output<typeof core.EntityRef>;

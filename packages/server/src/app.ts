@@ -8,12 +8,13 @@ import type { Config } from "./config.js";
 import { createAuthenticator, type BearerAuthenticator } from "./http/authenticate.js";
 import { installAuditHooks } from "./audit/hooks.js";
 import { createConsole } from "./http/console.js";
-import { installErrorHandling } from "./http/errors.js";
+import { installErrorHandling, unsupportedMediaType } from "./http/errors.js";
 import { installAccessLog } from "./http/access-log.js";
 import { installMetricsHooks } from "./http/metrics-hooks.js";
 import { startMetricsServer } from "./http/metrics-server.js";
-import { createLineWriter } from "./lib/line-writer.js";
 import { createMetrics } from "./lib/metrics.js";
+import { logFormatFor, stdoutLog } from "./lib/log-format.js";
+import { pino } from "pino";
 import { DEFAULT_LISTENER_LIMITS, installJsonLimits, MAX_HEADER_BYTES, type ListenerLimits } from "./http/limits.js";
 import { createRouter, type RouteDoc } from "./http/route.js";
 import { memberRoutes } from "./http/routes/members.js";
@@ -35,7 +36,7 @@ import { tokenCheckRoutes } from "./http/routes/token-checks.js";
 import { oauthRoutes } from "./http/routes/oauth.js";
 import { oauthTokenRoutes, sendOAuthError } from "./http/routes/oauth-token.js";
 import { trustPolicyRoutes } from "./http/routes/trust-policies.js";
-import { installFormBody } from "./http/form-body.js";
+import { FORM_TYPE, installFormBody } from "./http/form-body.js";
 import { OAuthRefusal } from "./services/oauth-error.js";
 import { leakRoutes } from "./http/routes/leaks.js";
 import { myAccessRoutes } from "./http/routes/my-access.js";
@@ -79,7 +80,14 @@ export async function buildApp(
     /** Tests: check every JSON reply against its route's `reply` schema (http/reply-check.ts). */
     checkReplies?: boolean;
   } = {},
-): Promise<{ app: FastifyInstance; services: Services; routes: readonly RouteDoc[]; metricsPort: number | null }> {
+): Promise<{
+  app: FastifyInstance;
+  services: Services;
+  routes: readonly RouteDoc[];
+  metricsPort: number | null;
+  /** Writes a line of the start-up banner to the log's destination, in its format, whatever LATCHKEY_LOG_LEVEL says. */
+  announce: (message: string) => void;
+}> {
   // SQLite's checkpoints run off the event loop: on the audit writer thread's connection when there is one, else on a
   // thread of their own; on this connection only where neither can start (the test runner's TypeScript sources).
   const writerThread = usesWriterThread(config);
@@ -92,11 +100,11 @@ export async function buildApp(
       ? await createPostgresFeed(config.database.url, metrics ? { onLag: (ms) => metrics.feedLag(ms) } : {})
       : createInProcessFeed();
   const limits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
-  // One destination for the server's log and its access lines: stdout, written asynchronously (lines that arrive
-  // while a write is under way go out together in the next one: fewer system calls under load), drained on close.
-  // A kill -9 can lose the last lines of the log, never an audit event (the audit log is the durable record).
-  const stdout = options.logStream ? null : createLineWriter(1);
-  const logDestination = options.logStream ?? stdout ?? process.stdout;
+  // One destination for the server's log, its access lines and its start-up banner: stdout, as JSON lines written
+  // asynchronously, or as pretty lines when stdout is a terminal (lib/log-format.ts). A kill -9 can lose the last
+  // lines of the log, never an audit event (the audit log is the durable record).
+  const stdout = options.logStream ? null : stdoutLog(logFormatFor(config.logFormat, process.stdout.isTTY === true));
+  const logDestination = options.logStream ?? stdout?.stream ?? process.stdout;
   const app = Fastify({
     logger:
       options.logger === false
@@ -167,11 +175,11 @@ export async function buildApp(
   await app.register((scope, _options, done) => {
     installFormBody(scope);
     // A form the parser refuses (repeated or too many parameters) is OAuth's invalid_request here too.
-    scope.setErrorHandler((error, _request, reply) =>
+    scope.setErrorHandler((error, request, reply) =>
       sendOAuthError(
         reply,
         (error as { statusCode?: number }).statusCode === 415
-          ? new OAuthRefusal("invalid_request", "the body must be application/x-www-form-urlencoded")
+          ? new OAuthRefusal("invalid_request", unsupportedMediaType(request.headers["content-type"], FORM_TYPE).message)
           : error,
       ),
     );
@@ -204,5 +212,7 @@ export async function buildApp(
     // Last, so that what closing logged goes out too; a broken stdout has dropped its lines and never holds this up.
     await stdout?.end();
   });
-  return { app, services, routes: router.docs, metricsPort: metricsServer?.port ?? null };
+  // The banner holds what the operator must see (where the server listens, the one-time setup link): always written.
+  const banner = pino({ level: "info" }, logDestination);
+  return { app, services, routes: router.docs, metricsPort: metricsServer?.port ?? null, announce: (message) => banner.info(message) };
 }

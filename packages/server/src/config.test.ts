@@ -43,6 +43,7 @@ describe("loadConfig defaults", () => {
       publicUrl: "http://localhost:8080",
       bootstrap: null,
       logLevel: "info",
+      logFormat: "auto",
       session: { idleMs: 120 * 60_000, maxMs: 24 * 3_600_000 },
     });
     expect(config.masterKey).toHaveLength(32);
@@ -119,14 +120,16 @@ describe("loadConfig values", () => {
     expect(config.bootstrap).toEqual({ email: "admin@example.com", password: "a long enough password" });
   });
 
-  it("reads the log level and session lifetimes", () => {
+  it("reads the log level and format and session lifetimes", () => {
     const config = loadConfig({
       ...base(),
       LATCHKEY_LOG_LEVEL: "debug",
+      LATCHKEY_LOG_FORMAT: "json",
       LATCHKEY_SESSION_IDLE_MINUTES: "15",
       LATCHKEY_SESSION_MAX_HOURS: "8",
     });
     expect(config.logLevel).toBe("debug");
+    expect(config.logFormat).toBe("json");
     expect(config.session).toEqual({ idleMs: 15 * 60_000, maxMs: 8 * 3_600_000 });
   });
 
@@ -273,6 +276,7 @@ describe("loadConfig refuses bad values, naming the variable", () => {
 
   it.each([
     ["LATCHKEY_LOG_LEVEL", "verbose"],
+    ["LATCHKEY_LOG_FORMAT", "colour"],
     ["LATCHKEY_SESSION_IDLE_MINUTES", "0"],
     ["LATCHKEY_CLI_LOGIN_MINUTES", "0"],
     ["LATCHKEY_CLI_LOGIN_MINUTES", "61"],

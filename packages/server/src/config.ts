@@ -30,6 +30,7 @@ const Env = z.object({
   LATCHKEY_BOOTSTRAP_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
   LATCHKEY_MASTER_KEY: MasterKey.optional(),
   LATCHKEY_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LATCHKEY_LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   LATCHKEY_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(120),
   LATCHKEY_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   LATCHKEY_TOKEN_MAX_LIFETIME_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
@@ -78,6 +79,8 @@ export interface Config {
   bootstrap: { email: string; password: string } | null;
   masterKey: Buffer;
   logLevel: z.infer<typeof Env>["LATCHKEY_LOG_LEVEL"];
+  /** `auto`: pretty lines when stdout is a terminal, JSON lines otherwise; `json` or `pretty` always (lib/log-format.ts). */
+  logFormat: z.infer<typeof Env>["LATCHKEY_LOG_FORMAT"];
   session: { idleMs: number; maxMs: number };
   /** The longest an API token may live; null allows tokens without expiry. */
   tokenMaxLifetimeMs: number | null;
@@ -216,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : null,
     masterKey,
     logLevel: e.LATCHKEY_LOG_LEVEL,
+    logFormat: e.LATCHKEY_LOG_FORMAT,
     session: { idleMs: e.LATCHKEY_SESSION_IDLE_MINUTES * 60_000, maxMs: e.LATCHKEY_SESSION_MAX_HOURS * 3_600_000 },
     tokenMaxLifetimeMs: e.LATCHKEY_TOKEN_MAX_LIFETIME_DAYS === undefined ? null : e.LATCHKEY_TOKEN_MAX_LIFETIME_DAYS * 86_400_000,
     audit: {

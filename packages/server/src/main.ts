@@ -37,20 +37,16 @@ async function main(): Promise<void> {
     process.stderr.write(`latchkey: unknown command '${command}' (commands: rotate-signing-key, backup <file>; none starts the server)\n`);
     process.exit(2);
   }
-  const { app, services, metricsPort } = await buildApp(config);
+  const { app, services, metricsPort, announce } = await buildApp(config);
   const first = await services.accounts.bootstrap();
   await app.listen({ port: config.port, host: config.host });
+  // The banner goes through the log's own stream (JSON lines, or pretty lines on a terminal), in order with the log.
   const where = config.database.kind === "sqlite" ? `SQLite at ${config.database.path}` : "PostgreSQL";
-  process.stdout.write(
-    `Latchkey is listening on http://${config.host}:${config.port} (public URL ${config.publicUrl}), database: ${where}\n`,
-  );
-  if (first && "createdEmail" in first)
-    process.stdout.write(`Created the first account, ${first.createdEmail} (from LATCHKEY_BOOTSTRAP_EMAIL).\n`);
-  if (first && "setupUrl" in first) {
-    process.stdout.write(`No account exists yet. Create the first one within this run, once, at:\n  ${first.setupUrl}\n`);
-  }
-  process.stdout.write(`API reference: ${config.publicUrl}/docs\n`);
-  if (metricsPort !== null) process.stdout.write(`Prometheus metrics: http://${config.host}:${metricsPort}/metrics\n`);
+  announce(`Latchkey is listening on http://${config.host}:${config.port} (public URL ${config.publicUrl}), database: ${where}`);
+  if (first && "createdEmail" in first) announce(`Created the first account, ${first.createdEmail} (from LATCHKEY_BOOTSTRAP_EMAIL).`);
+  if (first && "setupUrl" in first) announce(`No account exists yet. Create the first one within this run, once, at: ${first.setupUrl}`);
+  announce(`API reference: ${config.publicUrl}/docs`);
+  if (metricsPort !== null) announce(`Prometheus metrics: http://${config.host}:${metricsPort}/metrics`);
   const stop = (signal: string) => {
     app.log.info({ signal }, "shutting down");
     // In-flight requests finish (each reply still waits for its audit event), then the buffer is flushed (onClose).

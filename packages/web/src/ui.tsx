@@ -147,13 +147,25 @@ export function Dialog({ title, onClose, children, wide }: { title: string; onCl
 }
 
 /** A labelled form control: the label names the input for screen readers and clicks. */
-export function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: (id: string) => ReactNode }) {
+/** A labelled input; `error` is what is wrong with its current value (shown in place of the hint, read out politely). */
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+}: {
+  label: string;
+  hint?: ReactNode;
+  error?: string | undefined;
+  children: (id: string) => ReactNode;
+}) {
   const id = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
       {children(id)}
-      {hint ? <p className="hint">{hint}</p> : null}
+      <div aria-live="polite">{error ? <p className="field-error">{error}</p> : null}</div>
+      {hint && !error ? <p className="hint">{hint}</p> : null}
     </div>
   );
 }

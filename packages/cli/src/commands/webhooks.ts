@@ -130,7 +130,7 @@ export function webhookCommands(program: Command, runtimeOf: RuntimeOf): void {
       const found: WebhookDelivery[] = [];
       let cursor: string | undefined;
       do {
-        const page = await hooks.deliveries(webhookId, { per_page: Math.min(100, limit - found.length), ...(cursor ? { cursor } : {}) });
+        const page = await hooks.deliveries(webhookId, { perPage: Math.min(100, limit - found.length), ...(cursor ? { cursor } : {}) });
         found.push(...page.items);
         cursor = page.pagination.hasNextPage ? page.pagination.cursor : undefined;
       } while (cursor && found.length < limit);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IsoTime } from "./common.js";
+import { IsoTime, pagedQuery } from "./common.js";
 
 /** An event type or a prefix of one, segment by segment: `apiTokens`, `apiTokens.create`, `request`. */
 export const AuditEventType = z
@@ -44,9 +44,7 @@ export const AuditEvent = z.object({
 });
 
 /** Filters of every audit feed, with cursor pagination; `format=jsonl` streams every match instead of a page. */
-export const AuditQuery = z.strictObject({
-  per_page: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(512).optional(),
+export const AuditQuery = pagedQuery({
   after: IsoTime.optional(),
   before: IsoTime.optional(),
   eventType: AuditEventType.optional().describe(

@@ -4,7 +4,11 @@ import { permission, type PermissionScope } from "../permissions.js";
 import { SLUG_MAX, SLUG_PATTERN } from "../slug.js";
 
 /** An organisation, team, role or project id. */
-export const Slug = z.string().max(SLUG_MAX).regex(SLUG_PATTERN, "must be lower-case letters, digits and single hyphens");
+export const Slug = z
+  .string()
+  .max(SLUG_MAX)
+  .regex(SLUG_PATTERN, "must be lower-case letters, digits and single hyphens")
+  .meta({ examples: ["acme"] });
 
 /** Where roles, members and tokens live: a team or an organisation. */
 export const EntityRef = z.object({ type: z.enum(["team", "org"]), id: Slug });
@@ -16,16 +20,23 @@ export const Name = z
   .trim()
   .min(1)
   .max(100)
-  .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
+  .regex(/^[^\p{Cc}]*$/u, "must not contain control characters")
+  .meta({ examples: ["Acme"] });
 
 /** Free text of up to 1000 characters. */
 export const Description = z.string().max(1000);
 
 /** An ISO 8601 time. */
-export const IsoTime = z.iso.datetime({ offset: true });
+export const IsoTime = z.iso.datetime({ offset: true }).meta({ examples: ["2027-01-01T00:00:00Z"] });
 
 /** An e-mail address, lower-cased. */
-export const Email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+export const Email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email())
+  .meta({ examples: ["ada@example.com"] });
 
 const scoped = (scope: PermissionScope) =>
   z
@@ -80,11 +91,40 @@ export const OrgRestrictionsSchema = z.strictObject({
     .default(() => []),
 });
 
-/** `per_page` and `cursor` of every list. */
-export const PageQuery = z.strictObject({
-  per_page: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(512).optional(),
-});
+/** Items per page when a list's query names none. */
+export const DEFAULT_PAGE_SIZE = 50;
+const PageSize = z.coerce.number().int().min(1).max(100);
+const PAGE_SHAPE = {
+  perPage: PageSize.optional().meta({ description: `Items per page, 1 to 100 (${DEFAULT_PAGE_SIZE} when absent).` }),
+  per_page: PageSize.optional().meta({
+    deprecated: true,
+    description: "Deprecated spelling of `perPage` (Northflank's), still accepted; send one of the two.",
+  }),
+  cursor: z.string().max(512).optional().meta({ description: "The `cursor` of the previous page's `pagination`." }),
+};
+type PageSizeFields = { perPage?: number | undefined; per_page?: number | undefined };
+
+/**
+ * A list's query: the filters of `shape`, the page size and the cursor. Query parameters are camelCase like every
+ * field of the API; the page size is `perPage`, and `per_page` (Northflank's spelling, which its clients send) is
+ * accepted for it, documented as deprecated. Parsed, the query holds `perPage` only.
+ */
+export function pagedQuery<S extends z.ZodRawShape>(shape: S) {
+  const query = z.strictObject({ ...PAGE_SHAPE, ...shape });
+  type Raw = z.output<typeof query>;
+  return query
+    .refine((q) => (q as PageSizeFields).perPage === undefined || (q as PageSizeFields).per_page === undefined, {
+      message: "give perPage or per_page (its deprecated spelling), not both",
+      path: ["per_page"],
+    })
+    .transform((q) => {
+      const { perPage, per_page, ...rest } = q as Raw & PageSizeFields;
+      return { ...(rest as Omit<Raw, keyof PageSizeFields>), perPage: perPage ?? per_page ?? DEFAULT_PAGE_SIZE };
+    });
+}
+
+/** `perPage` and `cursor` of every list. */
+export const PageQuery = pagedQuery({});
 
 /** The pagination block of every list reply; `cursor` is absent on the last page. */
 export const Pagination = z.object({

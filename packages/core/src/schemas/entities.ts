@@ -181,6 +181,15 @@ export const SetupCreate = z.strictObject({
   password: z.string().min(12).max(1024),
 });
 
+/** `GET /v1/setup?token=...`: asked by the setup page as it loads, before anyone fills in its form. */
+export const SetupStatusQuery = z.strictObject({ token: z.string().max(256).optional() });
+
+/**
+ * Whether the instance still waits for its first account, and, when a link's token was given, whether that link can
+ * still make it (false once the account exists, or for the link of an earlier start: each start prints a new one).
+ */
+export const SetupStatus = z.object({ needsSetup: z.boolean(), linkValid: z.boolean().optional() });
+
 /** `POST .../roles/{roleId}/members`. */
 export const RoleMemberAdd = z.strictObject({ userId: z.string().min(1).max(64) });
 

@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { Description, IsoTime, Name, OrgRestrictionsSchema, PermissionSetSchema, ProjectRestrictionsSchema, Slug } from "./common.js";
+import {
+  Description,
+  IsoTime,
+  Name,
+  OrgRestrictionsSchema,
+  pagedQuery,
+  PermissionSetSchema,
+  ProjectRestrictionsSchema,
+  Slug,
+} from "./common.js";
 import { CIDR_MAX_LENGTH, parseCidr } from "../cidr.js";
 
 /** The most CIDR blocks one token's allow-list may hold. */
@@ -18,11 +27,11 @@ export const AllowedIps = z
 
 /** `POST .../tokens`. */
 export const TokenCreate = z.strictObject({
-  name: Name,
+  name: Name.meta({ examples: ["ci"] }),
   description: Description.default(""),
-  roleId: Slug,
+  roleId: Slug.meta({ examples: ["default"] }),
   expiresAt: IsoTime.nullable().optional(),
-  allowedIps: AllowedIps.optional(),
+  allowedIps: AllowedIps.optional().meta({ examples: [["203.0.113.0/24"]] }),
 });
 
 /** `PATCH .../tokens/{tokenId}`: never the role. */
@@ -33,9 +42,7 @@ export const TokenUpdate = z.strictObject({
 });
 
 /** `GET .../tokens` query. */
-export const TokenListQuery = z.strictObject({
-  per_page: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(512).optional(),
+export const TokenListQuery = pagedQuery({
   all: z
     .enum(["true", "false"])
     .default("false")

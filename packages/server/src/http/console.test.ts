@@ -74,7 +74,7 @@ describe("the web console at /", () => {
     expect((await built.app.inject({ method: "GET", url: "/v1" })).statusCode).toBe(404);
     expect((await built.app.inject({ method: "GET", url: "/healthz" })).json()).toEqual({ data: { status: "ok" } });
     expect((await built.app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
-    expect((await built.app.inject({ method: "GET", url: "/docs" })).body).toContain("Latchkey API v1");
+    expect((await built.app.inject({ method: "GET", url: "/docs" })).body).toContain("Latchkey API reference");
     expect((await built.app.inject({ method: "GET", url: "/v1/permissions" })).statusCode).toBe(200);
     expect((await built.app.inject({ method: "POST", url: "/somewhere" })).statusCode).toBe(404);
     // Paths that are not the console's keep the API's own answers.

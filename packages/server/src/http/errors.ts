@@ -8,16 +8,37 @@ export function errorBody(code: ErrorCode, message: string, requestId: string, d
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: "PAYLOAD_TOO_LARGE",
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: "VALIDATION_FAILED",
   FST_ERR_CTP_EMPTY_JSON_BODY: "VALIDATION_FAILED",
   FST_ERR_CTP_INVALID_JSON_BODY: "VALIDATION_FAILED",
 };
 
-/** Turns anything thrown into a DomainError; unknown errors become INTERNAL and are reported by the caller. */
-export function toDomainError(error: unknown): { domain: DomainError; unexpected: boolean } {
+/** The body type of Latchkey's API (OAuth's endpoints read forms: `form-body.ts`). */
+export const JSON_TYPE = "application/json";
+
+/** A 415 that says what to send: the media type accepted, and the one received (its parameters and excess cut off). */
+export function unsupportedMediaType(contentType: string | undefined, accepted = JSON_TYPE): DomainError {
+  const received = (contentType ?? "").split(";")[0]?.trim().slice(0, 100) ?? "";
+  return new DomainError(
+    "UNSUPPORTED_MEDIA_TYPE",
+    `send the body with the header "content-type: ${accepted}" (received ${received ? `"${received}"` : "no content-type"})`,
+    { accepted, received: received || null },
+  );
+}
+
+/**
+ * Turns anything thrown into a DomainError; unknown errors become INTERNAL and are reported by the caller. With the
+ * request, a body of the wrong type is told the type its route reads (`accepted`) and the one it came with.
+ */
+export function toDomainError(
+  error: unknown,
+  request?: { headers: { "content-type"?: string | undefined } },
+  accepted = JSON_TYPE,
+): { domain: DomainError; unexpected: boolean } {
   if (error instanceof DomainError) return { domain: error, unexpected: false };
   const e = error as Partial<FastifyError> & { type?: string };
+  if (e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE")
+    return { domain: unsupportedMediaType(request?.headers["content-type"], accepted), unexpected: false };
   const mapped = e.code ? FASTIFY_CODES[e.code] : undefined;
   if (mapped)
     return {
@@ -51,7 +72,7 @@ export function installErrorHandling(
   notFoundPage?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | null,
 ): void {
   app.setErrorHandler((error, request, reply) => {
-    const { domain, unexpected } = toDomainError(error);
+    const { domain, unexpected } = toDomainError(error, request);
     if (unexpected) request.log.error({ err: error, reqId: request.id }, "unhandled error");
     return sendError(reply, request, domain);
   });

@@ -1,6 +1,9 @@
 import { DomainError } from "@latchkey/core";
 import type { FastifyInstance } from "fastify";
 
+/** The body type of OAuth's endpoints (RFC 6749 appendix B). */
+export const FORM_TYPE = "application/x-www-form-urlencoded";
+
 /** OAuth requests are a few fields (an ID token of a few KiB at most): anything larger is refused (413) unread. */
 export const MAX_FORM_BYTES = 64 * 1024;
 const MAX_FIELDS = 32;
@@ -37,17 +40,13 @@ export function parseForm(text: string): Record<string, string> {
 /** Form bodies, bounded, in one encapsulated scope (the OAuth routes'); JSON and other types are refused there (415). */
 export function installFormBody(scope: FastifyInstance): void {
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser(
-    "application/x-www-form-urlencoded",
-    { parseAs: "string", bodyLimit: MAX_FORM_BYTES },
-    (_request, body, done) => {
-      try {
-        done(null, parseForm(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
-  );
+  scope.addContentTypeParser(FORM_TYPE, { parseAs: "string", bodyLimit: MAX_FORM_BYTES }, (_request, body, done) => {
+    try {
+      done(null, parseForm(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 }
 
 /** The fields of a parsed form, or what is wrong when the body was not a form at all (JSON, or none). */

@@ -12,10 +12,13 @@ const schemaOf = (schema: ZodType, io: "input" | "output"): JsonSchema => {
 function parameters(schema: ZodType | undefined, where: "path" | "query"): JsonSchema[] {
   if (!schema) return [];
   const json = schemaOf(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+  // A parameter's description and deprecation belong to the parameter in OpenAPI (renderers show them there).
+  return Object.entries(json.properties ?? {}).map(([name, { description, deprecated, ...s }]) => ({
     name,
     in: where,
     required: where === "path" || (json.required ?? []).includes(name),
+    ...(description === undefined ? {} : { description }),
+    ...(deprecated === true ? { deprecated: true } : {}),
     schema: s,
   }));
 }
@@ -36,7 +39,8 @@ function successSchema(doc: RouteDoc): JsonSchema {
 /** The OpenAPI 3.1 document of every registered route, generated from the same zod schemas that validate them. */
 export function buildOpenApi(docs: readonly RouteDoc[], serverUrl: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  const error = { description: "Error", content: { "application/json": { schema: schemaOf(ErrorReply, "output") } } };
+  // Every operation answers errors in one envelope: described once and referred to (inline, it was half the document).
+  const error = { $ref: "#/components/responses/Error" };
   for (const doc of docs) {
     const path = doc.url.replace(/:([A-Za-z]+)/g, "{$1}");
     const pathParams = parameters(doc.params, "path").filter((p) => path.includes(`{${String(p["name"])}}`));
@@ -61,6 +65,12 @@ export function buildOpenApi(docs: readonly RouteDoc[], serverUrl: string): Json
     info: { title: "Latchkey API", version: "1", description: "API tokens governed by RBAC roles. Every success is 200 {data}." },
     servers: [{ url: serverUrl }],
     components: {
+      responses: {
+        Error: {
+          description: "Error: `{error: {status, code, message, id, details?}}`",
+          content: { "application/json": { schema: schemaOf(ErrorReply, "output") } },
+        },
+      },
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
         session: { type: "apiKey", in: "cookie", name: "latchkey_session" },
@@ -69,27 +79,4 @@ export function buildOpenApi(docs: readonly RouteDoc[], serverUrl: string): Json
     security: [{ bearer: [] }, { session: [] }],
     paths,
   };
-}
-
-const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** A self-contained HTML page listing every operation (no scripts from elsewhere: the server may be offline). */
-export function docsPage(doc: JsonSchema): string {
-  const paths = doc["paths"] as Record<string, Record<string, { summary: string; tags: string[]; "x-permission"?: string }>>;
-  const rows: string[] = [];
-  for (const [path, ops] of Object.entries(paths)) {
-    for (const [method, op] of Object.entries(ops)) {
-      rows.push(
-        `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${escape(op.summary)}</td>` +
-          `<td>${op["x-permission"] ? `<code>${escape(op["x-permission"])}</code>` : ""}</td><td>${escape(op.tags.join(", "))}</td></tr>`,
-      );
-    }
-  }
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Latchkey API</title>
-<style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.35rem;text-align:left;vertical-align:top}code{font-size:13px}</style>
-</head><body><h1>Latchkey API v1</h1><p>The machine-readable document is <a href="/v1/openapi.json">/v1/openapi.json</a> (OpenAPI 3.1).
-Every success is HTTP 200 with <code>{"data": ...}</code>; errors are <code>{"error": {status, code, message, id, details}}</code>.</p>
-<table><thead><tr><th>Method</th><th>Path</th><th>What it does</th><th>Permission</th><th>Group</th></tr></thead><tbody>
-${rows.join("\n")}
-</tbody></table></body></html>`;
 }

@@ -46,6 +46,12 @@ export function createAccountService(deps: { store: Store; config: Config; now: 
     /** Whether the instance still waits for its first account. */
     needsSetup: async (): Promise<boolean> => (await store.users.count()) === 0,
 
+    /** Whether `token` is this run's setup link and can still make the first account. */
+    async setupLinkValid(token: string): Promise<boolean> {
+      const expected = await store.meta.get(SETUP_KEY);
+      return expected !== undefined && safeEqual(sha256(token), expected) && (await store.users.count()) === 0;
+    },
+
     /** Creates the first account through the setup link; works once. */
     async setup(input: { token: string; email: string; name: string; password: string }): Promise<User> {
       return store.transaction(async (tx) => {

@@ -132,7 +132,10 @@ function AcceptInvitePage({ token }: { token: string }) {
             required
             autoFocus
             value={password}
-            onChange={(e) => setPassword(e.target.value)}
+            onChange={(e) => {
+              setPassword(e.target.value);
+              action.clear();
+            }}
           />
         )}
       </Field>

@@ -1,24 +1,21 @@
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { SubmitActions } from "../dialog-actions";
+import { usePasswordFields } from "../password-fields";
 import { Dialog, ErrorBox, Field, useAction } from "../ui";
-
-const MIN_LENGTH = 12;
 
 /** Changes the signed-in person's password: every other session of theirs ends, this one goes on. */
 function PasswordDialog({ onClose }: { onClose: () => void }) {
   const [current, setCurrent] = useState("");
-  const [next, setNext] = useState("");
-  const [again, setAgain] = useState("");
   const [done, setDone] = useState(false);
   const action = useAction();
+  // Each field says what is wrong with what it holds now; the server's answer (a wrong current password) is about
+  // what was sent, and goes when the person types again.
+  const passwords = usePasswordFields({ password: "New password", repeat: "Repeat the new password" }, action.clear);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const ok = await action.run(async () => {
-      if (next.length < MIN_LENGTH) throw new Error(`The new password needs at least ${MIN_LENGTH} characters.`);
-      if (next !== again) throw new Error("The new password and its repetition differ.");
-      return client.session.changePassword(current, next);
-    });
+    if (!passwords.check()) return;
+    const ok = await action.run(() => client.session.changePassword(current, passwords.password));
     if (ok) setDone(true);
   };
   if (done) {
@@ -44,20 +41,14 @@ function PasswordDialog({ onClose }: { onClose: () => void }) {
               autoComplete="current-password"
               required
               value={current}
-              onChange={(e) => setCurrent(e.target.value)}
+              onChange={(e) => {
+                setCurrent(e.target.value);
+                action.clear();
+              }}
             />
           )}
         </Field>
-        <Field label="New password" hint={`At least ${MIN_LENGTH} characters.`}>
-          {(id) => (
-            <input id={id} type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} />
-          )}
-        </Field>
-        <Field label="Repeat the new password">
-          {(id) => (
-            <input id={id} type="password" autoComplete="new-password" required value={again} onChange={(e) => setAgain(e.target.value)} />
-          )}
-        </Field>
+        {passwords.fields}
         <ErrorBox error={action.error} />
         <SubmitActions onCancel={onClose} busy={action.busy}>
           Change password

@@ -6,7 +6,7 @@ import { ErrorBox, Field, Status, useAction, useLoad } from "../ui";
 /** Who holds a role; give it to another member or take it away. */
 export function RoleMembers({ entity, roleId }: { entity: Entity; roleId: string }) {
   const holders = useLoad(
-    async () => (await client.roles(entity).members(roleId, { per_page: 100 })).items,
+    async () => (await client.roles(entity).members(roleId, { perPage: 100 })).items,
     [entity.type, entity.id, roleId],
   );
   const everyone = useLoad(() => client.members(entity).all(), [entity.type, entity.id]);

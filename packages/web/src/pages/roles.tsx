@@ -1,4 +1,4 @@
-import type { Entity, Role } from "@latchkey/sdk";
+import type { Entity, Role, TokenMetadata } from "@latchkey/sdk";
 import { useState } from "react";
 import { client } from "../api";
 import { Link, navigate } from "../router";
@@ -22,10 +22,18 @@ export function restrictionSummary(role: Role): string {
   return `${r.restrictionMode === "notIn" ? "All projects except" : "Only projects"} ${(r.projects ?? []).join(", ") || "(none)"}`;
 }
 
+/**
+ * The tokens that deleting the role `roleId` revokes, as the server decides: the role's tokens that are live now,
+ * neither revoked already nor expired (those stay as they are).
+ */
+export function tokensRevokedWith(tokens: readonly TokenMetadata[], roleId: string, now: Date): TokenMetadata[] {
+  return tokens.filter((t) => t.role.roleId === roleId && !t.revoked && (t.expiresAt === null || Date.parse(t.expiresAt) > now.getTime()));
+}
+
 /** Deleting a role revokes its tokens: the dialog counts them first. */
 export function DeleteRoleDialog({ entity, role, onClose }: { entity: Entity; role: Role; onClose: () => void }) {
   const affected = useLoad(
-    async () => (await client.tokens(entity).all(false)).filter((t) => t.role.roleId === role.id && !t.revoked),
+    async () => tokensRevokedWith(await client.tokens(entity).all(false), role.id, new Date()),
     [entity.type, entity.id, role.id],
   );
   const action = useAction();

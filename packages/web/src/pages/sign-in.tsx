@@ -1,9 +1,10 @@
 import type { SessionReply } from "@latchkey/sdk";
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
-import { navigate, useLocation } from "../router";
+import { Link, navigate, useLocation } from "../router";
 import { safeNext, useSession } from "../session";
-import { ErrorBox, Field, useAction } from "../ui";
+import { usePasswordFields } from "../password-fields";
+import { ErrorBox, Field, useAction, useLoad } from "../ui";
 
 export function SignInPage() {
   const { query } = useLocation();
@@ -28,7 +29,18 @@ export function SignInPage() {
       {next.startsWith("/cli-login") ? <p className="notice">Sign in to approve the command-line login.</p> : null}
       <Field label="E-mail">
         {(id) => (
-          <input id={id} type="email" autoComplete="username" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />
+          <input
+            id={id}
+            type="email"
+            autoComplete="username"
+            required
+            autoFocus
+            value={email}
+            onChange={(e) => {
+              setEmail(e.target.value);
+              action.clear();
+            }}
+          />
         )}
       </Field>
       <Field label="Password">
@@ -39,7 +51,10 @@ export function SignInPage() {
             autoComplete="current-password"
             required
             value={password}
-            onChange={(e) => setPassword(e.target.value)}
+            onChange={(e) => {
+              setPassword(e.target.value);
+              action.clear();
+            }}
           />
         )}
       </Field>
@@ -51,88 +66,77 @@ export function SignInPage() {
   );
 }
 
-/** A new password, twice. */
-export function PasswordFields({
-  password,
-  setPassword,
-  confirm,
-  setConfirm,
-}: {
-  password: string;
-  setPassword: (v: string) => void;
-  confirm: string;
-  setConfirm: (v: string) => void;
-}) {
-  const field = (label: string, value: string, set: (v: string) => void, hint?: string) => (
-    <Field label={label} hint={hint}>
-      {(id) => (
-        <input
-          id={id}
-          type="password"
-          autoComplete="new-password"
-          minLength={12}
-          required
-          value={value}
-          onChange={(e) => set(e.target.value)}
-        />
-      )}
-    </Field>
-  );
-  return (
-    <>
-      {field("Password", password, setPassword, "At least 12 characters.")}
-      {field("Repeat the password", confirm, setConfirm)}
-    </>
-  );
-}
-
 /**
  * What the forms that create an account and sign it in share (first-run setup, accepting an invitation): name,
- * password twice, and a submit that checks the two passwords agree, signs in and goes home.
+ * password twice (each field saying what is wrong with it as it is typed), and a submit that sends only what the
+ * fields accept, signs in and goes home.
  */
 export function useNewAccount(create: (name: string, password: string) => Promise<SessionReply>) {
   const { signedIn } = useSession();
   const [name, setName] = useState("");
-  const [password, setPassword] = useState("");
-  const [confirm, setConfirm] = useState("");
   const action = useAction();
+  // The server's answer was about what was sent: typing a new password makes it stale.
+  const passwords = usePasswordFields({ password: "Password", repeat: "Repeat the password" }, action.clear);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const reply = await action.run(async () => {
-      if (password !== confirm) throw new Error("The two passwords differ.");
-      return create(name, password);
-    });
+    if (!passwords.check()) return;
+    const reply = await action.run(() => create(name, passwords.password));
     if (reply) {
       signedIn(reply.user, reply.csrfToken);
       navigate("/", { replace: true });
     }
   };
-  const passwordFields = <PasswordFields password={password} setPassword={setPassword} confirm={confirm} setConfirm={setConfirm} />;
-  return { name, setName, passwordFields, action, submit };
+  return { name, setName, passwordFields: passwords.fields, action, submit };
 }
 
 /** First run: the one-time link the server printed creates the owner account. */
 export function SetupPage() {
   const token = useLocation().query.get("token") ?? "";
+  // Asked as the page loads: a link that can no longer work says so before anyone fills in the form.
+  const status = useLoad(() => (token ? client.setup.status(token) : Promise.resolve(null)), [token]);
   const [email, setEmail] = useState("");
   const form = useNewAccount((name, password) => client.setup.create({ token, email, name, password }));
+  const refusal = !token
+    ? "This page needs the one-time setup link the server printed when it first started."
+    : status.data && !status.data.needsSetup
+      ? "This setup link has been used: Latchkey has its first account already. Sign in, or ask its owner to invite you."
+      : status.data?.linkValid === false
+        ? "This setup link is not valid: the server prints a new one each time it starts while no account exists. Use the one it printed last."
+        : null;
 
   return (
     <form className="card narrow" onSubmit={(e) => void form.submit(e)} aria-labelledby="setup-title">
       <h1 id="setup-title">Set up Latchkey</h1>
-      <p className="muted">Create the first account. It owns this instance; invite everyone else from the console afterwards.</p>
-      {!token ? <p className="error">This page needs the one-time setup link the server printed when it first started.</p> : null}
-      <Field label="E-mail">
-        {(id) => <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />}
-      </Field>
-      <Field label="Your name">
-        {(id) => <input id={id} required maxLength={100} value={form.name} onChange={(e) => form.setName(e.target.value)} />}
-      </Field>
-      {form.passwordFields}
-      <ErrorBox error={form.action.error} />
-      <button type="submit" className="button primary block" disabled={form.action.busy || !token}>
-        Create the owner account
-      </button>
+      {refusal ? (
+        <>
+          <p className="error" role="alert">
+            {refusal}
+          </p>
+          {status.data && !status.data.needsSetup ? (
+            <Link className="button primary block" to="/sign-in">
+              Sign in
+            </Link>
+          ) : null}
+        </>
+      ) : (
+        <>
+          <p className="muted">Create the first account. It owns this instance; invite everyone else from the console afterwards.</p>
+          <ErrorBox error={status.error} />
+          <Field label="E-mail">
+            {(id) => (
+              <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+            )}
+          </Field>
+          <Field label="Your name">
+            {(id) => <input id={id} required maxLength={100} value={form.name} onChange={(e) => form.setName(e.target.value)} />}
+          </Field>
+          {form.passwordFields}
+          <ErrorBox error={form.action.error} />
+          <button type="submit" className="button primary block" disabled={form.action.busy || status.loading}>
+            Create the owner account
+          </button>
+        </>
+      )}
     </form>
   );
 }

@@ -9,7 +9,7 @@ type Open = { kind: "add" } | { kind: "delete"; webhook: Webhook } | null;
 
 /** The delivery log of one webhook, newest first. */
 function Deliveries({ entity, webhook }: { entity: Entity; webhook: Webhook }) {
-  const deliveries = useLoad(() => client.webhooks(entity).deliveries(webhook.id, { per_page: 50 }), [entity.type, entity.id, webhook.id]);
+  const deliveries = useLoad(() => client.webhooks(entity).deliveries(webhook.id, { perPage: 50 }), [entity.type, entity.id, webhook.id]);
   return (
     <section className="deliveries" aria-label={`Deliveries to ${webhook.url}`}>
       <h2>

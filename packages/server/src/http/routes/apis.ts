@@ -25,7 +25,7 @@ export function apiRoutes(router: Router, { apis }: Services): void {
       query: PageQuery,
       reply: Api,
       list: "apis",
-      handler: ({ principal, entity, query }) => apis.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, entity, query }) => apis.list(principal, entity, { perPage: query.perPage, cursor: query.cursor }),
     });
     router.add({
       method: "POST",

@@ -68,7 +68,7 @@ export function auditRoutes(router: Router, { audit }: Services): void {
             void reply.type("application/x-ndjson").send(Readable.from(rest()));
             return SENT;
           }
-          return audit.list(entity, filterOf(query), { perPage: query.per_page, cursor: query.cursor }, tokenId);
+          return audit.list(entity, filterOf(query), { perPage: query.perPage, cursor: query.cursor }, tokenId);
         },
       });
       router.add({

@@ -22,7 +22,7 @@ export function memberRoutes(router: Router, { members, invitations }: Services)
       query: PageQuery,
       reply: Member,
       list: "members",
-      handler: ({ principal, entity, query }) => members.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, entity, query }) => members.list(principal, entity, { perPage: query.perPage, cursor: query.cursor }),
     });
     router.add({
       method: "POST",
@@ -48,7 +48,7 @@ export function memberRoutes(router: Router, { members, invitations }: Services)
       query: PageQuery,
       reply: Invitation,
       list: "invitations",
-      handler: ({ principal, entity, query }) => invitations.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, entity, query }) => invitations.list(principal, entity, { perPage: query.perPage, cursor: query.cursor }),
     });
     router.add({
       method: "DELETE",

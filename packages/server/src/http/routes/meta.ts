@@ -2,7 +2,8 @@ import { PermissionInfo, PERMISSIONS } from "@latchkey/core";
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../../services/app-services.js";
 import { errorBody } from "../errors.js";
-import { buildOpenApi, docsPage } from "../openapi.js";
+import { docsRoutes } from "../docs.js";
+import { buildOpenApi } from "../openapi.js";
 import type { Router } from "../route.js";
 
 /** The permission catalogue, health, readiness and the API's own description. */
@@ -26,5 +27,5 @@ export function metaRoutes(app: FastifyInstance, router: Router, services: Servi
   let document: Record<string, unknown> | undefined;
   const openapi = () => (document ??= buildOpenApi(router.docs, services.config.publicUrl));
   app.get("/v1/openapi.json", () => openapi());
-  app.get("/docs", (_request, reply) => reply.type("text/html; charset=utf-8").send(docsPage(openapi())));
+  docsRoutes(app, openapi);
 }

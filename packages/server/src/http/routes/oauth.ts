@@ -6,7 +6,7 @@ import type { ResourcePattern } from "../../audit/hooks.js";
 import type { Services } from "../../services/app-services.js";
 import { claimsOf } from "../../services/token-checks.js";
 import { sendError, toDomainError } from "../errors.js";
-import { installFormBody } from "../form-body.js";
+import { FORM_TYPE, installFormBody } from "../form-body.js";
 import type { Router } from "../route.js";
 
 const RESOURCE: ResourcePattern = { type: "oauth", param: null };
@@ -21,7 +21,7 @@ const OAUTH_INPUT_ERROR: Record<number, string> = { 400: "invalid_request", 413:
  * route (RFC 7662 section 2.3 sends those to RFC 6750: the status and `WWW-Authenticate`).
  */
 function oauthError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const { domain, unexpected } = toDomainError(error);
+  const { domain, unexpected } = toDomainError(error, request, FORM_TYPE);
   if (unexpected) request.log.error({ err: error }, "oauth route failed");
   const code = OAUTH_INPUT_ERROR[domain.status];
   if (code === undefined) return sendError(reply, request, domain);

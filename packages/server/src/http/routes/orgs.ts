@@ -14,7 +14,7 @@ export function orgRoutes(router: Router, { orgs, teams }: Services): void {
     query: PageQuery,
     reply: Org,
     list: "orgs",
-    handler: ({ principal, query }) => orgs.list(principal, { perPage: query.per_page, cursor: query.cursor }),
+    handler: ({ principal, query }) => orgs.list(principal, { perPage: query.perPage, cursor: query.cursor }),
   });
   router.add({
     method: "POST",
@@ -68,7 +68,7 @@ export function orgRoutes(router: Router, { orgs, teams }: Services): void {
     query: PageQuery,
     reply: Team,
     list: "teams",
-    handler: ({ principal, entity, query }) => teams.list(principal, { perPage: query.per_page, cursor: query.cursor }, entity),
+    handler: ({ principal, entity, query }) => teams.list(principal, { perPage: query.perPage, cursor: query.cursor }, entity),
   });
   router.add({
     method: "POST",

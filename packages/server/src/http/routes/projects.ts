@@ -24,7 +24,7 @@ export function projectRoutes(router: Router, { projects }: Services): void {
     query: PageQuery,
     reply: Project,
     list: "projects",
-    handler: ({ principal, entity, query }) => projects.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
+    handler: ({ principal, entity, query }) => projects.list(principal, entity, { perPage: query.perPage, cursor: query.cursor }),
   });
   router.add({
     method: "POST",

@@ -36,7 +36,7 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
       query: PageQuery,
       reply: Role,
       list: "roles",
-      handler: ({ principal, entity, query }) => roles.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, entity, query }) => roles.list(principal, entity, { perPage: query.perPage, cursor: query.cursor }),
     });
     router.add({
       method: "POST",
@@ -91,7 +91,7 @@ export function roleRoutes(router: Router, { roles, members }: Services): void {
       reply: Member,
       list: "members",
       handler: ({ principal, entity, params, query }) =>
-        members.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }, String(params["roleId"])),
+        members.list(principal, entity, { perPage: query.perPage, cursor: query.cursor }, String(params["roleId"])),
     });
     router.add({
       method: "POST",

@@ -171,6 +171,9 @@ describe("first-run setup", () => {
       expect(h.setupUrl).toMatch(/^http:\/\/latchkey\.test\/setup\?token=/);
       const token = new URL(h.setupUrl ?? "").searchParams.get("token") ?? "";
       expect(await h.anon.ok("GET", "/v1/setup")).toEqual({ needsSetup: true });
+      // The page asks first, so that a link that cannot work says so before its form is filled in.
+      expect(await h.anon.ok("GET", `/v1/setup?token=${token}`)).toEqual({ needsSetup: true, linkValid: true });
+      expect(await h.anon.ok("GET", `/v1/setup?token=${"y".repeat(43)}`)).toEqual({ needsSetup: true, linkValid: false });
       const body = { email: "root@example.com", name: "Root", password: "a long password" };
       expect((await h.anon.post("/v1/setup", { ...body, token: "y".repeat(43) })).status).toBe(403);
       const ok = await h.anon.post("/v1/setup", { ...body, token });
@@ -178,6 +181,24 @@ describe("first-run setup", () => {
       expect(String(ok.headers["set-cookie"])).toContain("latchkey_session=");
       expect((await h.anon.post("/v1/setup", { ...body, email: "second@example.com", token })).status).toBe(403);
       expect(await h.anon.ok("GET", "/v1/setup")).toEqual({ needsSetup: false });
+      // A used link says so.
+      expect(await h.anon.ok("GET", `/v1/setup?token=${token}`)).toEqual({ needsSetup: false, linkValid: false });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("checks setup links no faster than passwords: an address that keeps trying wrong ones waits (429)", async () => {
+    const h = await startHarness("sqlite", {}, { bootstrap: false });
+    try {
+      const token = new URL(h.setupUrl ?? "").searchParams.get("token") ?? "";
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) statuses.push((await h.anon.get(`/v1/setup?token=wrong-${i}`)).status);
+      expect(statuses.slice(0, 10).every((status) => status === 200)).toBe(true);
+      expect(statuses[10]).toBe(429);
+      // Even the right link waits now, and the plain question (no token) is never limited.
+      expect((await h.anon.get(`/v1/setup?token=${token}`)).status).toBe(429);
+      expect(await h.anon.ok("GET", "/v1/setup")).toEqual({ needsSetup: true });
     } finally {
       await h.close();
     }

@@ -8,6 +8,8 @@ import {
   SessionCreate,
   SessionReply,
   SetupCreate,
+  SetupStatus,
+  SetupStatusQuery,
 } from "@latchkey/core";
 import { z } from "zod";
 import { requestContext } from "../../access/request-context.js";
@@ -18,7 +20,7 @@ import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "../session
 
 /** Console sign-in, first-run setup and accepting invitations. */
 export function sessionRoutes(router: Router, services: Services, auth: Authenticator): void {
-  const { sessions, accounts, acceptance, config } = services;
+  const { sessions, accounts, acceptance, config, throttle } = services;
 
   router.add({
     method: "POST",
@@ -95,11 +97,22 @@ export function sessionRoutes(router: Router, services: Services, auth: Authenti
   router.add({
     method: "GET",
     url: "/v1/setup",
-    summary: "Whether the instance still waits for its first account",
+    summary:
+      "Whether the instance still waits for its first account; with `token`, whether that setup link can still make it " +
+      "(the console asks as the page loads; limited per address, as password checks are)",
     tags: ["session"],
     auth: "none",
-    reply: z.object({ needsSetup: z.boolean() }),
-    handler: async () => ({ needsSetup: await accounts.needsSetup() }),
+    query: SetupStatusQuery,
+    reply: SetupStatus,
+    handler: async ({ query, request }) => {
+      const needsSetup = await accounts.needsSetup();
+      if (query.token === undefined) return { needsSetup };
+      // A link's token is a secret: every check counts against the address, like a wrong password; a valid one is forgiven.
+      const attempt = throttle.begin([`setup:${request.ip}`]);
+      const linkValid = await accounts.setupLinkValid(query.token);
+      if (linkValid) throttle.succeeded(attempt);
+      return { needsSetup, linkValid };
+    },
   });
 
   router.add({

@@ -14,7 +14,7 @@ export function teamRoutes(router: Router, { teams }: Services): void {
     query: PageQuery,
     reply: Team,
     list: "teams",
-    handler: ({ principal, query }) => teams.list(principal, { perPage: query.per_page, cursor: query.cursor }),
+    handler: ({ principal, query }) => teams.list(principal, { perPage: query.perPage, cursor: query.cursor }),
   });
   router.add({
     method: "POST",

@@ -216,7 +216,10 @@ describe.each(dialects())("token exchange (RFC 8693) on %s", (kind) => {
       error_description: 'malformed form body: parameter "grant_type" repeated',
     });
     const json = await h.anon.request("POST", "/v1/oauth/token", { grant_type: EXCHANGE });
-    expect(json.body).toMatchObject({ error: "invalid_request" });
+    expect(json.body).toEqual({
+      error: "invalid_request",
+      error_description: 'send the body with the header "content-type: application/x-www-form-urlencoded" (received "application/json")',
+    });
     expect((await trade("a".repeat(20_000))).body).toMatchObject({
       error: "invalid_request",
       error_description: "subject_token is too long",

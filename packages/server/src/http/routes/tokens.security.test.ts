@@ -12,6 +12,8 @@ interface Meta {
   name: string;
   role: { roleId: string };
   revoked: boolean;
+  revokedAt?: string | null;
+  active?: boolean;
   keys: { id: string }[];
 }
 interface Created {
@@ -416,6 +418,28 @@ describe.each(dialects())("API token security on %s", (kind) => {
         permissions: { teamScope: ["team.read"], projectScope: ["project.read"] },
       });
       refused(await bearer(a.token).get("/v1/projects"), "TOKEN_REVOKED");
+    });
+
+    it("deleting a role revokes its live tokens only, the ones the console counted: expired and revoked ones stay as they were", async () => {
+      await h.owner.ok("POST", `${alpha}/roles`, { id: "fleeting", name: "Fleeting", permissions: { teamScope: ["team.read"] } });
+      const live = await mint("fleeting");
+      const revoked = await mint("fleeting");
+      const expired = await mint("fleeting", alpha, undefined, { expiresAt: inSeconds(60) });
+      await h.owner.ok("DELETE", `${alpha}/tokens/${revoked.apiToken.id}`);
+      clock.advance(120_000);
+      const before = tokensOf(await h.owner.get(`${alpha}/tokens?all=true`));
+      const revokedAt = before.find((t) => t.id === revoked.apiToken.id)?.revokedAt;
+      // What the console's delete dialog counts: the role's tokens in the list of live ones.
+      const counted = tokensOf(await h.owner.get(`${alpha}/tokens`)).filter((t) => t.role.roleId === "fleeting");
+      expect(counted.map((t) => t.id)).toEqual([live.apiToken.id]);
+
+      await h.owner.ok("DELETE", `${alpha}/roles/fleeting`);
+      const after = new Map(tokensOf(await h.owner.get(`${alpha}/tokens?all=true`)).map((t) => [t.id, t]));
+      expect(after.get(live.apiToken.id)).toMatchObject({ revoked: true });
+      expect(after.get(revoked.apiToken.id)).toMatchObject({ revoked: true, revokedAt });
+      expect(after.get(expired.apiToken.id)).toMatchObject({ revoked: false, revokedAt: null, active: false });
+      refused(await bearer(live.token).get("/v1/login"), "TOKEN_REVOKED");
+      expect((await bearer(expired.token).get("/v1/login")).status).toBe(401);
     });
 
     it("deleting the team makes its tokens fail, and its id is never given to a newcomer", async () => {

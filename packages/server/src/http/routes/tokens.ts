@@ -45,7 +45,7 @@ export function tokenRoutes(router: Router, { tokens }: Services): void {
       reply: TokenMetadata,
       list: "apiTokens",
       handler: ({ principal, entity, query }) => {
-        return tokens.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }, query.all);
+        return tokens.list(principal, entity, { perPage: query.perPage, cursor: query.cursor }, query.all);
       },
     });
     router.add({

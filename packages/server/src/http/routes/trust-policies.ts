@@ -25,7 +25,7 @@ export function trustPolicyRoutes(router: Router, { trustPolicies }: Services): 
       query: PageQuery,
       reply: TrustPolicy,
       list: "trustPolicies",
-      handler: ({ principal, entity, query }) => trustPolicies.list(principal, entity, { perPage: query.per_page, cursor: query.cursor }),
+      handler: ({ principal, entity, query }) => trustPolicies.list(principal, entity, { perPage: query.perPage, cursor: query.cursor }),
     });
     router.add({
       method: "POST",

@@ -13,7 +13,7 @@ export function webhookRoutes(router: Router, { webhooks }: Services): void {
     const read = `${type}.webhooks.read` as const;
     const manage = `${type}.webhooks.manage` as const;
     const hookOf = (params: Record<string, unknown>) => params["webhookId"] as string;
-    const page = (query: { per_page: number; cursor?: string | undefined }) => ({ perPage: query.per_page, cursor: query.cursor });
+    const page = (query: { perPage: number; cursor?: string | undefined }) => ({ perPage: query.perPage, cursor: query.cursor });
 
     router.add({
       method: "GET",

@@ -45,6 +45,8 @@ export function createTokensRepository(db: Executor) {
           .where("entity_id", "=", entityId)
           .where("role_id", "=", roleId)
           .where("revoked_at", "is", null)
+          // Only live tokens: an expired one has ended already, and stays listed as expired (what the console counted).
+          .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", at)]))
           .execute()
       ).map((r) => r.id);
       if (ids.length > 0) await db.updateTable("api_tokens").set({ revoked_at: at, updated_at: at }).where("id", "in", ids).execute();
