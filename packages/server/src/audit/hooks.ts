@@ -61,7 +61,7 @@ function draftOf(audit: AuditService, request: FastifyRequest, reply: FastifyRep
         ? { details: JSON.stringify({ ...(mark.token.keyId ? { keyId: mark.token.keyId } : {}), changes: changed }) }
         : mark.token.keyId
           ? { details: `{"keyId":${JSON.stringify(mark.token.keyId)}}` }
-        : {}),
+          : {}),
     resource: {
       type: mark.resource.type,
       id: mark.resource.param === null ? null : ((request.params as Record<string, string | undefined>)[mark.resource.param] ?? null),
