@@ -221,10 +221,14 @@ describe("OrgRestrictionsSchema", () => {
 
 describe("PageQuery", () => {
   table(PageQuery, [
-    accept("defaults to 50 per page", {}, { per_page: 50 }),
-    accept("per_page from a query string", { per_page: "10" }, { per_page: 10 }),
-    accept("per_page as a number", { per_page: 100 }, { per_page: 100 }),
-    accept("with a cursor", { cursor: "abc" }, { per_page: 50, cursor: "abc" }),
+    accept("defaults to 50 per page", {}, { perPage: 50 }),
+    accept("perPage from a query string", { perPage: "10" }, { perPage: 10 }),
+    accept("per_page, its deprecated spelling, read as perPage", { per_page: "10" }, { perPage: 10 }),
+    accept("per_page as a number", { per_page: 100 }, { perPage: 100 }),
+    accept("with a cursor", { cursor: "abc" }, { perPage: 50, cursor: "abc" }),
+    reject("perPage and per_page together", { perPage: "10", per_page: "10" }, ["per_page"]),
+    reject("perPage 101", { perPage: "101" }, ["perPage"]),
+    reject("perPage not a number", { perPage: "ten" }, ["perPage"]),
     accept("512-character cursor", { cursor: s(512) }),
     reject("513-character cursor", { cursor: s(513) }, ["cursor"]),
     reject("per_page 0", { per_page: "0" }, ["per_page"]),
