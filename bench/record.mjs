@@ -92,9 +92,10 @@ export function formatValue(unit, value) {
 
 /** The goal, as the table shows it ("none" when there is none). */
 export function formatGoal(unit, goal) {
+  if (!goal) return "none";
   // A goal is shown as set (0.7, not 0.700).
-  const value = unit === "ratio" ? String(goal?.value) : formatValue(unit, goal?.value);
-  return goal ? `${goal.op === ">=" ? "≥" : "≤"} ${value}` : "none";
+  const value = unit === "ratio" ? String(goal.value) : formatValue(unit, goal.value);
+  return `${goal.op === ">=" ? "≥" : "≤"} ${value}`;
 }
 
 /** min-max and the number of rounds. */

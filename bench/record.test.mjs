@@ -8,7 +8,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { describe, it } from "node:test";
 import { fileURLToPath, URL } from "node:url";
-import { problemsOf, spreadOf, summaryLine, UNKNOWN_COMMIT, verdictOf } from "./record.mjs";
+import { formatGoal, problemsOf, spreadOf, summaryLine, UNKNOWN_COMMIT, verdictOf } from "./record.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const atLeast = (value) => ({ op: ">=", value });
@@ -37,6 +37,14 @@ function recordOf(rounds, over = {}) {
     ...over,
   };
 }
+
+describe("formatGoal", () => {
+  it("shows none for a record of any unit without a goal (a latency in ms with no goal broke the table)", () => {
+    for (const unit of ["ratio", "ms", "µs", "ops/s"]) assert.equal(formatGoal(unit, null), "none");
+    assert.equal(formatGoal("ms", { op: "<=", value: 50 }), "≤ 50 ms");
+    assert.equal(formatGoal("ratio", { op: ">=", value: 0.7 }), "≥ 0.7");
+  });
+});
 
 describe("verdict", () => {
   it("passes only when the median clears the goal, not the best round", () => {

@@ -144,7 +144,7 @@ export function createVerifier(deps: {
       throw new TokenRefusal("TOKEN_EXPIRED", "token has expired", refOf(t, v.keyId));
     }
     if (grant === undefined) throw new DomainError("TOKEN_INVALID", "token is not valid");
-    return {
+    const principal: Principal = {
       kind: "api",
       userId: t.creatorId,
       email: t.creatorEmail,
@@ -154,8 +154,10 @@ export function createVerifier(deps: {
       scope: { entityType: t.entityType, entityId: t.entityId },
       rateLimitPerHour: t.rateLimitPerHour ?? defaultRateLimit,
       token: t.identity,
-      ...(t.allowList ? { allowList: t.allowList } : {}),
     };
+    // Set, not spread: this runs on every request of a known token (an object spread costs more than the rest).
+    if (t.allowList) principal.allowList = t.allowList;
+    return principal;
   };
 
   /** Verifies the JWT; a kid this process does not know yet may belong to a key another process just made. */
