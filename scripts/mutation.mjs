@@ -27,6 +27,7 @@ const GROUPS = [
       "packages/server/src/security/sessions.test.ts",
       "packages/server/src/security/throttle-bursts.test.ts",
       "packages/server/src/services/throttle.test.ts",
+      "packages/server/src/services/sessions.test.ts",
     ],
   },
   {
