@@ -211,7 +211,11 @@ describe.each(dialects())("the session service on %s", (kind) => {
           { currentPassword: `wrong ${i}`, newPassword: "x".repeat(20) },
           "10.62.0.1",
         );
-        expect(await refusal(wrong)).toBe("VALIDATION_FAILED");
+        await expect(wrong).rejects.toMatchObject({
+          code: "VALIDATION_FAILED",
+          message: "the current password is wrong",
+          details: { fields: { currentPassword: "is wrong" } },
+        });
       }
       // The account waits, from any address, even with its right password.
       expect(await refusal(h.services.sessions.signIn(victim.email, victim.password, "10.62.0.2"))).toBe("RATE_LIMITED");
@@ -230,7 +234,21 @@ describe.each(dialects())("the session service on %s", (kind) => {
       expect(await refusal(sessions.signIn(email, `wrong ${i}`, `10.63.0.${i}`))).toBe("UNAUTHENTICATED");
     }
     await sessions.changePassword(session, { currentPassword: password, newPassword: "the second password" }, "10.63.1.1");
-    expect(await refusal(sessions.signIn(email, "wrong again", "10.63.2.1"))).toBe("UNAUTHENTICATED");
+    // One wrong guess after the change is answered as a wrong password, not a wait (nor a different message).
+    await expect(sessions.signIn(email, "wrong again", "10.63.2.1")).rejects.toMatchObject({
+      code: "UNAUTHENTICATED",
+      message: "e-mail or password is wrong",
+    });
     expect(await refusal(sessions.signIn(email, "the second password", "10.63.2.2"))).toBe("none");
+  });
+
+  it("a closed service stops listening to the change feed", async () => {
+    const { sessions } = otherProcess();
+    const { sessionId } = await sessions.start(alice.userId);
+    await sessions.resolve(sessionId);
+    expect(sessions.cached()).toEqual({ sessions: 1, users: 0 });
+    sessions.close();
+    await h.services.store.publish({ t: "user", id: alice.userId });
+    expect(sessions.cached()).toEqual({ sessions: 1, users: 0 });
   });
 });
