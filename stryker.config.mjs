@@ -13,6 +13,11 @@ export default {
   reporters: ["clear-text", "progress", "json", "html"],
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   htmlReporter: { fileName: "reports/mutation/mutation.html" },
+  // Incremental (issue 22): a re-run tests again only the mutants whose code or covering tests changed since the
+  // last run of the same group (its file is named by scripts/mutation.mjs; `npm run mutation -- --force` runs all).
+  incremental: true,
+  incrementalFile: process.env.MUTATION_INCREMENTAL ?? "reports/stryker-incremental.json",
+  force: process.env.MUTATION_FORCE === "1",
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
 };

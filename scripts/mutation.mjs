@@ -1,7 +1,8 @@
 // `npm run mutation`: StrykerJS over the security core, one group of files at a time with the tests that guard them
 // (stryker.config.mjs reads MUTATE and MUTATION_TESTS). Writes bench/results/mutation/summary.json (per file: killed,
 // survived, no coverage, score) and prints the README's table. `--only NAME` runs one group; `--table` only prints
-// the table of the last summary. Survivors judged equivalent (no test can tell them from the original) are listed
+// the table of the last summary; `--recount` counts again from each group's last report (after editing the list of
+// equivalent mutants); `--force` runs every mutant (by default a group's re-run is incremental: see stryker.config.mjs). Survivors judged equivalent (no test can tell them from the original) are listed
 // with their reason in bench/mutation-equivalent.json and do not count against the score shown as "adjusted".
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -26,6 +27,7 @@ const GROUPS = [
       "packages/server/src/security/sessions.test.ts",
       "packages/server/src/security/throttle-bursts.test.ts",
       "packages/server/src/services/throttle.test.ts",
+      "packages/server/src/services/sessions.test.ts",
     ],
   },
   {
@@ -35,6 +37,34 @@ const GROUPS = [
       "packages/server/src/http/routes/tokens*.test.ts",
       "packages/server/src/security/hostile-tokens.test.ts",
       "packages/server/src/http/rate-limits.test.ts",
+    ],
+  },
+  {
+    // Every route passes through access.ts, so every route suite covers it: these are the ones written about its
+    // decisions (reach and 404, 403 naming the permission, restrictions, team deletion, coverage when acting on a
+    // token, the router's declared permissions).
+    name: "access",
+    mutate: ["packages/server/src/access/access.ts"],
+    tests: [
+      "packages/server/src/access/*.test.ts",
+      "packages/server/src/http/route-permissions.test.ts",
+      "packages/server/src/security/isolation.property.test.ts",
+      "packages/server/src/http/routes/roles.security.test.ts",
+      "packages/server/src/http/routes/tokens.covering.test.ts",
+    ],
+  },
+  {
+    // Minting rules: lifetime bounds, no escalation (coverage), rotation and key deletion, revocation; mint() for the
+    // token exchange.
+    name: "token minting",
+    mutate: ["packages/server/src/services/tokens.ts"],
+    tests: [
+      "packages/server/src/http/routes/tokens.test.ts",
+      "packages/server/src/http/routes/tokens.security.test.ts",
+      "packages/server/src/http/routes/tokens.covering.test.ts",
+      "packages/server/src/http/routes/tokens.revocation.test.ts",
+      "packages/server/src/http/routes/tokens.ip-allow-list.test.ts",
+      "packages/server/src/http/routes/token-exchange.test.ts",
     ],
   },
 ];
@@ -79,12 +109,16 @@ function table(summary) {
     (f) =>
       `| \`${f.file.replace(/^packages\//, "")}\` | ${f.mutants} | ${f.killed + f.timeout} | ${f.survived} | ${f.noCoverage} | ${pct(f.score)} | ${pct(f.adjustedScore)} |`,
   );
+  const groups = Object.entries(summary.groups ?? {}).map(
+    ([name, g]) => `${name} ${g.minutes} min${g.incremental ? " (incremental)" : ""} at ${g.commit.slice(0, 10)} on ${g.date.slice(0, 10)}`,
+  );
   return [
     `Mutation score of the security core (commit ${summary.commit.slice(0, 10)}, ${summary.date.slice(0, 10)}, ${summary.minutes} min on ${summary.machine}):`,
     "",
     "| file | mutants | killed | survived | no coverage | score | without equivalent mutants |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
+    ...(groups.length === 0 ? [] : ["", `Last run of each group: ${groups.join("; ")}.`]),
   ].join("\n");
 }
 
@@ -97,15 +131,31 @@ const equivalent = existsSync(EQUIVALENT) ? JSON.parse(readFileSync(EQUIVALENT, 
 const previous = existsSync(OUT) ? JSON.parse(readFileSync(OUT, "utf8")) : { files: [] };
 const started = Date.now();
 const files = new Map(previous.files.map((f) => [f.file, f]));
+const groups = { ...previous.groups };
+const recount = args.includes("--recount");
+const reportOf = (group) => `reports/mutation/${group.name.replaceAll(" ", "-")}.json`;
+const commit = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
 for (const group of GROUPS) {
   if (only !== undefined && group.name !== only) continue;
+  if (recount) {
+    // Counts again from the group's last report, with the equivalent mutants as listed now (no Stryker run).
+    if (!existsSync(reportOf(group))) continue;
+    const report = JSON.parse(readFileSync(reportOf(group), "utf8"));
+    for (const file of group.mutate) files.set(file, countsOf(file, report, equivalent));
+    continue;
+  }
   process.stdout.write(`== ${group.name}: ${group.mutate.join(", ")}\n`);
+  const groupStarted = Date.now();
+  const incrementalFile = `reports/mutation/incremental-${group.name.replaceAll(" ", "-")}.json`;
+  const incremental = existsSync(incrementalFile) && !args.includes("--force");
   const run = spawnSync("npx", ["stryker", "run"], {
     stdio: "inherit",
     env: {
       ...process.env,
       MUTATE: group.mutate.join(","),
       MUTATION_TESTS: group.tests.join(","),
+      MUTATION_INCREMENTAL: incrementalFile,
+      MUTATION_FORCE: args.includes("--force") ? "1" : "",
       // The PostgreSQL twins of each suite assert the same things: leaving them out halves the time.
       LATCHKEY_TEST_POSTGRES_URL: "postgres://nobody@127.0.0.1:1/none",
       CI: "",
@@ -115,14 +165,18 @@ for (const group of GROUPS) {
     process.stderr.write(`stryker failed for ${group.name} (exit ${run.status})\n`);
     process.exit(1);
   }
-  const report = JSON.parse(readFileSync("reports/mutation/mutation.json", "utf8"));
+  const text = readFileSync("reports/mutation/mutation.json", "utf8");
+  writeFileSync(reportOf(group), text);
+  const report = JSON.parse(text);
   for (const file of group.mutate) files.set(file, countsOf(file, report, equivalent));
+  groups[group.name] = { commit, date: new Date().toISOString(), minutes: Math.round((Date.now() - groupStarted) / 60_000), incremental };
 }
 const summary = {
-  commit: execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim(),
-  date: new Date().toISOString(),
+  commit: recount ? previous.commit : commit,
+  date: recount ? previous.date : new Date().toISOString(),
   machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`,
-  minutes: Math.round((Date.now() - started) / 60_000),
+  minutes: recount ? previous.minutes : Math.round((Date.now() - started) / 60_000),
+  groups,
   files: [...files.values()],
 };
 mkdirSync("bench/results/mutation", { recursive: true });

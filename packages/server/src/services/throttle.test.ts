@@ -101,6 +101,38 @@ describe.each(dialects())("password throttle (%s)", (kind) => {
     expect(refusedFor(th, ["b", "ip-3"])).toBe(false);
   });
 
+  // Memory is bounded under a flood of distinct keys (100,000 kept); the flood's counters are left in a past window
+  // before closing, so that the shared counter has nothing left to send.
+  it("remembers 100,000 keys and, past that, forgets the oldest", async () => {
+    nextWindow();
+    const th = throttle(1);
+    t += WINDOW - 10; // late in a fixed window of the shared counter
+    th.begin(["oldest"]);
+    for (let i = 1; i < 100_000; i++) th.begin([`flood-${i}`]);
+    t += 10; // the next fixed window: only the sliding window in memory still holds the failure
+    expect(th.retryAfterMs("oldest")).toBe(WINDOW - 10);
+    th.begin(["one more"]);
+    expect(th.retryAfterMs("oldest")).toBe(0);
+    t += 2 * WINDOW;
+    await th.close();
+  });
+
+  it("drops a key whose failures have all expired: failing again, it is the newest key, not the oldest", async () => {
+    nextWindow();
+    const th = throttle(1);
+    th.begin(["again"]);
+    t += WINDOW / 2;
+    th.begin(["middle"]);
+    t += WINDOW; // "again" failed a window ago: its failure no longer counts
+    expect(th.retryAfterMs("again")).toBe(0);
+    th.begin(["again"]);
+    for (let i = 2; i < 100_001; i++) th.begin([`fill-${i}`]); // the first key past 100,000 pushes the oldest out
+    t += WINDOW / 2; // the next fixed window
+    expect(th.retryAfterMs("again")).toBe(WINDOW / 2);
+    t += 2 * WINDOW;
+    await th.close();
+  });
+
   it("shares its counts through the store under its own prefix, on sync and on close", async () => {
     nextWindow();
     const here = throttle(2);
