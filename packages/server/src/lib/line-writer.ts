@@ -5,17 +5,18 @@ import { clearTimeout, setTimeout } from "node:timers";
 /** How long a write that met a full pipe (EAGAIN) waits before it tries again. */
 const RETRY_MS = 10;
 /**
- * How long the first line of a batch waits for others before the write starts: one system call (and one trip through
- * libuv's thread pool) per line cost about 20 µs of server CPU a request; per batch of a few milliseconds' lines it
- * is shared by all of them. A batch past BATCH_BYTES goes at once.
+ * How long the first line of a batch waits for others before the write starts, so that one system call (and one trip
+ * through libuv's thread pool) is shared by the lines of a few milliseconds rather than paid by a line alone when
+ * requests come one at a time. A batch past BATCH_BYTES goes at once.
  */
 const BATCH_MS = 5;
 const BATCH_BYTES = 64 * 1024;
 
 /**
  * Log lines to a file descriptor (the server's stdout), written asynchronously in batches: the lines of a few
- * milliseconds (BATCH_MS), and those that come while a write is under way, go out together in one system call. Replaces sonic-boom (pino.destination), which measures the byte length of its whole pending
- * chunk (up to 16 KiB) on every line: about 3 µs of CPU a line, most of the access line's cost. Lines beyond
+ * milliseconds (BATCH_MS), and those that come while a write is under way, go out together in one system call.
+ * Replaces sonic-boom (pino.destination), which measures the byte length of its whole pending chunk (up to 16 KiB)
+ * on every line: about 3 µs of CPU a line, most of what the access line cost on its own. Lines beyond
  * `maxPendingBytes` waiting (a reader that stopped reading) are dropped and counted, never held in memory without end;
  * a broken stdout (EPIPE) drops what is pending and the server goes on. `end()` resolves once every line is written.
  */
