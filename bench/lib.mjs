@@ -44,7 +44,7 @@ async function ok(app, method, url, headers, payload) {
  * It logs as served (`npm start`'s default level, info, to stdout: one access line per request) unless `logLevel`
  * says otherwise; a benchmark that serves HTTP drains its server process's stdout (drainLog).
  */
-export async function openServer({ databaseUrl, dataDir, logLevel, ...options }) {
+export async function openServer({ databaseUrl, dataDir, logLevel, env = {}, ...options }) {
   const { buildApp } = await serverModule("app.js");
   const { loadConfig } = await serverModule("config.js");
   const config = loadConfig({
@@ -65,6 +65,8 @@ export async function openServer({ databaseUrl, dataDir, logLevel, ...options })
     ...(process.env.LATCHKEY_AUDIT_THREAD ? { LATCHKEY_AUDIT_THREAD: process.env.LATCHKEY_AUDIT_THREAD } : {}),
     // Whether a reply waits for its event's commit: LATCHKEY_AUDIT_DURABILITY=commit|buffered (default commit).
     ...(process.env.LATCHKEY_AUDIT_DURABILITY ? { LATCHKEY_AUDIT_DURABILITY: process.env.LATCHKEY_AUDIT_DURABILITY } : {}),
+    // A benchmark's own settings (LATCHKEY_* variables) win over the above.
+    ...env,
   });
   const { app, services } = await buildApp(config, options);
   return { app, services, config };
