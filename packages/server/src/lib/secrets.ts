@@ -39,6 +39,21 @@ export function sha256(value: string): string {
   return hash("sha256", value, "hex");
 }
 
+/**
+ * SHA-256 of a secret as a 32-character "binary" (latin1) string, one character a byte: the key of a digest kept in
+ * memory only.
+ * A fresh string is hashed again by every Map lookup it makes; half the characters of hex cost about 60 ns less per
+ * lookup on a token's hot path (`node bench/verifier.mjs`). `sha256HexOf` gives the stored, hex form.
+ */
+export function sha256Key(value: string): string {
+  return hash("sha256", value, "binary");
+}
+
+/** The hex form (`sha256`) of a `sha256Key`. */
+export function sha256HexOf(key: string): string {
+  return Buffer.from(key, "latin1").toString("hex");
+}
+
 /** Constant-time equality of two strings. */
 export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);

@@ -2,7 +2,7 @@ import { compileAllowList, DomainError, type Grant, type IpAllowList } from "@la
 import { TokenRefusal } from "../access/refusal.js";
 import type { Config } from "../config.js";
 import { grantOf, type Principal, type TokenIdentity } from "../access/principal.js";
-import { safeEqual, sha256 } from "../lib/secrets.js";
+import { safeEqual, sha256HexOf, sha256Key } from "../lib/secrets.js";
 import type { ChangeEvent } from "../store/change-feed.js";
 import type { Store } from "../store/store.js";
 import { splitToken, verifyJwt } from "./jwt.js";
@@ -26,17 +26,41 @@ interface TokenSnapshot {
   revoked: boolean;
   /** Its IP allow-list, compiled once here; undefined: any address. */
   allowList: IpAllowList | undefined;
-  keys: Map<string, { hash: string; expiresAtMs: number | null; revoked: boolean }>;
+  keys: Map<string, KeySnapshot>;
   identity: TokenIdentity;
+  /** The principal's scope, shared by every request of the token (never changed by its readers). */
+  scope: { entityType: "team" | "org"; entityId: string };
 }
 
-/** A token string already verified: its hash maps to the token and key it names, and when the JWT expires. */
+interface KeySnapshot {
+  hash: string;
+  expiresAtMs: number | null;
+  revoked: boolean;
+}
+
+/**
+ * A token string already verified: its SHA-256 (`sha256Key`, the map's key) maps to the token and key it names, and
+ * when the JWT expires.
+ */
 interface Verified {
   tokenId: string;
   keyId: string;
   expMs: number | null;
   /** The key snapshot this token string's hash was last found equal to (compared in constant time once per snapshot). */
   matched?: object;
+  /**
+   * What the caches held for this entry when the verifier's generation was `generation`: while no invalidation has
+   * come since (each bumps the generation), they hold the same, and a request skips the three lookups.
+   */
+  seen?: Seen;
+}
+
+interface Seen {
+  generation: number;
+  t: TokenSnapshot;
+  grant: Grant | null | undefined;
+  /** `[grant]`, shared by the requests of this entry until the next invalidation. */
+  grants: Grant[];
 }
 
 const MAX_VERIFIED = 100_000;
@@ -123,6 +147,7 @@ export function createVerifier(deps: {
       allowList: compileAllowList(allowedIpsOf(row.allowed_ips)),
       keys: new Map(keyRows.map((k) => [k.id, { hash: k.secret_hash, expiresAtMs: ms(k.expires_at), revoked: k.revoked_at !== null }])),
       identity: { name: row.name, roleId: row.role_id, entity: `${row.entity_type}:${row.entity_id}`, orgId, expiresAt: row.expires_at },
+      scope: { entityType: row.entity_type, entityId: row.entity_id },
     };
   };
 
@@ -131,12 +156,22 @@ export function createVerifier(deps: {
     return row ? grantOf(row, t.orgId) : null;
   };
 
-  /** Decides on a token from its snapshot and role; throws the 401 that fits. */
-  const decide = (hash: string, v: Verified, t: TokenSnapshot | null, grant: Grant | null | undefined, nowMs: number): Principal => {
+  /**
+   * Decides on a token from its snapshot and role; throws the 401 that fits. `grants`: `[grant]` made before, or
+   * undefined to make it.
+   */
+  const decide = (
+    hash: string,
+    v: Verified,
+    t: TokenSnapshot | null,
+    grant: Grant | null | undefined,
+    nowMs: number,
+    grants?: Grant[],
+  ): Principal => {
     const key = t?.keys.get(v.keyId);
     if (!t || !key) throw new DomainError("TOKEN_INVALID", "token is not valid");
     if (v.matched !== key) {
-      if (!safeEqual(key.hash, hash)) throw new DomainError("TOKEN_INVALID", "token is not valid");
+      if (!safeEqual(key.hash, sha256HexOf(hash))) throw new DomainError("TOKEN_INVALID", "token is not valid");
       v.matched = key;
     }
     if (t.revoked || key.revoked || grant === null) throw new TokenRefusal("TOKEN_REVOKED", "token has been revoked", refOf(t, v.keyId));
@@ -150,8 +185,8 @@ export function createVerifier(deps: {
       email: t.creatorEmail,
       tokenId: t.id,
       keyId: v.keyId,
-      grants: [grant],
-      scope: { entityType: t.entityType, entityId: t.entityId },
+      grants: grants ?? [grant],
+      scope: t.scope,
       rateLimitPerHour: t.rateLimitPerHour ?? defaultRateLimit,
       token: t.identity,
     };
@@ -177,13 +212,17 @@ export function createVerifier(deps: {
     if (!store.feed.healthy()) return undefined;
     const v = verified.get(hash);
     if (!v) return undefined;
-    const t = tokens.get(v.tokenId);
-    if (!t) return undefined;
-    const grant = roles.get(t.roleKey);
-    if (grant === undefined && !t.revoked) return undefined;
+    let seen = v.seen;
+    if (seen === undefined || seen.generation !== generation) {
+      const t = tokens.get(v.tokenId);
+      if (!t) return undefined;
+      const grant = roles.get(t.roleKey);
+      if (grant === undefined && !t.revoked) return undefined;
+      seen = v.seen = { generation, t, grant, grants: grant ? [grant] : [] };
+    }
     const atMs = nowMs();
-    const principal = decide(hash, v, t, grant, atMs);
-    lastUsed.record(t.id, atMs, ip);
+    const principal = decide(hash, v, seen.t, seen.grant, atMs, seen.grants);
+    lastUsed.record(seen.t.id, atMs, ip);
     return principal;
   };
 
@@ -214,7 +253,7 @@ export function createVerifier(deps: {
   return {
     /** The principal for a token seen before, from memory alone; undefined when the slow path is needed. */
     cached(token: string, ip: string): Principal | undefined {
-      return fromMemory(sha256(token), ip);
+      return fromMemory(sha256Key(token), ip);
     },
 
     /**
@@ -222,7 +261,7 @@ export function createVerifier(deps: {
      * requests are served so); any other is looked up.
      */
     authenticate(token: string, ip: string): Principal | Promise<Principal> {
-      const hash = sha256(token);
+      const hash = sha256Key(token);
       return fromMemory(hash, ip) ?? lookUp(token, hash, ip);
     },
 
