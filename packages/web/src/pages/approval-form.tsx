@@ -1,7 +1,6 @@
+/** The parts the pages that approve a token for a command line or a device share (`/cli-login`, `/device`). */
 import type { Org, Team } from "@latchkey/sdk";
 import { Field } from "../ui";
-
-/** The parts of the pages that approve a token for a command line or a device (`/cli-login`, `/device`). */
 
 type Kind = "team" | "org";
 
