@@ -4,14 +4,11 @@
  * creator, a change as a before/after diff, an event-type prefix filter kept in the address across a reload, one row
  * per change, the console's own actions as `Console`, and an organisation token's requests in its team's feed.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, ensureBuilt, freePort, OWNER_EMAIL, OWNER_PASSWORD, ROOT, startServer, type ServerProcess } from "./support.js";
+import { consolePrerequisites, launchChromium, POLL } from "./browser-support.js";
+import { Api, freePort, OWNER_EMAIL, OWNER_PASSWORD, startServer, type ServerProcess } from "./support.js";
 
-const CHROMIUM = process.env["LATCHKEY_CHROMIUM"] ?? "/usr/bin/chromium";
-const POLL = { timeout: 10_000, interval: 100 };
 const hasText = (locator: Locator, text: string | RegExp) =>
   typeof text === "string"
     ? expect.poll(() => locator.first().textContent(), POLL).toContain(text)
@@ -25,25 +22,11 @@ describe("console audit log in Chromium", { timeout: 120_000 }, () => {
   let owner: Api;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}`);
-    await ensureBuilt();
-    if (!existsSync(join(ROOT, "packages/web/dist/index.html"))) throw new Error("the web console is not built: run npm run build");
+    await consolePrerequisites();
     const port = await freePort();
     server = await startServer({ name: "console-audit", port, publicUrl: `http://127.0.0.1:${port}` });
     owner = await Api.signIn(server.url);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     // A zone that is not the server's: times are shown in the viewer's zone, with its name.
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: "Europe/Paris" });
     page = await context.newPage();

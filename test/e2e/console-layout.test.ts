@@ -11,16 +11,8 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./support.js";
-import {
-  launchChromium,
-  MEMBER_EMAIL,
-  MEMBER_PASSWORD,
-  OWNER_EMAIL,
-  OWNER_PASSWORD,
-  signedIn,
-  startWorld,
-  type World,
-} from "./console-world.js";
+import { launchChromium } from "./browser-support.js";
+import { MEMBER_EMAIL, MEMBER_PASSWORD, OWNER_EMAIL, OWNER_PASSWORD, signedIn, startWorld, type World } from "./console-world.js";
 
 const POLL = { timeout: 15_000, interval: 100 };
 const WIDTHS = [1280, 800] as const;

@@ -8,16 +8,8 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Api } from "./support.js";
-import {
-  launchChromium,
-  MEMBER_EMAIL,
-  MEMBER_PASSWORD,
-  OWNER_EMAIL,
-  OWNER_PASSWORD,
-  signedIn,
-  startWorld,
-  type World,
-} from "./console-world.js";
+import { launchChromium } from "./browser-support.js";
+import { MEMBER_EMAIL, MEMBER_PASSWORD, OWNER_EMAIL, OWNER_PASSWORD, signedIn, startWorld, type World } from "./console-world.js";
 
 const POLL = { timeout: 10_000, interval: 100 };
 

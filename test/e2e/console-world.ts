@@ -3,12 +3,10 @@
  * organisation with long names and descriptions, tokens (one regenerated, with its old key still live), roles,
  * projects, an API, a trust policy, a webhook, a pending invitation, and a member who holds only the Default role.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { Api, ensureBuilt, freePort, OWNER_EMAIL, OWNER_PASSWORD, ROOT, startServer, waitFor, type ServerProcess } from "./support.js";
+import type { Browser, Page } from "playwright-core";
+import { consolePrerequisites, submitSignIn } from "./browser-support.js";
+import { Api, freePort, OWNER_EMAIL, OWNER_PASSWORD, startServer, waitFor, type ServerProcess } from "./support.js";
 
-export const CHROMIUM = process.env["LATCHKEY_CHROMIUM"] ?? "/usr/bin/chromium";
 export const MEMBER_EMAIL = "dee@example.com";
 export const MEMBER_PASSWORD = "a default member's password";
 
@@ -39,9 +37,7 @@ export interface World {
 
 /** Starts a server (SQLite) and fills it through the API as its owner. */
 export async function startWorld(name: string): Promise<World> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}: apt-get install chromium (or set LATCHKEY_CHROMIUM)`);
-  await ensureBuilt();
-  if (!existsSync(join(ROOT, "packages/web/dist/index.html"))) throw new Error("the web console is not built: run npm run build");
+  await consolePrerequisites();
   const port = await freePort();
   // Without SMTP the invitation's own link is written to the log (warn), where the seed reads it.
   const server = await startServer({
@@ -142,30 +138,12 @@ export async function startWorld(name: string): Promise<World> {
   };
 }
 
-export const launchChromium = (): Promise<Browser> =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // The flags this machine's Chromium needs: no sandbox as root, and no background calls to a network it lacks.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-
 /** A new browser context signed in as `email`, at `width` pixels. */
 export async function signedIn(browser: Browser, world: World, email: string, password: string, width = 1280): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width, height: 860 } })).newPage();
   page.setDefaultTimeout(15_000);
   await page.goto(`${world.server.url}/sign-in`);
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await submitSignIn(page, email, password);
   await page.getByRole("heading", { name: /Welcome/ }).waitFor();
   return page;
 }

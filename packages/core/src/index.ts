@@ -17,4 +17,5 @@ export * from "./schemas/leaks.js";
 export * from "./cidr.js";
 export * from "./ip-allow-list.js";
 export * from "./schemas/my-access.js";
+export * from "./webhook-events.js";
 export * from "./schemas/webhooks.js";

@@ -6,3 +6,4 @@ export * from "./latchkey-client.js";
 export type * from "./types.js";
 export * from "./oauth.js";
 export * from "./token-shape.js";
+export * from "./webhook-events.js";

@@ -1,8 +1,9 @@
 /** OAuth's endpoints of a Latchkey server (form-encoded, OAuth's error form): token exchange and the device flow. */
+import type * as core from "@latchkey/core";
+import { GRANT_DEVICE_CODE, GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ID_TOKEN } from "@latchkey/core";
+import type { z } from "zod";
 
-export const GRANT_TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
-export const GRANT_DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
-export const TOKEN_TYPE_ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token";
+export { GRANT_DEVICE_CODE, GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ID_TOKEN };
 
 /** A refusal in OAuth's form (`{error, error_description}`). */
 export class OAuthError extends Error {
@@ -17,14 +18,7 @@ export class OAuthError extends Error {
 }
 
 /** The reply to a device authorization request (RFC 8628 section 3.2). */
-export interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
+export type DeviceAuthorization = z.output<typeof core.DeviceAuthorizationReply>;
 
 /** A token from the token endpoint. */
 export interface OAuthToken {

@@ -15,6 +15,17 @@ export function SubmitActions({ onCancel, busy, children }: { onCancel: () => vo
   );
 }
 
+/** The footer of a dialog that only tells something: one button that closes it ("Done", "I have copied it"). */
+export function DoneActions({ onDone, children = "Done" }: { onDone: () => void; children?: ReactNode }) {
+  return (
+    <div className="dialog-actions">
+      <button type="button" className="button primary" onClick={onDone}>
+        {children}
+      </button>
+    </div>
+  );
+}
+
 /** A confirmation's footer: Cancel, focused first (the safe choice), and the destructive button. */
 export function ConfirmActions({
   onCancel,

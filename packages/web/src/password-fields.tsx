@@ -59,3 +59,40 @@ export function usePasswordFields(labels: { password: string; repeat: string }, 
   };
   return { password, fields, check };
 }
+
+/**
+ * A password the person already has (signing in, proving who they are). `onEdit` runs on every change: a form clears
+ * there the server's answer to what was sent before.
+ */
+export function CurrentPasswordField({
+  label,
+  value,
+  onChange,
+  onEdit,
+  autoFocus,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  onEdit: () => void;
+  autoFocus?: boolean;
+}) {
+  return (
+    <Field label={label}>
+      {(id) => (
+        <input
+          id={id}
+          type="password"
+          autoComplete="current-password"
+          required
+          autoFocus={autoFocus}
+          value={value}
+          onChange={(e) => {
+            onChange(e.target.value);
+            onEdit();
+          }}
+        />
+      )}
+    </Field>
+  );
+}

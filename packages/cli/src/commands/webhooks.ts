@@ -1,4 +1,4 @@
-import type { Webhook, WebhookCreate, WebhookDelivery } from "@latchkey/sdk";
+import { WEBHOOK_EVENT_TYPES, type Webhook, type WebhookCreate, type WebhookDelivery } from "@latchkey/sdk";
 import type { Command } from "commander";
 import { UsageError } from "../failure.js";
 import type { Column } from "../output.js";
@@ -56,10 +56,7 @@ export function webhookCommands(program: Command, runtimeOf: RuntimeOf): void {
   webhooks
     .command("create <url>")
     .description("Add a webhook; its signing secret (whsec_...) is printed once")
-    .requiredOption(
-      "--events <list>",
-      "comma-separated: token.created,token.revoked,token.leaked,token.expiring,token.expired,role.updated,role.deleted",
-    )
+    .requiredOption("--events <list>", `comma-separated: ${WEBHOOK_EVENT_TYPES.join(",")}`)
     .option("--description <text>", "what receives it", "")
     .addHelpText("after", needs("manage"))
     .action(async (url: string, opts: { events: string; description: string }, command: Command) => {

@@ -1,16 +1,6 @@
 import { z } from "zod";
+import { WEBHOOK_EVENT_TYPES } from "../webhook-events.js";
 import { Description, IsoTime } from "./common.js";
-
-/** Every event a webhook can subscribe to (API.md "Webhooks"). */
-export const WEBHOOK_EVENT_TYPES = [
-  "token.created",
-  "token.revoked",
-  "token.leaked",
-  "token.expiring",
-  "token.expired",
-  "role.updated",
-  "role.deleted",
-] as const;
 
 export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
 export type WebhookEventTypeId = z.infer<typeof WebhookEventType>;

@@ -1,33 +1,28 @@
 import type { Api, Entity } from "@latchkey/sdk";
 import { useState } from "react";
 import { client } from "../api";
-import { ConfirmActions } from "../dialog-actions";
+import { ConfirmDialog } from "../confirm-dialog";
 import { Link, navigate } from "../router";
 import { settingsPath } from "../session";
 import { DescriptionCell, RowButton, Table } from "../table";
-import { Badge, Dialog, ErrorBox, PageHead, Status, useAction, useLoad } from "../ui";
+import { Badge, PageHead, Status, useLoad } from "../ui";
 
 /** Deleting an API takes its permissions out of every role: the dialog says so before. */
 export function DeleteApiDialog({ entity, api, onClose }: { entity: Entity; api: Api; onClose: () => void }) {
-  const action = useAction();
-  const remove = async () => {
-    if (await action.run(() => client.apis(entity).delete(api.id))) {
-      onClose();
-      navigate(settingsPath(entity, "/apis"));
-    }
-  };
   return (
-    <Dialog title={`Delete the API “${api.name}”?`} onClose={onClose}>
+    <ConfirmDialog
+      title={`Delete the API “${api.name}”?`}
+      confirm="Delete API"
+      act={() => client.apis(entity).delete(api.id)}
+      onDone={() => navigate(settingsPath(entity, "/apis"))}
+      onClose={onClose}
+    >
       <p className="warning">
         Its {api.permissions.length} permission{api.permissions.length === 1 ? "" : "s"} (
         {api.permissions.map((p) => `${api.id}:${p.id}`).join(", ") || "none"}) are taken out of every role that grants them, at once:
         tokens of those roles lose them on their next request.
       </p>
-      <ErrorBox error={action.error} />
-      <ConfirmActions onCancel={onClose} onConfirm={() => void remove()} disabled={action.busy}>
-        Delete API
-      </ConfirmActions>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
 

@@ -4,6 +4,7 @@ import { client } from "../api";
 import { useLocation } from "../router";
 import { useLifetime } from "../lifetime";
 import { ErrorBox, Field, Loading, useAction, useLoad } from "../ui";
+import { Answered, ApproveOrDeny, PlaceFields } from "./approval-form";
 import { RoleSelect } from "./role-select";
 import { useAccess } from "../access";
 
@@ -41,16 +42,11 @@ export function CliLoginPage() {
   }
   if (done) {
     return (
-      <div className="page narrow-page">
-        <div className="card done" role="status">
-          <h1>{done === "approved" ? "Command-line login approved" : "Command-line login denied"}</h1>
-          <p>
-            {done === "approved"
-              ? "The CLI has its token now. You can close this tab and go back to your terminal."
-              : "The CLI was told no. You can close this tab."}
-          </p>
-        </div>
-      </div>
+      <Answered title={done === "approved" ? "Command-line login approved" : "Command-line login denied"}>
+        {done === "approved"
+          ? "The CLI has its token now. You can close this tab and go back to your terminal."
+          : "The CLI was told no. You can close this tab."}
+      </Answered>
     );
   }
 
@@ -67,8 +63,6 @@ export function CliLoginPage() {
     if (await action.run(() => client.cliLogin.deny(sessionToken))) setDone("denied");
   };
 
-  const [teams, orgs] = places.data ?? [[], []];
-  const choices = kind === "team" ? teams : orgs;
   return (
     <div className="page narrow-page">
       <h1>Approve a command-line login</h1>
@@ -99,57 +93,17 @@ export function CliLoginPage() {
       {places.data === undefined ? <Loading /> : null}
       <ErrorBox error={places.error} onRetry={places.reload} />
       <form className="card" onSubmit={(e) => void approve(e)}>
-        <fieldset className="field">
-          <legend>Grant a role of</legend>
-          <div className="choices">
-            <label className="choice">
-              <input
-                type="radio"
-                name="kind"
-                checked={kind === "team"}
-                onChange={() => {
-                  setKind("team");
-                  setEntityId("");
-                  setRoleId("");
-                }}
-              />
-              A team
-            </label>
-            <label className="choice">
-              <input
-                type="radio"
-                name="kind"
-                checked={kind === "org"}
-                onChange={() => {
-                  setKind("org");
-                  setEntityId("");
-                  setRoleId("");
-                }}
-              />
-              An organisation
-            </label>
-          </div>
-        </fieldset>
-        <Field label={kind === "team" ? "Team" : "Organisation"}>
-          {(id) => (
-            <select
-              id={id}
-              required
-              value={entityId}
-              onChange={(e) => {
-                setEntityId(e.target.value);
-                setRoleId("");
-              }}
-            >
-              <option value="">{choices.length ? "Choose…" : kind === "team" ? "You are in no team" : "You are in no organisation"}</option>
-              {choices.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name} ({c.id})
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <PlaceFields
+          kind={kind}
+          entityId={entityId}
+          places={places.data}
+          sayNone
+          onChange={(k, id) => {
+            setKind(k);
+            setEntityId(id);
+            setRoleId("");
+          }}
+        />
         <RoleSelect
           roles={access.grantable(roles.data)}
           value={roleId}
@@ -163,19 +117,12 @@ export function CliLoginPage() {
         </Field>
         {lifetime.field}
         <ErrorBox error={action.error} />
-        <div className="form-actions">
-          <button
-            type="submit"
-            className="button primary"
-            disabled={action.busy || !login.data || (login.data.pairingCode !== null && !matches)}
-            title={login.data?.pairingCode && !matches ? "Compare the pairing code first" : undefined}
-          >
-            Approve
-          </button>
-          <button type="button" className="button danger" disabled={action.busy} onClick={() => void deny()}>
-            Deny
-          </button>
-        </div>
+        <ApproveOrDeny
+          busy={action.busy}
+          onDeny={() => void deny()}
+          approveDisabled={!login.data || (login.data.pairingCode !== null && !matches)}
+          approveTitle={login.data?.pairingCode && !matches ? "Compare the pairing code first" : undefined}
+        />
       </form>
     </div>
   );

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { useLocation } from "../router";
 import { ErrorBox, Field, Loading, useAction, useLoad } from "../ui";
+import { Answered, ApproveOrDeny, PlaceFields } from "./approval-form";
 import { RoleSelect } from "./role-select";
 
 const LIFETIMES: [number, string][] = [
@@ -53,14 +54,9 @@ export function DevicePage() {
 
   if (done) {
     return (
-      <div className="page narrow-page">
-        <div className="card done" role="status">
-          <h1>{done === "approved" ? "Device approved" : "Device denied"}</h1>
-          <p>
-            {done === "approved" ? "The device receives its token on its next poll. You can close this tab." : "The device was told no."}
-          </p>
-        </div>
-      </div>
+      <Answered title={done === "approved" ? "Device approved" : "Device denied"}>
+        {done === "approved" ? "The device receives its token on its next poll. You can close this tab." : "The device was told no."}
+      </Answered>
     );
   }
   if (!request) {
@@ -86,8 +82,6 @@ export function DevicePage() {
     );
   }
 
-  const [teams, orgs] = places.data ?? [[], []];
-  const choices = kind === "team" ? teams : orgs;
   const cap = request.requestedLifetimeSeconds;
   const lifetimes = cap ? LIFETIMES.filter(([s]) => s < cap).concat([[cap, `${Math.round(cap / 60)} minutes (asked for)`]]) : LIFETIMES;
   return (
@@ -106,37 +100,15 @@ export function DevicePage() {
       {places.data === undefined ? <Loading /> : null}
       <ErrorBox error={places.error} onRetry={places.reload} />
       <form className="card" onSubmit={(e) => void approve(e)}>
-        <fieldset className="field">
-          <legend>Grant a role of</legend>
-          <div className="choices">
-            {(["team", "org"] as const).map((k) => (
-              <label className="choice" key={k}>
-                <input
-                  type="radio"
-                  name="kind"
-                  checked={kind === k}
-                  onChange={() => {
-                    setKind(k);
-                    setEntityId("");
-                  }}
-                />
-                {k === "team" ? "A team" : "An organisation"}
-              </label>
-            ))}
-          </div>
-        </fieldset>
-        <Field label={kind === "team" ? "Team" : "Organisation"}>
-          {(id) => (
-            <select id={id} required value={entityId} onChange={(e) => setEntityId(e.target.value)}>
-              <option value="">Choose…</option>
-              {choices.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name} ({c.id})
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <PlaceFields
+          kind={kind}
+          entityId={entityId}
+          places={places.data}
+          onChange={(k, id) => {
+            setKind(k);
+            setEntityId(id);
+          }}
+        />
         <RoleSelect
           roles={roles.data}
           value={roleId}
@@ -159,14 +131,7 @@ export function DevicePage() {
           )}
         </Field>
         <ErrorBox error={action.error} />
-        <div className="form-actions">
-          <button type="submit" className="button primary" disabled={action.busy}>
-            Approve
-          </button>
-          <button type="button" className="button danger" disabled={action.busy} onClick={() => void deny()}>
-            Deny
-          </button>
-        </div>
+        <ApproveOrDeny busy={action.busy} onDeny={() => void deny()} />
       </form>
     </div>
   );

@@ -1,9 +1,11 @@
 import type { Entity, Invitation, InviteReply, Member } from "@latchkey/sdk";
 import { useState } from "react";
 import { client } from "../api";
-import { ConfirmActions } from "../dialog-actions";
+import { ConfirmDialog } from "../confirm-dialog";
+import { CopyField } from "../copy-field";
+import { DoneActions } from "../dialog-actions";
 import { RowButton, Table } from "../table";
-import { CopyButton, Dialog, ErrorBox, Field, Status, Time, useAction, type Loaded } from "../ui";
+import { Dialog, ErrorBox, Status, Time, useAction, type Loaded } from "../ui";
 
 /** What became of the message that carries the address's own link: the only link that can create an account. */
 export function mailNote(invitation: InviteReply["invitation"]): string {
@@ -38,38 +40,26 @@ export function InvitationReady({
         password. It works once and expires <Time at={invitation.expiresAt} />. It cannot create an account: a new person uses the link sent
         to their address.
       </p>
-      <Field label="Invitation link">
-        {(id) => (
-          <div className="secret-row">
-            <input id={id} readOnly value={invitation.inviteUrl} onFocus={(e) => e.target.select()} />
-            <CopyButton text={invitation.inviteUrl} />
-          </div>
-        )}
-      </Field>
-      <div className="dialog-actions">
-        <button type="button" className="button primary" onClick={onClose}>
-          Done
-        </button>
-      </div>
+      <CopyField label="Invitation link" value={invitation.inviteUrl} />
+      <DoneActions onDone={onClose} />
     </Dialog>
   );
+}
+
+/** What a dialog that acts on one pending invitation is given. */
+interface InvitationDialogProps {
+  entity: Entity;
+  invitation: Invitation;
+  onClose: () => void;
+  /** The invitation changed: the list reloads. */
+  onDone: () => void;
 }
 
 /**
  * New links for a pending invitation. Latchkey keeps an invitation's links only as hashes, as it does tokens, so a
  * lost link cannot be shown again: this makes new ones, and the old ones stop working.
  */
-function NewLinkDialog({
-  entity,
-  invitation,
-  onClose,
-  onDone,
-}: {
-  entity: Entity;
-  invitation: Invitation;
-  onClose: () => void;
-  onDone: () => void;
-}) {
+function NewLinkDialog({ entity, invitation, onClose, onDone }: InvitationDialogProps) {
   const [reply, setReply] = useState<InviteReply | null>(null);
   const action = useAction();
   const renew = async () => {
@@ -100,32 +90,17 @@ function NewLinkDialog({
   );
 }
 
-function RevokeDialog({
-  entity,
-  invitation,
-  onClose,
-  onDone,
-}: {
-  entity: Entity;
-  invitation: Invitation;
-  onClose: () => void;
-  onDone: () => void;
-}) {
-  const action = useAction();
-  const revoke = async () => {
-    if (await action.run(() => client.members(entity).revokeInvitation(invitation.id))) {
-      onDone();
-      onClose();
-    }
-  };
+function RevokeDialog({ entity, invitation, onClose, onDone }: InvitationDialogProps) {
   return (
-    <Dialog title={`Revoke the invitation of ${invitation.email}?`} onClose={onClose}>
+    <ConfirmDialog
+      title={`Revoke the invitation of ${invitation.email}?`}
+      confirm="Revoke invitation"
+      act={() => client.members(entity).revokeInvitation(invitation.id)}
+      onDone={onDone}
+      onClose={onClose}
+    >
       <p>Both of its links stop working: the one sent to the address and the one given to whoever invited them.</p>
-      <ErrorBox error={action.error} />
-      <ConfirmActions onCancel={onClose} onConfirm={() => void revoke()} disabled={action.busy}>
-        Revoke invitation
-      </ConfirmActions>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
 

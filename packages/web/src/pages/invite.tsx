@@ -2,6 +2,7 @@ import { ApiError, type InvitationPreview } from "@latchkey/sdk";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { client } from "../api";
 import { navigate, useLocation } from "../router";
+import { CurrentPasswordField } from "../password-fields";
 import { useSession } from "../session";
 import { ErrorBox, Field, Loading, Time, useAction, useLoad } from "../ui";
 import { useNewAccount } from "./sign-in";
@@ -123,22 +124,7 @@ function AcceptInvitePage({ token }: { token: string }) {
         This link is for an address that already has an account here: give that account&apos;s password to join. New here? Open the link
         sent to your e-mail address instead.
       </p>
-      <Field label="Password of your account">
-        {(id) => (
-          <input
-            id={id}
-            type="password"
-            autoComplete="current-password"
-            required
-            autoFocus
-            value={password}
-            onChange={(e) => {
-              setPassword(e.target.value);
-              action.clear();
-            }}
-          />
-        )}
-      </Field>
+      <CurrentPasswordField label="Password of your account" value={password} onChange={setPassword} onEdit={action.clear} autoFocus />
       {confirmation ? (
         <div className="notice spaced" role="status" data-testid="confirmation-required">
           <strong>Open the link sent to your address.</strong> {confirmation} Trying this link sends it there again (at most once every ten

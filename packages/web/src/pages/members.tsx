@@ -4,7 +4,8 @@ import { client } from "../api";
 import { useSession } from "../session";
 import { Dialog, ErrorBox, Field, PageHead, Status, Time, useAction, useLoad } from "../ui";
 import { RowButton, Table } from "../table";
-import { ConfirmActions, SubmitActions } from "../dialog-actions";
+import { ConfirmDialog } from "../confirm-dialog";
+import { SubmitActions } from "../dialog-actions";
 import { InvitationReady, PendingInvitations } from "./invitations";
 import { NotAllowed, useAccess } from "../access";
 
@@ -99,24 +100,19 @@ function RolesDialog({
 }
 
 function RemoveDialog({ entity, member, onClose, onDone }: { entity: Entity; member: Member; onClose: () => void; onDone: () => void }) {
-  const action = useAction();
-  const remove = async () => {
-    if (await action.run(() => client.members(entity).remove(member.userId))) {
-      onDone();
-      onClose();
-    }
-  };
   return (
-    <Dialog title={`Remove ${member.name || member.email}?`} onClose={onClose}>
+    <ConfirmDialog
+      title={`Remove ${member.name || member.email}?`}
+      confirm="Remove member"
+      act={() => client.members(entity).remove(member.userId)}
+      onDone={onDone}
+      onClose={onClose}
+    >
       <p>
         They lose every role here, and the invitations they sent that are still pending are revoked. API tokens they made stay until
         revoked.
       </p>
-      <ErrorBox error={action.error} />
-      <ConfirmActions onCancel={onClose} onConfirm={() => void remove()} disabled={action.busy}>
-        Remove member
-      </ConfirmActions>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
 

@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
-import { SubmitActions } from "../dialog-actions";
-import { usePasswordFields } from "../password-fields";
-import { Dialog, ErrorBox, Field, useAction } from "../ui";
+import { DoneActions, SubmitActions } from "../dialog-actions";
+import { CurrentPasswordField, usePasswordFields } from "../password-fields";
+import { Dialog, ErrorBox, useAction } from "../ui";
 
 /** Changes the signed-in person's password: every other session of theirs ends, this one goes on. */
 function PasswordDialog({ onClose }: { onClose: () => void }) {
@@ -22,32 +22,14 @@ function PasswordDialog({ onClose }: { onClose: () => void }) {
     return (
       <Dialog title="Password changed" onClose={onClose}>
         <p role="status">Your password is changed. Every other session of yours has ended; this one goes on.</p>
-        <div className="dialog-actions">
-          <button type="button" className="button primary" onClick={onClose}>
-            Done
-          </button>
-        </div>
+        <DoneActions onDone={onClose} />
       </Dialog>
     );
   }
   return (
     <Dialog title="Change password" onClose={onClose}>
       <form onSubmit={(e) => void submit(e)}>
-        <Field label="Current password">
-          {(id) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="current-password"
-              required
-              value={current}
-              onChange={(e) => {
-                setCurrent(e.target.value);
-                action.clear();
-              }}
-            />
-          )}
-        </Field>
+        <CurrentPasswordField label="Current password" value={current} onChange={setCurrent} onEdit={action.clear} />
         {passwords.fields}
         <ErrorBox error={action.error} />
         <SubmitActions onCancel={onClose} busy={action.busy}>

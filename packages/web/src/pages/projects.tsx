@@ -2,26 +2,23 @@ import type { Entity, Project } from "@latchkey/sdk";
 import { useState } from "react";
 import { client } from "../api";
 import { NotAllowed, useAccess } from "../access";
-import { ConfirmActions } from "../dialog-actions";
+import { ConfirmDialog } from "../confirm-dialog";
 import { DescriptionCell, RowButton, Table } from "../table";
-import { Dialog, ErrorBox, PageHead, Status, Time, useAction, useLoad } from "../ui";
+import { PageHead, Status, Time, useLoad } from "../ui";
 import { InlineCreateForm } from "./inline-create-form";
 
 function DeleteProjectDialog({ team, project, onClose }: { team: Entity; project: Project; onClose: () => void }) {
-  const action = useAction();
-  const remove = async () => {
-    if (await action.run(() => client.projects(team.id).delete(project.id))) onClose();
-  };
   return (
-    <Dialog title={`Delete project ${project.name}?`} onClose={onClose}>
+    <ConfirmDialog
+      title={`Delete project ${project.name}?`}
+      confirm="Delete project"
+      act={() => client.projects(team.id).delete(project.id)}
+      onClose={onClose}
+    >
       <p>
         Project <code>{project.id}</code> is deleted for good. Roles restricted to it keep its id in their list.
       </p>
-      <ErrorBox error={action.error} />
-      <ConfirmActions onCancel={onClose} onConfirm={() => void remove()} disabled={action.busy}>
-        Delete project
-      </ConfirmActions>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
 

@@ -3,9 +3,9 @@ import { useState } from "react";
 import { client } from "../api";
 import { Link, navigate } from "../router";
 import { settingsPath } from "../session";
-import { Badge, Dialog, ErrorBox, Loading, PageHead, Status, useAction, useLoad } from "../ui";
+import { Badge, ErrorBox, Loading, PageHead, Status, useLoad } from "../ui";
 import { DescriptionCell, RowButton, Table } from "../table";
-import { ConfirmActions } from "../dialog-actions";
+import { ConfirmDialog } from "../confirm-dialog";
 import { NotAllowed, useAccess } from "../access";
 
 const count = (role: Role) =>
@@ -36,16 +36,16 @@ export function DeleteRoleDialog({ entity, role, onClose }: { entity: Entity; ro
     async () => tokensRevokedWith(await client.tokens(entity).all(false), role.id, new Date()),
     [entity.type, entity.id, role.id],
   );
-  const action = useAction();
-  const remove = async () => {
-    if (await action.run(() => client.roles(entity).delete(role.id))) {
-      onClose();
-      navigate(settingsPath(entity, "/roles"));
-    }
-  };
   const n = affected.data?.length;
   return (
-    <Dialog title={`Delete the role “${role.name}”?`} onClose={onClose}>
+    <ConfirmDialog
+      title={`Delete the role “${role.name}”?`}
+      confirm={n ? `Delete role and revoke ${n} token${n === 1 ? "" : "s"}` : "Delete role"}
+      act={() => client.roles(entity).delete(role.id)}
+      onDone={() => navigate(settingsPath(entity, "/roles"))}
+      onClose={onClose}
+      disabled={n === undefined}
+    >
       {affected.data === undefined && affected.error === undefined ? <Loading label="Counting the role's tokens…" /> : null}
       <ErrorBox error={affected.error} />
       {n !== undefined ? (
@@ -56,11 +56,7 @@ export function DeleteRoleDialog({ entity, role, onClose }: { entity: Entity; ro
           Members lose the role.
         </p>
       ) : null}
-      <ErrorBox error={action.error} />
-      <ConfirmActions onCancel={onClose} onConfirm={() => void remove()} disabled={action.busy || n === undefined}>
-        {n ? `Delete role and revoke ${n} token${n === 1 ? "" : "s"}` : "Delete role"}
-      </ConfirmActions>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
 

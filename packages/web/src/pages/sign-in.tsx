@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { Link, navigate, useLocation } from "../router";
 import { safeNext, useSession } from "../session";
-import { usePasswordFields } from "../password-fields";
+import { CurrentPasswordField, usePasswordFields } from "../password-fields";
 import { ErrorBox, Field, useAction, useLoad } from "../ui";
 
 export function SignInPage() {
@@ -43,21 +43,7 @@ export function SignInPage() {
           />
         )}
       </Field>
-      <Field label="Password">
-        {(id) => (
-          <input
-            id={id}
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => {
-              setPassword(e.target.value);
-              action.clear();
-            }}
-          />
-        )}
-      </Field>
+      <CurrentPasswordField label="Password" value={password} onChange={setPassword} onEdit={action.clear} />
       <ErrorBox error={action.error} />
       <button type="submit" className="button primary block" disabled={action.busy}>
         {action.busy ? "Signing in…" : "Sign in"}

@@ -1,9 +1,12 @@
-import type { Entity, TokenMetadata } from "@latchkey/sdk";
+import type { Entity } from "@latchkey/sdk";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { client } from "../api";
+import { ConfirmDialog } from "../confirm-dialog";
+import { SecretShownOnce } from "../copy-field";
 import { useLifetime } from "../lifetime";
-import { CopyButton, Dialog, ErrorBox, Field, Time, useAction, useLoad } from "../ui";
-import { ConfirmActions, SubmitActions } from "../dialog-actions";
+import { Dialog, ErrorBox, Field, Time, useAction, useLoad } from "../ui";
+import { SubmitActions } from "../dialog-actions";
+import type { TokenDialogProps } from "./token-dialog-props";
 import { RoleSelect } from "./role-select";
 import { addressList, AllowedIpsField } from "./token-edit-dialog";
 import { useAccess } from "../access";
@@ -12,24 +15,18 @@ import { useAccess } from "../access";
 function Reveal({ secret, what, note, onDone }: { secret: string; what: string; note?: ReactNode; onDone: () => void }) {
   return (
     <div className="reveal">
-      <p className="warning" role="alert">
-        <strong>Copy this token now.</strong> It will not be shown again: Latchkey keeps only a hash of it. If you lose it, regenerate the
-        token.
-      </p>
-      <Field label={what}>
-        {(id) => (
-          <div className="secret-row">
-            <input id={id} className="secret" readOnly value={secret} onFocus={(e) => e.target.select()} spellCheck={false} />
-            <CopyButton text={secret} />
-          </div>
-        )}
-      </Field>
-      {note}
-      <div className="dialog-actions">
-        <button type="button" className="button primary" onClick={onDone}>
-          I have copied it
-        </button>
-      </div>
+      <SecretShownOnce
+        warning={
+          <>
+            <strong>Copy this token now.</strong> It will not be shown again: Latchkey keeps only a hash of it. If you lose it, regenerate
+            the token.
+          </>
+        }
+        label={what}
+        secret={secret}
+        note={note}
+        onDone={onDone}
+      />
     </div>
   );
 }
@@ -99,17 +96,7 @@ const GRACE: [string, string][] = [
   ["604800000", "Keep the old key for 7 days"],
 ];
 
-export function RegenerateDialog({
-  entity,
-  token,
-  onClose,
-  onDone,
-}: {
-  entity: Entity;
-  token: TokenMetadata;
-  onClose: () => void;
-  onDone: () => void;
-}) {
+export function RegenerateDialog({ entity, token, onClose, onDone }: TokenDialogProps) {
   const [grace, setGrace] = useState("0");
   const [secret, setSecret] = useState<string | null>(null);
   const [oldKeysEnd, setOldKeysEnd] = useState<string | null>(null);
@@ -162,34 +149,19 @@ export function RegenerateDialog({
   );
 }
 
-export function RevokeDialog({
-  entity,
-  token,
-  onClose,
-  onDone,
-}: {
-  entity: Entity;
-  token: TokenMetadata;
-  onClose: () => void;
-  onDone: () => void;
-}) {
-  const action = useAction();
-  const revoke = async () => {
-    if (await action.run(() => client.tokens(entity).revoke(token.id))) {
-      onDone();
-      onClose();
-    }
-  };
+export function RevokeDialog({ entity, token, onClose, onDone }: TokenDialogProps) {
   return (
-    <Dialog title={`Revoke “${token.name}”?`} onClose={onClose}>
+    <ConfirmDialog
+      title={`Revoke “${token.name}”?`}
+      confirm="Revoke token"
+      act={() => client.tokens(entity).revoke(token.id)}
+      onDone={onDone}
+      onClose={onClose}
+    >
       <p>
         Everything that uses this token is refused from now on, on every server. Revoking cannot be undone; the token stays listed as
         revoked, with its audit log.
       </p>
-      <ErrorBox error={action.error} />
-      <ConfirmActions onCancel={onClose} onConfirm={() => void revoke()} disabled={action.busy}>
-        Revoke token
-      </ConfirmActions>
-    </Dialog>
+    </ConfirmDialog>
   );
 }

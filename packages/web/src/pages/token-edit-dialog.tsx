@@ -1,8 +1,8 @@
-import type { Entity, TokenMetadata } from "@latchkey/sdk";
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
 import { SubmitActions } from "../dialog-actions";
 import { Dialog, ErrorBox, Field, useAction } from "../ui";
+import type { TokenDialogProps } from "./token-dialog-props";
 
 /** The addresses typed in the allow-list field: one CIDR block or address per line (commas and spaces also split). */
 export function addressList(text: string): string[] {
@@ -27,17 +27,7 @@ export function AllowedIpsField({ value, onChange }: { value: string; onChange: 
 }
 
 /** Rename a token, re-describe it, or change the addresses it may be used from (never its role). */
-export function EditTokenDialog({
-  entity,
-  token,
-  onClose,
-  onDone,
-}: {
-  entity: Entity;
-  token: TokenMetadata;
-  onClose: () => void;
-  onDone: () => void;
-}) {
+export function EditTokenDialog({ entity, token, onClose, onDone }: TokenDialogProps) {
   const [name, setName] = useState(token.name);
   const [description, setDescription] = useState(token.description);
   const [allowed, setAllowed] = useState(token.allowedIps.join("\n"));

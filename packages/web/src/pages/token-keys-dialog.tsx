@@ -1,9 +1,10 @@
-import type { Entity, TokenMetadata } from "@latchkey/sdk";
+import type { TokenMetadata } from "@latchkey/sdk";
 import { useState } from "react";
 import { client } from "../api";
-import { ConfirmActions } from "../dialog-actions";
+import { ConfirmActions, DoneActions } from "../dialog-actions";
 import { RowButton, Table } from "../table";
 import { Badge, Dialog, ErrorBox, Time, useAction } from "../ui";
+import type { TokenDialogProps } from "./token-dialog-props";
 
 type Key = TokenMetadata["keys"][number];
 
@@ -25,13 +26,9 @@ export function TokenKeysDialog({
   manage,
   onClose,
   onDone,
-}: {
-  entity: Entity;
-  token: TokenMetadata;
+}: TokenDialogProps & {
   /** Whether the person may end keys (token management here). */
   manage: boolean;
-  onClose: () => void;
-  onDone: () => void;
 }) {
   const [keys, setKeys] = useState(() => liveKeys(token));
   const [ending, setEnding] = useState<Key | null>(null);
@@ -85,11 +82,7 @@ export function TokenKeysDialog({
       {keys.length === 1 ? (
         <p className="hint">This is the token&apos;s only key: to stop it, regenerate the token (a new key) or revoke the token.</p>
       ) : null}
-      <div className="dialog-actions">
-        <button type="button" className="button primary" onClick={onClose}>
-          Done
-        </button>
-      </div>
+      <DoneActions onDone={onClose} />
     </Dialog>
   );
 }

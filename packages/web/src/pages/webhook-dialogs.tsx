@@ -1,34 +1,23 @@
-import type { Entity, Webhook } from "@latchkey/sdk";
+import { WEBHOOK_EVENT_TYPES, type Entity, type Webhook, type WebhookEventTypeId } from "@latchkey/sdk";
 import { useState, type FormEvent } from "react";
 import { client } from "../api";
-import { CopyButton, Dialog, ErrorBox, Field, useAction } from "../ui";
-import { ConfirmActions, SubmitActions } from "../dialog-actions";
-
-/** Every event a webhook can take (API.md "Webhooks"). */
-export const WEBHOOK_EVENTS = [
-  "token.created",
-  "token.revoked",
-  "token.leaked",
-  "token.expiring",
-  "token.expired",
-  "role.updated",
-  "role.deleted",
-] as const;
+import { ConfirmDialog } from "../confirm-dialog";
+import { SecretShownOnce } from "../copy-field";
+import { SubmitActions } from "../dialog-actions";
+import { Dialog, ErrorBox, Field, useAction } from "../ui";
 
 /** Adds a webhook; its signing secret is shown once, right after. */
 export function AddWebhookDialog({ entity, onClose, onAdded }: { entity: Entity; onClose: () => void; onAdded: () => void }) {
   const [url, setUrl] = useState("");
   const [description, setDescription] = useState("");
-  const [events, setEvents] = useState<string[]>([...WEBHOOK_EVENTS]);
+  const [events, setEvents] = useState<WebhookEventTypeId[]>([...WEBHOOK_EVENT_TYPES]);
   const [secret, setSecret] = useState<string | null>(null);
   const action = useAction();
-  const toggle = (event: string, on: boolean) => setEvents((list) => (on ? [...list, event] : list.filter((e) => e !== event)));
+  const toggle = (event: WebhookEventTypeId, on: boolean) => setEvents((list) => (on ? [...list, event] : list.filter((e) => e !== event)));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const created = await action.run(() =>
-      client.webhooks(entity).create({ url, description, events: events as (typeof WEBHOOK_EVENTS)[number][] }),
-    );
+    const created = await action.run(() => client.webhooks(entity).create({ url, description, events }));
     if (created) {
       setSecret(created.secret);
       onAdded();
@@ -38,23 +27,17 @@ export function AddWebhookDialog({ entity, onClose, onAdded }: { entity: Entity;
   if (secret !== null) {
     return (
       <Dialog title="Webhook added" onClose={onClose}>
-        <p className="warning" role="alert">
-          <strong>Copy the signing secret now.</strong> It will not be shown again. Your receiver verifies each message with it (Standard
-          Webhooks: headers <code>webhook-id</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code>).
-        </p>
-        <Field label="Signing secret">
-          {(id) => (
-            <div className="secret-row">
-              <input id={id} className="secret" readOnly value={secret} onFocus={(e) => e.target.select()} spellCheck={false} />
-              <CopyButton text={secret} />
-            </div>
-          )}
-        </Field>
-        <div className="dialog-actions">
-          <button type="button" className="button primary" onClick={onClose}>
-            I have copied it
-          </button>
-        </div>
+        <SecretShownOnce
+          warning={
+            <>
+              <strong>Copy the signing secret now.</strong> It will not be shown again. Your receiver verifies each message with it
+              (Standard Webhooks: headers <code>webhook-id</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code>).
+            </>
+          }
+          label="Signing secret"
+          secret={secret}
+          onDone={onClose}
+        />
       </Dialog>
     );
   }
@@ -69,7 +52,7 @@ export function AddWebhookDialog({ entity, onClose, onAdded }: { entity: Entity;
         </Field>
         <fieldset className="events">
           <legend>Events</legend>
-          {WEBHOOK_EVENTS.map((event) => (
+          {WEBHOOK_EVENT_TYPES.map((event) => (
             <label key={event} className="toggle">
               <input type="checkbox" checked={events.includes(event)} onChange={(e) => toggle(event, e.target.checked)} />
               <code>{event}</code>
@@ -97,22 +80,17 @@ export function DeleteWebhookDialog({
   onClose: () => void;
   onDone: () => void;
 }) {
-  const action = useAction();
-  const confirm = async () => {
-    if (await action.run(() => client.webhooks(entity).delete(webhook.id))) {
-      onDone();
-      onClose();
-    }
-  };
   return (
-    <Dialog title="Delete webhook" onClose={onClose}>
+    <ConfirmDialog
+      title="Delete webhook"
+      confirm="Delete webhook"
+      act={() => client.webhooks(entity).delete(webhook.id)}
+      onDone={onDone}
+      onClose={onClose}
+    >
       <p>
         Stop sending events to <code>{webhook.url}</code> and delete its delivery log?
       </p>
-      <ErrorBox error={action.error} />
-      <ConfirmActions onCancel={onClose} onConfirm={() => void confirm()} disabled={action.busy}>
-        Delete webhook
-      </ConfirmActions>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
