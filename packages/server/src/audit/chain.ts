@@ -8,26 +8,6 @@ import type { AuditEventsTable } from "../store/schema.js";
 export type AuditDraft = AuditEventsTable;
 
 /**
- * What an event did, from its origin to its details: the run of fields that both hash forms take in this order, after
- * the ones that say whose it is. Changing the order or the set breaks every stored chain.
- */
-function whatHappened(e: Omit<AuditEventsTable, "hash">) {
-  return [
-    e.origin,
-    e.outcome,
-    e.status,
-    e.method,
-    e.path,
-    e.resource_type ?? null,
-    e.resource_id ?? null,
-    e.ip,
-    e.user_agent,
-    e.duration_ms ?? null,
-    e.details,
-  ];
-}
-
-/**
  * The hash that chains an event to the one before it in its feed: SHA-256 of every stored field but the hash itself,
  * in a fixed order (editing any of them breaks the chain), in hex. Change events are hashed so, and so were request
  * events before `hashRequest`. Read field by field: a literal array of plain property reads is several times cheaper
@@ -46,7 +26,17 @@ export function hashEvent(e: Omit<AuditEventsTable, "hash">): string {
     e.actor_id,
     e.actor_email ?? null,
     e.token_id ?? null,
-    ...whatHappened(e),
+    e.origin,
+    e.outcome,
+    e.status,
+    e.method,
+    e.path,
+    e.resource_type ?? null,
+    e.resource_id ?? null,
+    e.ip,
+    e.user_agent,
+    e.duration_ms ?? null,
+    e.details,
     e.prev_hash,
   ];
   return digest("sha256", JSON.stringify(fields), "hex");
@@ -69,7 +59,23 @@ export function requestPlace(e: Omit<AuditEventsTable, "hash">): string {
 
 /** The fields of a request event that vary, as its segment stores them (without the hash, which comes last). */
 export function requestText(e: Omit<AuditEventsTable, "hash">): string {
-  return JSON.stringify([e.id, e.at, e.event_type, e.actor_email ?? null, ...whatHappened(e)]);
+  return JSON.stringify([
+    e.id,
+    e.at,
+    e.event_type,
+    e.actor_email ?? null,
+    e.origin,
+    e.outcome,
+    e.status,
+    e.method,
+    e.path,
+    e.resource_type ?? null,
+    e.resource_id ?? null,
+    e.ip,
+    e.user_agent,
+    e.duration_ms ?? null,
+    e.details,
+  ]);
 }
 
 /** The hash a stored event must have, in the form its stored hash says it was made with. */
