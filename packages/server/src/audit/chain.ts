@@ -57,7 +57,10 @@ export function requestPlace(e: Omit<AuditEventsTable, "hash">): string {
   return JSON.stringify([e.feed, e.entity_type, e.entity_id, e.actor_type, e.actor_id, e.token_id ?? null]);
 }
 
-/** The fields of a request event that vary, as its segment stores them (without the hash, which comes last). */
+/**
+ * The fields of a request event that vary, as its segment stores them (without the hash, which comes last). Listed in
+ * full, not shared with `hashEvent`'s list: each is a stored format, frozen on its own.
+ */
 export function requestText(e: Omit<AuditEventsTable, "hash">): string {
   return JSON.stringify([
     e.id,
