@@ -52,4 +52,29 @@ describe("the log line writer", () => {
     expect(out.write("again\n")).toBe(false);
     expect(out.dropped()).toBeGreaterThanOrEqual(1);
   });
+
+  it("under steady load, lines go out in batches of a few milliseconds, not a write per line or two", async () => {
+    const path = file();
+    const fd = openSync(path, "w");
+    try {
+      const out = createLineWriter(fd);
+      // A line every turn of the event loop for 40 ms, as a busy server makes them: each write returns within
+      // microseconds, and the lines of those microseconds must not go out at once in a write of their own.
+      const lines: string[] = [];
+      const until = Date.now() + 40;
+      while (Date.now() < until) {
+        const line = `line ${lines.length}\n`;
+        lines.push(line);
+        out.write(line);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await out.end();
+      expect(readFileSync(path, "utf8")).toBe(lines.join(""));
+      expect(lines.length).toBeGreaterThan(100);
+      // 40 ms in batches of 20 ms: 2 or 3 writes, and some slack for a slow machine (a write per line or two: hundreds).
+      expect(out.writes(), `${lines.length} lines`).toBeLessThanOrEqual(8);
+    } finally {
+      closeSync(fd);
+    }
+  });
 });
