@@ -3,7 +3,8 @@
 // access line) and a second "warn", the control (what a difference looks like when there is none).
 // The record: server CPU per authenticated `GET /v1/projects` at info minus at warn, measured in the child with
 // Fastify's inject in batches of 20 that take the servers in turn, the median of the batch-by-batch differences
-// (drift between batches a millisecond apart is small; a GC or a flush landing in one batch does not move a median).
+// (drift between batches a millisecond apart is small; a GC or a flush landing in one batch does not move a median,
+// nor does the log's write every 20 ms, a thread-pool trip of some 50 µs shared by the lines of 20 ms).
 // Goal: <= 3 µs. The same difference over HTTP with autocannon, alternating rounds of seconds, is recorded beside it
 // (details.http) with its control: there the machine's drift is larger than the line (session 9: control -13 to +19
 // µs). The child's stdout (the log) is read and discarded by this process, as a log collector would; the lines
@@ -101,14 +102,18 @@ async function interleaved(fixtures) {
       perBatch[side].push((cpu.user + cpu.system) / BATCH);
     }
   }
-  // The median of the batches' differences: a garbage collection or a timer's flush falls into one batch of one
-  // side, and a median is not moved by it.
+  // The median of the batches' differences: a garbage collection or a timer's flush (the audit buffer's, every 250 ms)
+  // falls into one batch of one side and moves a mean by tens of µs; a median is not moved by it. What the median
+  // leaves out with them: the log's write, one every 20 ms for all the lines of those 20 ms (lib/line-writer.ts).
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const diffs = (side) => perBatch[side].map((v, i) => v - perBatch.warn[i]);
   return {
     ...Object.fromEntries(sides.map((s) => [s, median(perBatch[s])])),
     infoMinusWarn: median(diffs("info")),
     controlMinusWarn: median(diffs("control")),
+    meanInfoMinusWarn: mean(diffs("info")),
+    meanControlMinusWarn: mean(diffs("control")),
   };
 }
 
@@ -204,10 +209,14 @@ async function main() {
     method:
       `three servers in one child process, on SQLite (levels info and warn, and a second warn server, the control), audit durability buffered on all three (a commit's fsync would be most of what is timed, alike on each); ` +
       `per round, ${process.env.BENCH_LOG_BATCHES ?? (QUICK ? 50 : 400)} batches of ${BATCH} GET /v1/projects through Fastify's inject (every hook, the access line written to fd 1 as served, no socket) taking the servers in turn batch by batch; ` +
-      `a round's value = the median over batches of (CPU µs per request at info) - (at warn) in the same batch turn (process.cpuUsage); details.controlMinusWarnUs: the same for the control, the measure's noise. ` +
+      `a round's value = the median over batches of (CPU µs per request at info) - (at warn) in the same batch turn (process.cpuUsage): the work of each request (hook, line, queueing), without the log's write every 20 ms (a thread-pool trip of some 50 µs for all the lines of 20 ms: under 1 µs a request above 2,500 requests a second), which lands in few batches; details.controlMinusWarnUs: the same for the control, the measure's noise; details.meanUs: the means over batches, which every GC and audit flush moves by tens of µs. ` +
       `details.http: ${rounds} rounds of ${seconds} s per route over HTTP with autocannon (${connections} connections), the child's CPU per request, info minus warn and control minus warn: the machine's drift between runs of seconds is larger than the line's cost there`,
     details: {
       controlMinusWarnUs: inProcess.map((r) => +r.controlMinusWarn.toFixed(2)),
+      meanUs: inProcess.map((r) => ({
+        infoMinusWarn: +r.meanInfoMinusWarn.toFixed(2),
+        controlMinusWarn: +r.meanControlMinusWarn.toFixed(2),
+      })),
       perRequestUs: inProcess.map((r) => ({ info: +r.info.toFixed(1), warn: +r.warn.toFixed(1), control: +r.control.toFixed(1) })),
       http: { connections, secondsPerRun: seconds, ...http, perRoute },
     },
