@@ -78,7 +78,7 @@ describe.each(dialects())("access decisions on a real store, %s", (kind) => {
     throw new Error("allowed");
   };
 
-  it("gives a person the grants of their roles, a team role's naming its organisation", async () => {
+  it("gives a person the grants of their roles, a team role's naming its organisation", () => {
     expect(webMember.grants).toEqual([expect.objectContaining({ entityType: "team", entityId: "web", orgId: "acme" })]);
     expect(webOnly.grants).toEqual([expect.objectContaining({ entityType: "org", entityId: "acme", orgId: "acme" })]);
     expect(owner.grants).toContainEqual(expect.objectContaining({ entityType: "team", entityId: "solo", orgId: null }));
