@@ -78,6 +78,16 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
     throw new Error("the token was accepted");
   };
 
+  const messageOf = async (attempt: () => Promise<Principal> | Principal): Promise<string> => {
+    try {
+      await attempt();
+    } catch (error) {
+      if (error instanceof DomainError) return error.message;
+      throw error;
+    }
+    return "accepted";
+  };
+
   describe("the principal", () => {
     it("of a team token: its creator, the key presented, its role's grant, its scope, the default limit, no allow-list", async () => {
       const { apiToken, token } = await mint("/v1/teams/acme", { name: "ci" });
@@ -116,6 +126,9 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
       await db.updateTable("teams").set({ rate_limit_per_hour: 50 }).where("id", "=", "acme").execute();
       await db.updateTable("orgs").set({ rate_limit_per_hour: 70 }).where("id", "=", "umbrella").execute();
       await db.updateTable("teams").set({ rate_limit_per_hour: 5000 }).where("id", "=", "labs").execute();
+      // A team may have the id of an organisation: an organisation token still takes its organisation's limit.
+      await h.owner.ok("POST", "/v1/teams", { name: "Umbrella" });
+      await db.updateTable("teams").set({ rate_limit_per_hour: 40 }).where("id", "=", "umbrella").execute();
       try {
         const { verifier } = fresh();
         expect((await verifier.authenticate((await mint("/v1/teams/acme")).token, IP)).rateLimitPerHour).toBe(50);
@@ -135,7 +148,8 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
       for (const stored of ["not json", '{"0":"203.0.113.0/24"}']) {
         await h.services.store.tokens.update(listed.apiToken.id, { allowed_ips: stored });
         const broken = (await fresh().verifier.authenticate(listed.token, IP)).allowList;
-        expect(broken, stored).toBeDefined();
+        // Read as the one unroutable address 0.0.0.0/32, not as no list (which would allow every address).
+        expect(broken?.cidrs, stored).toEqual(["0.0.0.0/32"]);
         for (const ip of ["203.0.113.9", IP, "127.0.0.1", "::1"]) expect(broken?.allows(ip), `${stored} ${ip}`).toBe(false);
       }
     });
@@ -223,8 +237,10 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
       expect(fromMemory()).toEqual([true, false]);
       await warm();
 
-      feed.emit({ t: "limits", entityType: "team", entityId: "labs" });
+      // An organisation that shares the team's id is another entity.
       feed.emit({ t: "limits", entityType: "org", entityId: "labs" });
+      expect(verifier.size()).toEqual({ verified: 2, tokens: 2, roles: 2 });
+      feed.emit({ t: "limits", entityType: "team", entityId: "labs" });
       expect(verifier.size()).toEqual({ verified: 2, tokens: 1, roles: 2 });
       expect(fromMemory()).toEqual([true, false]);
       await warm();
@@ -264,6 +280,7 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
       expect(await outcome(() => verifier.authenticate(token, IP))).toBe("TOKEN_EXPIRED");
       const refusal = await refusalOf(fresh().verifier.authenticate(token, IP));
       expect(refusal.code).toBe("TOKEN_EXPIRED");
+      expect(refusal.message).toBe("token has expired");
       expect(refusal.token).toEqual({
         id: apiToken.id,
         entityType: "team",
@@ -295,6 +312,7 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
       await h.owner.ok("DELETE", `/v1/teams/acme/tokens/${apiToken.id}`);
       const refusal = await refusalOf(verifier.authenticate(token, IP));
       expect(refusal.code).toBe("TOKEN_REVOKED");
+      expect(refusal.message).toBe("token has been revoked");
       expect(refusal.token).toEqual({
         id: apiToken.id,
         entityType: "team",
@@ -337,6 +355,18 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
       expect(await outcome(() => fresh().verifier.authenticate(token, IP))).toBe("TOKEN_REVOKED");
     });
 
+    it("decides without an error on a token whose team row alone is gone, taking no organisation's limit", async () => {
+      // No service leaves this (deleting a team deletes its tokens): the repository's row removal alone.
+      await h.owner.ok("POST", "/v1/teams", { name: "Gone" });
+      await h.owner.ok("POST", "/v1/orgs", { name: "Gone" });
+      await h.services.store.db.kysely.updateTable("orgs").set({ rate_limit_per_hour: 70 }).where("id", "=", "gone").execute();
+      const { token } = await mint("/v1/teams/gone");
+      await h.services.store.teams.remove("gone");
+      const principal = await fresh().verifier.authenticate(token, IP);
+      expect(principal.rateLimitPerHour).toBe(10);
+      expect(principal.token).toMatchObject({ entity: "team:gone", orgId: null });
+    });
+
     it("refuses as invalid a well-signed token whose secret, token or key the store does not know", async () => {
       const { apiToken, token } = await mint("/v1/teams/acme");
       const { verifier } = fresh();
@@ -351,7 +381,8 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
       expect(await outcome(() => verifier.authenticate(token, IP))).toBe("ok");
       const unknownToken = await sign({ sub: "tok_unknown", client_id: "tok_unknown" });
       const unknownKey = await sign({ jti: "key_unknown" });
-      for (const each of [unknownToken, unknownKey]) {
+      for (const each of [otherSecret, unknownToken, unknownKey]) {
+        expect(await messageOf(() => verifier.authenticate(each, IP))).toBe("token is not valid");
         expect(await outcome(() => verifier.authenticate(each, IP))).toBe("TOKEN_INVALID");
         expect(await outcome(() => verifier.authenticate(each, IP))).toBe("TOKEN_INVALID");
       }
