@@ -147,6 +147,21 @@ describe.each(dialects())("access decisions on a real store, %s", (kind) => {
     expect(byId).toHaveBeenCalledTimes(3);
   });
 
+  it("never takes an organisation token for a token of the team that shares its organisation's id", async () => {
+    // A team outside the organisation may have its id: the organisation's token does not reach it.
+    await h.owner.ok("POST", "/v1/teams", { name: "Acme" });
+    const { token } = await h.owner.ok<{ token: string }>("POST", "/v1/orgs/acme/tokens", { name: "org bot", roleId: "admin" });
+    const orgToken = await h.services.verifier.authenticate(token, "127.0.0.1");
+    const store = h.services.store;
+    expect(await refusal(() => entityFor(store, orgToken, "team", "acme"))).toMatchObject({ code: "NOT_FOUND" });
+    const rule = accessRule("team.read", "/v1/teams/:teamId") as AccessRule;
+    expect(await refusal(() => authorizeRequest(store, orgToken, rule, { teamId: "acme" }))).toMatchObject({ code: "NOT_FOUND" });
+    expect(await entityFor(store, orgToken, "team", "web")).toMatchObject({ id: "web", orgId: "acme" });
+    // Nor a principal whose grant is another team's than its scope (no verifier makes one).
+    const mismatched: Principal = { ...webToken, grants: [{ ...webToken.grants[0]!, entityId: "data" }] };
+    expect(await refusal(() => entityFor(store, mismatched, "team", "web"))).toMatchObject({ code: "NOT_FOUND" });
+  });
+
   it("refuses a permission not held with 403 naming it and the resource; a project outside a restriction as such", async () => {
     const store = h.services.store;
     const rule = accessRule("team.roles.manage", "/v1/teams/:teamId/roles") as AccessRule;
