@@ -2,6 +2,7 @@ import { DomainError } from "@latchkey/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { entityFor, grantsOfUser, type Entity } from "../access/access.js";
 import type { Principal } from "../access/principal.js";
+import type { ChangeEvent } from "../store/change-feed.js";
 import { events } from "../test-support/audit.js";
 import { dialects } from "../test-support/databases.js";
 import { startHarness, type Harness } from "../test-support/harness.js";
@@ -64,10 +65,15 @@ describe.each(dialects())("the token service on %s", (kind) => {
     alpha = await entityFor(h.services.store, owner, "team", "alpha");
     tokens = serviceWith(null);
   });
+  /** Every committed change event, as the event stream for verifiers sends them. */
+  const published: ChangeEvent[] = [];
   beforeEach(() => {
     t = Date.now();
   });
   afterAll(() => h.close());
+  beforeAll(() => {
+    h.services.store.feed.subscribeCommitted((event) => published.push(event));
+  });
 
   const refusal = async (attempt: () => Promise<unknown>): Promise<{ code: string; message: string; details: unknown }> => {
     try {
@@ -197,6 +203,7 @@ describe.each(dialects())("the token service on %s", (kind) => {
         expires_at: end.toISOString(),
         revoked_at: null,
         last_used_at: null,
+        last_used_ip: null,
         allowed_ips: "[]",
         creator_left_at: null,
       });
@@ -216,6 +223,27 @@ describe.each(dialects())("the token service on %s", (kind) => {
     });
   });
 
+  describe("list", () => {
+    it("lists live tokens, or with all every one, revoked and expired included, described", async () => {
+      const beta = await entityFor(h.services.store, owner, "team", "beta");
+      const live = await tokens.create(owner, beta, { name: "live", description: "", roleId: "default" });
+      const revoked = await tokens.create(owner, beta, { name: "revoked", description: "", roleId: "default" });
+      const ending = await tokens.create(owner, beta, { name: "ending", description: "", roleId: "default", expiresAt: iso(t + 1000) });
+      expect(ending.apiToken.active).toBe(true);
+      await tokens.revoke(owner, beta, revoked.apiToken.id);
+      const names = async (all: boolean) => (await tokens.list(owner, beta, { perPage: 50 }, all)).items.map((m) => m.name).sort();
+      expect(await names(false)).toEqual(["ending", "live"]);
+      t += 1000;
+      expect(await names(false)).toEqual(["live"]);
+      expect(await names(true)).toEqual(["ending", "live", "revoked"]);
+      const page = await tokens.list(owner, beta, { perPage: 1 }, true);
+      expect(page.items).toHaveLength(1);
+      expect(page.items[0]).toMatchObject({ role: { roleId: "default", name: "Default" } });
+      expect(page).toHaveProperty("hasNextPage", true);
+      expect(live.apiToken.id).toMatch(/^tok_/);
+    });
+  });
+
   describe("update", () => {
     it("changes only the fields given, audits before and after, and tells the verifiers", async () => {
       const { apiToken, token } = await make({ name: "old", description: "kept", allowedIps: ["192.0.2.0/24"] });
@@ -229,6 +257,7 @@ describe.each(dialects())("the token service on %s", (kind) => {
         allowed_ips: '["192.0.2.0/24"]',
         updated_at: iso(t),
       });
+      expect(published).toContainEqual({ t: "token", id: apiToken.id });
       // The verifier dropped what it kept: the next request carries the new name.
       expect((await h.services.verifier.authenticate(token, "192.0.2.1")).token?.name).toBe("new");
       const [updated] = await changes(apiToken.id);
@@ -261,7 +290,11 @@ describe.each(dialects())("the token service on %s", (kind) => {
       const end = t + 60 * MINUTE;
       const { apiToken, token } = await make({ expiresAt: iso(end) });
       const first = apiToken.keys[0]?.id;
+      expect((await h.services.verifier.authenticate(token, "127.0.0.1")).keyId).toBe(first);
       const rotated = await tokens.rotate(owner, alpha, apiToken.id);
+      expect(published).toContainEqual({ t: "token", id: apiToken.id, entityType: "team", entityId: "alpha", kind: "keys" });
+      // The verifiers dropped what they kept: the old key ends now.
+      expect(await refusal(async () => h.services.verifier.authenticate(token, "127.0.0.1"))).toMatchObject({ code: "TOKEN_EXPIRED" });
       expect(rotated.key.issuedAt).toBe(iso(t));
       expect(rotated.key.id).not.toBe(first);
       expect(claimsOf(rotated.token)).toMatchObject({ sub: apiToken.id, jti: rotated.key.id, exp: Math.floor(end / 1000) });
@@ -276,7 +309,10 @@ describe.each(dialects())("the token service on %s", (kind) => {
       expect(await expiryOf(later.key.id)).toBe(iso(end));
       const [audited] = await changes(apiToken.id);
       expect(audited).toMatchObject({ eventType: "apiTokens.rotate", resource: { type: "apiTokens", id: apiToken.id } });
-      expect(audited?.details.after).toMatchObject({ otherKeysExpireAt: iso(t + 120 * MINUTE) });
+      expect(audited?.details.after).toEqual({
+        keyId: expect.stringMatching(/^key_/) as unknown,
+        otherKeysExpireAt: iso(t + 120 * MINUTE),
+      });
     });
 
     it("takes other keys ending now, refuses a millisecond before; refuses a revoked token and one ending now", async () => {
@@ -313,15 +349,19 @@ describe.each(dialects())("the token service on %s", (kind) => {
 
   describe("deleteKey", () => {
     it("revokes that key now, audits it, and is 404 for a key of another token, an unknown or a deleted one", async () => {
-      const { apiToken } = await make();
+      const { apiToken, token } = await make();
       const other = await make();
       const key = apiToken.keys[0]?.id ?? "";
-      await tokens.rotate(owner, alpha, apiToken.id, iso(t + MINUTE));
+      await tokens.rotate(owner, alpha, apiToken.id, iso(t + 60 * MINUTE));
+      expect((await h.services.verifier.authenticate(token, "127.0.0.1")).keyId).toBe(key);
       const notFound = (id: string) => ({ code: "NOT_FOUND", message: `key ${id} not found`, details: undefined });
       expect(await refusal(() => tokens.deleteKey(owner, alpha, other.apiToken.id, key))).toEqual(notFound(key));
       expect(await refusal(() => tokens.deleteKey(owner, alpha, apiToken.id, "key_unknown"))).toEqual(notFound("key_unknown"));
       t += 1000;
+      published.length = 0;
       expect(await tokens.deleteKey(owner, alpha, apiToken.id, key)).toEqual({ id: key, deleted: true });
+      expect(published).toEqual([{ t: "token", id: apiToken.id, entityType: "team", entityId: "alpha", kind: "keys" }]);
+      expect(await refusal(async () => h.services.verifier.authenticate(token, "127.0.0.1"))).toMatchObject({ code: "TOKEN_REVOKED" });
       expect((await keysOf(apiToken.id)).find((k) => k.id === key)?.revoked_at).toBe(iso(t));
       expect(await refusal(() => tokens.deleteKey(owner, alpha, apiToken.id, key))).toEqual(notFound(key));
       const [audited] = await changes(apiToken.id);
@@ -338,7 +378,11 @@ describe.each(dialects())("the token service on %s", (kind) => {
     it("revokes now, keeps the first time when revoked again, audits it, and the token stops", async () => {
       const { apiToken, token } = await make();
       const revokedAt = iso(t);
+      expect((await h.services.verifier.authenticate(token, "127.0.0.1")).tokenId).toBe(apiToken.id);
+      published.length = 0;
       const meta = await tokens.revoke(owner, alpha, apiToken.id);
+      expect(published).toEqual([{ t: "token", id: apiToken.id, entityType: "team", entityId: "alpha", kind: "revoked" }]);
+      expect(await refusal(async () => h.services.verifier.authenticate(token, "127.0.0.1"))).toMatchObject({ code: "TOKEN_REVOKED" });
       expect(meta).toMatchObject({ revoked: true, revokedAt, active: false });
       expect((await h.services.store.tokens.byId(apiToken.id))?.revoked_at).toBe(revokedAt);
       const [audited] = await changes(apiToken.id);
