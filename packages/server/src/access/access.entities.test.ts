@@ -78,7 +78,8 @@ describe.each(dialects())("access decisions on a real store, %s", (kind) => {
     throw new Error("allowed");
   };
 
-  it("gives a person the grants of their roles, a team role's naming its organisation", () => {
+  it("gives a person the grants of their roles, a team role's naming its organisation", async () => {
+    expect(await grantsOfUser(h.services.store, webMember.userId)).toEqual(webMember.grants);
     expect(webMember.grants).toEqual([expect.objectContaining({ entityType: "team", entityId: "web", orgId: "acme" })]);
     expect(webOnly.grants).toEqual([expect.objectContaining({ entityType: "org", entityId: "acme", orgId: "acme" })]);
     expect(owner.grants).toContainEqual(expect.objectContaining({ entityType: "team", entityId: "solo", orgId: null }));
@@ -157,6 +158,14 @@ describe.each(dialects())("access decisions on a real store, %s", (kind) => {
     const rule = accessRule("team.read", "/v1/teams/:teamId") as AccessRule;
     expect(await refusal(() => authorizeRequest(store, orgToken, rule, { teamId: "acme" }))).toMatchObject({ code: "NOT_FOUND" });
     expect(await entityFor(store, orgToken, "team", "web")).toMatchObject({ id: "web", orgId: "acme" });
+    // Nor does a token of that team reach the organisation, in either way.
+    const teamToken = await h.services.verifier.authenticate(
+      (await h.owner.ok<{ token: string }>("POST", "/v1/teams/acme/tokens", { name: "team bot", roleId: "admin" })).token,
+      "127.0.0.1",
+    );
+    expect(await refusal(() => entityFor(store, teamToken, "org", "acme"))).toMatchObject({ code: "NOT_FOUND" });
+    const orgRead = accessRule("org.read", "/v1/orgs/:orgId") as AccessRule;
+    expect(await refusal(() => authorizeRequest(store, teamToken, orgRead, { orgId: "acme" }))).toMatchObject({ code: "NOT_FOUND" });
     // Nor a principal whose grant is another team's than its scope (no verifier makes one).
     const mismatched: Principal = { ...webToken, grants: [{ ...webToken.grants[0]!, entityId: "data" }] };
     expect(await refusal(() => entityFor(store, mismatched, "team", "web"))).toMatchObject({ code: "NOT_FOUND" });

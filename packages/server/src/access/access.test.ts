@@ -1,4 +1,4 @@
-import { UNRESTRICTED, type Grant } from "@latchkey/core";
+import { UNRESTRICTED, type Grant, type PermissionId } from "@latchkey/core";
 import { describe, expect, it } from "vitest";
 import { accessRule, authorizeTeamDeletion, namedEntity, permissionDoc, reachesTeam, type AccessRule } from "./access.js";
 import type { Principal } from "./principal.js";
@@ -35,6 +35,8 @@ describe("authorizeTeamDeletion", () => {
     ["team.delete on the team", [teamGrant(["team.delete"])], true],
     ["org.teams.delete, unrestricted", [orgGrant(["org.teams.delete"], null)], true],
     ["org.teams.delete restricted to this team", [orgGrant(["org.teams.delete"], ["red"])], true],
+    // One grant that may is enough, beside others that may not.
+    ["org.teams.delete, plus a team role without team.delete", [orgGrant(["org.teams.delete"], null), teamGrant(["team.read"])], true],
     // The grant that holds org.teams.delete must itself reach the team: another grant's reach does not lend it.
     [
       "org.teams.delete restricted to another team, plus a team role",
@@ -81,14 +83,15 @@ describe("namedEntity", () => {
   });
 
   it("names the field that is required in the refusal's details", () => {
-    const detailsOf = (run: () => unknown): unknown => {
+    const detailsOf = (run: () => unknown, field: "details" | "code" = "details"): unknown => {
       try {
         run();
       } catch (error) {
-        return (error as { details?: unknown }).details;
+        return (error as { details?: unknown; code?: unknown })[field];
       }
       return undefined;
     };
+    expect(detailsOf(() => namedEntity(orgToken, {}, projects), "code")).toBe("VALIDATION_FAILED");
     expect(detailsOf(() => namedEntity(orgToken, {}, projects))).toEqual({ fields: { teamId: "required for this credential" } });
     expect(detailsOf(() => namedEntity(person([]), {}, orgRoles))).toEqual({ fields: { orgId: "required for this credential" } });
     expect(detailsOf(() => namedEntity(person([]), {}, tokens))).toEqual({ fields: { teamId: "required for this credential" } });
@@ -117,6 +120,11 @@ describe("accessRule", () => {
     expect(accessRule("project.read", "/v1/project-lists")?.noun).toBe("project-lists");
     expect(accessRule("team.read", "/v1/teams/:teamId")?.noun).toBe("...");
     expect(accessRule("team.read", "/health/v1/teams")?.noun).toBe("...");
+    // A name the catalogue does not know is checked on the team (where nothing grants it).
+    expect(accessRule("billing:invoices.read" as PermissionId, "/v1/invoices")).toEqual({
+      team: "billing:invoices.read",
+      noun: "invoices",
+    });
     expect(accessRule(["team.tokens.manage", "org.tokens.manage"], "/v1/tokens")).toEqual({
       team: "team.tokens.manage",
       org: "org.tokens.manage",
@@ -140,6 +148,7 @@ describe("reachesTeam", () => {
     ["another team's role", [{ ...teamGrant(["team.read"]), entityId: "blue" }], false],
     ["its organisation, unrestricted", [orgGrant(["org.read"], null)], true],
     ["its organisation, restricted to it", [orgGrant(["org.read"], ["red"])], true],
+    ["its organisation, restricted to it and another", [orgGrant(["org.read"], ["blue", "red"])], true],
     ["its organisation, restricted to other teams", [orgGrant(["org.read"], ["blue"])], false],
     ["another organisation, unrestricted", [{ ...orgGrant(["org.read"], null), entityId: "other", orgId: "other" }], false],
     ["nothing", [], false],
