@@ -208,6 +208,8 @@ describe.each(dialects())("the token service on %s", (kind) => {
         creator_left_at: null,
       });
       expect(apiToken).toMatchObject({ name: "exchanged", role: { roleId: "default", name: "Default" }, expiresAt: end.toISOString() });
+      expect(apiToken.id).toMatch(/^tok_/);
+      expect(apiToken.keys).toEqual([{ id: claimsOf(token)["jti"], issuedAt: iso(t), expiresAt: end.toISOString() }]);
       expect(claimsOf(token)).toMatchObject({ sub: apiToken.id, exp: Math.floor(end.getTime() / 1000) });
       const forever = await h.services.store.transaction((tx) =>
         tokens.mint(tx, alpha, role!, {
@@ -265,7 +267,8 @@ describe.each(dialects())("the token service on %s", (kind) => {
       expect(updated?.details.before).toEqual({ name: "old", description: "kept", allowedIps: ["192.0.2.0/24"] });
       expect(updated?.details.after).toEqual({ name: "new", updated_at: iso(t) });
 
-      await tokens.update(owner, alpha, apiToken.id, { description: "changed", allowedIps: [] });
+      const described = await tokens.update(owner, alpha, apiToken.id, { description: "changed", allowedIps: [] });
+      expect(described).toMatchObject({ name: "new", description: "changed", allowedIps: [] });
       expect(await h.services.store.tokens.byId(apiToken.id)).toMatchObject({ name: "new", description: "changed", allowed_ips: "[]" });
       const [second] = await changes(apiToken.id);
       expect(second?.details.after).toEqual({ description: "changed", allowedIps: [], updated_at: iso(t) });
@@ -415,7 +418,11 @@ describe.each(dialects())("the token service on %s", (kind) => {
         message: "not an API token",
         details: undefined,
       });
-      expect((await refusal(() => tokens.self({ ...principal, tokenId: "tok_gone" }))).code).toBe("TOKEN_INVALID");
+      expect(await refusal(() => tokens.self({ ...principal, tokenId: "tok_gone" }))).toEqual({
+        code: "TOKEN_INVALID",
+        message: "token is not valid",
+        details: undefined,
+      });
     });
   });
 });
