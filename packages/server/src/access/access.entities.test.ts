@@ -239,8 +239,9 @@ describe.each(dialects())("access decisions on a real store, %s", (kind) => {
     expect(missing.length).toBeGreaterThan(0);
     expect(permission).toBe(missing[0]);
     // The same permissions as held, but on every project: only the restriction is missing.
-    const [own] = siteOnly.grants;
-    const wider = await refusal(() => assertCovers(siteOnly, { ...own!, restrictions: UNRESTRICTED }, "this role"));
+    const own = siteOnly.grants[0];
+    if (own?.entityType !== "team") throw new Error("site-only is a team role");
+    const wider = await refusal(() => assertCovers(siteOnly, { ...own, restrictions: UNRESTRICTED }, "this role"));
     expect(wider).toEqual({
       code: "FORBIDDEN",
       message: "this role would grant more than you hold",
