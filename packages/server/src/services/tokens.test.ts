@@ -74,6 +74,21 @@ describe.each(dialects())("the token service on %s", (kind) => {
   beforeAll(() => {
     h.services.store.feed.subscribeCommitted((event) => published.push(event));
   });
+  /**
+   * A token's committed change events so far, without the time PostgreSQL's NOTIFY adds. Waits for a marker published
+   * now to come back first: NOTIFY delivers in commit order, so every earlier event has arrived by then.
+   */
+  const publishedFor = async (tokenId: string): Promise<ChangeEvent[]> => {
+    const marker = published.length;
+    await h.services.store.publish({ t: "webhooks" });
+    for (let i = 0; i < 500 && !published.slice(marker).some((e) => e.t === "webhooks"); i++) await new Promise((r) => setTimeout(r, 10));
+    return published
+      .filter((e) => e.t === "token" && e.id === tokenId)
+      .map((e) => {
+        const { at: _at, ...event } = e as ChangeEvent & { at?: number };
+        return event;
+      });
+  };
 
   const refusal = async (attempt: () => Promise<unknown>): Promise<{ code: string; message: string; details: unknown }> => {
     try {
@@ -259,7 +274,7 @@ describe.each(dialects())("the token service on %s", (kind) => {
         allowed_ips: '["192.0.2.0/24"]',
         updated_at: iso(t),
       });
-      expect(published).toContainEqual({ t: "token", id: apiToken.id });
+      expect(await publishedFor(apiToken.id)).toContainEqual({ t: "token", id: apiToken.id });
       // The verifier dropped what it kept: the next request carries the new name.
       expect((await h.services.verifier.authenticate(token, "192.0.2.1")).token?.name).toBe("new");
       const [updated] = await changes(apiToken.id);
@@ -295,7 +310,9 @@ describe.each(dialects())("the token service on %s", (kind) => {
       const first = apiToken.keys[0]?.id;
       expect((await h.services.verifier.authenticate(token, "127.0.0.1")).keyId).toBe(first);
       const rotated = await tokens.rotate(owner, alpha, apiToken.id);
-      expect(published).toContainEqual({ t: "token", id: apiToken.id, entityType: "team", entityId: "alpha", kind: "keys" });
+      expect(await publishedFor(apiToken.id)).toEqual([
+        { t: "token", id: apiToken.id, entityType: "team", entityId: "alpha", kind: "keys" },
+      ]);
       // The verifiers dropped what they kept: the old key ends now.
       expect(await refusal(async () => h.services.verifier.authenticate(token, "127.0.0.1"))).toMatchObject({ code: "TOKEN_EXPIRED" });
       expect(rotated.key.issuedAt).toBe(iso(t));
@@ -361,9 +378,11 @@ describe.each(dialects())("the token service on %s", (kind) => {
       expect(await refusal(() => tokens.deleteKey(owner, alpha, other.apiToken.id, key))).toEqual(notFound(key));
       expect(await refusal(() => tokens.deleteKey(owner, alpha, apiToken.id, "key_unknown"))).toEqual(notFound("key_unknown"));
       t += 1000;
-      published.length = 0;
+      const before = (await publishedFor(apiToken.id)).length;
       expect(await tokens.deleteKey(owner, alpha, apiToken.id, key)).toEqual({ id: key, deleted: true });
-      expect(published).toEqual([{ t: "token", id: apiToken.id, entityType: "team", entityId: "alpha", kind: "keys" }]);
+      expect((await publishedFor(apiToken.id)).slice(before)).toEqual([
+        { t: "token", id: apiToken.id, entityType: "team", entityId: "alpha", kind: "keys" },
+      ]);
       expect(await refusal(async () => h.services.verifier.authenticate(token, "127.0.0.1"))).toMatchObject({ code: "TOKEN_REVOKED" });
       expect((await keysOf(apiToken.id)).find((k) => k.id === key)?.revoked_at).toBe(iso(t));
       expect(await refusal(() => tokens.deleteKey(owner, alpha, apiToken.id, key))).toEqual(notFound(key));
@@ -382,9 +401,10 @@ describe.each(dialects())("the token service on %s", (kind) => {
       const { apiToken, token } = await make();
       const revokedAt = iso(t);
       expect((await h.services.verifier.authenticate(token, "127.0.0.1")).tokenId).toBe(apiToken.id);
-      published.length = 0;
       const meta = await tokens.revoke(owner, alpha, apiToken.id);
-      expect(published).toEqual([{ t: "token", id: apiToken.id, entityType: "team", entityId: "alpha", kind: "revoked" }]);
+      expect(await publishedFor(apiToken.id)).toEqual([
+        { t: "token", id: apiToken.id, entityType: "team", entityId: "alpha", kind: "revoked" },
+      ]);
       expect(await refusal(async () => h.services.verifier.authenticate(token, "127.0.0.1"))).toMatchObject({ code: "TOKEN_REVOKED" });
       expect(meta).toMatchObject({ revoked: true, revokedAt, active: false });
       expect((await h.services.store.tokens.byId(apiToken.id))?.revoked_at).toBe(revokedAt);

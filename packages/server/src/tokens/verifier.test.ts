@@ -88,6 +88,24 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
     return "accepted";
   };
 
+  /**
+   * Waits until the change events committed so far have reached this process: on PostgreSQL each one comes back
+   * through NOTIFY after it was delivered locally, and would drop what a verifier read in between. A marker published
+   * now comes back after them (NOTIFY delivers in commit order); on SQLite at once.
+   */
+  const settled = async (): Promise<void> => {
+    let back = false;
+    const off = h.services.store.feed.subscribeCommitted((event) => {
+      if (event.t === "webhooks") back = true;
+    });
+    try {
+      await h.services.store.publish({ t: "webhooks" });
+      for (let i = 0; i < 500 && !back; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      off();
+    }
+  };
+
   describe("the principal", () => {
     it("of a team token: its creator, the key presented, its role's grant, its scope, the default limit, no allow-list", async () => {
       const { apiToken, token } = await mint("/v1/teams/acme", { name: "ci" });
@@ -310,6 +328,7 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
       const { verifier } = fresh();
       await verifier.authenticate(token, IP);
       await h.owner.ok("DELETE", `/v1/teams/acme/tokens/${apiToken.id}`);
+      await settled();
       const refusal = await refusalOf(verifier.authenticate(token, IP));
       expect(refusal.code).toBe("TOKEN_REVOKED");
       expect(refusal.message).toBe("token has been revoked");
