@@ -233,7 +233,14 @@ export function createVerifier(deps: {
     let v = trusted ? verified.get(hash) : undefined;
     if (!v) {
       const claims = await verifyWithReload(token);
-      v = { tokenId: claims.sub, keyId: claims.jti, expMs: claims.exp === undefined ? null : claims.exp * 1000 };
+      // Every field from the start: one shape for every entry (fields added later would make the hot path's reads polymorphic).
+      v = {
+        tokenId: claims.sub,
+        keyId: claims.jti,
+        expMs: claims.exp === undefined ? null : claims.exp * 1000,
+        matched: undefined,
+        seen: undefined,
+      };
     }
     const t = (trusted ? tokens.get(v.tokenId) : undefined) ?? (await loadToken(v.tokenId));
     const grant = t ? ((trusted ? roles.get(t.roleKey) : undefined) ?? (await loadRole(t))) : undefined;
