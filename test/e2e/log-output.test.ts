@@ -101,7 +101,7 @@ describe("log output on a terminal", { timeout: 60_000 }, () => {
       true,
     );
     expect(lines.find((line) => line.includes("GET /v1/permissions"))).toMatch(
-      /^\[[\d:.]+\] INFO: GET \/v1\/permissions 200 [\d.]+ ms \{"reqId":"req_\w+"[^}]*\}$/,
+      /^\[[\d:.]+\] INFO: GET \/v1\/permissions 200 [\d.]+ ms \{"reqId":"req_[\w-]+"[^}]*\}$/,
     );
     expect(output).not.toContain('"level":');
   });
