@@ -2,6 +2,7 @@ import { DomainError, UNRESTRICTED, type Grant } from "@latchkey/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { dialects } from "../test-support/databases.js";
 import { startHarness, type Harness } from "../test-support/harness.js";
+import { sessionPrincipal } from "../test-support/principals.js";
 import {
   accessRule,
   assertCovers,
@@ -30,14 +31,7 @@ describe.each(dialects())("access decisions on a real store, %s", (kind) => {
   let webToken: Principal;
   let owner: Principal;
 
-  const session = async (userId: string, email = "someone@example.com"): Promise<Principal> => ({
-    kind: "session",
-    userId,
-    email,
-    tokenId: null,
-    grants: await grantsOfUser(h.services.store, userId),
-    scope: null,
-  });
+  const session = (userId: string, email = "someone@example.com"): Promise<Principal> => sessionPrincipal(h.services.store, userId, email);
 
   beforeAll(async () => {
     h = await startHarness(kind);

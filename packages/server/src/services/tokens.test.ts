@@ -1,11 +1,12 @@
 import { DomainError } from "@latchkey/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { entityFor, grantsOfUser, type Entity } from "../access/access.js";
+import { entityFor, type Entity } from "../access/access.js";
 import type { Principal } from "../access/principal.js";
 import type { ChangeEvent } from "../store/change-feed.js";
 import { events } from "../test-support/audit.js";
 import { dialects } from "../test-support/databases.js";
 import { startHarness, type Harness } from "../test-support/harness.js";
+import { sessionPrincipal } from "../test-support/principals.js";
 import { createTokenService, type TokenService } from "./tokens.js";
 import { announcingRecorder } from "./webhook-events.js";
 
@@ -41,14 +42,7 @@ describe.each(dialects())("the token service on %s", (kind) => {
       record: announcingRecorder(h.services.audit.change, now),
     });
 
-  const session = async (userId: string, email: string): Promise<Principal> => ({
-    kind: "session",
-    userId,
-    email,
-    tokenId: null,
-    grants: await grantsOfUser(h.services.store, userId),
-    scope: null,
-  });
+  const session = (userId: string, email: string): Promise<Principal> => sessionPrincipal(h.services.store, userId, email);
 
   beforeAll(async () => {
     h = await startHarness(kind);

@@ -106,6 +106,15 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
     }
   };
 
+  /** What a refusal says of an acme token it names (the first key's). */
+  const refOfAcme = (apiToken: { id: string; keys: { id: string }[] }) => ({
+    id: apiToken.id,
+    entityType: "team",
+    entityId: "acme",
+    email: OWNER_EMAIL,
+    keyId: apiToken.keys[0]?.id,
+  });
+
   describe("the principal", () => {
     it("of a team token: its creator, the key presented, its role's grant, its scope, the default limit, no allow-list", async () => {
       const { apiToken, token } = await mint("/v1/teams/acme", { name: "ci" });
@@ -301,13 +310,7 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
       const refusal = await refusalOf(fresh().verifier.authenticate(token, IP));
       expect(refusal.code).toBe("TOKEN_EXPIRED");
       expect(refusal.message).toBe("token has expired");
-      expect(refusal.token).toEqual({
-        id: apiToken.id,
-        entityType: "team",
-        entityId: "acme",
-        email: OWNER_EMAIL,
-        keyId: apiToken.keys[0]?.id,
-      });
+      expect(refusal.token).toEqual(refOfAcme(apiToken));
     });
 
     it("expires an old key at the time its rotation gave it, while the new key goes on", async () => {
@@ -334,13 +337,7 @@ describe.each(dialects())("the token verifier on %s", (kind) => {
       const refusal = await refusalOf(verifier.authenticate(token, IP));
       expect(refusal.code).toBe("TOKEN_REVOKED");
       expect(refusal.message).toBe("token has been revoked");
-      expect(refusal.token).toEqual({
-        id: apiToken.id,
-        entityType: "team",
-        entityId: "acme",
-        email: OWNER_EMAIL,
-        keyId: apiToken.keys[0]?.id,
-      });
+      expect(refusal.token).toEqual(refOfAcme(apiToken));
       // Kept revoked in memory: refused without the store, even once its role is dropped from memory.
       expect(await outcome(() => verifier.cached(token, IP))).toBe("TOKEN_REVOKED");
       h.services.store.feed.emit({ t: "role", entityType: "team", entityId: "acme", roleId: "default" });
