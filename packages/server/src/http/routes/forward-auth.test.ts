@@ -71,7 +71,7 @@ describe.each(dialects())("forward auth on %s", (kind) => {
     await forward(h, {
       token,
       url: "/v1/auth/forward?permission=project.read",
-      headers: { "x-original-method": "DELETE", "x-original-uri": "/orders/7?token=hidden" },
+      headers: { "x-original-method": "DELETE", "x-original-uri": "/orders/7?token=hidden", "user-agent": "nginx-subrequest" },
     });
     await forward(h, {
       token,
@@ -82,7 +82,14 @@ describe.each(dialects())("forward auth on %s", (kind) => {
     await h.services.audit.buffer.flush();
     const feed = await events(h.owner, `/v1/teams/acme/tokens/${id}/audit-logs?eventType=auth.forward`);
     const byPath = Object.fromEntries(feed.map((e) => [e.path, e]));
-    expect(byPath["/orders/7"]).toMatchObject({ eventType: "auth.forward", method: "DELETE", status: 200, outcome: "allowed" });
+    expect(byPath["/orders/7"]).toMatchObject({
+      eventType: "auth.forward",
+      method: "DELETE",
+      status: 200,
+      outcome: "allowed",
+      ip: "127.0.0.1",
+      userAgent: "nginx-subrequest",
+    });
     // With the key the request presented (issue 21.3: which key made each request).
     const { keys } = await h.owner.ok<{ keys: { id: string }[] }>("GET", `/v1/teams/acme/tokens/${id}`);
     const keyId = keys[0]?.id;

@@ -69,20 +69,20 @@ function askedOf(request: FastifyRequest): Asked {
 function markAudit(request: FastifyRequest, asked: Asked): void {
   const mark = request.latchkeyAudit;
   if (!mark) return;
-  const userAgent = header(request, "user-agent") ?? "";
+  // The address and agent as authentication read them (a refused token's mark has none yet).
+  const seen = mark.context;
   const context: RequestContext = {
-    ip: request.ip,
-    userAgent: userAgent.slice(0, 512),
+    ip: seen ? seen.ip : request.ip,
+    userAgent: seen ? seen.userAgent : (header(request, "user-agent") ?? "").slice(0, 512),
     origin: "api",
     method: asked.method,
     path: asked.path,
   };
   mark.context = context;
   const keyId = mark.token.keyId;
-  mark.event = {
-    type: "auth.forward",
-    details: JSON.stringify({ door: "forward", permissions: asked.names ?? [], ...(keyId ? { keyId } : {}) }),
-  };
+  // The text JSON.stringify({door, permissions, keyId?}) gives, without building the object on every request.
+  const key = keyId ? `,"keyId":${JSON.stringify(keyId)}` : "";
+  mark.event = { type: "auth.forward", details: `{"door":"forward","permissions":${JSON.stringify(asked.names ?? [])}${key}}` };
 }
 
 /** A header value as it may be sent: plain ASCII as is, anything else percent-encoded. */
@@ -105,12 +105,8 @@ export function forwardAuthRoutes(app: FastifyInstance, router: Router, { checks
     return reply.code(domain.status).send(errorBody(domain.code, domain.message, request.id, domain.details));
   };
 
-  const allow = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    principal: Principal,
-    asked: Asked,
-  ): FastifyReply | Promise<FastifyReply> => {
+  /** Sends the answer; a promise of the reply only when a permission had to be looked up. */
+  const allow = (request: FastifyRequest, reply: FastifyReply, principal: Principal, asked: Asked): void | Promise<FastifyReply> => {
     markAudit(request, asked);
     if (asked.names === null) {
       throw new DomainError("VALIDATION_FAILED", `permissions: at most ${MAX_NAMES} names of at most ${MAX_NAME_LENGTH} characters`, {
@@ -126,7 +122,7 @@ export function forwardAuthRoutes(app: FastifyInstance, router: Router, { checks
       );
     const token = principal.token;
     if (!token || !principal.tokenId) throw new DomainError("UNAUTHENTICATED", "send Authorization: Bearer <token>");
-    return reply
+    void reply
       .code(200)
       .header("x-latchkey-token-id", principal.tokenId)
       .header("x-latchkey-token-name", headerSafe(token.name))
@@ -135,7 +131,11 @@ export function forwardAuthRoutes(app: FastifyInstance, router: Router, { checks
       .send();
   };
 
-  const handler = (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
+  /**
+   * Answers at once when the token is known (returning nothing: a returned reply is a thenable that Fastify would
+   * wait on with end-of-stream listeners, about 2 µs a request); a promise of the reply when something was looked up.
+   */
+  const handler = (request: FastifyRequest, reply: FastifyReply): void | Promise<FastifyReply> => {
     const asked = askedOf(request);
     try {
       // Only the end client's bearer token counts here: a console cookie passed on by a gateway is no credential.
@@ -145,7 +145,7 @@ export function forwardAuthRoutes(app: FastifyInstance, router: Router, { checks
       return pending.then(
         (principal) => {
           try {
-            return allow(request, reply, principal, asked);
+            return allow(request, reply, principal, asked) ?? reply;
           } catch (error) {
             return refuse(request, reply, error, asked);
           }
@@ -153,7 +153,7 @@ export function forwardAuthRoutes(app: FastifyInstance, router: Router, { checks
         (error: unknown) => refuse(request, reply, error, asked),
       );
     } catch (error) {
-      return refuse(request, reply, error, asked);
+      void refuse(request, reply, error, asked);
     }
   };
 
