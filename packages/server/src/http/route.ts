@@ -158,9 +158,9 @@ export function createRouter(app: FastifyInstance, auth: Authenticator, store: R
           const pagination = { hasNextPage: page.hasNextPage, count: page.items.length, ...(page.cursor ? { cursor: page.cursor } : {}) };
           if (page.itemsJson === undefined) return { data: { [spec.list]: page.items }, pagination };
           // The bytes Fastify's serializer would write for the object above, with the items serialized once by a cache.
-          return reply
-            .type("application/json; charset=utf-8")
-            .send(`{"data":{${JSON.stringify(spec.list)}:${page.itemsJson}},"pagination":${JSON.stringify(pagination)}}`);
+          // Returned, not sent: a returned reply is a thenable that Fastify waits on with end-of-stream listeners.
+          void reply.type("application/json; charset=utf-8");
+          return `{"data":{${JSON.stringify(spec.list)}:${page.itemsJson}},"pagination":${JSON.stringify(pagination)}}`;
         };
         app.route({
           method: spec.method,
