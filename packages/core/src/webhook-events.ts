@@ -6,6 +6,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "token.created",
   "token.revoked",
   "token.leaked",
+  "token.orphaned",
   "token.expiring",
   "token.expired",
   "role.updated",

@@ -38,7 +38,6 @@ import type { Store } from "../store/store.js";
 import { createLastUsed } from "../tokens/last-used.js";
 import { createSigningKeys } from "../tokens/signing-keys.js";
 import { createVerifier } from "../tokens/verifier.js";
-import { createDomainEvents } from "./domain-events.js";
 import { createGithubScanningKeys } from "./github-scanning-keys.js";
 import { createLeakedTokens } from "./leaked-tokens.js";
 import { createOrphanedTokens } from "./orphaned-tokens.js";
@@ -82,10 +81,9 @@ export function createServices(
   const deviceAuthorizations = createDeviceAuthorizationService({ store, config, tokens, now });
   // Foreign issuers' keys: fetched on this process's clock (the cache is timing, not a decision a test sets).
   const oidcKeys = createOidcKeys();
-  // Token events (leaked, orphaned) for listeners such as webhooks; emitted in the transaction of the change.
-  const events = createDomainEvents();
-  const leaks = createLeakedTokens({ ...deps, keys, nowMs, events, onError });
-  const orphans = createOrphanedTokens({ record: audit.change, events, now });
+  // Leaked and orphaned tokens are announced (token.leaked, token.orphaned) by the announcing recorder in `deps`.
+  const leaks = createLeakedTokens({ ...deps, keys, nowMs, onError });
+  const orphans = createOrphanedTokens(deps);
   const githubScanningKeys = createGithubScanningKeys({ url: config.leaks.githubKeysUrl, nowMs, onError });
   const authEvents = createAuthEvents(store);
   let pruning: NodeJS.Timeout | undefined;
@@ -123,7 +121,6 @@ export function createServices(
     myAccess: createMyAccess({ store }),
     audit,
     auditReads,
-    events,
     leaks,
     githubScanningKeys,
     webhooks: createWebhookService({ ...deps, wake: () => void webhookWorker.run() }),

@@ -6,7 +6,6 @@ import { createRateCounter } from "../store/rate-counter.js";
 import type { Store } from "../store/store.js";
 import { splitToken, verifyJwt, type TokenClaims } from "../tokens/jwt.js";
 import type { SigningKeys } from "../tokens/signing-keys.js";
-import type { DomainEvents } from "./domain-events.js";
 
 /** Who reported leaked tokens: anyone (public endpoint) or GitHub's secret scanning, with where it found them. */
 export interface LeakReport {
@@ -44,10 +43,9 @@ export function createLeakedTokens(deps: {
   now: () => Date;
   nowMs: () => number;
   record: Recorder;
-  events: DomainEvents;
   onError?: (error: unknown) => void;
 }) {
-  const { store, config, keys, now, nowMs, record, events } = deps;
+  const { store, config, keys, now, nowMs, record } = deps;
   const expected = { iss: config.publicUrl, aud: `${config.publicUrl}/v1` };
   const perAddress = createRateCounter({
     store,
@@ -125,14 +123,6 @@ export function createLeakedTokens(deps: {
             event: "apiTokens.leaked",
             resource: { type: "apiTokens", id: row.id },
             change: { after: { revokedAt: atIso, source: report.source, keyId: key.id, reporterIp: report.ip, ...(url ? { url } : {}) } },
-          });
-          await events.emit(tx, {
-            type: "token.leaked",
-            tokenId: row.id,
-            entityType: row.entity_type,
-            entityId: row.entity_id,
-            source: report.source,
-            ...(url ? { url } : {}),
           });
         }
       });

@@ -3,15 +3,14 @@ import type { Entity } from "../access/access.js";
 import type { Recorder } from "../audit/service.js";
 import type { EntityType } from "../store/schema.js";
 import type { Repositories } from "../store/store.js";
-import type { DomainEvents } from "./domain-events.js";
 
 /**
  * Tokens whose creator left: they keep working (a departure must not break production at once), but are flagged in
- * lists and the console, audited (`apiTokens.orphaned`) and announced (`token.orphaned`), so that an admin decides
+ * lists and the console, audited (`apiTokens.orphaned`) and announced to webhooks (`token.orphaned`, by the announcing recorder), so that an admin decides
  * to keep or revoke them.
  */
-export function createOrphanedTokens(deps: { record: Recorder; events: DomainEvents; now: () => Date }) {
-  const { record, events, now } = deps;
+export function createOrphanedTokens(deps: { record: Recorder; now: () => Date }) {
+  const { record, now } = deps;
   return {
     /**
      * In the transaction that removes `userId` from a team or organisation: flags the live tokens they made there.
@@ -33,16 +32,14 @@ export function createOrphanedTokens(deps: { record: Recorder; events: DomainEve
           event: "apiTokens.orphaned",
           resource: { type: "apiTokens", id: row.id },
           change: {
-            after: { creatorLeft: true, creatorId: userId, creatorEmail: row.creator_email, leftFrom: `${entity.type}:${entity.id}` },
+            after: {
+              name: row.name,
+              creatorLeft: true,
+              creatorId: userId,
+              creatorEmail: row.creator_email,
+              leftFrom: `${entity.type}:${entity.id}`,
+            },
           },
-        });
-        await events.emit(tx, {
-          type: "token.orphaned",
-          tokenId: row.id,
-          entityType: row.entity_type,
-          entityId: row.entity_id,
-          creatorId: userId,
-          creatorEmail: row.creator_email,
         });
       }
       return flagged.length;

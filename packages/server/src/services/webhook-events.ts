@@ -1,4 +1,4 @@
-import type { Recorder } from "../audit/service.js";
+import type { ChangeRecord, Recorder } from "../audit/service.js";
 import { newSortableId } from "../lib/secrets.js";
 import type { WebhookDeliveryRow, WebhookRow } from "../store/repositories/webhooks.js";
 import type { EntityType } from "../store/schema.js";
@@ -6,13 +6,27 @@ import type { Repositories } from "../store/store.js";
 
 /**
  * The event a change announces, by its audit event type. `apiTokens.leaked` is what the leaked-token revocation
- * (public revocation, GitHub secret scanning) records in its transaction.
+ * (public revocation, GitHub secret scanning) records in its transaction, `apiTokens.orphaned` what removing a member
+ * records for each live token they created (services/orphaned-tokens.ts).
  */
-function eventOf(auditType: string, change: { before?: unknown; after?: unknown }, resourceId: string) {
+function eventOf(auditType: string, change: { before?: unknown; after?: unknown }, resourceId: string, entity: ChangeRecord["entity"]) {
   if (auditType === "apiTokens.leaked") {
     // What the receiver needs, and not the reporter's address the audit event keeps.
     const { revokedAt, source, url } = asObject(change.after);
     return { type: "token.leaked", data: { token: { id: resourceId, revokedAt }, source, ...(url === undefined ? {} : { url }) } };
+  }
+  if (auditType === "apiTokens.orphaned") {
+    // Where the token lives (an organisation's webhook hears of its teams' tokens too) and where its creator left.
+    const { name, creatorId, creatorEmail, leftFrom } = asObject(change.after);
+    const [leftType, leftId] = typeof leftFrom === "string" ? leftFrom.split(":", 2) : [];
+    return {
+      type: "token.orphaned",
+      data: {
+        token: { id: resourceId, name, entityType: entity.type, entityId: entity.id, creatorLeft: true },
+        creator: { id: creatorId, email: creatorEmail },
+        leftFrom: { entityType: leftType, entityId: leftId },
+      },
+    };
   }
   switch (auditType) {
     case "apiTokens.create":
@@ -83,7 +97,7 @@ export async function enqueueEvent(
 export function announcingRecorder(record: Recorder, now: () => Date): Recorder {
   return async (tx, change) => {
     await record(tx, change);
-    const event = eventOf(change.event, change.change, change.resource.id);
+    const event = eventOf(change.event, change.change, change.resource.id, change.entity);
     if (event) await enqueueEvent(tx, change.entity, event.type, event.data, now());
   };
 }

@@ -18,6 +18,11 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 /** Messages claimed per query, and sent at most at once by one process. */
 const BATCH = 16;
 const MAX_IN_FLIGHT = 64;
+/**
+ * Sent at most at once by one process to one webhook: a hanging endpoint holds this many places until the timeout,
+ * not all of them, so that every other webhook's messages still go out at once.
+ */
+export const MAX_IN_FLIGHT_PER_WEBHOOK = 4;
 const POLL_MS = 1000;
 
 /**
@@ -87,10 +92,13 @@ export function createWebhookWorker(deps: {
   };
 
   const inflight = new Set<Promise<void>>();
+  /** Messages in flight per webhook id (those of a webhook at MAX_IN_FLIGHT_PER_WEBHOOK are left for later). */
+  const busy = new Map<string, number>();
 
   /**
    * Claims due messages while there is room and starts sending each at once: a slow or hanging receiver holds one
-   * place until its timeout, never the messages behind it. One claim loop at a time per process.
+   * place until its timeout, never the messages behind it, and at most MAX_IN_FLIGHT_PER_WEBHOOK places. One claim
+   * loop at a time per process.
    */
   const pump = async (): Promise<void> => {
     while (!stopped && inflight.size < MAX_IN_FLIGHT) {
@@ -100,14 +108,21 @@ export function createWebhookWorker(deps: {
           at.toISOString(),
           new Date(at.getTime() + LEASE_MS).toISOString(),
           Math.min(BATCH, MAX_IN_FLIGHT - inflight.size),
+          busy,
+          MAX_IN_FLIGHT_PER_WEBHOOK,
         ),
       );
       if (claimed.length === 0) return;
       for (const row of claimed) {
+        const hook = row.webhook_id;
+        busy.set(hook, (busy.get(hook) ?? 0) + 1);
         const sending: Promise<void> = deliver(row)
           .catch(onError)
           .finally(() => {
             inflight.delete(sending);
+            const left = (busy.get(hook) ?? 1) - 1;
+            if (left > 0) busy.set(hook, left);
+            else busy.delete(hook);
             // A place came free: messages left behind by the cap are due too.
             if (!stopped) void claim();
           });

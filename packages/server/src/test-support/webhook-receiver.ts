@@ -14,12 +14,13 @@ export interface Received {
 
 /**
  * A real local HTTP receiver. Every message is verified with the `standardwebhooks` package under `secret` (set once
- * the webhook exists). `respond` decides the reply: a status code, or "hang" (never answers).
+ * the webhook exists). `respond` decides the reply: a status code, or "hang" (no answer until `release`).
  */
 export async function startReceiver() {
   const received: Received[] = [];
   const sockets = new Set<Socket>();
   const waiters: (() => void)[] = [];
+  const hung: ServerResponse[] = [];
   const state = { secret: "", respond: (): number | "hang" => 204 };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -37,7 +38,10 @@ export async function startReceiver() {
       received.push({ id: headers["webhook-id"] ?? "", headers, body: JSON.parse(raw) as Received["body"], raw, verified, at: Date.now() });
       for (const w of waiters.splice(0)) w();
       const reply = state.respond();
-      if (reply === "hang") return;
+      if (reply === "hang") {
+        hung.push(res);
+        return;
+      }
       res.statusCode = reply;
       res.end();
     });
@@ -53,6 +57,13 @@ export async function startReceiver() {
     port,
     received,
     state,
+    /** Answers every request left hanging so far with `status`. */
+    release(status = 204): void {
+      for (const res of hung.splice(0)) {
+        res.statusCode = status;
+        res.end();
+      }
+    },
     /** Resolves once `count` messages matching `match` have arrived (or rejects after `ms`). */
     async waitFor(match: (r: Received) => boolean, count = 1, ms = 5000): Promise<Received[]> {
       const deadline = Date.now() + ms;

@@ -3,7 +3,7 @@ import { createTestClock, type TestClock } from "../../test-support/clock.js";
 import { dialects } from "../../test-support/databases.js";
 import { OWNER_EMAIL, OWNER_PASSWORD, startHarness, type Harness } from "../../test-support/harness.js";
 import { startReceiver, type Receiver } from "../../test-support/webhook-receiver.js";
-import { RETRY_DELAYS_MS } from "../../services/webhook-worker.js";
+import { MAX_IN_FLIGHT_PER_WEBHOOK, RETRY_DELAYS_MS } from "../../services/webhook-worker.js";
 
 interface Hook {
   id: string;
@@ -197,7 +197,8 @@ describe.each(dialects())("webhooks on %s", (kind) => {
       const started = performance.now();
       for (let i = 0; i < 5; i++) await h.owner.ok("POST", `/v1/teams/${team.id}/tokens`, { name: `t${i}`, roleId: "default" });
       const elapsed = performance.now() - started;
-      await hanging.waitFor((r) => r.body.type === "token.created", 5);
+      // Sent at once as far as the cap per webhook allows (the fifth waits for a place: services/webhook-worker.test.ts).
+      await hanging.waitFor((r) => r.body.type === "token.created", MAX_IN_FLIGHT_PER_WEBHOOK);
       expect(elapsed).toBeLessThan(3000);
     } finally {
       await hanging.close();

@@ -62,33 +62,42 @@ export function createWebhooksRepository(db: Executor, dialect: Dialect) {
       return added;
     },
     /**
-     * Claims up to `limit` due messages for this caller: their attempt is counted and their due time pushed on to
-     * `leaseUntil`, so that no other worker takes them meanwhile and a crashed worker's come back when it passes.
-     * Rows another transaction is claiming are passed over (PostgreSQL `skip locked`). Run inside a transaction.
+     * Claims up to `limit` due messages for this caller, oldest due first: their attempt is counted and their due time
+     * pushed on to `leaseUntil`, so that no other worker takes them meanwhile and a crashed worker's come back when it
+     * passes. Rows another transaction is claiming are passed over (PostgreSQL `skip locked`). A webhook is given at
+     * most `perWebhook` messages in flight, counting the caller's `busy` ones: one at its cap is passed over, and its
+     * messages beyond the cap stay as they were (pending, attempt not counted) for a later claim. Claims none only
+     * when nothing is due for a webhook with room. Run inside a transaction.
      */
-    async claimDue(now: string, leaseUntil: string, limit: number): Promise<WebhookDeliveryRow[]> {
-      const due = await dialect
-        .forUpdateSkipLocked(
-          db
-            .selectFrom("webhook_deliveries")
-            .selectAll()
-            .where("status", "=", "pending")
-            .where("next_attempt_at", "<=", now)
-            .orderBy("next_attempt_at")
-            .limit(limit),
-        )
-        .execute();
-      if (due.length === 0) return [];
+    async claimDue(
+      now: string,
+      leaseUntil: string,
+      limit: number,
+      busy: ReadonlyMap<string, number>,
+      perWebhook: number,
+    ): Promise<WebhookDeliveryRow[]> {
+      const full = [...busy].filter(([, n]) => n >= perWebhook).map(([id]) => id);
+      let query = db.selectFrom("webhook_deliveries").selectAll().where("status", "=", "pending").where("next_attempt_at", "<=", now);
+      if (full.length > 0) query = query.where("webhook_id", "not in", full);
+      const due = await dialect.forUpdateSkipLocked(query.orderBy("next_attempt_at").orderBy("id").limit(limit)).execute();
+      const taken = new Map(busy);
+      const claimed = due.filter((r) => {
+        const n = taken.get(r.webhook_id) ?? 0;
+        if (n >= perWebhook) return false;
+        taken.set(r.webhook_id, n + 1);
+        return true;
+      });
+      if (claimed.length === 0) return [];
       await db
         .updateTable("webhook_deliveries")
         .set({ next_attempt_at: leaseUntil, attempt: sql<number>`attempt + 1` })
         .where(
           "id",
           "in",
-          due.map((r) => r.id),
+          claimed.map((r) => r.id),
         )
         .execute();
-      return due.map((r) => ({ ...r, attempt: r.attempt + 1, next_attempt_at: leaseUntil }));
+      return claimed.map((r) => ({ ...r, attempt: r.attempt + 1, next_attempt_at: leaseUntil }));
     },
     /** Records the outcome of a claimed attempt, unless another worker has claimed the message since (lease lost). */
     finish: async (
