@@ -1,29 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialects } from "../test-support/databases.js";
 import { startHarness, type Harness } from "../test-support/harness.js";
-
-/** One sample of Prometheus text format: `name{labels} value`. */
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-function parse(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) throw new Error(`not Prometheus text: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1] ?? ""] = pair[2] ?? "";
-    samples.push({ name: match[1] ?? "", labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-const sum = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
-  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
+import { parsePrometheus as parse, sumOf as sum, type Sample } from "../test-support/prometheus.js";
 
 describe.each(dialects())("Prometheus metrics on %s", (kind) => {
   let h: Harness;
@@ -116,6 +95,54 @@ describe.each(dialects())("Prometheus metrics on %s", (kind) => {
     expect(moved({ door: "check", outcome: "unauthenticated" })).toBe(1);
     // The check calls themselves are the verifying token's own requests: the api door.
     expect(moved({ door: "api", outcome: "allowed" })).toBe(2);
+  });
+
+  it("counts password checks by purpose and result, an unknown address's included; no e-mail in a label", async () => {
+    const email = `counted-${randomBytes(4).toString("hex")}@example.com`;
+    const password = `right-${randomBytes(8).toString("hex")}`;
+    const member = await h.newMember(h.owner, "/v1/teams/observed", ["default"], email, password);
+    const other = (await h.owner.ok<{ id: string }>("POST", "/v1/teams", { name: "Counted" })).id;
+    const invited = await h.owner.ok<{ invitation: { inviteUrl: string } }>("POST", `/v1/teams/${other}/members`, {
+      email,
+      roles: ["default"],
+    });
+    const token = new URL(invited.invitation.inviteUrl).searchParams.get("token") ?? "";
+    const signIn = (as: string, pw: string) => h.app.inject({ method: "POST", url: "/v1/session", payload: { email: as, password: pw } });
+    const before = await scrape();
+    expect((await signIn(email, "a wrong password")).statusCode).toBe(401);
+    // No such account: the password is checked all the same, against a stand-in hash.
+    expect((await signIn(`nobody-${randomBytes(4).toString("hex")}@example.com`, password)).statusCode).toBe(401);
+    expect((await signIn(email, password)).statusCode).toBe(200);
+    expect((await member.post("/v1/session/password", { currentPassword: "a wrong password", newPassword: "x".repeat(16) })).status).toBe(
+      400,
+    );
+    const accepted = await h.app.inject({
+      method: "POST",
+      url: "/v1/invitations/accept",
+      payload: { token, password: "a wrong password" },
+    });
+    expect(accepted.statusCode).toBe(403);
+    const after = await scrape();
+    const moved = (purpose: string, result: string) =>
+      sum(after, "latchkey_password_checks_total", { purpose, result }) -
+      sum(before, "latchkey_password_checks_total", { purpose, result });
+    expect(moved("sign_in", "mismatch")).toBe(2);
+    expect(moved("sign_in", "match")).toBe(1);
+    expect(moved("password_change", "mismatch")).toBe(1);
+    expect(moved("password_change", "match")).toBe(0);
+    expect(moved("invitation", "mismatch")).toBe(1);
+    expect(moved("invitation", "match")).toBe(0);
+    // Six series, there from the start; labels from closed sets, never the address.
+    const series = after.filter((s) => s.name === "latchkey_password_checks_total");
+    expect(series.map((s) => `${s.labels["purpose"]} ${s.labels["result"]}`).sort()).toEqual([
+      "invitation match",
+      "invitation mismatch",
+      "password_change match",
+      "password_change mismatch",
+      "sign_in match",
+      "sign_in mismatch",
+    ]);
+    expect(JSON.stringify(after.map((s) => s.labels))).not.toContain("example.com");
   });
 
   it.runIf(kind === "postgres")("measures the change feed's lag on PostgreSQL", async () => {

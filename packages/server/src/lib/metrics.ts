@@ -7,6 +7,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 export type Door = "api" | "forward" | "check" | "introspect";
 /** How a token decision ended, read from the reply's status. */
 export type DecisionOutcome = "allowed" | "unauthenticated" | "forbidden" | "not_found" | "rate_limited" | "invalid" | "error";
+/** What a password was checked for: signing in, changing it (the current one), accepting an invitation with it. */
+export type PasswordPurpose = "sign_in" | "password_change" | "invitation";
+const PASSWORD_PURPOSES: readonly PasswordPurpose[] = ["sign_in", "password_change", "invitation"];
 
 /** What the scrape reads from the running server: nothing of it is counted per request. */
 export interface MetricSources {
@@ -82,6 +85,14 @@ export function createMetrics() {
     labelNames: ["outcome"] as const,
     registers: [registry],
   });
+  const passwordChecks = new Counter({
+    name: "latchkey_password_checks_total",
+    help: "Passwords compared with their hash (scrypt), by purpose and result; an unknown address's check is a mismatch",
+    labelNames: ["purpose", "result"] as const,
+    registers: [registry],
+  });
+  // Every series from the start, at 0: a rate over a burst of guesses needs the value from before it.
+  for (const purpose of PASSWORD_PURPOSES) for (const result of ["match", "mismatch"]) passwordChecks.labels(purpose, result).inc(0);
   let sources: MetricSources | null = null;
   new Gauge({
     name: "latchkey_audit_buffer_depth",
@@ -141,6 +152,9 @@ export function createMetrics() {
         auditGroup.observe(events);
         auditWrite.observe(seconds);
       }
+    },
+    passwordCheck(purpose: PasswordPurpose, matched: boolean): void {
+      passwordChecks.labels(purpose, matched ? "match" : "mismatch").inc();
     },
     webhookAttempt(outcome: "delivered" | "retrying" | "failed"): void {
       webhookAttempts.labels(outcome).inc();

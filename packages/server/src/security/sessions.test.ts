@@ -173,7 +173,7 @@ describe.each(dialects())("console sessions (security) on %s", (kind) => {
       password = "first password, long enough";
       const reset = await h.services.store.users.byEmail(email);
       expect(reset).toBeTruthy();
-      const { hashPassword } = await import("../lib/secrets.js");
+      const { hashPassword } = await import("../lib/passwords.js");
       await h.services.store.users.setPassword(reset?.id ?? "", await hashPassword(password), new Date(clock).toISOString());
       sessions = [await signInRaw(h, email, password), await signInRaw(h, email, password), await signInRaw(h, email, password)];
       for (const s of sessions) expect((await as(h, s).get("/v1/teams/alpha")).status).toBe(200);

@@ -2,7 +2,8 @@ import { DomainError } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { UserRow } from "../store/repositories/users.js";
 import type { Repositories, Store } from "../store/store.js";
-import { hashPassword, newId, randomSecret, safeEqual, sha256 } from "../lib/secrets.js";
+import { newId, randomSecret, safeEqual, sha256 } from "../lib/secrets.js";
+import { hashPassword } from "../lib/passwords.js";
 import { toUser, type User } from "./users.js";
 
 const SETUP_KEY = "setup_token_hash";

@@ -3,6 +3,7 @@ import { createAuditBuffer } from "../audit/buffer.js";
 import { createAuditWriter } from "../audit/writer.js";
 import { measuredWriter } from "../audit/measured-writer.js";
 import type { Metrics } from "../lib/metrics.js";
+import { createPasswordChecks } from "../lib/passwords.js";
 import type { Config } from "../config.js";
 import { createAuditService } from "../audit/service.js";
 import { createAuditReadGate } from "../audit/reads.js";
@@ -51,7 +52,7 @@ export function createServices(
   mailer: Mailer,
   clock?: () => Date,
   onError: (error: unknown) => void = () => undefined,
-  /** Prometheus metrics, when LATCHKEY_METRICS_PORT serves them: the audit writer's groups and commit times. */
+  /** Prometheus metrics, when LATCHKEY_METRICS_PORT serves them: the audit writer's groups and commit times, password checks. */
   metrics: Metrics | null = null,
 ) {
   const time = createClock(clock);
@@ -74,6 +75,8 @@ export function createServices(
   const cliLogins = createCliLoginService({ store, config, tokens, now });
   // One throttle for every password check: sign-in, invitations to an existing account, password changes.
   const throttle = createThrottle({ store, max: 10, windowMs: 15 * 60_000, now, onError });
+  // Every password check, counted: the throttle's callers count an attempt before it, this counts the check itself.
+  const passwords = createPasswordChecks(metrics);
   const invitations = createInvitationService({ ...deps, mailer });
   // The doors for other services (forward auth, check, introspection): the catalogue's names and the custom APIs'.
   const names = withApis((scope, asked) => resolveApiPermissions(store, scope, asked));
@@ -103,11 +106,11 @@ export function createServices(
     rateLimits,
     throttle,
     cliLogins,
-    sessions: createSessionService({ ...deps, throttle }),
+    sessions: createSessionService({ ...deps, throttle, passwords }),
     accounts: createAccountService(deps),
     mailer,
     invitations,
-    acceptance: createInvitationAcceptance({ ...deps, throttle, invitations }),
+    acceptance: createInvitationAcceptance({ ...deps, throttle, passwords, invitations }),
     orgs: createOrgService(deps),
     teams: createTeamService(deps),
     roles: createRoleService(deps),

@@ -6,7 +6,8 @@ import { createUser } from "./accounts.js";
 import type { Recorder } from "../audit/service.js";
 import type { RequestContext } from "../access/request-context.js";
 import { entityOf, inviterStillCan, type InvitationService } from "./invitations.js";
-import { DUMMY_PASSWORD_HASH, sha256, verifyPassword } from "../lib/secrets.js";
+import { sha256 } from "../lib/secrets.js";
+import type { PasswordChecks } from "../lib/passwords.js";
 import type { Throttle } from "./throttle.js";
 import { toUser, type User } from "./users.js";
 
@@ -22,9 +23,10 @@ export function createInvitationAcceptance(deps: {
   now: () => Date;
   record: Recorder;
   throttle: Throttle;
+  passwords: PasswordChecks;
   invitations: InvitationService;
 }) {
-  const { store, now, record, throttle, invitations } = deps;
+  const { store, now, record, throttle, passwords, invitations } = deps;
   const pending = (row: InvitationRow | undefined): row is InvitationRow =>
     row !== undefined && row.accepted_at === null && row.revoked_at === null && Date.parse(row.expires_at) > now().getTime();
 
@@ -33,7 +35,7 @@ export function createInvitationAcceptance(deps: {
     const attempt = throttle.begin([`account:${email}`, `ip:${ip}`]);
     const user = await store.users.byEmail(email);
     // The same work whether or not the address has an account: the time taken tells nothing either.
-    const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
+    const ok = await passwords.matches("invitation", password, user?.password_hash);
     if (!user || !ok) return null;
     throttle.succeeded(attempt);
     return user;

@@ -3,6 +3,7 @@ import { DomainError } from "@latchkey/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { dialects } from "../test-support/databases.js";
 import { OWNER_EMAIL, OWNER_PASSWORD, startHarness, type Harness } from "../test-support/harness.js";
+import { createPasswordChecks } from "../lib/passwords.js";
 import { createSessionService, type SessionService } from "./sessions.js";
 import { createThrottle, type Throttle } from "./throttle.js";
 
@@ -44,7 +45,13 @@ describe.each(dialects())("the session service on %s", (kind) => {
   /** Another process: its own session cache and throttle, on the same store and change feed. */
   const otherProcess = (): { sessions: SessionService; throttle: Throttle } => {
     const throttle = createThrottle({ store: h.services.store, max: 10, windowMs: WINDOW, now });
-    const sessions = createSessionService({ store: h.services.store, config: h.config, throttle, now });
+    const sessions = createSessionService({
+      store: h.services.store,
+      config: h.config,
+      throttle,
+      passwords: createPasswordChecks(null),
+      now,
+    });
     opened.push(throttle, sessions);
     return { sessions, throttle };
   };

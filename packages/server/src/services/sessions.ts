@@ -2,7 +2,8 @@ import { createHmac, hkdfSync } from "node:crypto";
 import { DomainError } from "@latchkey/core";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
-import { DUMMY_PASSWORD_HASH, hashPassword, randomSecret, safeEqual, sha256, verifyPassword } from "../lib/secrets.js";
+import { randomSecret, safeEqual, sha256 } from "../lib/secrets.js";
+import { hashPassword, type PasswordChecks } from "../lib/passwords.js";
 import type { Throttle } from "./throttle.js";
 import { toUser, type User } from "./users.js";
 import { grantsOfUser } from "../access/access.js";
@@ -17,8 +18,14 @@ export interface ActiveSession {
 }
 
 /** Sign-in, sign-out and session lookup for the console. */
-export function createSessionService(deps: { store: Store; config: Config; throttle: Throttle; now: () => Date }) {
-  const { store, config, throttle, now } = deps;
+export function createSessionService(deps: {
+  store: Store;
+  config: Config;
+  throttle: Throttle;
+  passwords: PasswordChecks;
+  now: () => Date;
+}) {
+  const { store, config, throttle, passwords, now } = deps;
   // A session's CSRF token is derived from its id under a key of the master key's: the console can read it again
   // (GET /v1/session) instead of keeping it in the browser's storage, and the store still keeps only its hash.
   const csrfKey = Buffer.from(hkdfSync("sha256", config.masterKey, "", "latchkey session csrf", 32));
@@ -32,7 +39,7 @@ export function createSessionService(deps: { store: Store; config: Config; throt
     async signIn(email: string, password: string, ip: string): Promise<{ sessionId: string; csrfToken: string; user: User }> {
       const attempt = throttle.begin([`account:${email}`, `ip:${ip}`]);
       const user = await store.users.byEmail(email);
-      const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
+      const ok = await passwords.matches("sign_in", password, user?.password_hash);
       if (!user || !ok) throw new DomainError("UNAUTHENTICATED", "e-mail or password is wrong");
       throttle.succeeded(attempt);
       return { ...(await this.start(user.id)), user: toUser(user) };
@@ -117,7 +124,7 @@ export function createSessionService(deps: { store: Store; config: Config; throt
     ): Promise<{ sessionId: string; csrfToken: string }> {
       const attempt = throttle.begin([`account:${session.user.email}`, `ip:${ip}`]);
       const user = await store.users.byId(session.user.id);
-      if (!user || !(await verifyPassword(input.currentPassword, user.password_hash))) {
+      if (!user || !(await passwords.matches("password_change", input.currentPassword, user.password_hash))) {
         throw new DomainError("VALIDATION_FAILED", "the current password is wrong", { fields: { currentPassword: "is wrong" } });
       }
       throttle.succeeded(attempt);
