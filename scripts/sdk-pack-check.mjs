@@ -7,7 +7,8 @@
 //   4. `node` imports @latchkey/sdk, @latchkey/sdk/verifier and @latchkey/sdk/middleware, and a verifier facing an
 //      unreachable Latchkey fails closed; a path outside `exports` is refused;
 //   5. `tsc --noEmit` (skipLibCheck off) of a TypeScript file that uses their types, with an expected error proving the
-//      types are real (not `any`).
+//      types are real (not `any`); with `declaration` on, as the file exports client resources with inferred types, which
+//      must be spelled without a path the `exports` map hides (TS2742).
 //   node scripts/sdk-pack-check.mjs [--keep]    (npm run sdk:pack-check; --keep leaves the temp dir and prints it)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -134,6 +135,11 @@ export const route: LatchkeyRouteConfig = { latchkey: { permissions: ["billing:i
 export const express: (req: ExpressLikeRequest, res: never, next: () => void) => void = requireToken(verifier, ["billing:invoices.read"]);
 export const plugin = latchkeyPlugin;
 export const unavailable = (e: unknown): boolean => e instanceof VerifierUnavailableError || e instanceof ApiError;
+// Inferred, not annotated: this file's declarations must spell the client's resources from the published entry points.
+export const teamTokens = client.tokens({ type: "team", id: "acme" });
+export const orgAudit = () => client.audit({ type: "org", id: "acme" });
+export const session = client.session;
+export const orgRoles = client.orgRoles("acme");
 `;
 
 function main() {
@@ -193,13 +199,14 @@ function main() {
       types: ["node"],
       strict: true,
       noEmit: true,
+      declaration: true,
       skipLibCheck: false,
     },
     files: ["check.ts"],
   };
   writeFileSync(join(project, "tsconfig.json"), JSON.stringify(tsconfig, null, 2));
   run(process.execPath, [TSC, "-p", "tsconfig.json"], project);
-  step("tsc --noEmit (strict, NodeNext, skipLibCheck off) of a file using the client, verifier and middleware types");
+  step("tsc --noEmit (strict, NodeNext, skipLibCheck off, declaration on) of a file using the client, verifier and middleware types");
   process.stdout.write(`sdk pack check passed in ${((Date.now() - started) / 1000).toFixed(1)} s${keep ? `; kept ${dir}` : ""}\n`);
 }
 
