@@ -2,7 +2,8 @@
 // after in the same hour"): each checkout's own server, started by its own bench/lib.mjs (build it first), serves
 // from a child process of its own; the rounds alternate between the two, so the machine's drift falls on both alike.
 // Per round and checkout: server CPU per request (the child's process.cpuUsage) of an authenticated, audited
-// `GET /v1/projects` and of `GET /healthz`, over HTTP with autocannon; and, in the child, ns of CPU per
+// `GET /v1/projects`, of an allowed, audited forward auth (`GET /v1/auth/forward?permission=project.read`) and of
+// `GET /healthz`, over HTTP with autocannon; and, in the child, ns of CPU per
 // `verifier.cached(token)`. Both servers run without a log (`logger: false`) and with the audit durability of the
 // environment (LATCHKEY_AUDIT_DURABILITY; set it to buffered to compare with a checkout that had no other).
 //   node bench/trees.mjs /work/wt-before /work/main            # prints each round and the medians; writes nothing
@@ -44,6 +45,11 @@ if (process.argv[2] === "--serve") {
   servers.forEach(({ serving, ready }, i) => {
     const name = i === 0 ? "A" : "B";
     routes[`${name} projects`] = { serving, url: `${ready.address}/v1/projects`, headers: { authorization: `Bearer ${ready.token}` } };
+    routes[`${name} forward`] = {
+      serving,
+      url: `${ready.address}/v1/auth/forward?permission=project.read`,
+      headers: { authorization: `Bearer ${ready.token}`, "x-forwarded-method": "GET", "x-forwarded-uri": "/orders/42" },
+    };
     routes[`${name} healthz`] = { serving, url: `${ready.address}/healthz`, headers: {} };
     routes[`${name} cached`] = { serving, micro: true };
   });
@@ -65,7 +71,7 @@ if (process.argv[2] === "--serve") {
   if (profileDir) process.stdout.write(`server CPU profiles: ${profileDir}/A, ${profileDir}/B\n`);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   process.stdout.write("\nmedians (B / A per round, then its median):\n");
-  for (const what of ["projects", "healthz", "cached"]) {
+  for (const what of ["projects", "forward", "healthz", "cached"]) {
     const a = runs[`A ${what}`];
     const b = runs[`B ${what}`];
     const ratios = b.map((v, i) => v / a[i]);

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { afterAll } from "vitest";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const MAIN = join(ROOT, "packages/server/dist/main.js");
@@ -127,6 +128,19 @@ export interface ServerOptions {
 
 const MAX_OUTPUT = 200_000;
 
+/**
+ * Server processes of this test file still running. A test that never stops one left it behind after the suite (an
+ * orphan holding its port and its database: crash.test.ts's set-up server did). After the file's own hooks, any
+ * still running is killed, and the file fails naming it.
+ */
+const running = new Map<ChildProcess, string>();
+afterAll(() => {
+  const left = [...running.values()];
+  for (const child of running.keys()) child.kill("SIGKILL");
+  running.clear();
+  if (left.length > 0) throw new Error(`e2e servers never stopped by their tests: ${left.join(", ")}`);
+});
+
 /** Spawns `node packages/server/dist/main.js` and resolves once it listens and `/readyz` answers 200. */
 export async function startServer(options: ServerOptions): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), `latchkey-e2e-${options.name}-`));
@@ -147,6 +161,8 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     ...options.env,
   };
   const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  running.set(child, options.name);
+  child.once("exit", () => running.delete(child));
   let output = "";
   const append = (chunk: Buffer) => {
     output += chunk.toString();
