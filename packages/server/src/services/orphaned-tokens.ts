@@ -6,8 +6,8 @@ import type { Repositories } from "../store/store.js";
 
 /**
  * Tokens whose creator left: they keep working (a departure must not break production at once), but are flagged in
- * lists and the console, audited (`apiTokens.orphaned`) and announced to webhooks (`token.orphaned`, by the announcing recorder), so that an admin decides
- * to keep or revoke them.
+ * lists and the console, audited (`apiTokens.orphaned`) and announced to webhooks (`token.orphaned`, by the
+ * announcing recorder), so that an admin decides to keep or revoke them.
  */
 export function createOrphanedTokens(deps: { record: Recorder; now: () => Date }) {
   const { record, now } = deps;
