@@ -10,6 +10,7 @@
 //   node bench/forward.mjs               # the benchmark
 //   node bench/forward.mjs --quick       # 2 rounds of 1 s, records to a temp dir (BENCH_RESULTS_DIR)
 //   node bench/forward.mjs --cpu-prof    # also a V8 CPU profile of the server's process, in the temp dir
+//   node bench/forward.mjs --cpu-prof --only=forward   # one route alone (forward, healthz or check), no record
 //   BENCH_HTTP_SECONDS=4 BENCH_HTTP_ROUNDS=4 BENCH_HTTP_CONNECTIONS=10 node bench/forward.mjs
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -44,6 +45,7 @@ if (process.argv[2] === "--serve") {
 async function main() {
   ensureBuilt();
   const { seconds, rounds, connections, warmupSeconds, profileDir } = httpSettings("forward");
+  const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
   const serving = forkServer(SELF, ["--serve"], { profileDir, stdout: "inherit", stopTimeoutMs: 5000 });
   const { address, token, verifier } = await serving.ready;
   const routes = {
@@ -82,6 +84,18 @@ async function main() {
       `  ${connections} connections, ${rounds} rounds of ${seconds} s per route, alternating, after ${warmupSeconds} s warm-up each\n`,
     );
     const run = (route, duration) => measureRoute(route, { connections, duration, cpuUs: serving.cpuUs });
+    if (only) {
+      // One route alone (with --cpu-prof: a profile of that route only, to set beside another route's): no record.
+      const route = routes[only];
+      if (!route) throw new Error(`--only=${only}: one of ${Object.keys(routes).join(", ")}`);
+      const warm = await run(route, warmupSeconds);
+      const r = await run(route, seconds * rounds);
+      process.stdout.write(
+        `  ${route.label}: ${Math.round(r.reqPerSec)} req/s, server ${r.serverCpuUsPerRequest} µs CPU/req; ${warm.requests + r.requests} requests in all (divide a profile by this)\n`,
+      );
+      if (profileDir) process.stdout.write(`server CPU profile (written as the server stops): ${profileDir}\n`);
+      return;
+    }
     for (const route of Object.values(routes)) await run(route, warmupSeconds);
     const runs = await alternateRounds(Object.keys(routes), rounds, async (key) => {
       const r = await run(routes[key], seconds);
