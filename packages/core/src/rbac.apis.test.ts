@@ -59,6 +59,11 @@ describe("canUseApi", () => {
     expect(canUseApi(grants, name, entity)).toBe(expected);
   });
 
+  it("a team and an organisation of the same id do not share API permissions", () => {
+    expect(canUseApi([org("acme", set(["billing:read"]))], "billing:read", { entityType: "team", entityId: "acme" })).toBe(false);
+    expect(canUseApi([team("acme", null, set(["billing:read"]))], "billing:read", { entityType: "org", entityId: "acme" })).toBe(false);
+  });
+
   it("a role from before APIs existed (no apiScope) grants none", () => {
     expect(canUseApi([team("web", null, { orgScope: [], teamScope: [], projectScope: [] })], "billing:read")).toBe(false);
   });
@@ -89,6 +94,32 @@ describe("no escalation through apiScope", () => {
 
   it("uncovered names the API permissions missing", () => {
     expect(uncovered([team("web", "acme", set(["a:b"]))], team("web", "acme", set(["a:b", "c:d"])))).toEqual(["c:d"]);
+  });
+
+  // The catalogue part is covered by the first grant in each case, so only where the API permission comes from decides.
+  it.each([
+    ["another team of the same organisation", [team("web", "acme", set([])), team("api", "acme", set(["billing:invoices.read"]))]],
+    ["an organisation that is not the team's", [team("web", "acme", set([])), org("globex", set(["billing:invoices.read"]))]],
+    [
+      "its organisation's grant restricted to other teams",
+      [team("web", "acme", set([])), org("acme", set(["billing:invoices.read"]), ["api"])],
+    ],
+  ])("an API permission held only by %s is not handed out in the team", (_, holder) => {
+    expect(covers(holder, target)).toBe(false);
+    expect(uncovered(holder, target)).toEqual(["billing:invoices.read"]);
+  });
+
+  it.each([
+    ["another organisation", org("globex", set(["crm:x"]))],
+    ["a team whose id is the organisation's", team("acme", null, set(["crm:x"]))],
+  ])("an organisation role's API permission held only by %s is not handed out", (_, other) => {
+    const holder = [org("acme", set([])), other];
+    expect(covers(holder, org("acme", set(["crm:x"])))).toBe(false);
+    expect(uncovered(holder, org("acme", set(["crm:x"])))).toEqual(["crm:x"]);
+  });
+
+  it("an organisation grant restricted to some teams still hands out its API permissions in its organisation", () => {
+    expect(covers([org("acme", set(["crm:x"]), ["web"])], org("acme", set(["crm:x"]), ["web"]))).toBe(true);
   });
 
   it("an organisation role's API permissions need an organisation grant", () => {

@@ -62,6 +62,15 @@ describe("projectFilter: the projects of a team on which the grants allow a perm
   }
 });
 
+describe("projectFilter of an organisation permission", () => {
+  // grantAllows does not limit an organisation permission to teams, so projectFilter itself must leave out a grant that
+  // does not reach the team.
+  it("an org grant restricted to another team gives no project of the team", () => {
+    const elsewhere = org(ALL, { enabled: true, teams: [{ teamId: "api", restrictions: UNRESTRICTED }] });
+    expect(projectFilter([elsewhere], "org.read", WEB)).toEqual({ all: false, only: [] });
+  });
+});
+
 describe("ids that collide across kinds: a team called like an organisation", () => {
   it("an org permission in a team grant is never usable, even when the team's id is the organisation's", () => {
     const twin: Grant = { entityType: "team", entityId: "acme", orgId: null, permissions: ALL, restrictions: UNRESTRICTED };
