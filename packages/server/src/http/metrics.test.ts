@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dialects } from "../test-support/databases.js";
 import { startHarness, type Harness } from "../test-support/harness.js";
@@ -29,6 +31,26 @@ describe.each(dialects())("Prometheus metrics on %s", (kind) => {
     expect(res.headers.get("content-type")).toContain("text/plain");
     return parse(await res.text());
   };
+
+  it("exposes every metric docs/grafana-dashboard.json asks for (a renamed metric would leave a panel empty)", async () => {
+    const res = await fetch(url);
+    // Every family the server registers says so in a `# TYPE` line, samples or not; a histogram's series add suffixes.
+    const families = new Map([...(await res.text()).matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]));
+    const exposes = (name: string) =>
+      families.has(name) ||
+      ["_bucket", "_sum", "_count"].some((s) => name.endsWith(s) && families.get(name.slice(0, -s.length)) === "histogram");
+    const dashboard = JSON.parse(
+      readFileSync(fileURLToPath(new URL("../../../../docs/grafana-dashboard.json", import.meta.url)), "utf8"),
+    ) as {
+      panels: { title: string; targets?: { expr: string }[] }[];
+    };
+    const asked = dashboard.panels.flatMap((p) =>
+      (p.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\b((?:latchkey|process|nodejs)_\w+)/g)].map((m) => m[1] ?? "")),
+    );
+    expect(asked.length).toBeGreaterThan(10);
+    expect(asked).toContain("latchkey_password_checks_total");
+    expect(asked.filter((name) => !exposes(name))).toEqual([]);
+  });
 
   it("counts token decisions, durations by route pattern, rate-limit refusals and audit writes; no id or secret in a label", async () => {
     const before = await scrape();
